@@ -1,0 +1,259 @@
+"""The typed base class every vendor adapter implements.
+
+An adapter translates the neutral verbs into one vendor's API. It is async only, holds no
+global state, and raises only errors from :mod:`interlock.errors`. Optional verbs that are not
+overridden raise :class:`~interlock.errors.UnsupportedOperation` *before* any vendor call.
+"""
+
+from __future__ import annotations
+
+import abc
+import asyncio
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, tzinfo
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from interlock.capabilities import Capabilities
+from interlock.errors import InterlockError, UnsupportedOperation
+from interlock.events import CallbackRequest, CallbackResult
+from interlock.models import (
+    OperationOutcome,
+    OperationResult,
+    Reason,
+    Session,
+    SessionFilter,
+    SessionPage,
+    SessionRef,
+    SessionState,
+    Verb,
+    utc_now,
+)
+
+if TYPE_CHECKING:
+    import httpx
+
+    from interlock.http import RateLimiter
+
+__all__ = ["AccountContext", "InterviewAdapter", "failed_result"]
+
+Clock = Callable[[], datetime]
+
+
+@dataclass(frozen=True, kw_only=True)
+class AccountContext:
+    """Everything an adapter instance gets from outside: injected, never global.
+
+    :param account: the account name (``dingtalk-hq``), used in refs, logs and errors.
+    :param options: the account's adapter options, already validated by the adapter's
+        ``Options`` model (secrets are ``SecretStr``).
+    :param timezone: the account's zone, for vendors that send zone-less local times.
+    :param transport: an httpx transport to use instead of the network (tests, doubles).
+    :param rate_limiter: a limiter shared with other clients of the same vendor quota.
+    :param clock: the time source (tests inject a fake one).
+    """
+
+    account: str
+    options: Any = None
+    timezone: tzinfo | None = None
+    transport: httpx.AsyncBaseTransport | None = None
+    rate_limiter: RateLimiter | None = None
+    clock: Clock = field(default=utc_now)
+
+
+def failed_result(
+    ref: SessionRef, verb: Verb, error: InterlockError, *, idempotency_key: str | None = None
+) -> OperationResult:
+    """An ``OperationResult`` that records ``error`` for one item (batches never raise per item)."""
+    unsupported = isinstance(error, UnsupportedOperation)
+    return OperationResult(
+        ref=ref,
+        verb=verb,
+        outcome=OperationOutcome.UNSUPPORTED if unsupported else OperationOutcome.FAILED,
+        idempotency_key=idempotency_key,
+        vendor_request_id=getattr(error, "vendor_request_id", None),
+        error_code=error.code,
+        error_message=str(error),
+    )
+
+
+class InterviewAdapter(abc.ABC):
+    """Base class of all adapters. Subclass it, declare ``vendor`` and the capabilities.
+
+    Verb methods return an :class:`OperationResult` with outcome ``applied`` or
+    ``already_in_state`` (no vendor write happened), and raise for everything else:
+    ``SESSION.NOT_FOUND``, ``SESSION.INVALID_TRANSITION``, ``VENDOR.*``.
+    """
+
+    vendor: ClassVar[str]
+    """Short vendor name, e.g. ``dingtalk``; the gateway filters and groups by it."""
+
+    def __init__(self, context: AccountContext) -> None:
+        self.context = context
+        self.account = context.account
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} account={self.account!r}>"
+
+    # -- description -------------------------------------------------------------------------
+
+    @property
+    @abc.abstractmethod
+    def capabilities(self) -> Capabilities:
+        """What this adapter can do (data, not behaviour)."""
+
+    def ref(self, session_id: str) -> SessionRef:
+        return SessionRef(account=self.account, session_id=session_id)
+
+    # -- reads -----------------------------------------------------------------------------
+
+    @abc.abstractmethod
+    async def get_session(self, session_id: str) -> Session:
+        """Read one session. :raises SessionNotFound: it does not exist."""
+
+    @abc.abstractmethod
+    async def list_sessions(
+        self, session_filter: SessionFilter, *, page_size: int = 50, page_token: str | None = None
+    ) -> SessionPage:
+        """One page of sessions matching the filter; ``page_token`` comes from the last page.
+
+        Filters the adapter declares in ``capabilities.server_side_filters`` go to the vendor;
+        the rest are applied here with :meth:`SessionFilter.matches`.
+        """
+
+    # -- verbs (optional: not overriding one means unsupported) ----------------------------
+
+    async def pause(
+        self,
+        session_id: str,
+        reason: Reason,
+        *,
+        idempotency_key: str,
+        resume_deadline: datetime | None = None,
+    ) -> OperationResult:
+        """Soft-stop a running session; the candidate may resume before ``resume_deadline``."""
+        raise self._unsupported(Verb.PAUSE)
+
+    async def resume(
+        self, session_id: str, reason: Reason, *, idempotency_key: str
+    ) -> OperationResult:
+        """Let a paused session continue."""
+        raise self._unsupported(Verb.RESUME)
+
+    async def terminate(
+        self, session_id: str, reason: Reason, *, idempotency_key: str
+    ) -> OperationResult:
+        """Hard-stop a session for good (answers and scores are kept)."""
+        raise self._unsupported(Verb.TERMINATE)
+
+    async def revoke(
+        self, session_id: str, reason: Reason, *, idempotency_key: str
+    ) -> OperationResult:
+        """Withdraw an interview (e.g. launched by mistake)."""
+        raise self._unsupported(Verb.REVOKE)
+
+    async def restore(
+        self, session_id: str, state: SessionState, reason: Reason, *, idempotency_key: str
+    ) -> OperationResult:
+        """Return a terminated or revoked session to ``state`` (only with native restore)."""
+        raise UnsupportedOperation(
+            f"account {self.account!r} ({self.vendor}) cannot restore sessions",
+            account=self.account,
+            verb="restore",
+        )
+
+    async def perform(
+        self,
+        verb: Verb,
+        session_id: str,
+        reason: Reason,
+        *,
+        idempotency_key: str,
+        resume_deadline: datetime | None = None,
+    ) -> OperationResult:
+        """Dispatch ``verb`` to its method (refusing unsupported verbs before any call)."""
+        if not self.capabilities.supports(verb):
+            raise self._unsupported(verb)
+        if verb is Verb.PAUSE:
+            return await self.pause(
+                session_id, reason, idempotency_key=idempotency_key, resume_deadline=resume_deadline
+            )
+        method = {
+            Verb.RESUME: self.resume,
+            Verb.TERMINATE: self.terminate,
+            Verb.REVOKE: self.revoke,
+        }
+        return await method[verb](session_id, reason, idempotency_key=idempotency_key)
+
+    async def batch(
+        self,
+        verb: Verb,
+        session_ids: Sequence[str],
+        reason: Reason,
+        *,
+        idempotency_key: str,
+        concurrency: int = 8,
+    ) -> list[OperationResult]:
+        """Apply ``verb`` to many sessions; one result per item, in input order, never raising
+        for a single item. Per-item idempotency keys are ``{idempotency_key}:{session_id}``.
+
+        The default is a bounded-concurrency loop over :meth:`perform`; override only when the
+        vendor has a native batch call (and declare ``native_batch_size``).
+        """
+        if not self.capabilities.supports(verb):
+            raise self._unsupported(verb)
+        gate = asyncio.Semaphore(max(1, concurrency))
+
+        async def one(session_id: str) -> OperationResult:
+            key = f"{idempotency_key}:{session_id}"
+            async with gate:
+                try:
+                    return await self.perform(verb, session_id, reason, idempotency_key=key)
+                except InterlockError as error:
+                    return failed_result(self.ref(session_id), verb, error, idempotency_key=key)
+
+        return list(await asyncio.gather(*(one(s) for s in session_ids)))
+
+    # -- push --------------------------------------------------------------------------------
+
+    def parse_callback(self, request: CallbackRequest) -> CallbackResult:
+        """Verify and decode a vendor push. :raises VendorAuthFailed: bad signature or replay."""
+        raise UnsupportedOperation(
+            f"account {self.account!r} ({self.vendor}) receives no vendor push; "
+            "changes are observed by polling",
+            account=self.account,
+            verb="callback",
+        )
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    async def check_health(self) -> None:
+        """Raise if the vendor cannot be reached with these credentials (used by ``/readyz``)."""
+        await self.list_sessions(SessionFilter(), page_size=1)
+
+    async def aclose(self) -> None:  # noqa: B027 - optional hook with a no-op default
+        """Release connections. Adapters holding an HTTP client override this."""
+
+    async def __aenter__(self) -> InterviewAdapter:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    def _unsupported(self, verb: Verb) -> UnsupportedOperation:
+        level = self.capabilities.level(verb)
+        hint = (
+            "do it by hand in the vendor's console"
+            if str(level) == "manual"
+            else "choose another verb or account"
+        )
+        return UnsupportedOperation(
+            f"account {self.account!r} ({self.vendor}) does not support {verb} "
+            f"(capability: {level})",
+            hint=hint,
+            account=self.account,
+            verb=str(verb),
+        )
+
+
+OptionsMapping = Mapping[str, Any]

@@ -1,0 +1,66 @@
+"""Serve a vendor double over real HTTP: a minimal ASGI bridge to :meth:`VendorDouble.handle`."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+import httpx
+
+from interlock.doubles._base import VendorDouble
+
+__all__ = ["asgi_app"]
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+
+_HANG_S = 60.0  # an injected timeout over real HTTP: hold the connection past any client timeout
+
+
+def asgi_app(double: VendorDouble) -> Callable[[Scope, Receive, Send], Awaitable[None]]:
+    """An ASGI application serving ``double``; the request keeps the double's own host."""
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            while (await receive())["type"] != "lifespan.shutdown":
+                await send({"type": "lifespan.startup.complete"})
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+        if scope["type"] != "http":
+            return
+        body = b""
+        while True:
+            message = await receive()
+            body += message.get("body", b"")
+            if not message.get("more_body"):
+                break
+        query = scope.get("query_string", b"").decode("latin-1")
+        url = f"{double.base_url}{scope['path']}" + (f"?{query}" if query else "")
+        headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]]
+        request = httpx.Request(scope["method"], url, headers=headers, content=body)
+        try:
+            response = await double.handle(request)
+        except httpx.TimeoutException:
+            await asyncio.sleep(_HANG_S)
+            return
+        except httpx.TransportError as exc:
+            raise ConnectionResetError(str(exc)) from exc  # the server drops the connection
+        content = await response.aread()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": response.status_code,
+                "headers": [
+                    (k.encode("latin-1"), v.encode("latin-1"))
+                    for k, v in response.headers.items()
+                    if k.lower() not in ("content-length", "transfer-encoding")
+                ]
+                + [(b"content-length", str(len(content)).encode())],
+            }
+        )
+        await send({"type": "http.response.body", "body": content})
+
+    return app

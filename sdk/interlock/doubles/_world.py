@@ -1,0 +1,189 @@
+"""A seeded, neutral world of interview sessions that every vendor double renders its own way.
+
+The doubles share it so that demo data looks alike on every vendor and so that the state
+machine is the neutral one (:mod:`interlock.transitions`) everywhere.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+
+from interlock.errors import InvalidTransition, SessionNotFound
+from interlock.models import SessionState, Verb, utc_now
+from interlock.transitions import Transition, plan_transition
+
+__all__ = ["World", "WorldPosition", "WorldSession"]
+
+CHINESE_NAMES = ("张伟", "王芳", "李娜", "刘洋", "陈静", "杨磊", "赵敏", "黄磊", "周杰", "欧阳娜娜")
+LATIN_NAMES = ("Li Wei", "Emma Chen", "John Smith", "Anna Müller", "Wang Fang", "Lucas Martin")
+DEPARTMENTS = ("rnd", "sales", "hr", "finance")
+_POSITIONS = (
+    ("Backend Engineer", "senior", "rnd"),
+    ("Frontend Engineer", "junior", "rnd"),
+    ("Sales Representative", "junior", "sales"),
+    ("Sales Director", "executive", "sales"),
+    ("HR Business Partner", "senior", "hr"),
+    ("Chief Financial Officer", "executive", "finance"),
+)
+_SEED_STATES = (
+    SessionState.SCHEDULED,
+    SessionState.IN_PROGRESS,
+    SessionState.IN_PROGRESS,
+    SessionState.PAUSED,
+    SessionState.COMPLETED,
+    SessionState.TERMINATED,
+    SessionState.REVOKED,
+    SessionState.EXPIRED,
+)
+
+
+@dataclass(frozen=True)
+class WorldPosition:
+    id: str
+    title: str
+    level: str
+    department: str
+    owners: tuple[str, ...]
+
+
+@dataclass
+class WorldSession:
+    """One session as the vendor stores it: real (unmasked) personal data lives only here."""
+
+    id: str
+    state: SessionState
+    candidate_id: str
+    candidate_name: str
+    candidate_phone: str
+    position: WorldPosition
+    batch_no: str
+    scheduled_at: datetime
+    started_at: datetime | None = None
+    progress: float = 0.0
+    resume_deadline: datetime | None = None
+    previous_state: SessionState | None = None
+    updated_at: datetime = field(default_factory=utc_now)
+
+
+class World:
+    """The sessions of one vendor tenant, seeded deterministically.
+
+    :param seed: the same seed gives the same candidates, positions, ids and states.
+    :param size: how many sessions to create (every state appears once size ≥ 8).
+    :param new_id: the vendor's id format (numeric strings, GUIDs, ...).
+    """
+
+    def __init__(
+        self,
+        *,
+        seed: int,
+        size: int,
+        new_id: Callable[[random.Random], str],
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self.rng = random.Random(seed)
+        self.clock = clock
+        self._new_id = new_id
+        self.sessions: dict[str, WorldSession] = {}
+        self.mutation_counts: Counter[str] = Counter()
+        self.positions = tuple(
+            WorldPosition(
+                id=self._new_id(self.rng),
+                title=title,
+                level=level,
+                department=dept,
+                owners=(f"user{i + 1:02d}", "hr-admin"),
+            )
+            for i, (title, level, dept) in enumerate(_POSITIONS)
+        )
+        self._base = clock().replace(minute=0, second=0, microsecond=0)
+        for i in range(size):
+            self.add(_SEED_STATES[i % len(_SEED_STATES)], index=i)
+
+    def add(self, state: SessionState, *, index: int | None = None) -> WorldSession:
+        """Create a session in ``state`` (used by seeding and by test scenarios)."""
+        i = len(self.sessions) if index is None else index
+        names = CHINESE_NAMES + LATIN_NAMES
+        scheduled = self._base + timedelta(hours=i - 24)
+        running = state not in (SessionState.SCHEDULED, SessionState.REVOKED)
+        session = WorldSession(
+            id=self._new_id(self.rng),
+            state=state,
+            candidate_id=self._new_id(self.rng),
+            candidate_name=names[i % len(names)],
+            candidate_phone=f"13{self.rng.randrange(10**9):09d}",
+            position=self.positions[i % len(self.positions)],
+            batch_no=f"B{self._base:%Y%m%d}-{i % 5 + 1:02d}",
+            scheduled_at=scheduled,
+            started_at=scheduled + timedelta(minutes=5) if running else None,
+            progress=round(self.rng.random(), 2) if running else 0.0,
+            resume_deadline=self.clock() + timedelta(hours=24)
+            if state is SessionState.PAUSED
+            else None,
+        )
+        self.sessions[session.id] = session
+        return session
+
+    def get(self, session_id: str) -> WorldSession:
+        try:
+            return self.sessions[session_id]
+        except KeyError:
+            raise SessionNotFound(f"session {session_id!r} does not exist") from None
+
+    def missing_id(self) -> str:
+        """An id in the vendor's format that no session has."""
+        while True:
+            candidate = self._new_id(random.Random(self.rng.random()))
+            if candidate not in self.sessions:
+                return candidate
+
+    def apply(
+        self, session_id: str, verb: Verb, *, resume_deadline: datetime | None = None
+    ) -> Transition:
+        """Carry out ``verb``; a same-state verb changes nothing and is not counted."""
+        session = self.get(session_id)
+        transition = plan_transition(session.state, verb)
+        if transition.already_in_state:
+            return transition
+        now = self.clock()
+        if verb is Verb.PAUSE:
+            session.resume_deadline = resume_deadline or now + timedelta(hours=24)
+        elif verb is Verb.RESUME:
+            if session.resume_deadline is not None and session.resume_deadline <= now:
+                raise InvalidTransition(
+                    "cannot resume: the pause passed its resume deadline",
+                    from_state=str(session.state),
+                    verb=str(verb),
+                )
+            session.resume_deadline = None
+        if session.started_at is None and verb is Verb.RESUME:
+            session.started_at = now
+        session.previous_state = session.state
+        session.state = transition.target
+        session.updated_at = now
+        self.mutation_counts[session_id] += 1
+        return transition
+
+    def restore(self, session_id: str, state: SessionState) -> Transition:
+        """Return a terminated/revoked session to ``state`` (native restore)."""
+        session = self.get(session_id)
+        if session.state is state:
+            return Transition(state, state)
+        if session.state not in (SessionState.TERMINATED, SessionState.REVOKED):
+            raise InvalidTransition(
+                f"cannot restore a session that is {session.state}; only terminated or revoked",
+                from_state=str(session.state),
+                verb="restore",
+            )
+        transition = Transition(session.state, state)
+        session.state = state
+        session.updated_at = self.clock()
+        self.mutation_counts[session_id] += 1
+        return transition
+
+    def snapshot(self) -> dict[str, WorldSession]:
+        return {k: replace(v) for k, v in self.sessions.items()}

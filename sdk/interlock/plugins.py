@@ -1,0 +1,262 @@
+"""Plug-in discovery: the plug-in manager factory, adapter specs and the hook payload types.
+
+Entry points in the group ``interlock.adapters`` are the only discovery path, for the adapters
+in this repository and for third-party ones alike. A broken plug-in is reported by name with a
+fix and never stops the others from loading.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import importlib.metadata
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Literal
+
+import pluggy
+from pydantic import BaseModel
+
+from interlock import hookspecs
+from interlock.errors import AdapterNotFound, PluginError
+from interlock.models import OperationResult, ReasonCode, SessionRef, Verb
+
+if TYPE_CHECKING:
+    from interlock.adapter import AccountContext, InterviewAdapter
+    from interlock.doubles import DoubleSettings, VendorDouble
+
+__all__ = [
+    "ENTRY_POINT_GROUP",
+    "AdapterSpec",
+    "AuthorizationRequest",
+    "AuthorizationVote",
+    "LoadedPlugins",
+    "Notification",
+    "OperationFinished",
+    "OperationStarted",
+    "PluginLoadFailure",
+    "get_plugin_manager",
+    "hookimpl",
+]
+
+ENTRY_POINT_GROUP = "interlock.adapters"
+hookimpl = pluggy.HookimplMarker(hookspecs.PROJECT)
+
+
+@dataclass(frozen=True, kw_only=True)
+class AdapterSpec:
+    """How to build one adapter and its vendor double.
+
+    :param name: the entry-point name users put in ``adapter = "..."``.
+    :param vendor: short vendor name (``dingtalk``).
+    :param factory: builds the adapter for one account.
+    :param options_model: validates the account's options (strict: unknown keys are errors).
+    :param double_factory: builds the vendor double (the contract suite requires one).
+    :param summary: one line for ``interlock adapters``.
+    """
+
+    name: str
+    vendor: str
+    factory: Callable[[AccountContext], InterviewAdapter]
+    options_model: type[BaseModel]
+    double_factory: Callable[[DoubleSettings], VendorDouble] | None = None
+    summary: str = ""
+    needs_timezone: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class OperationStarted:
+    """Payload of ``interlock_operation_started``."""
+
+    operation_id: str
+    ref: SessionRef
+    verb: Verb
+    reason_code: ReasonCode
+    idempotency_key: str
+    started_at: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class OperationFinished:
+    """Payload of ``interlock_operation_finished``."""
+
+    operation_id: str
+    ref: SessionRef
+    verb: Verb
+    reason_code: ReasonCode
+    idempotency_key: str
+    result: OperationResult
+    duration_s: float
+
+
+@dataclass(frozen=True, kw_only=True)
+class Notification:
+    """Payload of ``interlock_notify``."""
+
+    audience: Literal["candidate", "hr"]
+    ref: SessionRef
+    verb: Verb
+    message_key: str
+    candidate_id: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class AuthorizationRequest:
+    """Payload of ``interlock_authorize``."""
+
+    principal: str
+    role: str
+    action: str
+    tenant: str | None = None
+    ref: SessionRef | None = None
+    attributes: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, kw_only=True)
+class AuthorizationVote:
+    """A plug-in's vote; ``deny`` wins over every ``allow``."""
+
+    allow: bool
+    rule_id: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class PluginLoadFailure:
+    """A plug-in that could not be loaded, with what to do about it."""
+
+    name: str
+    error: str
+    fix: str
+
+
+@dataclass
+class LoadedPlugins:
+    """The result of discovery: the manager, the adapter specs and any broken plug-ins."""
+
+    manager: pluggy.PluginManager
+    adapters: dict[str, AdapterSpec]
+    failures: list[PluginLoadFailure]
+
+    def adapter(self, name: str) -> AdapterSpec:
+        """The spec named ``name``. :raises AdapterNotFound: with the closest installed name."""
+        try:
+            return self.adapters[name]
+        except KeyError:
+            raise AdapterNotFound(
+                f"no adapter named {name!r} is installed",
+                hint=_suggest(name, self.adapters),
+                requested=name,
+                installed=sorted(self.adapters),
+            ) from None
+
+
+def _suggest(name: str, known: Iterable[str]) -> str:
+    names = sorted(known)
+    close = difflib.get_close_matches(name, names, n=1)
+    if close:
+        return f"did you mean {close[0]!r}? installed: {', '.join(names) or 'none'}"
+    return f"installed adapters: {', '.join(names) or 'none'}"
+
+
+def get_plugin_manager(
+    *, load_entry_points: bool = True, plugins: Iterable[object] = ()
+) -> LoadedPlugins:
+    """Build a fresh plug-in manager (never a module global) and discover adapters.
+
+    :param load_entry_points: load every ``interlock.adapters`` entry point.
+    :param plugins: extra plug-in objects to register (tests, embedding applications).
+    """
+    manager = pluggy.PluginManager(hookspecs.PROJECT)
+    manager.add_hookspecs(hookspecs)
+    failures: list[PluginLoadFailure] = []
+    candidates: list[tuple[str, Callable[[], object]]] = [
+        (getattr(p, "__name__", repr(p)), functools.partial(_identity, p)) for p in plugins
+    ]
+    if load_entry_points:
+        for entry_point in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
+            candidates.append((entry_point.name, entry_point.load))
+    for name, load in candidates:
+        failure = _register_one(manager, name, load)
+        if failure is not None:
+            failures.append(failure)
+    adapters, register_failures = _collect_adapters(manager)
+    return LoadedPlugins(manager, adapters, failures + register_failures)
+
+
+def _identity(plugin: object) -> object:
+    return plugin
+
+
+def _register_one(
+    manager: pluggy.PluginManager, name: str, load: Callable[[], object]
+) -> PluginLoadFailure | None:
+    try:
+        plugin = load()
+    except Exception as exc:  # any import-time error of a third-party plug-in
+        return PluginLoadFailure(
+            name,
+            f"import failed: {type(exc).__name__}: {exc}",
+            "fix the module's import error (run `python -c 'import MODULE'`) or uninstall it",
+        )
+    if manager.is_registered(plugin):
+        return None
+    try:
+        manager.register(plugin, name=name)
+    except ValueError as exc:  # pluggy: duplicate registration name
+        return PluginLoadFailure(name, str(exc), "two plug-ins use one name; rename one")
+    except pluggy.PluginValidationError as exc:
+        return PluginLoadFailure(
+            name,
+            str(exc),
+            "make the hookimpl's arguments match the hookspec in interlock.hookspecs",
+        )
+    try:
+        manager.check_pending()
+    except pluggy.PluginValidationError as exc:
+        manager.unregister(plugin)
+        known = [n for n in dir(hookspecs) if n.startswith("interlock_")]
+        return PluginLoadFailure(
+            name, str(exc), f"a hookimpl's name is not a known hook; known hooks: {known}"
+        )
+    if not any(
+        getattr(getattr(plugin, h, None), "interlock_impl", None) is not None
+        for h in dir(plugin)
+        if h.startswith("interlock_")
+    ):
+        manager.unregister(plugin)
+        return PluginLoadFailure(
+            name,
+            "the module implements no interlock hook",
+            "decorate `interlock_register_adapters(register)` with `@interlock.hookimpl`",
+        )
+    return None
+
+
+def _collect_adapters(
+    manager: pluggy.PluginManager,
+) -> tuple[dict[str, AdapterSpec], list[PluginLoadFailure]]:
+    adapters: dict[str, AdapterSpec] = {}
+    failures: list[PluginLoadFailure] = []
+    for impl in manager.hook.interlock_register_adapters.get_hookimpls():
+        plugin_name = manager.get_name(impl.plugin) or repr(impl.plugin)
+
+        def register(spec: AdapterSpec, *, _plugin: str = plugin_name) -> None:
+            if not isinstance(spec, AdapterSpec):
+                raise PluginError(f"plug-in {_plugin!r} registered {spec!r}, not an AdapterSpec")
+            if spec.name in adapters:
+                raise PluginError(f"adapter name {spec.name!r} is registered twice")
+            adapters[spec.name] = spec
+
+        try:
+            impl.function(register=register)
+        except Exception as exc:  # a faulty plug-in must not stop the others
+            failures.append(
+                PluginLoadFailure(
+                    plugin_name,
+                    f"interlock_register_adapters failed: {type(exc).__name__}: {exc}",
+                    "call register(AdapterSpec(...)) once per adapter with a unique name",
+                )
+            )
+    return adapters, failures
