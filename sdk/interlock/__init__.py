@@ -8,6 +8,7 @@ from interlock.adapter import AccountContext, InterviewAdapter
 from interlock.capabilities import Capabilities, CapabilityLevel, ChangeObservation
 from interlock.errors import InterlockError
 from interlock.events import CallbackReply, CallbackRequest, CallbackResult, SessionEvent
+from interlock.facade import Interlock
 from interlock.models import (
     Candidate,
     FilterField,
@@ -38,6 +39,7 @@ __all__ = [
     "CapabilityLevel",
     "ChangeObservation",
     "FilterField",
+    "Interlock",
     "InterlockError",
     "InterviewAdapter",
     "OperationOutcome",

@@ -132,25 +132,25 @@ class InterviewAdapter(abc.ABC):
         resume_deadline: datetime | None = None,
     ) -> OperationResult:
         """Soft-stop a running session; the candidate may resume before ``resume_deadline``."""
-        raise self._unsupported(Verb.PAUSE)
+        raise self.unsupported_error(Verb.PAUSE)
 
     async def resume(
         self, session_id: str, reason: Reason, *, idempotency_key: str
     ) -> OperationResult:
         """Let a paused session continue."""
-        raise self._unsupported(Verb.RESUME)
+        raise self.unsupported_error(Verb.RESUME)
 
     async def terminate(
         self, session_id: str, reason: Reason, *, idempotency_key: str
     ) -> OperationResult:
         """Hard-stop a session for good (answers and scores are kept)."""
-        raise self._unsupported(Verb.TERMINATE)
+        raise self.unsupported_error(Verb.TERMINATE)
 
     async def revoke(
         self, session_id: str, reason: Reason, *, idempotency_key: str
     ) -> OperationResult:
         """Withdraw an interview (e.g. launched by mistake)."""
-        raise self._unsupported(Verb.REVOKE)
+        raise self.unsupported_error(Verb.REVOKE)
 
     async def restore(
         self, session_id: str, state: SessionState, reason: Reason, *, idempotency_key: str
@@ -173,7 +173,7 @@ class InterviewAdapter(abc.ABC):
     ) -> OperationResult:
         """Dispatch ``verb`` to its method (refusing unsupported verbs before any call)."""
         if not self.capabilities.supports(verb):
-            raise self._unsupported(verb)
+            raise self.unsupported_error(verb)
         if verb is Verb.PAUSE:
             return await self.pause(
                 session_id, reason, idempotency_key=idempotency_key, resume_deadline=resume_deadline
@@ -201,7 +201,7 @@ class InterviewAdapter(abc.ABC):
         vendor has a native batch call (and declare ``native_batch_size``).
         """
         if not self.capabilities.supports(verb):
-            raise self._unsupported(verb)
+            raise self.unsupported_error(verb)
         gate = asyncio.Semaphore(max(1, concurrency))
 
         async def one(session_id: str) -> OperationResult:
@@ -240,7 +240,7 @@ class InterviewAdapter(abc.ABC):
     async def __aexit__(self, *exc_info: object) -> None:
         await self.aclose()
 
-    def _unsupported(self, verb: Verb) -> UnsupportedOperation:
+    def unsupported_error(self, verb: Verb) -> UnsupportedOperation:
         level = self.capabilities.level(verb)
         hint = (
             "do it by hand in the vendor's console"
