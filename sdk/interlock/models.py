@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Annotated, Any, Self
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import (
     AfterValidator,
@@ -261,7 +261,7 @@ class OperationResult(_Strict):
     model_config = ConfigDict(frozen=True, extra="forbid", strict=False)
 
     ref: SessionRef
-    verb: Verb
+    verb: Verb | Literal["restore"]
     outcome: OperationOutcome
     state_before: SessionState | None = None
     state_after: SessionState | None = None

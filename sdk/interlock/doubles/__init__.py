@@ -1,6 +1,6 @@
 """Vendor doubles: stateful simulators of vendor HTTP APIs, for tests, demos and load tests."""
 
-from interlock.doubles._asgi import asgi_app
+from interlock.doubles._asgi import asgi_app, serve
 from interlock.doubles._base import (
     DoubleSettings,
     Fault,
@@ -22,4 +22,5 @@ __all__ = [
     "WorldPosition",
     "WorldSession",
     "asgi_app",
+    "serve",
 ]

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, MutableMapping
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from typing import Any
 
 import httpx
 
 from interlock.doubles._base import VendorDouble
 
-__all__ = ["asgi_app"]
+__all__ = ["asgi_app", "serve"]
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -64,3 +65,31 @@ def asgi_app(double: VendorDouble) -> Callable[[Scope, Receive, Send], Awaitable
         await send({"type": "http.response.body", "body": content})
 
     return app
+
+
+@contextlib.asynccontextmanager
+async def serve(
+    double: VendorDouble, *, host: str = "127.0.0.1", port: int = 0
+) -> AsyncIterator[str]:
+    """Serve ``double`` over real HTTP on loopback for the duration of the block.
+
+    Yields the base URL (``http://127.0.0.1:PORT``; port 0 picks a free one). Used by black-box
+    probes, the demo, benchmarks and crash tests.
+    """
+    import uvicorn  # imported here: only serving needs it
+
+    config = uvicorn.Config(
+        asgi_app(double), host=host, port=port, log_level="warning", lifespan="off"
+    )
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    try:
+        while not server.started:
+            if task.done():
+                task.result()  # re-raise a start-up failure (port in use, ...)
+            await asyncio.sleep(0.01)
+        bound = server.servers[0].sockets[0].getsockname()[1]
+        yield f"http://{host}:{bound}"
+    finally:
+        server.should_exit = True
+        await task

@@ -106,6 +106,8 @@ class VendorDouble(abc.ABC):
     vendor: ClassVar[str]
     default_base_url: ClassVar[str]
     default_qps: ClassVar[float] = 20.0
+    unmapped_vendor_state: ClassVar[str] = "ARCHIVED_BY_VENDOR"
+    """A state value this vendor may send that no mapping table knows."""
 
     def __init__(self, settings: DoubleSettings | None = None) -> None:
         self.settings = settings or DoubleSettings()
@@ -158,6 +160,12 @@ class VendorDouble(abc.ABC):
     def put_session(self, state: SessionState) -> str:
         """Create a session in ``state`` and return its vendor id."""
         return self.world.add(state).id
+
+    def put_unmapped_session(self) -> str:
+        """Create a session whose vendor state is :attr:`unmapped_vendor_state`."""
+        session = self.world.add(SessionState.IN_PROGRESS)
+        session.vendor_state_override = self.unmapped_vendor_state
+        return session.id
 
     def missing_session_id(self) -> str:
         return self.world.missing_id()

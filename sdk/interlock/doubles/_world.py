@@ -67,6 +67,8 @@ class WorldSession:
     resume_deadline: datetime | None = None
     previous_state: SessionState | None = None
     updated_at: datetime = field(default_factory=utc_now)
+    vendor_state_override: str | None = None
+    """A raw vendor state the adapter's mapping does not know (to prove it says ``unknown``)."""
 
 
 class World:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,6 +38,9 @@ Raise :class:`VendorTokenExpired` for the vendor's expired-token signal."""
 
 TokenApplier = Callable[[httpx.Request, str], None]
 """Puts the access token where this vendor wants it (header, query)."""
+
+QueryParams = Mapping[str, Any] | Sequence[tuple[str, Any]]
+"""Query parameters: a mapping, or pairs when a name repeats (``status=A&status=B``)."""
 
 ReadBack = Callable[[], Awaitable[Any | None]]
 """Called after a mutation failed ambiguously: returns evidence that it took effect, or None."""
@@ -118,7 +121,7 @@ class VendorClient:
         path: str,
         *,
         api: str,
-        params: Mapping[str, Any] | None = None,
+        params: QueryParams | None = None,
         json: Any = None,
         data: Mapping[str, Any] | None = None,
         headers: Mapping[str, str] | None = None,
@@ -211,7 +214,7 @@ class VendorClient:
         request = self._http.build_request(
             call.method,
             call.path,
-            params=call.params,
+            params=call.params,  # type: ignore[arg-type]  # httpx accepts pairs and mappings
             json=call.json,
             data=call.data,
             headers=call.headers,
@@ -294,7 +297,7 @@ class _Call:
     method: str
     path: str
     api: str
-    params: Mapping[str, Any] | None
+    params: QueryParams | None
     json: Any
     data: Mapping[str, Any] | None
     headers: Mapping[str, str] | None

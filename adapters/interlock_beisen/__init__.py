@@ -1,0 +1,1 @@
+"""The Beisen-style adapter and its vendor double."""

@@ -1,0 +1,1 @@
+"""The Dingtalk-style adapter and its vendor double."""

@@ -1,0 +1,104 @@
+"""The sandbox vendor over HTTP: client construction, token fetch and error translation.
+
+Everything generic (retries, token cache, rate limits, timeouts, read-back) is the toolkit's;
+this module only says how *this* vendor authenticates and how it reports errors.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+from interlock import errors
+from interlock.adapter import AccountContext
+from interlock.http import Token, TokenCache, VendorClient
+
+from interlock_sandbox._errors import ERROR_TABLE
+from interlock_sandbox._models import VendorToken
+from interlock_sandbox.options import SandboxOptions
+
+__all__ = ["REQUEST_ID_HEADER", "build_client", "interpret"]
+
+REQUEST_ID_HEADER = "x-sandbox-request-id"
+
+
+def interpret(response: httpx.Response) -> Any:
+    """Return ``data`` of a successful envelope; raise the neutral error otherwise.
+
+    The body decides, not the status line: the vendor sometimes reports errors in a 200.
+    """
+    request_id = response.headers.get(REQUEST_ID_HEADER)
+    try:
+        body = response.json()
+    except ValueError:
+        if response.status_code >= 500:
+            raise errors.VendorUnavailable(
+                f"vendor answered HTTP {response.status_code}", vendor_request_id=request_id
+            ) from None
+        raise errors.VendorProtocolError(
+            "vendor answered a body that is not JSON", field="body", vendor_request_id=request_id
+        ) from None
+    if not isinstance(body, dict) or not isinstance(body.get("ok"), bool):
+        raise errors.VendorProtocolError(
+            "vendor envelope has no boolean 'ok'", field="ok", vendor_request_id=request_id
+        )
+    if body["ok"]:
+        return body.get("data")
+    raise _error_from(body.get("error") or {}, response, request_id)
+
+
+def _error_from(
+    error: dict[str, Any], response: httpx.Response, request_id: str | None
+) -> errors.InterlockError:
+    code = str(error.get("code", ""))
+    message = f"sandbox: {error.get('message') or code or 'unspecified error'}"
+    cls = ERROR_TABLE.get(code)
+    if cls is None:
+        cls = (
+            errors.VendorUnavailable if response.status_code >= 500 else errors.VendorProtocolError
+        )
+    if cls is errors.VendorRateLimited:
+        after = response.headers.get("retry-after")
+        return errors.VendorRateLimited(
+            message, retry_after=float(after) if after else None, vendor_request_id=request_id
+        )
+    if cls is errors.InvalidTransition:
+        return errors.InvalidTransition(message, from_state="unknown", verb="unknown")
+    if issubclass(cls, errors.VendorError):
+        return cls(message, vendor_request_id=request_id, vendor_code=code)
+    return cls(message)
+
+
+def build_client(context: AccountContext, options: SandboxOptions, transport: Any) -> VendorClient:
+    """A toolkit client for one sandbox account (bearer token in the Authorization header)."""
+    secret = options.client_secret.get_secret_value()
+    client: VendorClient
+
+    async def fetch_token() -> Token:
+        reply = await client.request(
+            "POST",
+            "/oauth/token",
+            api="oauth.token",
+            json={"client_id": options.client_id, "client_secret": secret},
+            authenticated=False,
+            mutating=False,
+        )
+        token = VendorToken.model_validate(reply.data)
+        return Token.expiring_in(token.access_token, token.expires_in)
+
+    def apply_token(request: httpx.Request, token: str) -> None:
+        request.headers["Authorization"] = f"Bearer {token}"
+
+    client = VendorClient(
+        account=context.account,
+        base_url=options.base_url,
+        interpret=interpret,
+        transport=transport,
+        tokens=TokenCache(fetch_token),
+        apply_token=apply_token,
+        limiter=context.rate_limiter,
+        timeout_s=options.timeout_s,
+        request_id_header=REQUEST_ID_HEADER,
+        secrets=(secret,),
+    )
+    return client

@@ -1,0 +1,329 @@
+"""``SandboxAdapter``: every neutral verb, native batch and native restore, over HTTP.
+
+This is the adapter to copy. It composes the pieces (options, toolkit client, mapping) and
+contains only what is specific to the vendor: paths, request bodies, result mapping.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, Literal
+from urllib.parse import quote
+
+import httpx
+from interlock import errors
+from interlock.adapter import AccountContext, InterviewAdapter, failed_result
+from interlock.capabilities import Capabilities, CapabilityLevel, ChangeObservation
+from interlock.doubles import DoubleSettings
+from interlock.http import VendorReply
+from interlock.models import (
+    FilterField,
+    OperationOutcome,
+    OperationResult,
+    Reason,
+    Session,
+    SessionFilter,
+    SessionPage,
+    SessionState,
+    Verb,
+)
+from interlock.transitions import TARGET_STATE, plan_transition
+
+from interlock_sandbox._client import build_client
+from interlock_sandbox._mapping import VENDOR_STATUS_OF, to_session, to_state
+from interlock_sandbox._models import VendorBatch, VendorChange, VendorPage, VendorSession
+from interlock_sandbox.double import SandboxDouble
+from interlock_sandbox.options import SandboxOptions
+
+__all__ = ["SandboxAdapter"]
+
+_SERVER_FILTERS = frozenset(
+    {
+        FilterField.STATE,
+        FilterField.POSITION,
+        FilterField.BATCH_NO,
+        FilterField.START_FROM,
+        FilterField.START_TO,
+    }
+)
+
+
+class SandboxAdapter(InterviewAdapter):
+    """Adapter for the sandbox vendor (in-process by default, or over HTTP)."""
+
+    vendor = "sandbox"
+
+    def __init__(self, context: AccountContext) -> None:
+        super().__init__(context)
+        options = context.options
+        if not isinstance(options, SandboxOptions):
+            options = SandboxOptions.model_validate(options or {})
+        self.options = options
+        transport: httpx.AsyncBaseTransport | None = context.transport
+        self.double: SandboxDouble | None = None
+        if transport is None and options.in_process:
+            self.double = SandboxDouble(
+                DoubleSettings(
+                    seed=options.seed, sessions=options.sessions, latency_ms=options.latency_ms
+                )
+            )
+            transport = httpx.MockTransport(self.double.handle)
+        self._client = build_client(context, options, transport)
+
+    @property
+    def capabilities(self) -> Capabilities:
+        native = CapabilityLevel.NATIVE
+        return Capabilities(
+            pause=native,
+            resume=native,
+            terminate=native,
+            revoke=native,
+            restore=True,
+            native_batch_size=self.options.native_batch_size,
+            server_side_filters=_SERVER_FILTERS,
+            push_events=False,
+            change_observation=ChangeObservation.POLLING,
+        )
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    # -- reads -------------------------------------------------------------------------------
+
+    async def get_session(self, session_id: str) -> Session:
+        reply = await self._client.request(
+            "GET", f"/v1/sessions/{quote(session_id, safe='')}", api="sessions.read"
+        )
+        return to_session(self.account, VendorSession.model_validate(reply.data))
+
+    async def list_sessions(
+        self, session_filter: SessionFilter, *, page_size: int = 50, page_token: str | None = None
+    ) -> SessionPage:
+        reply = await self._client.request(
+            "GET",
+            "/v1/sessions",
+            api="sessions.read",
+            params=_query(session_filter, page_size, page_token),
+        )
+        page = VendorPage.model_validate(reply.data)
+        sessions = (to_session(self.account, raw) for raw in page.sessions)
+        return SessionPage(
+            sessions=tuple(s for s in sessions if session_filter.matches(s)),
+            next_page_token=page.next_cursor,
+        )
+
+    # -- verbs -------------------------------------------------------------------------------
+
+    async def pause(
+        self,
+        session_id: str,
+        reason: Reason,
+        *,
+        idempotency_key: str,
+        resume_deadline: datetime | None = None,
+    ) -> OperationResult:
+        extra = {"resume_deadline": resume_deadline.isoformat()} if resume_deadline else {}
+        return await self._change(Verb.PAUSE, session_id, reason, idempotency_key, extra)
+
+    async def resume(
+        self, session_id: str, reason: Reason, *, idempotency_key: str
+    ) -> OperationResult:
+        return await self._change(Verb.RESUME, session_id, reason, idempotency_key)
+
+    async def terminate(
+        self, session_id: str, reason: Reason, *, idempotency_key: str
+    ) -> OperationResult:
+        return await self._change(Verb.TERMINATE, session_id, reason, idempotency_key)
+
+    async def revoke(
+        self, session_id: str, reason: Reason, *, idempotency_key: str
+    ) -> OperationResult:
+        return await self._change(Verb.REVOKE, session_id, reason, idempotency_key)
+
+    async def restore(
+        self, session_id: str, state: SessionState, reason: Reason, *, idempotency_key: str
+    ) -> OperationResult:
+        reply = await self._client.request(
+            "POST",
+            f"/v1/sessions/{quote(session_id, safe='')}:restore",
+            api="sessions.restore",
+            json={"state": str(state), "reason": reason.code},
+            headers={"Idempotency-Key": idempotency_key},
+            read_back=lambda: self._read_back(session_id, state),
+        )
+        return self._result("restore", session_id, idempotency_key, reply)
+
+    async def _change(
+        self,
+        verb: Verb,
+        session_id: str,
+        reason: Reason,
+        idempotency_key: str,
+        extra: dict[str, Any] | None = None,
+    ) -> OperationResult:
+        try:
+            reply = await self._client.request(
+                "POST",
+                f"/v1/sessions/{quote(session_id, safe='')}:{verb}",
+                api=f"sessions.{verb}",
+                json={"reason": {"code": reason.code, "note": reason.note}, **(extra or {})},
+                headers={"Idempotency-Key": idempotency_key},
+                read_back=lambda: self._read_back(session_id, TARGET_STATE[verb]),
+            )
+        except errors.InvalidTransition:
+            # The vendor says no without naming states; read it back to say exactly why.
+            plan_transition((await self.get_session(session_id)).state, verb)
+            raise
+        return self._result(verb, session_id, idempotency_key, reply)
+
+    async def _read_back(self, session_id: str, target: SessionState) -> Session | None:
+        session = await self.get_session(session_id)
+        return session if session.state is target else None
+
+    def _result(
+        self, verb: Verb | Literal["restore"], session_id: str, key: str, reply: VendorReply
+    ) -> OperationResult:
+        if reply.confirmed_by_read_back:
+            session: Session = reply.data
+            return OperationResult(
+                ref=self.ref(session_id),
+                verb=verb,
+                outcome=OperationOutcome.APPLIED,
+                state_after=session.state,
+                idempotency_key=key,
+                confirmed_by_read_back=True,
+            )
+        change = VendorChange.model_validate(reply.data)
+        return OperationResult(
+            ref=self.ref(session_id),
+            verb=verb,
+            outcome=OperationOutcome.APPLIED
+            if change.changed
+            else OperationOutcome.ALREADY_IN_STATE,
+            state_before=to_state(change.previous_status),
+            state_after=to_state(change.session.status),
+            idempotency_key=key,
+            vendor_request_id=reply.request_id,
+        )
+
+    # -- native batch ------------------------------------------------------------------------
+
+    async def batch(
+        self,
+        verb: Verb,
+        session_ids: Sequence[str],
+        reason: Reason,
+        *,
+        idempotency_key: str,
+        concurrency: int = 8,
+    ) -> list[OperationResult]:
+        """One vendor call per chunk of ``native_batch_size`` ids, one result per id."""
+        size = self.options.native_batch_size
+        if not size:
+            return await super().batch(
+                verb, session_ids, reason, idempotency_key=idempotency_key, concurrency=concurrency
+            )
+        if not self.capabilities.supports(verb):
+            raise self.unsupported_error(verb)
+        chunks = [list(session_ids[i : i + size]) for i in range(0, len(session_ids), size)]
+        done = await asyncio.gather(
+            *(
+                self._batch_chunk(verb, c, reason, f"{idempotency_key}:{n}")
+                for n, c in enumerate(chunks)
+            )
+        )
+        return [r for chunk in done for r in chunk]
+
+    async def _batch_chunk(
+        self, verb: Verb, ids: list[str], reason: Reason, key: str
+    ) -> list[OperationResult]:
+        try:
+            reply = await self._client.request(
+                "POST",
+                "/v1/sessions:batch",
+                api="sessions.batch",
+                json={"action": str(verb), "ids": ids, "reason": {"code": reason.code}},
+                headers={"Idempotency-Key": key},
+                read_back=lambda: self._read_back_many(ids),
+            )
+        except errors.InterlockError as error:
+            return [
+                failed_result(self.ref(i), verb, error, idempotency_key=f"{key}:{i}") for i in ids
+            ]
+        if reply.confirmed_by_read_back:
+            return self._batch_from_read_back(verb, reply.data, key)
+        items = {item.id: item for item in VendorBatch.model_validate(reply.data).results}
+        return [self._batch_item(verb, i, items.get(i), key, reply.request_id) for i in ids]
+
+    def _batch_item(
+        self, verb: Verb, session_id: str, item: Any, key: str, request_id: str | None
+    ) -> OperationResult:
+        ref, item_key = self.ref(session_id), f"{key}:{session_id}"
+        if item is None:
+            error = errors.VendorProtocolError("batch result misses this id", field="results.id")
+            return failed_result(ref, verb, error, idempotency_key=item_key)
+        if not item.ok or item.session is None:
+            code = (item.error or {}).get("code", "")
+            cls = {"not_found": errors.SessionNotFound}.get(code, errors.InvalidTransition)
+            message = f"sandbox: {(item.error or {}).get('message', code)}"
+            neutral = (
+                cls(message)
+                if cls is errors.SessionNotFound
+                else errors.InvalidTransition(message, from_state="unknown", verb=str(verb))
+            )
+            return failed_result(ref, verb, neutral, idempotency_key=item_key)
+        return OperationResult(
+            ref=ref,
+            verb=verb,
+            outcome=OperationOutcome.APPLIED if item.changed else OperationOutcome.ALREADY_IN_STATE,
+            state_before=to_state(item.previous_status or ""),
+            state_after=to_state(item.session.status),
+            idempotency_key=item_key,
+            vendor_request_id=request_id,
+        )
+
+    async def _read_back_many(self, ids: list[str]) -> dict[str, Session]:
+        sessions = await asyncio.gather(*(self.get_session(i) for i in ids))
+        return {s.ref.session_id: s for s in sessions}
+
+    def _batch_from_read_back(
+        self, verb: Verb, sessions: dict[str, Session], key: str
+    ) -> list[OperationResult]:
+        results = []
+        for session_id, session in sessions.items():
+            item_key = f"{key}:{session_id}"
+            if session.state is TARGET_STATE[verb]:
+                results.append(
+                    OperationResult(
+                        ref=session.ref,
+                        verb=verb,
+                        outcome=OperationOutcome.APPLIED,
+                        state_after=session.state,
+                        idempotency_key=item_key,
+                        confirmed_by_read_back=True,
+                    )
+                )
+            else:
+                error = errors.VendorUnavailable("the batch call failed before this item changed")
+                results.append(failed_result(session.ref, verb, error, idempotency_key=item_key))
+        return results
+
+
+def _query(session_filter: SessionFilter, page_size: int, page_token: str | None) -> list[Any]:
+    params: list[tuple[str, str | int]] = [("page_size", max(1, min(page_size, 200)))]
+    if page_token:
+        params.append(("cursor", page_token))
+    params += [
+        ("status", VENDOR_STATUS_OF[s]) for s in session_filter.states if s in VENDOR_STATUS_OF
+    ]
+    if session_filter.position:
+        params.append(("position", session_filter.position))
+    if session_filter.batch_no:
+        params.append(("batch_no", session_filter.batch_no))
+    if session_filter.start_from:
+        params.append(("start_from", session_filter.start_from.isoformat()))
+    if session_filter.start_to:
+        params.append(("start_to", session_filter.start_to.isoformat()))
+    return params

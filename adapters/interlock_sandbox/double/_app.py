@@ -1,0 +1,232 @@
+"""``SandboxDouble``: the sandbox vendor's HTTP API, in memory.
+
+Conventions (deliberately plain, so the tutorial adapter stays short):
+
+* ``POST /oauth/token`` ``{"client_id","client_secret"}`` → ``{"access_token","expires_in"}``
+* ``Authorization: Bearer <token>`` on everything else; an expired token → 401 ``token_expired``
+* envelope ``{"ok": true, "data": …}`` / ``{"ok": false, "error": {"code","message"}}`` — and,
+  like many real vendors, some errors arrive inside an HTTP 200
+* ``GET /v1/sessions`` (filters, ``page_size``, ``cursor``) and ``GET /v1/sessions/{id}``
+* ``POST /v1/sessions/{id}:pause|resume|terminate|revoke|restore`` with ``Idempotency-Key``
+* ``POST /v1/sessions:batch`` ``{"action","ids","reason"}`` → per-id results (≤ 100 ids)
+* throttle: 429 with ``Retry-After``; request id header ``x-sandbox-request-id``
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import secrets
+import time
+import uuid
+from datetime import datetime
+from typing import Any, ClassVar
+
+import httpx
+from interlock.doubles import DoubleSettings, FaultPlan, QpsWindow, VendorDouble
+from interlock.doubles._base import Fault
+from interlock.errors import InvalidTransition, SessionNotFound
+from interlock.models import SessionState, Verb
+
+from interlock_sandbox.double._render import VENDOR_STATUS, body_of, error, ok, session_json
+
+__all__ = ["ERROR_CATALOGUE", "SandboxDouble"]
+
+CLIENT_ID = "sandbox-client"
+CLIENT_SECRET = "sandbox-secret-4f1c2a"  # noqa: S105 - the double's published demo credential
+MAX_BATCH = 100
+ERROR_CATALOGUE = {
+    "invalid_client": 401,
+    "unauthenticated": 401,
+    "token_expired": 401,
+    "invalid_argument": 400,
+    "not_found": 404,
+    "invalid_transition": 409,
+    "rate_limited": 429,
+    "internal": 500,
+    "unavailable": 503,
+}
+_SESSION_VERB = re.compile(r"^/v1/sessions/(?P<id>[^/:]+):(?P<verb>[a-z]+)$")
+_SESSION = re.compile(r"^/v1/sessions/(?P<id>[^/:]+)$")
+_FILTERS = ("status", "candidate", "position", "batch_no", "start_from", "start_to")
+
+
+class SandboxDouble(VendorDouble):
+    """The in-memory sandbox vendor."""
+
+    vendor: ClassVar[str] = "sandbox"
+    default_base_url: ClassVar[str] = "https://sandbox.interlock.invalid"
+    default_qps: ClassVar[float] = 100.0
+    token_lifetime_s: float = 3600.0
+
+    def __init__(self, settings: DoubleSettings | None = None) -> None:
+        super().__init__(settings)
+        self._tokens: dict[str, float] = {}
+        self._replies: dict[str, httpx.Response] = {}
+        self._throttle = QpsWindow(self.qps)
+
+    def new_id(self, rng: random.Random) -> str:
+        return f"sbx-{rng.getrandbits(40):010x}"
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        return (CLIENT_SECRET, *self._tokens)
+
+    def adapter_options(self, base_url: str) -> dict[str, Any]:
+        return {
+            "base_url": base_url,
+            "client_id": CLIENT_ID,
+            "client_secret": CLIENT_SECRET,
+            "in_process": False,
+        }
+
+    def expire_tokens(self) -> None:
+        self._tokens = dict.fromkeys(self._tokens, 0.0)
+
+    def render_fault(self, plan: FaultPlan, request: httpx.Request) -> httpx.Response:
+        rid = uuid.uuid4().hex
+        if plan.fault is Fault.RATE_LIMITED:
+            after = {} if plan.retry_after is None else {"retry-after": f"{plan.retry_after:g}"}
+            return self.throttled(error(429, "rate_limited", "slow down", rid, **after))
+        if plan.fault is Fault.ERROR_IN_200:
+            return error(200, "internal", "the request could not be processed", rid)
+        if plan.fault is Fault.MALFORMED_BODY:
+            return httpx.Response(200, text="<html>gateway hiccup</html>")
+        return error(503, "unavailable", "service temporarily unavailable", rid)
+
+    # -- dispatch ----------------------------------------------------------------------------
+
+    async def dispatch(self, request: httpx.Request) -> httpx.Response:
+        rid = uuid.uuid4().hex
+        path = request.url.path
+        if path == "/oauth/token" and request.method == "POST":
+            return self._token(request, rid)
+        token = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
+        if not token:
+            return error(401, "unauthenticated", "missing bearer token", rid)
+        if self._tokens.get(token, 0.0) <= time.monotonic():
+            return error(401, "token_expired", "the access token is expired or unknown", rid)
+        if not self._throttle.allow(self.api_of(request)):
+            return self.throttled(
+                error(429, "rate_limited", "slow down", rid, **{"retry-after": "1"})
+            )
+        key = request.headers.get("idempotency-key")
+        if key and key in self._replies:
+            return self._replies[key]
+        try:
+            response = self._route(request, path, rid)
+        except SessionNotFound:
+            return error(404, "not_found", "no such session", rid)
+        except InvalidTransition as exc:
+            return error(409, "invalid_transition", exc.message, rid)
+        except (ValueError, KeyError) as exc:
+            return error(400, "invalid_argument", f"bad request: {exc}", rid)
+        if key and request.method == "POST":
+            self._replies[key] = response
+        return response
+
+    def api_of(self, request: httpx.Request) -> str:
+        if request.url.path.endswith(":batch"):
+            return "sessions.batch"
+        match = _SESSION_VERB.match(request.url.path)
+        return f"sessions.{match['verb']}" if match else "sessions.read"
+
+    def _route(self, request: httpx.Request, path: str, rid: str) -> httpx.Response:
+        if path == "/v1/sessions" and request.method == "GET":
+            return self._list(request, rid)
+        if path == "/v1/sessions:batch" and request.method == "POST":
+            return self._batch(body_of(request), rid)
+        if (m := _SESSION_VERB.match(path)) and request.method == "POST":
+            return self._verb(m["id"], m["verb"], body_of(request), rid)
+        if (m := _SESSION.match(path)) and request.method == "GET":
+            return ok(session_json(self.world.get(m["id"])), rid)
+        return error(404, "not_found", f"no route {request.method} {path}", rid)
+
+    def _token(self, request: httpx.Request, rid: str) -> httpx.Response:
+        self.token_requests += 1
+        body = body_of(request)
+        if body.get("client_id") != CLIENT_ID or body.get("client_secret") != CLIENT_SECRET:
+            return error(401, "invalid_client", "unknown client or wrong secret", rid)
+        token = secrets.token_urlsafe(24)
+        self._tokens[token] = time.monotonic() + self.token_lifetime_s
+        return ok({"access_token": token, "expires_in": int(self.token_lifetime_s)}, rid)
+
+    def _list(self, request: httpx.Request, rid: str) -> httpx.Response:
+        params = request.url.params
+        unknown = set(params) - {*_FILTERS, "page_size", "cursor"}
+        if unknown:
+            raise ValueError(f"unknown parameters {sorted(unknown)}")
+        page_size = int(params.get("page_size", "50"))
+        if not 1 <= page_size <= 200:
+            raise ValueError("page_size must be 1..200")
+        rows = [s for s in self.world.sessions.values() if _matches(s, params)]
+        start = int(params.get("cursor") or 0)
+        page = rows[start : start + page_size]
+        more = start + page_size < len(rows)
+        data = {
+            "sessions": [session_json(s) for s in page],
+            "next_cursor": str(start + page_size) if more else None,
+            "total": len(rows),
+        }
+        return ok(data, rid)
+
+    def _verb(self, session_id: str, verb: str, body: dict[str, Any], rid: str) -> httpx.Response:
+        before = self.world.get(session_id).state
+        if verb == "restore":
+            transition = self.world.restore(session_id, SessionState(body["state"]))
+        else:
+            deadline = body.get("resume_deadline")
+            transition = self.world.apply(
+                session_id,
+                Verb(verb),
+                resume_deadline=datetime.fromisoformat(deadline) if deadline else None,
+            )
+        session = session_json(self.world.get(session_id))
+        data = {
+            "session": session,
+            "previous_status": VENDOR_STATUS[before],
+            "changed": not transition.already_in_state,
+        }
+        return ok(data, rid)
+
+    def _batch(self, body: dict[str, Any], rid: str) -> httpx.Response:
+        ids = body["ids"]
+        if not isinstance(ids, list) or not 1 <= len(ids) <= MAX_BATCH:
+            raise ValueError(f"ids must be a list of 1..{MAX_BATCH}")
+        verb = Verb(body["action"])
+        results: list[dict[str, Any]] = []
+        for session_id in ids:
+            try:
+                transition = self.world.apply(str(session_id), verb)
+                results.append(
+                    {
+                        "id": session_id,
+                        "ok": True,
+                        "changed": not transition.already_in_state,
+                        "previous_status": VENDOR_STATUS[transition.source],
+                        "session": session_json(self.world.get(str(session_id))),
+                    }
+                )
+            except SessionNotFound:
+                results.append(_item_error(session_id, "not_found", "no such session"))
+            except InvalidTransition as exc:
+                results.append(_item_error(session_id, "invalid_transition", exc.message))
+        return ok({"results": results}, rid)
+
+
+def _item_error(session_id: Any, code: str, message: str) -> dict[str, Any]:
+    return {"id": session_id, "ok": False, "error": {"code": code, "message": message}}
+
+
+def _matches(s: Any, params: httpx.QueryParams) -> bool:
+    checks = {
+        "status": lambda v: (s.vendor_state_override or VENDOR_STATUS[s.state]) == v,
+        "candidate": lambda v: s.candidate_id == v,
+        "position": lambda v: s.position.id == v,
+        "batch_no": lambda v: s.batch_no == v,
+        "start_from": lambda v: s.scheduled_at >= datetime.fromisoformat(v),
+        "start_to": lambda v: s.scheduled_at < datetime.fromisoformat(v),
+    }
+    return all(
+        any(checks[name](v) for v in params.get_list(name)) for name in _FILTERS if name in params
+    )

@@ -1,0 +1,1 @@
+"""The Yonyou-style adapter and its vendor double."""
