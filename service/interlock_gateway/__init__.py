@@ -1,0 +1,1 @@
+"""The Interlock gateway: HTTP API, policy, persistence, worker, audit trail and CLI."""

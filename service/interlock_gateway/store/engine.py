@@ -1,0 +1,121 @@
+"""Async engines for SQLite (embedded default) and PostgreSQL, and the :class:`Database` handle.
+
+Nothing here runs at import time: the settings object (or the CLI) passes a URL in, and the
+caller owns the engine's life cycle (``await db.dispose()``).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
+
+__all__ = [
+    "DATABASE_URL_ENV",
+    "DEFAULT_DATA_DIR",
+    "Database",
+    "create_engine",
+    "default_database_url",
+    "resolve_database_url",
+]
+
+DATABASE_URL_ENV = "INTERLOCK_DATABASE_URL"
+DEFAULT_DATA_DIR = Path(".interlock")
+
+# Execution option read by the SQLite "begin" hook: IMMEDIATE takes the write lock up front.
+_SQLITE_BEGIN = "interlock_sqlite_begin"
+_BUSY_TIMEOUT_MS = 30_000
+
+
+def default_database_url(data_dir: Path = DEFAULT_DATA_DIR) -> str:
+    """The embedded default: a SQLite file ``interlock.db`` under ``data_dir``."""
+    return f"sqlite+aiosqlite:///{(data_dir / 'interlock.db').as_posix()}"
+
+
+def resolve_database_url(explicit: str | None = None, data_dir: Path = DEFAULT_DATA_DIR) -> str:
+    """``explicit`` if given, else ``$INTERLOCK_DATABASE_URL``, else the SQLite default."""
+    return explicit or os.environ.get(DATABASE_URL_ENV) or default_database_url(data_dir)
+
+
+def _prepare_sqlite_file(url: URL) -> None:
+    database = url.database
+    if database and database != ":memory:" and not database.startswith("file:"):
+        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+
+
+def _install_sqlite_hooks(engine: AsyncEngine) -> None:
+    """WAL, foreign keys, a busy timeout, and our own BEGIN (DEFERRED or IMMEDIATE).
+
+    The driver's implicit BEGIN is switched off because a DEFERRED transaction that reads and
+    then writes fails with SQLITE_BUSY (not after the timeout, at once) when another writer
+    committed in between; write transactions therefore begin IMMEDIATE (see ``Database.write``).
+    """
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA synchronous=NORMAL")  # durable across crashes in WAL mode
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        mode = connection.get_execution_options().get(_SQLITE_BEGIN, "DEFERRED")
+        connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
+    """An async engine for ``sqlite+aiosqlite://`` or ``postgresql+psycopg://`` URLs.
+
+    The SQLite file's directory is created. Extra keyword arguments go to SQLAlchemy.
+    """
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        _prepare_sqlite_file(parsed)
+        engine = _create_async_engine(parsed, **kwargs)
+        _install_sqlite_hooks(engine)
+        return engine
+    kwargs.setdefault("pool_pre_ping", True)
+    return _create_async_engine(parsed, **kwargs)
+
+
+class Database:
+    """An engine plus session factories: ``session()`` for reads, ``write()`` for writes.
+
+    ``write()`` yields a session inside a transaction that commits on success and rolls back on
+    error. On SQLite it begins IMMEDIATE, so concurrent writers queue on the busy timeout
+    instead of failing; on PostgreSQL it is an ordinary READ COMMITTED transaction and the
+    audit trail locks its head row itself.
+    """
+
+    def __init__(self, url: str, **engine_kwargs: Any) -> None:
+        self.url = url
+        self.engine = create_engine(url, **engine_kwargs)
+        self.is_sqlite = self.engine.dialect.name == "sqlite"
+        writer = self.engine.execution_options(**{_SQLITE_BEGIN: "IMMEDIATE"})
+        self._reader = async_sessionmaker(self.engine, expire_on_commit=False)
+        self._writer = async_sessionmaker(writer, expire_on_commit=False)
+
+    def session(self) -> AsyncSession:
+        """A session for reads (or for callers who manage the transaction themselves)."""
+        return self._reader()
+
+    @asynccontextmanager
+    async def write(self) -> AsyncIterator[AsyncSession]:
+        """A session in a write transaction: committed on exit, rolled back on error."""
+        async with self._writer() as session, session.begin():
+            yield session
+
+    async def dispose(self) -> None:
+        """Close every pooled connection."""
+        await self.engine.dispose()

@@ -1,0 +1,402 @@
+"""The gateway's tables (SQLAlchemy 2 declarative), one place for the whole schema.
+
+The migration in ``migrations/versions`` is written to match this module exactly; a test
+compares the two. Enumerated columns are plain strings guarded by CHECK constraints, so the
+same schema works on SQLite and PostgreSQL and a new value needs only a migration, not a type
+change. All datetimes are aware UTC (:class:`~.types.UTCDateTime`).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from .types import JSONType, UTCDateTime, utcnow
+
+__all__ = [
+    "GENESIS_HASH",
+    "ApiKey",
+    "Approval",
+    "ApprovalState",
+    "AuditCheckpoint",
+    "AuditHead",
+    "AuditRecord",
+    "Base",
+    "Batch",
+    "BatchStatus",
+    "IdempotencyKey",
+    "IdempotencyStatus",
+    "Lease",
+    "Operation",
+    "OperationKind",
+    "OperationStatus",
+    "OperationVerb",
+    "Principal",
+    "Replica",
+    "Role",
+    "VendorQuota",
+]
+
+#: ``prev_hash`` of audit record 1.
+GENESIS_HASH = "0" * 64
+
+# Stable constraint names, so migrations on SQLite (batch mode) and PostgreSQL agree.
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# BIGINT on PostgreSQL; INTEGER on SQLite so an integer primary key is the rowid alias.
+BigInt = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Role(StrEnum):
+    """What a principal may do (DESIGN §7 Roles)."""
+
+    SPECIALIST = "specialist"
+    MANAGER = "manager"
+    ADMIN = "admin"
+    AUDITOR = "auditor"
+
+
+class OperationKind(StrEnum):
+    """A stand-alone operation or one item of a batch."""
+
+    SINGLE = "single"
+    BATCH_ITEM = "batch_item"
+
+
+class OperationVerb(StrEnum):
+    """The SDK's four verbs plus the gateway's own ``undo``."""
+
+    PAUSE = "pause"
+    RESUME = "resume"
+    TERMINATE = "terminate"
+    REVOKE = "revoke"
+    UNDO = "undo"
+
+
+class OperationStatus(StrEnum):
+    """Where an operation stands in the worker's life cycle."""
+
+    PENDING = "pending"
+    IN_FLIGHT = "in_flight"
+    GRACE = "grace"
+    AWAITING_APPROVAL = "awaiting_approval"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    UNDONE = "undone"
+    COMMITTED = "committed"
+    REJECTED = "rejected"
+    CANCELLED = "cancelled"
+
+
+class BatchStatus(StrEnum):
+    """A batch's overall state; item progress lives on its operations."""
+
+    PENDING = "pending"
+    AWAITING_APPROVAL = "awaiting_approval"
+    RUNNING = "running"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+    REJECTED = "rejected"
+
+
+class ApprovalState(StrEnum):
+    """Maker-checker state."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    EXPIRED = "expired"
+
+
+class IdempotencyStatus(StrEnum):
+    """``in_progress`` answers 409 to a concurrent duplicate; ``done`` replays the response."""
+
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+
+
+def _in(column: str, enum: type[StrEnum]) -> str:
+    values = ", ".join(f"'{member.value}'" for member in enum)
+    return f"{column} IN ({values})"
+
+
+class Base(DeclarativeBase):
+    """Declarative base with the naming convention and the portable types."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {  # noqa: RUF012 (SQLAlchemy reads this class attribute)
+        datetime: UTCDateTime(),
+        dict[str, Any]: JSONType,
+        list[str]: JSONType,
+    }
+
+
+class Principal(Base):
+    """A person or tool that calls the gateway. Never deleted, only revoked."""
+
+    __tablename__ = "principals"
+    __table_args__ = (CheckConstraint(_in("role", Role), name="role"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    positions: Mapped[list[str]] = mapped_column(default=list)
+    departments: Mapped[list[str]] = mapped_column(default=list)
+    tenant: Mapped[str] = mapped_column(String(100), default="default")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class ApiKey(Base):
+    """One API key: the public prefix identifies it, only the secret's SHA-256 is kept."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    principal_id: Mapped[int] = mapped_column(ForeignKey("principals.id"), index=True)
+    prefix: Mapped[str] = mapped_column(String(16), unique=True)
+    secret_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(default=None)
+    revoked_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class Batch(Base):
+    """Operations created together. Item state lives on ``operations``; counts are a cache."""
+
+    __tablename__ = "batches"
+    __table_args__ = (
+        CheckConstraint(_in("action", OperationVerb), name="action"),
+        CheckConstraint(_in("status", BatchStatus), name="status"),
+        Index(None, "status", "created_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    action: Mapped[str] = mapped_column(String(16))
+    reason_code: Mapped[str] = mapped_column(String(32))
+    reason_note: Mapped[str | None] = mapped_column(Text, default=None)
+    actor: Mapped[str] = mapped_column(String(100), index=True)
+    status: Mapped[str] = mapped_column(String(24), default=BatchStatus.PENDING.value)
+    item_count: Mapped[int] = mapped_column(Integer, default=0)
+    counts: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    confirm_token_hash: Mapped[str | None] = mapped_column(String(64), default=None)
+    filter: Mapped[dict[str, Any] | None] = mapped_column(default=None)
+    request_hash: Mapped[str | None] = mapped_column(String(64), default=None)
+    idempotency_key: Mapped[str | None] = mapped_column(String(255), default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class Operation(Base):
+    """One requested change to one session, and the worker's queue entry for it.
+
+    The worker claims rows by ``(status, next_attempt_at)`` (pending work and retries) and
+    ``(status, commit_at)`` (grace periods that close); expired leases are found by
+    ``(status, lease_until)``.
+    """
+
+    __tablename__ = "operations"
+    __table_args__ = (
+        CheckConstraint(_in("kind", OperationKind), name="kind"),
+        CheckConstraint(_in("verb", OperationVerb), name="verb"),
+        CheckConstraint(_in("status", OperationStatus), name="status"),
+        CheckConstraint(
+            "(kind = 'batch_item') = (batch_id IS NOT NULL)", name="batch_item_has_batch"
+        ),
+        Index(None, "status", "next_attempt_at"),
+        Index(None, "status", "commit_at"),
+        Index(None, "status", "lease_until"),
+        Index(None, "batch_id", "item_index"),
+        Index(None, "account", "session_id", "created_at"),
+        Index(None, "created_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), default=OperationKind.SINGLE.value)
+    batch_id: Mapped[str | None] = mapped_column(ForeignKey("batches.id"), default=None)
+    item_index: Mapped[int | None] = mapped_column(Integer, default=None)
+    account: Mapped[str] = mapped_column(String(100))
+    vendor: Mapped[str | None] = mapped_column(String(64), default=None)
+    session_id: Mapped[str] = mapped_column(String(200))
+    position_id: Mapped[str | None] = mapped_column(String(200), default=None)
+    verb: Mapped[str] = mapped_column(String(16))
+    reason_code: Mapped[str | None] = mapped_column(String(32), default=None)
+    reason_note: Mapped[str | None] = mapped_column(Text, default=None)
+    actor: Mapped[str] = mapped_column(String(100), index=True)
+    status: Mapped[str] = mapped_column(String(24), default=OperationStatus.PENDING.value)
+    outcome: Mapped[str | None] = mapped_column(String(24), default=None)
+    state_before: Mapped[str | None] = mapped_column(String(16), default=None)
+    state_after: Mapped[str | None] = mapped_column(String(16), default=None)
+    commit_at: Mapped[datetime | None] = mapped_column(default=None)
+    resume_deadline: Mapped[datetime | None] = mapped_column(default=None)
+    undo_of: Mapped[str | None] = mapped_column(ForeignKey("operations.id"), default=None)
+    idempotency_key: Mapped[str | None] = mapped_column(String(255), default=None)
+    request_hash: Mapped[str | None] = mapped_column(String(64), default=None)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    lease_owner: Mapped[str | None] = mapped_column(String(100), default=None)
+    lease_until: Mapped[datetime | None] = mapped_column(default=None)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(default=None)
+    vendor_request_id: Mapped[str | None] = mapped_column(String(200), default=None)
+    error_code: Mapped[str | None] = mapped_column(String(64), default=None)
+    error_message: Mapped[str | None] = mapped_column(Text, default=None)
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class Approval(Base):
+    """Maker-checker approval of exactly one operation or one batch, bound to its request hash."""
+
+    __tablename__ = "approvals"
+    __table_args__ = (
+        CheckConstraint(_in("state", ApprovalState), name="state"),
+        CheckConstraint("(operation_id IS NULL) != (batch_id IS NULL)", name="one_subject"),
+        Index(None, "state", "expires_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    operation_id: Mapped[str | None] = mapped_column(
+        ForeignKey("operations.id"), default=None, index=True
+    )
+    batch_id: Mapped[str | None] = mapped_column(ForeignKey("batches.id"), default=None, index=True)
+    request_hash: Mapped[str] = mapped_column(String(64))
+    requester: Mapped[str] = mapped_column(String(100))
+    approver: Mapped[str | None] = mapped_column(String(100), default=None)
+    state: Mapped[str] = mapped_column(String(16), default=ApprovalState.PENDING.value)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column()
+    decided_at: Mapped[datetime | None] = mapped_column(default=None)
+    note: Mapped[str | None] = mapped_column(Text, default=None)
+
+
+class IdempotencyKey(Base):
+    """A principal's ``Idempotency-Key`` and the response it produced (retained 24 h)."""
+
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (
+        CheckConstraint(_in("status", IdempotencyStatus), name="status"),
+        UniqueConstraint("principal_id", "key"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    principal_id: Mapped[int] = mapped_column(ForeignKey("principals.id"))
+    key: Mapped[str] = mapped_column(String(255))
+    request_hash: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16), default=IdempotencyStatus.IN_PROGRESS.value)
+    response_status: Mapped[int | None] = mapped_column(Integer, default=None)
+    response_body: Mapped[dict[str, Any] | None] = mapped_column(default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class AuditRecord(Base):
+    """One link of the hash chain. Append-only: database triggers refuse UPDATE and DELETE.
+
+    ``record`` is the exact canonical JSON that was hashed (text, not a JSON column, so the
+    database can never re-serialise it). The other columns are copies for filtering; verify
+    checks that they agree with ``record``.
+    """
+
+    __tablename__ = "audit_records"
+    __table_args__ = (
+        Index(None, "actor", "seq"),
+        Index(None, "account", "session_id", "seq"),
+        Index(None, "action", "seq"),
+        Index(None, "outcome", "seq"),
+        Index(None, "created_at"),
+        Index(None, "operation_id"),
+        Index(None, "batch_id"),
+    )
+
+    seq: Mapped[int] = mapped_column(BigInt, primary_key=True, autoincrement=False)
+    created_at: Mapped[datetime] = mapped_column()
+    actor: Mapped[str | None] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(64))
+    account: Mapped[str | None] = mapped_column(String(100))
+    session_id: Mapped[str | None] = mapped_column(String(200))
+    outcome: Mapped[str | None] = mapped_column(String(32))
+    operation_id: Mapped[str | None] = mapped_column(String(36))
+    batch_id: Mapped[str | None] = mapped_column(String(36))
+    record: Mapped[str] = mapped_column(Text)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class AuditCheckpoint(Base):
+    """An Ed25519 signature over ``(seq, hash)`` of one audit record. Append-only."""
+
+    __tablename__ = "audit_checkpoints"
+
+    seq: Mapped[int] = mapped_column(BigInt, primary_key=True, autoincrement=False)
+    hash: Mapped[str] = mapped_column(String(64))
+    signature: Mapped[str] = mapped_column(String(128))
+    key_id: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column()
+
+
+class AuditHead(Base):
+    """The single row holding the chain's tip; locking it serialises appends."""
+
+    __tablename__ = "audit_head"
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    last_seq: Mapped[int] = mapped_column(BigInt)
+    last_hash: Mapped[str] = mapped_column(String(64))
+
+
+class VendorQuota(Base):
+    """Calls made to one vendor API group in one fixed window, shared by all replicas.
+
+    Replicas take a slot with an atomic upsert (``count = count + 1 WHERE count < limit``).
+    """
+
+    __tablename__ = "vendor_quota"
+
+    account: Mapped[str] = mapped_column(String(100), primary_key=True)
+    api: Mapped[str] = mapped_column(String(64), primary_key=True)
+    window_start: Mapped[datetime] = mapped_column(primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Replica(Base):
+    """A running gateway process and its heartbeat (for lease take-over and /readyz)."""
+
+    __tablename__ = "replicas"
+
+    id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    hostname: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    heartbeat_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class Lease(Base):
+    """A named singleton job (e.g. the checkpoint or pause-expiry scanner) held by one replica."""
+
+    __tablename__ = "leases"
+
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(100))
+    lease_until: Mapped[datetime] = mapped_column()
