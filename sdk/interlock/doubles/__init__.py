@@ -9,9 +9,11 @@ from interlock.doubles._base import (
     RecordedRequest,
     VendorDouble,
 )
+from interlock.doubles._wiring import DEFAULT_DOUBLE_TIMEZONE, make_double, wire_adapter
 from interlock.doubles._world import World, WorldPosition, WorldSession
 
 __all__ = [
+    "DEFAULT_DOUBLE_TIMEZONE",
     "DoubleSettings",
     "Fault",
     "FaultPlan",
@@ -22,5 +24,7 @@ __all__ = [
     "WorldPosition",
     "WorldSession",
     "asgi_app",
+    "make_double",
     "serve",
+    "wire_adapter",
 ]

@@ -1,0 +1,48 @@
+"""Wire an adapter to its vendor double (contract suite, ``interlock adapters``, demos)."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+import httpx
+
+from interlock.adapter import AccountContext, InterviewAdapter
+from interlock.doubles._base import DoubleSettings, VendorDouble
+from interlock.plugins import AdapterSpec
+
+__all__ = ["DEFAULT_DOUBLE_TIMEZONE", "make_double", "wire_adapter"]
+
+DEFAULT_DOUBLE_TIMEZONE = ZoneInfo("Asia/Shanghai")
+
+
+def make_double(spec: AdapterSpec, settings: DoubleSettings | None = None) -> VendorDouble:
+    """The spec's double. :raises LookupError: the adapter registered none."""
+    if spec.double_factory is None:
+        raise LookupError(
+            f"adapter {spec.name!r} registers no vendor double; "
+            "pass double_factory=... in its AdapterSpec"
+        )
+    return spec.double_factory(settings or DoubleSettings())
+
+
+def wire_adapter(
+    spec: AdapterSpec,
+    double: VendorDouble,
+    *,
+    account: str | None = None,
+    base_url: str | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> InterviewAdapter:
+    """An adapter for ``double``: in-process through a mock transport unless ``transport`` or a
+    served ``base_url`` is given (then real HTTP, or whatever the transport does, e.g. respx)."""
+    url = base_url or double.base_url
+    options = spec.options_model.model_validate(double.adapter_options(url))
+    if transport is None and base_url is None:
+        transport = httpx.MockTransport(double.handle)
+    context = AccountContext(
+        account=account or f"{spec.name}-double",
+        options=options,
+        timezone=DEFAULT_DOUBLE_TIMEZONE,
+        transport=transport,
+    )
+    return spec.factory(context)

@@ -1,0 +1,21 @@
+"""The ``interlock`` command line: one Typer app, one module per command group."""
+
+from __future__ import annotations
+
+import typer
+
+from interlock_gateway.cli import sdk_commands, vendors
+
+app = typer.Typer(
+    name="interlock",
+    help="Pause, resume, terminate and revoke AI interviews on every vendor, safely.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+sdk_commands.register(app)
+app.add_typer(vendors.app, name="vendors")
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,182 @@
+"""Direct SDK mode: ``interlock adapters``, ``sessions list`` and the four verbs, no gateway."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+import typer
+from interlock import Interlock, Reason, ReasonCode, SessionFilter, SessionRef, SessionState, Verb
+from interlock.doubles import make_double, wire_adapter
+from interlock.errors import InvalidRequest
+from interlock.models import OperationResult, Session
+from interlock.plugins import get_plugin_manager
+from rich.table import Table
+
+from interlock_gateway.cli._common import (
+    ConfigOption,
+    JsonOption,
+    console,
+    err_console,
+    handle_errors,
+    print_json,
+    run,
+)
+
+sessions_app = typer.Typer(help="Find interview sessions across accounts.", no_args_is_help=True)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("adapters")(adapters)
+    app.add_typer(sessions_app, name="sessions")
+    for verb in Verb:
+        app.command(str(verb), help=f"{verb.capitalize()} one session.")(_verb_command(verb))
+
+
+@handle_errors
+def adapters(
+    config: Annotated[
+        str | None,
+        typer.Option("--config", "-c", envvar="INTERLOCK_CONFIG", help="per account if given"),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """The capability matrix: per configured account, or per installed adapter."""
+    plugins = get_plugin_manager()
+    rows: list[dict[str, str]] = []
+    if config:
+        interlock = Interlock.from_config(config, plugins=plugins)
+        for name, adapter in sorted(interlock.accounts.items()):
+            rows.append({"account": name, "adapter": adapter.vendor, **_row(adapter)})
+        run(interlock.aclose())
+    else:
+        for name, spec in sorted(plugins.adapters.items()):
+            try:
+                adapter = wire_adapter(spec, make_double(spec))
+            except LookupError as exc:
+                rows.append({"adapter": name, "error": str(exc)})
+                continue
+            rows.append({"adapter": name, "vendor": spec.vendor, **_row(adapter)})
+            run(adapter.aclose())
+    failures = [{"plugin": f.name, "error": f.error, "fix": f.fix} for f in plugins.failures]
+    if as_json:
+        print_json({"adapters": rows, "plugin_failures": failures})
+        return
+    table = Table(title="Interlock adapters: capability matrix")
+    for column in rows[0] if rows else ["adapter"]:
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*row.values())
+    console.print(table)
+    for failure in failures:
+        err_console.print(
+            f"[yellow]plug-in {failure['plugin']!r} not loaded:[/] {failure['error']}"
+        )
+        err_console.print(f"  fix: {failure['fix']}")
+
+
+def _row(adapter: object) -> dict[str, str]:
+    from interlock.adapter import InterviewAdapter
+
+    assert isinstance(adapter, InterviewAdapter)
+    return adapter.capabilities.matrix_row()
+
+
+@sessions_app.command("list")
+@handle_errors
+def list_sessions(
+    config: ConfigOption,
+    account: Annotated[list[str] | None, typer.Option(help="only these accounts")] = None,
+    state: Annotated[list[SessionState] | None, typer.Option(help="only these states")] = None,
+    candidate: Annotated[str | None, typer.Option(help="candidate id or masked name")] = None,
+    position: Annotated[str | None, typer.Option(help="position id")] = None,
+    batch_no: Annotated[str | None, typer.Option("--batch-no", help="batch number")] = None,
+    start_from: Annotated[datetime | None, typer.Option(help="scheduled at or after (UTC)")] = None,
+    start_to: Annotated[datetime | None, typer.Option(help="scheduled before (UTC)")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=10_000)] = 200,
+    as_json: JsonOption = False,
+) -> None:
+    """List sessions across accounts, with filters."""
+    session_filter = SessionFilter(
+        states=frozenset(state or ()),
+        candidate=candidate,
+        position=position,
+        batch_no=batch_no,
+        start_from=_utc(start_from),
+        start_to=_utc(start_to),
+    )
+
+    async def collect() -> list[Session]:
+        async with Interlock.from_config(config) as interlock:
+            found: list[Session] = []
+            async for session in interlock.sessions(session_filter, accounts=account or None):
+                found.append(session)
+                if len(found) >= limit:
+                    break
+            return found
+
+    sessions = run(collect())
+    if as_json:
+        print_json([s.model_dump(mode="json", exclude={"vendor_data"}) for s in sessions])
+        return
+    table = Table(title=f"{len(sessions)} session(s)")
+    for column in ("session", "state", "candidate", "position", "level", "batch", "scheduled"):
+        table.add_column(column)
+    for s in sessions:
+        table.add_row(
+            s.ref.name,
+            str(s.state),
+            s.candidate.masked_name,
+            s.position.title,
+            s.position.level or "-",
+            s.batch_no or "-",
+            s.scheduled_at.strftime("%Y-%m-%d %H:%M") if s.scheduled_at else "-",
+        )
+    console.print(table)
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    if value is None or value.tzinfo is not None:
+        return value
+    from datetime import UTC
+
+    return value.replace(tzinfo=UTC)
+
+
+def _verb_command(verb: Verb):  # type: ignore[no-untyped-def]  # typer builds the signature
+    @handle_errors
+    def command(
+        name: Annotated[str, typer.Argument(help="accounts/ACCOUNT/sessions/ID")],
+        config: ConfigOption,
+        reason: Annotated[
+            str, typer.Option("--reason", "-r", help="reason code: " + ", ".join(ReasonCode))
+        ],
+        note: Annotated[str | None, typer.Option(help="free text; required for 'other'")] = None,
+        as_json: JsonOption = False,
+    ) -> None:
+        try:
+            ref = SessionRef.parse(name)
+        except ValueError as exc:
+            raise InvalidRequest(str(exc)) from None
+        if reason not in ReasonCode.__members__.values():
+            raise InvalidRequest(
+                f"unknown reason code {reason!r}", hint="codes: " + ", ".join(ReasonCode)
+            )
+        parsed = Reason(code=ReasonCode(reason), note=note)
+
+        async def act() -> OperationResult:
+            async with Interlock.from_config(config) as interlock:
+                return await interlock.perform(verb, ref, parsed)
+
+        result = run(act())
+        if as_json:
+            print_json(result)
+            return
+        console.print(
+            f"{verb} {ref.name}: [bold]{result.outcome}[/] "
+            f"({result.state_before or '?'} → {result.state_after or '?'})"
+        )
+
+    command.__name__ = str(verb)
+    command.__doc__ = f"{verb.capitalize()} one session (reason required)."
+    return command
