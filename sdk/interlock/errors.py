@@ -9,7 +9,7 @@ leave an adapter. Messages never contain secrets or personal data.
 
     InterlockError
     ├── ConfigurationError        INTERLOCK.CONFIGURATION
-    ├── AdapterNotFound           INTERLOCK.ADAPTER_NOT_FOUND
+    │   └── AdapterNotFound           INTERLOCK.ADAPTER_NOT_FOUND
     ├── PluginError               INTERLOCK.PLUGIN_ERROR
     ├── InvalidRequest            INTERLOCK.INVALID_REQUEST
     ├── PolicyDenied              INTERLOCK.POLICY_DENIED
@@ -62,7 +62,8 @@ class InterlockError(Exception):
     """Base of every error Interlock raises on purpose."""
 
     code: ClassVar[str] = "INTERLOCK.ERROR"
-    retryable: ClassVar[bool] = False
+    retryable: bool = False
+    """Whether trying again may help; a class default that an instance may narrow."""
     title: ClassVar[str] = "Interlock error"
 
     def __init__(self, message: str, *, hint: str | None = None, **details: Any) -> None:
@@ -205,12 +206,17 @@ class VendorTimeout(VendorUnavailable):
     """The call timed out or the connection broke.
 
     ``ambiguous`` is true when the request may have reached the vendor: a mutation that
-    failed this way is never sent again blind; the toolkit reads the session back instead.
+    failed this way is never sent again blind; the toolkit reads the session back instead,
+    and when it cannot, raises this error with ``retryable=False`` so that no caller further
+    up resends it either.
     """
 
-    def __init__(self, message: str, *, ambiguous: bool, **kwargs: Any) -> None:
+    def __init__(
+        self, message: str, *, ambiguous: bool, retryable: bool = True, **kwargs: Any
+    ) -> None:
         super().__init__(message, ambiguous=ambiguous, **kwargs)
         self.ambiguous = ambiguous
+        self.retryable = retryable
 
 
 class VendorProtocolError(VendorError):
@@ -272,11 +278,16 @@ class UnsupportedOperation(OperationError):
 
 
 def all_error_classes() -> list[type[InterlockError]]:
-    """Every class of the tree, root first (used by docs and completeness tests)."""
+    """Every class of the tree, root first (used by docs and completeness tests).
+
+    Only the classes of this module: subclasses that adapters or tests define are theirs.
+    """
     found: list[type[InterlockError]] = []
     pending: list[type[InterlockError]] = [InterlockError]
     while pending:
         cls = pending.pop(0)
+        if cls in found or cls.__module__ != __name__:
+            continue
         found.append(cls)
         pending.extend(cls.__subclasses__())
     return found

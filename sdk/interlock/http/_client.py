@@ -9,10 +9,13 @@ carry the vendor request id and never a secret.
 from __future__ import annotations
 
 import logging
+import re
 import time
+import weakref
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from types import TracebackType
+from typing import Any, Self
 
 import httpx
 
@@ -46,6 +49,47 @@ ReadBack = Callable[[], Awaitable[Any | None]]
 """Called after a mutation failed ambiguously: returns evidence that it took effect, or None."""
 
 _BEFORE_SEND = (httpx.ConnectTimeout, httpx.ConnectError, httpx.PoolTimeout)
+
+_REDACTED = "***"
+# Query parameters that carry credentials by name, whatever the vendor (httpx logs full URLs).
+_SECRET_PARAM = re.compile(
+    r"(?i)([?&](?:[a-z_]*token|[a-z_]*secret|password|passwd|signature|sign|"
+    r"client_assertion|code|ticket)=)[^&#\s\"']+"
+)
+
+
+def _redact(text: str, secrets: Iterable[str]) -> str:
+    for secret in secrets:
+        if secret in text:
+            text = text.replace(secret, _REDACTED)
+    return _SECRET_PARAM.sub(rf"\1{_REDACTED}", text)
+
+
+class _RedactingFilter(logging.Filter):
+    """Redacts credentials from the ``httpx`` logger, which logs every request's full URL
+    (where vendors such as DingTalk expect ``access_token`` or an app secret)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.clients: weakref.WeakSet[VendorClient] = weakref.WeakSet()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        secrets = [s for client in list(self.clients) for s in client._secrets]
+        message = record.getMessage()
+        redacted = _redact(message, secrets)
+        if redacted != message or record.args:
+            record.msg, record.args = redacted, ()
+        return True
+
+
+_HTTPX_FILTER = _RedactingFilter()
+
+
+def _watch_httpx_log(client: VendorClient) -> None:
+    logger = logging.getLogger("httpx")
+    if _HTTPX_FILTER not in logger.filters:
+        logger.addFilter(_HTTPX_FILTER)
+    _HTTPX_FILTER.clients.add(client)
 
 
 @dataclass(frozen=True)
@@ -104,9 +148,11 @@ class VendorClient:
             base_url=base_url, transport=transport, timeout=self._timeout, follow_redirects=False
         )
         self.calls = 0
+        _watch_httpx_log(self)
 
     def __repr__(self) -> str:
-        return f"<VendorClient account={self.account!r} base_url={str(self._http.base_url)!r}>"
+        text = f"<VendorClient account={self.account!r} base_url={str(self._http.base_url)!r}>"
+        return _redact(text, self._secrets)
 
     @property
     def tokens(self) -> TokenCache | None:
@@ -114,6 +160,17 @@ class VendorClient:
 
     async def aclose(self) -> None:
         await self._http.aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.aclose()
 
     async def request(
         self,
@@ -179,10 +236,13 @@ class VendorClient:
                 return await self._decide_after_ambiguous(call, error)
 
     async def _decide_after_ambiguous(self, call: _Call, error: VendorTimeout) -> VendorReply:
+        # The errors raised here are not retryable: neither this client's retry policy nor any
+        # caller up the stack may resend a mutation whose outcome is unknown.
         if call.read_back is None:
             raise VendorTimeout(
                 f"{call.api}: the vendor may have applied this change; not resent blind",
                 ambiguous=True,
+                retryable=False,
                 account=self.account,
                 hint="read the session back before trying again",
             ) from error
@@ -193,6 +253,7 @@ class VendorClient:
             raise VendorTimeout(
                 f"{call.api}: outcome unknown and the read-back failed ({read_error.code})",
                 ambiguous=True,
+                retryable=False,
                 account=self.account,
                 hint="read the session back later before trying again",
             ) from read_error
@@ -228,6 +289,11 @@ class VendorClient:
             response = await self._http.send(request)
         except httpx.TransportError as exc:
             raise self._transport_error(call, exc) from None
+        except httpx.DecodingError:
+            raise VendorProtocolError(
+                f"{call.api}: the response body could not be decoded",
+                account=self.account,
+            ) from None
         request_id = (
             response.headers.get(self._request_id_header) if self._request_id_header else None
         )
@@ -237,7 +303,7 @@ class VendorClient:
                 "account": self.account,
                 "api": call.api,
                 "method": call.method,
-                "path": call.path,
+                "path": _redact(call.path, self._secrets),
                 "status": response.status_code,
                 "vendor_request_id": request_id,
                 "attempt": attempt,
@@ -253,12 +319,15 @@ class VendorClient:
                     f"{call.api}: vendor rejected an unauthenticated call", account=self.account
                 ) from None
             raise
-        except (ValueError, KeyError, TypeError) as exc:  # pydantic/json errors included
+        except (ValueError, KeyError, TypeError, IndexError) as exc:  # pydantic/json included
+            # The original text may quote the vendor's body: keep only its type and the field.
+            field = _first_field(exc)
+            where = f" at field {field!r}" if field else ""
             raise VendorProtocolError(
-                f"{call.api}: unreadable vendor response ({type(exc).__name__})",
+                f"{call.api}: unreadable vendor response ({type(exc).__name__}{where})",
                 account=self.account,
                 vendor_request_id=request_id,
-                field=_first_field(exc),
+                field=field,
             ) from None
         return VendorReply(data=payload, request_id=request_id, status_code=response.status_code)
 
@@ -272,11 +341,18 @@ class VendorClient:
         )
 
     def _scrub(self, error: InterlockError) -> None:
-        """Remove any registered secret from an error's message (defence in depth)."""
-        for secret in self._secrets:
-            if secret in error.message:
-                error.message = error.message.replace(secret, "***")
-                error.args = (error.message,)
+        """Remove any registered secret from an error's text and details (defence in depth)."""
+        error.message = _redact(error.message, self._secrets)
+        error.args = (error.message,)
+        if error.hint is not None:
+            error.hint = _redact(error.hint, self._secrets)
+        for key, value in error.details.items():
+            if isinstance(value, str):
+                error.details[key] = _redact(value, self._secrets)
+        for name in ("vendor_code", "vendor_request_id"):
+            value = getattr(error, name, None)
+            if isinstance(value, str):
+                setattr(error, name, _redact(value, self._secrets))
 
 
 def _first_field(exc: Exception) -> str | None:

@@ -24,9 +24,18 @@ class RateLimiter(Protocol):
 class TokenBucketLimiter:
     """A token bucket per key at ``share`` of the vendor's limit (default 80 %).
 
-    :param limits: requests per second per key; ``default`` covers keys not listed.
+    Vendors count calls in a sliding one-second window. A bucket that holds a full second of
+    rate lets through that second's worth at once *and* refills another second's worth within
+    the same window, i.e. up to twice the rate. So by default the bucket holds a single call:
+    calls are spaced ``1 / rate`` apart and no one-second window sees more than
+    ``ceil(share × limit)``. A larger ``burst_s`` trades that guarantee for latency:
+    a window may then see up to ``rate × burst_s + rate`` calls.
+
+    :param limits: requests per second per key (``account:api``, or just ``api``);
+        ``default`` covers keys not listed; keys covered by neither are not limited.
     :param share: the fraction of the vendor limit we allow ourselves.
-    :param burst_s: how many seconds of rate may be spent at once (bucket size).
+    :param burst_s: how many seconds of rate may be spent at once (bucket size; at least one
+        call).
     """
 
     def __init__(
@@ -35,13 +44,18 @@ class TokenBucketLimiter:
         *,
         default: float | None = None,
         share: float = 0.8,
-        burst_s: float = 1.0,
+        burst_s: float = 0.0,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         if not 0 < share <= 1:
             raise ValueError(f"share must be in (0, 1], got {share}")
         self._limits = dict(limits or {})
+        for key, limit in [*self._limits.items(), ("default", default)]:
+            if limit is not None and not limit > 0:
+                raise ValueError(f"limit for {key!r} must be positive, got {limit}")
+        if burst_s < 0:
+            raise ValueError(f"burst_s must not be negative, got {burst_s}")
         self._default = default
         self._share = share
         self._burst_s = burst_s

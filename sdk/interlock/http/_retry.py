@@ -70,7 +70,8 @@ class RetryPolicy:
     """How vendor calls are retried. Every field is explicit; there is no 'retry forever'.
 
     :param max_attempts: total tries including the first (at most 3 by design).
-    :param max_elapsed_s: give up when this much time has passed since the first try.
+    :param max_elapsed_s: give up rather than start a wait that would end this long after the
+        first try.
     :param base_s: full-jitter base: wait is uniform in [0, min(cap, base * 2**n)].
     :param cap_s: the longest backoff wait.
     :param max_retry_after_s: a vendor asking us to wait longer than this is not retried now.
@@ -90,6 +91,7 @@ class RetryPolicy:
             raise ValueError("max_attempts must be between 1 and 3")
 
     def _should_retry(self, error: BaseException) -> bool:
+        """Is this failure worth another try at all? (The budget is asked later, in stop.)"""
         if not isinstance(error, InterlockError) or not error.retryable:
             return False
         too_long = (
@@ -97,23 +99,32 @@ class RetryPolicy:
             and error.retry_after is not None
             and error.retry_after > self.max_retry_after_s
         )
-        if too_long:
-            return False
-        return self.budget.try_spend()
+        return not too_long
+
+    def _stop(self, state: tenacity.RetryCallState) -> bool:
+        """Stop at the attempt limit, before the wait would cross the time limit, or when the
+        budget is used up. Runs after the wait is chosen and only for retryable failures, so
+        the budget pays only for retries that really happen."""
+        if state.attempt_number >= self.max_attempts:
+            return True
+        elapsed = state.seconds_since_start or 0.0
+        if elapsed + (state.upcoming_sleep or 0.0) >= self.max_elapsed_s:
+            return True
+        return not self.budget.try_spend()
 
     def _wait(self, state: tenacity.RetryCallState) -> float:
         error = state.outcome.exception() if state.outcome else None
         if isinstance(error, VendorRateLimited) and error.retry_after is not None:
             # Honour the vendor's own number; a little jitter spreads concurrent waiters.
-            return error.retry_after + self.rng.uniform(0, min(0.25, error.retry_after * 0.1))
+            after = max(0.0, error.retry_after)
+            return after + self.rng.uniform(0, min(0.25, after * 0.1))
         ceiling = min(self.cap_s, self.base_s * 2 ** (state.attempt_number - 1))
         return self.rng.uniform(0, ceiling)
 
     def retrying(self) -> tenacity.AsyncRetrying:
         """A fresh tenacity controller for one logical call."""
         return tenacity.AsyncRetrying(
-            stop=tenacity.stop_after_attempt(self.max_attempts)
-            | tenacity.stop_after_delay(self.max_elapsed_s),
+            stop=self._stop,
             wait=self._wait,
             retry=tenacity.retry_if_exception(self._should_retry),
             sleep=self.sleep,

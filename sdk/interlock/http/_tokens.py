@@ -30,9 +30,14 @@ class Token:
 class TokenCache:
     """Hands out a valid token, fetching a new one at most once at a time.
 
-    Fifty callers arriving after expiry wait on one fetch (single flight). ``invalidate`` is
-    how the client reacts to the vendor's "token expired" signal: only the token that failed
-    is dropped, so a token another caller already refreshed is kept.
+    Fifty callers arriving after expiry wait on one fetch (single flight), and share its
+    outcome: when the fetch fails, they all get that error instead of each trying again in
+    turn. ``invalidate`` is how the client reacts to the vendor's "token expired" signal: only
+    the token that failed is dropped, so a token another caller already refreshed is kept.
+
+    A token is refreshed ``refresh_margin_s`` before it expires, but never earlier than half
+    way through its life, so that a vendor issuing short-lived tokens does not cost one token
+    request per call.
     """
 
     def __init__(
@@ -46,23 +51,33 @@ class TokenCache:
         self._margin = refresh_margin_s
         self._clock = clock
         self._token: Token | None = None
-        self._lock = asyncio.Lock()
+        self._refresh_at = 0.0
+        self._inflight: asyncio.Future[Token] | None = None
         self.fetch_count = 0
-
-    def _usable(self, token: Token | None) -> bool:
-        return token is not None and token.expires_at - self._margin > self._clock()
 
     async def get(self) -> str:
         token = self._token
-        if token is not None and self._usable(token):
+        if token is not None and self._clock() < self._refresh_at:
             return token.value
-        async with self._lock:
-            token = self._token
-            if token is None or not self._usable(token):
-                self.fetch_count += 1
-                token = await self._fetch()
-                self._token = token
-            return token.value
+        if self._inflight is None:
+            self._inflight = asyncio.ensure_future(self._refresh())
+            self._inflight.add_done_callback(self._settle)
+        # shield: a caller that gives up must not cancel the fetch the others wait for
+        return (await asyncio.shield(self._inflight)).value
+
+    async def _refresh(self) -> Token:
+        self.fetch_count += 1
+        fetched_at = self._clock()
+        token = await self._fetch()
+        lifetime = max(0.0, token.expires_at - fetched_at)
+        self._token = token
+        self._refresh_at = token.expires_at - min(self._margin, lifetime / 2)
+        return token
+
+    def _settle(self, done: asyncio.Future[Token]) -> None:
+        self._inflight = None
+        if not done.cancelled():
+            done.exception()  # retrieved here, so a failure nobody awaited is not reported
 
     def invalidate(self, value: str) -> None:
         if self._token is not None and self._token.value == value:
