@@ -1,0 +1,46 @@
+# Interlock — the two commands a newcomer needs are `make demo` and `make test`.
+VENV    ?= .venv
+PY      := $(VENV)/bin/python
+PYTHON  ?= python3
+PACKAGES := -p interlock -p interlock_sandbox -p interlock_dingtalk -p interlock_beisen \
+            -p interlock_yonyou -p interlock_gateway -p interlock_contract
+
+.PHONY: install lint typecheck unit contract test demo tour bench crash-test clean
+
+$(VENV)/.installed: pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	@touch $@
+
+install: $(VENV)/.installed
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: install
+	$(VENV)/bin/mypy $(PACKAGES)
+
+unit: install
+	$(VENV)/bin/pytest
+
+contract: install
+	$(VENV)/bin/interlock contract --all
+
+test: lint typecheck unit contract
+
+demo: install
+	@./scripts/demo.sh
+
+tour: install
+	@./scripts/tour.sh
+
+bench: install
+	@for b in bench/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+crash-test: install
+	$(PY) bench/crash_test.py
+
+clean:
+	rm -rf .interlock .pytest_cache .mypy_cache .ruff_cache .hypothesis
