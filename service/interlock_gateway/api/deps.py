@@ -1,0 +1,188 @@
+"""Dependencies as ``Annotated`` aliases: the runtime, the authenticated caller, the action.
+
+Every ``/v1`` route declares the action it performs with :func:`Authorize`::
+
+    @router.get("/v1/things/{id}")
+    async def get_thing(caller: Annotated[Caller, Authorize(Action.THINGS_READ)], ...) -> ...:
+
+``Authorize`` authenticates the bearer key (401 problem otherwise), asks the policy whether
+the caller's role may perform the action at all (403 problem otherwise, audited), and hands
+the :class:`~interlock_gateway.policy.Caller` to the route. Checks that need the target (a
+session's position) happen in the service, with the same policy function.
+Routes that take no bearer key (vendor callbacks) declare their action with :func:`Declare`.
+:func:`declared_action` reads the declaration back; a test walks ``app.routes`` with it.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import Depends, Header, Request
+from fastapi.routing import APIRoute
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from ..audit import AuditEntry
+from ..clock import Clock
+from ..policy import Action, Caller, authorize
+from ..principals import authenticate
+from ..runtime import Runtime
+from ..services import audit
+from ..store.tables import Role
+from .problems import Problem
+
+__all__ = [
+    "Authorize",
+    "ClockDep",
+    "Declare",
+    "IdempotencyKey",
+    "RuntimeDep",
+    "declared_action",
+    "get_runtime",
+]
+
+
+def get_runtime(request: Request) -> Runtime:
+    """The app's :class:`Runtime` (set by the lifespan)."""
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+def get_clock(runtime: RuntimeDep) -> Clock:
+    """The injected time source."""
+    return runtime.clock
+
+
+ClockDep = Annotated[Clock, Depends(get_clock)]
+
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=255,
+        pattern=r"^[\x21-\x7e]+$",
+        description="Unique per logical request (printable ASCII, ≤ 255); retained 24 h. "
+        "Required on terminate, revoke and batches.",
+    ),
+]
+
+_bearer = HTTPBearer(
+    auto_error=False,
+    scheme_name="ApiKey",
+    description="`Authorization: Bearer ilk_…` — an API key from `interlock principals add`",
+)
+_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="interlock"'}
+
+
+def _unauthenticated(code: str, detail: str) -> Problem:
+    return Problem(
+        401,
+        code,
+        "Authentication required",
+        detail,
+        hint="send 'Authorization: Bearer <API key>'; keys come from `interlock principals add`",
+        headers=_CHALLENGE,
+    )
+
+
+async def authenticate_caller(
+    request: Request,
+    runtime: RuntimeDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Caller:
+    """The principal behind the request's bearer key (401 problem when there is none)."""
+    cached = getattr(request.state, "caller", None)
+    if isinstance(cached, Caller):
+        return cached
+    if credentials is None:
+        if request.headers.get("authorization"):
+            raise _unauthenticated(
+                "AUTH.MALFORMED", "the Authorization header is not 'Bearer <key>'"
+            )
+        raise _unauthenticated("AUTH.MISSING_KEY", "no API key was sent")
+    found = await authenticate(runtime.db, credentials.credentials)
+    if found is None:
+        raise _unauthenticated("AUTH.INVALID_KEY", "the API key is unknown, revoked or malformed")
+    principal = found.principal
+    caller = Caller(
+        principal_id=principal.id,
+        name=principal.name,
+        role=Role(principal.role),
+        positions=frozenset(principal.positions),
+        departments=frozenset(principal.departments),
+        tenant=principal.tenant,
+        key_id=found.key_id,
+        ip=request.client.host if request.client else None,
+    )
+    request.state.caller = caller
+    return caller
+
+
+class _Authorizer:
+    """The dependency behind :func:`Authorize` (its ``action`` is the route's declaration)."""
+
+    def __init__(self, action: Action) -> None:
+        self.action = action
+
+    async def __call__(
+        self,
+        request: Request,
+        runtime: RuntimeDep,
+        caller: Annotated[Caller, Depends(authenticate_caller)],
+    ) -> Caller:
+        decision = authorize(caller, self.action, plugins=runtime.plugins)
+        if not decision.allowed:
+            await audit.record(
+                runtime.db,
+                runtime.trail,
+                AuditEntry(
+                    actor=audit.actor_of(caller),
+                    action=str(self.action),
+                    outcome="denied",
+                    details={"rule": decision.rule_id, "path": request.url.path},
+                ),
+            )
+            raise Problem(
+                403,
+                "INTERLOCK.POLICY_DENIED",
+                "Denied by policy",
+                decision.reason,
+                hint="ask an admin for a role that allows this action",
+                rule=decision.rule_id,
+            )
+        request.state.action = self.action
+        return caller
+
+
+class _Declared:
+    """The dependency behind :func:`Declare`: records the action, authenticates nothing."""
+
+    def __init__(self, action: Action) -> None:
+        self.action = action
+
+    async def __call__(self, request: Request) -> None:
+        request.state.action = self.action
+
+
+def Authorize(action: Action) -> Any:
+    """``Annotated[Caller, Authorize(Action.X)]``: authenticate, then gate on the role."""
+    return Depends(_Authorizer(action))
+
+
+def Declare(action: Action) -> Any:
+    """Declare the action of a route that authenticates otherwise (public, vendor-signed)."""
+    return Depends(_Declared(action))
+
+
+def declared_action(route: APIRoute) -> Action | None:
+    """The action a route declares through :func:`Authorize` or :func:`Declare`, if any."""
+    pending = list(route.dependant.dependencies)
+    while pending:
+        dependant = pending.pop()
+        if isinstance(dependant.call, _Authorizer | _Declared):
+            return dependant.call.action
+        pending.extend(dependant.dependencies)
+    return None

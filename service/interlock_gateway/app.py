@@ -1,0 +1,104 @@
+"""``create_app``: the gateway's FastAPI application factory.
+
+Request path, always: route → authenticate → authorize → audit(attempt) → operation store →
+worker → adapter → audit(outcome). Nothing is created at import time: the lifespan builds the
+:class:`~interlock_gateway.runtime.Runtime` (migrations, engine, facade, worker) and tears it
+down.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterable, Iterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+from interlock import Interlock, __version__
+from interlock.plugins import LoadedPlugins
+from starlette.routing import BaseRoute
+
+from .api import include_routers
+from .api.deps import declared_action
+from .api.middleware import BodyLimitMiddleware, RequestIdMiddleware
+from .api.problems import install_problem_handlers
+from .clock import Clock
+from .runtime import Runtime
+from .settings import GatewaySettings
+
+__all__ = ["create_app", "iter_api_routes", "undeclared_routes"]
+
+_DESCRIPTION = """\
+One safety interlock for every AI-interview platform: pause, resume, terminate, revoke and
+undo interview sessions on every configured vendor account, under one permission policy,
+with one tamper-evident audit trail.
+
+Every `/v1` route needs `Authorization: Bearer <API key>`. Every error is
+`application/problem+json` (RFC 9457) with a machine `code` and a `hint`.
+"""
+
+
+def create_app(
+    settings: GatewaySettings | None = None,
+    *,
+    interlock: Interlock | None = None,
+    clock: Clock | None = None,
+    plugins: LoadedPlugins | None = None,
+) -> FastAPI:
+    """Build the gateway app.
+
+    :param settings: defaults to :meth:`GatewaySettings.load` (``interlock.toml`` + env).
+    :param interlock: a ready facade (tests, embedding); otherwise built from the config's
+        ``[accounts.*]`` at start-up and closed at shutdown.
+    :param clock: the time source for windows, leases and expiries (tests inject one).
+    :param plugins: plug-ins for building the facade (ignored when ``interlock`` is given).
+    """
+    settings = settings or GatewaySettings.load()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        runtime = await Runtime.start(settings, interlock=interlock, clock=clock, plugins=plugins)
+        app.state.runtime = runtime
+        try:
+            yield
+        finally:
+            await runtime.stop()
+
+    app = FastAPI(
+        title="Interlock gateway",
+        version=__version__,
+        description=_DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    install_problem_handlers(app)
+    include_routers(app)
+    # Added last = outermost: the request id exists before the body limit can refuse.
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestIdMiddleware)
+    missing = undeclared_routes(app)
+    if missing:  # fail at start-up, not in production traffic
+        raise RuntimeError(f"routes without a declared action: {', '.join(missing)}")
+    return app
+
+
+def iter_api_routes(routes: Iterable[BaseRoute]) -> Iterator[APIRoute]:
+    """Every :class:`APIRoute`, descending into included routers.
+
+    Routers carry their ``/v1`` prefix themselves (``APIRouter(prefix="/v1")``), so a route's
+    ``path`` is complete wherever it is found.
+    """
+    for route in routes:
+        if isinstance(route, APIRoute):
+            yield route
+        included = getattr(route, "original_router", None)  # FastAPI ≥ 0.16x keeps routers
+        if included is not None:
+            yield from iter_api_routes(included.routes)
+
+
+def undeclared_routes(app: FastAPI) -> list[str]:
+    """``METHOD path`` of every ``/v1`` route that declares no action."""
+    missing: list[str] = []
+    for route in iter_api_routes(app.routes):
+        if route.path.startswith("/v1") and declared_action(route) is None:
+            missing.extend(f"{method} {route.path}" for method in sorted(route.methods or ()))
+    return missing

@@ -1,0 +1,222 @@
+"""The gateway's settings: ``[gateway]`` of ``interlock.toml``, then the environment.
+
+::
+
+    [gateway]
+    database_url = "sqlite+aiosqlite:///.interlock/interlock.db"
+    undo_window = 600            # seconds, or an ISO 8601 duration ("PT10M"); 0 disables
+    resume_window = "PT24H"
+    protected_levels = ["executive"]
+    protected_positions = []
+    mutation_rate = 50           # per principal, per second (0 disables)
+
+Precedence, highest first: keyword arguments (the CLI), ``INTERLOCK_GATEWAY_<FIELD>`` (and
+``INTERLOCK_DATABASE_URL``), the ``[gateway]`` table, the defaults below. Nothing is read at
+import time: call :meth:`GatewaySettings.load`.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from contextvars import ContextVar
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Any
+
+from interlock.errors import ConfigurationError
+from pydantic import Field, ValidationError, field_validator
+from pydantic.fields import FieldInfo
+from pydantic_settings import (
+    BaseSettings,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    SettingsError,
+)
+
+from .store.engine import DATABASE_URL_ENV, DEFAULT_DATA_DIR, resolve_database_url
+
+__all__ = ["CONFIG_ENV", "GatewaySettings"]
+
+CONFIG_ENV = "INTERLOCK_CONFIG"
+MiB = 1024 * 1024
+
+# The [gateway] table being loaded; set only for the duration of ``GatewaySettings.load``.
+_TOML_TABLE: ContextVar[dict[str, Any]] = ContextVar("interlock_gateway_toml", default={})  # noqa: B039
+
+NonNegativeDelta = Annotated[timedelta, Field(ge=timedelta(0))]
+PositiveDelta = Annotated[timedelta, Field(gt=timedelta(0))]
+
+
+class GatewaySettings(BaseSettings):
+    """Everything the gateway needs besides the accounts (which stay in ``[accounts.*]``)."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="INTERLOCK_GATEWAY_",
+        extra="forbid",
+        frozen=True,
+        populate_by_name=True,
+    )
+
+    # -- where things are -------------------------------------------------------------------
+    config: Path = Field(
+        default=Path("interlock.toml"), description="interlock.toml with [gateway] and accounts"
+    )
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL; default: SQLite under .interlock/",
+    )
+    data_dir: Path = Field(default=DEFAULT_DATA_DIR, description="SQLite file and signing key")
+    audit_signing_key: Path | None = Field(
+        default=None, description="Ed25519 PEM key; default: <data_dir>/audit-signing-key.pem"
+    )
+    run_migrations: bool = Field(default=True, description="alembic upgrade on start-up")
+
+    # -- operations --------------------------------------------------------------------------
+    undo_window: NonNegativeDelta = Field(
+        default=timedelta(minutes=10), description="terminate/revoke grace period; 0 disables"
+    )
+    resume_window: PositiveDelta = Field(
+        default=timedelta(hours=24), description="a pause expires after this long"
+    )
+    sync_wait: NonNegativeDelta = Field(
+        default=timedelta(seconds=5),
+        description="how long a mutating request waits for the worker before answering 202",
+    )
+
+    # -- approvals ---------------------------------------------------------------------------
+    protected_levels: Annotated[tuple[str, ...], NoDecode] = Field(
+        default=("executive",), description="position levels whose sessions need approval"
+    )
+    protected_positions: Annotated[tuple[str, ...], NoDecode] = Field(
+        default=(), description="position ids whose sessions need approval"
+    )
+    approval_ttl: PositiveDelta = Field(default=timedelta(hours=24))
+
+    # -- idempotency and limits --------------------------------------------------------------
+    idempotency_retention: PositiveDelta = Field(default=timedelta(hours=24))
+    idempotency_stale_after: PositiveDelta = Field(
+        default=timedelta(minutes=2),
+        description="an in-progress key older than this was abandoned by a crash",
+    )
+    max_body_bytes: Annotated[int, Field(ge=1024)] = 1 * MiB
+    max_page_size: Annotated[int, Field(ge=1, le=1000)] = 200
+    max_batch_items: Annotated[int, Field(ge=1, le=100_000)] = 1000
+    mutation_rate: Annotated[float, Field(ge=0)] = Field(
+        default=50.0, description="mutations per second per principal (0 disables)"
+    )
+    mutation_burst: Annotated[int, Field(ge=1)] = 100
+
+    # -- worker ------------------------------------------------------------------------------
+    worker_enabled: bool = True
+    worker_poll_interval: PositiveDelta = Field(default=timedelta(milliseconds=500))
+    worker_lease: PositiveDelta = Field(default=timedelta(seconds=30))
+    worker_concurrency: Annotated[int, Field(ge=1, le=1000)] = 32
+    worker_max_attempts: Annotated[int, Field(ge=1, le=100)] = 5
+    worker_retry_base: PositiveDelta = Field(default=timedelta(seconds=2))
+
+    @field_validator("protected_levels", "protected_positions", mode="before")
+    @classmethod
+    def _split_csv(cls, value: Any) -> Any:
+        # Environment variables carry lists as "a,b"; TOML carries real arrays.
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator(
+        "undo_window",
+        "resume_window",
+        "sync_wait",
+        "approval_ttl",
+        "idempotency_retention",
+        "idempotency_stale_after",
+        "worker_poll_interval",
+        "worker_lease",
+        "worker_retry_base",
+        mode="before",
+    )
+    @classmethod
+    def _seconds_from_text(cls, value: Any) -> Any:
+        # INTERLOCK_GATEWAY_UNDO_WINDOW=30 means seconds, like a bare number in TOML.
+        if isinstance(value, str):
+            try:
+                return float(value)
+            except ValueError:
+                return value
+        return value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Keyword arguments, then the environment, then the ``[gateway]`` table."""
+        return init_settings, env_settings, _TomlTable(settings_cls)
+
+    @classmethod
+    def load(cls, config: Path | str | None = None, **overrides: Any) -> GatewaySettings:
+        """Settings from ``config`` (or ``$INTERLOCK_CONFIG``, or ``interlock.toml``).
+
+        A missing file is fine (defaults and the environment apply); a malformed one or an
+        unknown key in ``[gateway]`` is a :class:`ConfigurationError` naming the key.
+        ``None`` overrides are ignored, so CLI options can be passed through unchanged.
+        """
+        path = Path(config or os.environ.get(CONFIG_ENV) or "interlock.toml")
+        token = _TOML_TABLE.set(_gateway_table(path))
+        try:
+            kwargs = {k: v for k, v in overrides.items() if v is not None}
+            if os.environ.get(DATABASE_URL_ENV):  # the documented variable beats the file
+                kwargs.setdefault("database_url", os.environ[DATABASE_URL_ENV])
+            return cls(config=path, **kwargs)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            key = ".".join(str(p) for p in first["loc"]) or "(table)"
+            raise ConfigurationError(
+                f"{path}: gateway setting {key!r}: {first['msg']}",
+                hint="see docs/decisions/gateway-api.md for the settings and their units",
+            ) from None
+        except SettingsError as exc:
+            raise ConfigurationError(
+                f"gateway settings from the environment: {exc}",
+                hint="check the INTERLOCK_GATEWAY_* variables",
+            ) from None
+        finally:
+            _TOML_TABLE.reset(token)
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The explicit URL, else the SQLite default under ``data_dir``."""
+        return resolve_database_url(self.database_url, self.data_dir)
+
+    @property
+    def signing_key_path(self) -> Path:
+        """Where the audit trail's Ed25519 key lives."""
+        return self.audit_signing_key or self.data_dir / "audit-signing-key.pem"
+
+
+def _gateway_table(path: Path) -> dict[str, Any]:
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigurationError(f"{path}: not valid TOML: {exc}", hint="fix the syntax") from None
+    table = raw.get("gateway", {})
+    if not isinstance(table, dict):
+        raise ConfigurationError(f"{path}: [gateway] must be a table")
+    return table
+
+
+class _TomlTable(PydanticBaseSettingsSource):
+    """The ``[gateway]`` table as the lowest-priority settings source."""
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return _TOML_TABLE.get().get(field_name), field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        return dict(_TOML_TABLE.get())
