@@ -96,6 +96,7 @@ def build_client(context: AccountContext, options: SandboxOptions, transport: An
         transport=transport,
         tokens=TokenCache(fetch_token),
         apply_token=apply_token,
+        retry=context.retry_policy,
         limiter=context.rate_limiter,
         timeout_s=options.timeout_s,
         request_id_header=REQUEST_ID_HEADER,

@@ -33,7 +33,7 @@ from interlock.models import (
 if TYPE_CHECKING:
     import httpx
 
-    from interlock.http import RateLimiter
+    from interlock.http import RateLimiter, RetryPolicy
 
 __all__ = ["AccountContext", "InterviewAdapter", "failed_result"]
 
@@ -51,6 +51,9 @@ class AccountContext:
     :param transport: an httpx transport to use instead of the network (tests, doubles).
     :param rate_limiter: a limiter shared with other clients of the same vendor quota.
     :param clock: the time source (tests inject a fake one).
+    :param retry_policy: the retry policy for the account's ``VendorClient`` (``retry=``);
+        ``None`` means the toolkit's default. The contract suite injects one that records its
+        waits instead of sleeping, so fault tests are fast and can check ``Retry-After``.
     """
 
     account: str
@@ -59,6 +62,7 @@ class AccountContext:
     transport: httpx.AsyncBaseTransport | None = None
     rate_limiter: RateLimiter | None = None
     clock: Clock = field(default=utc_now)
+    retry_policy: RetryPolicy | None = None
 
 
 def failed_result(

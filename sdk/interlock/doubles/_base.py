@@ -58,12 +58,14 @@ class Fault(StrEnum):
 
 @dataclass
 class FaultPlan:
-    """``fault`` for the next ``times`` matching requests (``only_mutations`` narrows them)."""
+    """``fault`` for the next ``times`` matching requests (``only_mutations`` narrows them),
+    after letting the first ``after`` matching requests through untouched."""
 
     fault: Fault
     times: int = 1
     only_mutations: bool = False
     retry_after: float | None = None
+    after: int = 0
 
 
 @dataclass(frozen=True)
@@ -177,8 +179,11 @@ class VendorDouble(abc.ABC):
         times: int = 1,
         only_mutations: bool = False,
         retry_after: float | None = None,
+        after: int = 0,
     ) -> FaultPlan:
-        plan = FaultPlan(fault, times, only_mutations, retry_after)
+        """Fail the next ``times`` matching requests with ``fault`` (the first ``after``
+        matching requests pass), e.g. a token that expires in the middle of a batch."""
+        plan = FaultPlan(fault, times, only_mutations, retry_after, after)
         self.faults.append(plan)
         return plan
 
@@ -244,6 +249,9 @@ class VendorDouble(abc.ABC):
     def _take_fault(self, mutation: bool) -> FaultPlan | None:
         for plan in self.faults:
             if plan.times > 0 and (mutation or not plan.only_mutations):
+                if plan.after > 0:
+                    plan.after -= 1
+                    continue
                 plan.times -= 1
                 if plan.fault is Fault.TOKEN_EXPIRED:
                     self.expire_tokens()

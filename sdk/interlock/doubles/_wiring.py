@@ -8,6 +8,7 @@ import httpx
 
 from interlock.adapter import AccountContext, InterviewAdapter
 from interlock.doubles._base import DoubleSettings, VendorDouble
+from interlock.http import RetryPolicy
 from interlock.plugins import AdapterSpec
 
 __all__ = ["DEFAULT_DOUBLE_TIMEZONE", "make_double", "wire_adapter"]
@@ -32,9 +33,13 @@ def wire_adapter(
     account: str | None = None,
     base_url: str | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
+    retry_policy: RetryPolicy | None = None,
 ) -> InterviewAdapter:
     """An adapter for ``double``: in-process through a mock transport unless ``transport`` or a
-    served ``base_url`` is given (then real HTTP, or whatever the transport does, e.g. respx)."""
+    served ``base_url`` is given (then real HTTP, or whatever the transport does, e.g. respx).
+
+    ``retry_policy`` goes to :attr:`AccountContext.retry_policy` (the contract suite injects one
+    that does not really sleep)."""
     url = base_url or double.base_url
     options = spec.options_model.model_validate(double.adapter_options(url))
     if transport is None and base_url is None:
@@ -44,5 +49,6 @@ def wire_adapter(
         options=options,
         timezone=DEFAULT_DOUBLE_TIMEZONE,
         transport=transport,
+        retry_policy=retry_policy,
     )
     return spec.factory(context)

@@ -1,0 +1,1 @@
+"""The reusable adapter contract suite (a pytest plug-in)."""
