@@ -9,6 +9,8 @@ from typing import Protocol, runtime_checkable
 
 __all__ = ["RateLimiter", "TokenBucketLimiter"]
 
+_EPSILON = 1e-9
+
 
 @runtime_checkable
 class RateLimiter(Protocol):
@@ -79,7 +81,8 @@ class TokenBucketLimiter:
                 now = self._clock()
                 tokens, last = self._buckets.get(key, (capacity, now))
                 tokens = min(capacity, tokens + (now - last) * rate)
-                if tokens >= cost:
+                if tokens >= cost - _EPSILON:  # refills are float sums: 6/7 + 1/7 < 1
+                    tokens = max(tokens, float(cost))
                     self._buckets[key] = (tokens - cost, now)
                     return
                 self._buckets[key] = (tokens, now)

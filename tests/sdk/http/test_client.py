@@ -621,4 +621,4 @@ async def test_client_is_an_async_context_manager(router: respx.MockRouter, slee
         assert (await client.request("GET", ITEMS, api="items.list")).data == 1
         assert client.calls == 1
 
-    assert client._http.is_closed
+    assert client.is_closed
