@@ -1,0 +1,132 @@
+"""Native batch pause / resume / terminate: one asynchronous Beisen job per chunk of ≤ 100.
+
+The job is submitted with an ``X-PAAS-Request-ID`` derived from the chunk's idempotency key, so
+an ambiguous submit (a timeout after sending) is resolved by looking the job up by that id —
+never by submitting again blind — and a replayed chunk names the same job. Its final record
+decides each item: ids in no failure list were changed; the rest fail with their cause.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from interlock import errors
+from interlock.adapter import failed_result
+from interlock.http import VendorClient
+from interlock.models import OperationOutcome, OperationResult, Reason, Session, Verb
+from interlock.transitions import TARGET_STATE, plan_transition
+
+from interlock_beisen._errors import BATCH_FAILURE_LISTS
+from interlock_beisen._interpret import REQUEST_ID_HEADER
+from interlock_beisen._jobs import JobWaiter, canonical_id, item_causes, request_id_for
+from interlock_beisen._mapping import CONTROL_API
+
+__all__ = ["JobBatches"]
+
+ReadMany = Callable[[list[str]], Awaitable[dict[str, Session]]]
+
+
+class JobBatches:
+    """Runs batch jobs for one account and turns their records into per-item results."""
+
+    def __init__(
+        self, client: VendorClient, jobs: JobWaiter, read_many: ReadMany, *, prefix: str
+    ) -> None:
+        self._client = client
+        self._jobs = jobs
+        self._read_many = read_many
+        self._prefix = prefix
+
+    async def run(
+        self, verb: Verb, sessions: list[Session], reason: Reason, key: str, number: int
+    ) -> dict[str, OperationResult]:
+        """Submit, wait, and decide every item (a failure of the job fails every item)."""
+        request_id = request_id_for(f"{key}#chunk{number}")
+        ids = [canonical_id(s.ref.session_id) for s in sessions]
+        api = f"Interview/Batch{CONTROL_API[verb]}"
+        body = {"interviewIds": ids, "reasonCode": str(reason.code), "remark": reason.note}
+        try:
+            reply = await self._client.request(
+                "POST",
+                self._prefix + api,
+                api=api,
+                json=body,
+                headers={REQUEST_ID_HEADER: request_id},
+                read_back=lambda: self._jobs.find(request_id),
+            )
+            job_id = reply.request_id or request_id
+            record = await self._jobs.final(job_id)
+            causes = item_causes(record, ids)
+        except errors.InterlockError as error:
+            return {
+                s.ref.session_id: failed_result(
+                    s.ref, verb, error, idempotency_key=f"{key}:{s.ref.session_id}"
+                )
+                for s in sessions
+            }
+        return await self._decide(verb, sessions, causes, job_id, key)
+
+    async def _decide(
+        self,
+        verb: Verb,
+        sessions: list[Session],
+        causes: dict[str, str],
+        job_id: str,
+        key: str,
+    ) -> dict[str, OperationResult]:
+        refused = [i for i, c in causes.items() if c == "interviewStatusNotAllowedIds"]
+        fresh: dict[str, Session] = {}
+        if refused:
+            try:  # the canonical refusal names the state the job met: read it again
+                fresh = await self._read_many(refused)
+            except errors.InterlockError:
+                fresh = {}
+        results: dict[str, OperationResult] = {}
+        for session in sessions:
+            session_id = session.ref.session_id
+            cause = causes.get(canonical_id(session_id))
+            item_key = f"{key}:{session_id}"
+            if cause is None or BATCH_FAILURE_LISTS[cause] is None:
+                outcome = (
+                    OperationOutcome.APPLIED if cause is None else OperationOutcome.ALREADY_IN_STATE
+                )
+                results[session_id] = OperationResult(
+                    ref=session.ref,
+                    verb=verb,
+                    outcome=outcome,
+                    state_before=session.state,
+                    state_after=TARGET_STATE[verb],
+                    idempotency_key=item_key,
+                    vendor_request_id=job_id,
+                )
+                continue
+            current = fresh.get(canonical_id(session_id), session)
+            error = _item_error(cause, current, verb, job_id)
+            results[session_id] = failed_result(session.ref, verb, error, idempotency_key=item_key)
+        return results
+
+
+def _item_error(cause: str, session: Session, verb: Verb, job_id: str) -> errors.InterlockError:
+    where = f"(async job {job_id})"
+    if cause == "interviewDeletedIds":
+        return errors.SessionNotFound(
+            f"beisen: interview {session.ref.session_id} does not exist {where}",
+            vendor_request_id=job_id,
+        )
+    if cause == "interviewResumeDeadlinePassedIds":
+        return errors.InvalidTransition(
+            f"cannot resume: the pause passed its resume deadline {where}",
+            from_state=str(session.state),
+            verb=str(verb),
+            vendor_request_id=job_id,
+        )
+    try:
+        plan_transition(session.state, verb)
+    except errors.InvalidTransition as canonical:
+        return canonical
+    return errors.InvalidTransition(
+        f"beisen: the interview's status did not allow {verb} when the job ran {where}",
+        from_state=str(session.state),
+        verb=str(verb),
+        vendor_request_id=job_id,
+    )

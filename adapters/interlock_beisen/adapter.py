@@ -1,0 +1,379 @@
+"""``BeisenAdapter``: every neutral verb on Beisen-style AI interviews, batches asynchronous.
+
+* reads: ``Interview/GetInterviewById``, ``Interview/GetInterviewsByDate`` (``batchId``
+  paging, the interview-time range evaluated by Beisen), ``Interview/GetInterviewsByIds``;
+* pause / resume / terminate: the Beisen-style ``Interview/{Suspend,Resume,Terminate}AIInterview``
+  (single, synchronous) and ``Interview/Batch…AIInterview`` (≤ 100 ids, asynchronous);
+* revoke: the documented ``Interview/CancelInterview`` (single only);
+* every verb reads the session first: a verb whose target already holds is answered without a
+  write, and a refused one gets the canonical ``InvalidTransition`` naming both states.
+
+Beisen's times carry no zone: the account's time zone is required, at construction.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from interlock import errors
+from interlock.adapter import AccountContext, InterviewAdapter, failed_result
+from interlock.capabilities import Capabilities, CapabilityLevel, ChangeObservation
+from interlock.models import (
+    FilterField,
+    OperationOutcome,
+    OperationResult,
+    Reason,
+    Session,
+    SessionFilter,
+    SessionPage,
+    SessionState,
+    Verb,
+)
+from interlock.transitions import TARGET_STATE, plan_transition
+
+from interlock_beisen._batch import JobBatches
+from interlock_beisen._client import build_client
+from interlock_beisen._interpret import REQUEST_ID_HEADER, interpret_as
+from interlock_beisen._jobs import JobWaiter, canonical_id, request_id_for
+from interlock_beisen._mapping import CONTROL_API, to_local_text, to_session, to_state
+from interlock_beisen._models import ControlReply, Interview, InterviewBatch
+from interlock_beisen.options import BeisenOptions
+
+__all__ = ["RECRUIT", "BeisenAdapter"]
+
+RECRUIT = "/RecruitV6/api/v1/"
+_EARLIEST = "2000-01-01T00:00:00"  # Beisen requires a range; these bound "everything"
+_LATEST = "2099-12-31T23:59:59"
+
+
+class BeisenAdapter(InterviewAdapter):
+    """Adapter for Beisen (北森) RecruitV6 AI interviews."""
+
+    vendor = "beisen"
+
+    def __init__(self, context: AccountContext) -> None:
+        super().__init__(context)
+        if context.timezone is None:
+            raise errors.ConfigurationError(
+                f"account {context.account!r}: Beisen sends local times without a zone, "
+                "so the account needs a time zone",
+                hint='set timezone = "Asia/Shanghai" (the tenant\'s IANA zone) on the account',
+            )
+        options = context.options
+        if not isinstance(options, BeisenOptions):
+            options = BeisenOptions.model_validate(options or {})
+        self.options = options
+        self.zone = context.timezone
+        self._client = build_client(context, options)
+        jobs = JobWaiter(
+            self._client, poll_interval_s=options.async_poll_interval_s, wait_s=options.async_wait_s
+        )
+        self._batches = JobBatches(self._client, jobs, self._read_many, prefix=RECRUIT)
+
+    @property
+    def capabilities(self) -> Capabilities:
+        native = CapabilityLevel.NATIVE
+        return Capabilities(
+            pause=native,
+            resume=native,
+            terminate=native,
+            revoke=native,
+            restore=False,
+            native_batch_size=self.options.batch_size,
+            server_side_filters=frozenset({FilterField.START_FROM, FilterField.START_TO}),
+            push_events=False,
+            change_observation=ChangeObservation.POLLING,
+            notes="Beisen pushes no events: changes are observed by polling "
+            "Interview/GetInterviewsByDate. Batch pause/resume/terminate are asynchronous "
+            "Beisen jobs polled to a final state; revoke (CancelInterview) has no batch call.",
+        )
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    # -- reads -------------------------------------------------------------------------------
+
+    async def get_session(self, session_id: str) -> Session:
+        interview_id = _guid_or_not_found(session_id)
+        reply = await self._client.request(
+            "GET",
+            RECRUIT + "Interview/GetInterviewById",
+            api="Interview/GetInterviewById",
+            params={"interviewId": interview_id},
+            interpret=interpret_as(Interview),
+        )
+        return to_session(self.account, reply.data, self.zone)
+
+    async def list_sessions(
+        self, session_filter: SessionFilter, *, page_size: int = 50, page_token: str | None = None
+    ) -> SessionPage:
+        start, end = session_filter.start_from, session_filter.start_to
+        if start is not None and end is not None and start >= end:
+            return SessionPage(sessions=())  # an empty range: Beisen would refuse it (code 400)
+        params = {
+            "startDate": to_local_text(start, self.zone) if start else _EARLIEST,
+            # Whole seconds: round the exclusive end up so no instant of the range is lost.
+            "endDate": to_local_text(end, self.zone, round_up=True) if end else _LATEST,
+            "pageSize": max(1, min(page_size, 200)),
+        }
+        if page_token:
+            params["batchId"] = page_token
+        reply = await self._client.request(
+            "GET",
+            RECRUIT + "Interview/GetInterviewsByDate",
+            api="Interview/GetInterviewsByDate",
+            params=params,
+            interpret=interpret_as(InterviewBatch),
+        )
+        batch: InterviewBatch = reply.data
+        if not batch.is_last_batch and not batch.next_batch_id:
+            raise errors.VendorProtocolError(
+                "beisen: a batch that is not the last has no nextBatchId",
+                field="data.nextBatchId",
+                vendor_request_id=reply.request_id,
+            )
+        sessions = (to_session(self.account, raw, self.zone) for raw in batch.items)
+        return SessionPage(
+            sessions=tuple(s for s in sessions if session_filter.matches(s)),
+            next_page_token=None if batch.is_last_batch else batch.next_batch_id,
+        )
+
+    async def _read_many(self, interview_ids: list[str]) -> dict[str, Session]:
+        """Up to 100 sessions in one call (``Interview/GetInterviewsByIds``), by canonical id."""
+        reply = await self._client.request(
+            "POST",
+            RECRUIT + "Interview/GetInterviewsByIds",
+            api="Interview/GetInterviewsByIds",
+            json={"interviewIds": interview_ids},
+            mutating=False,
+            interpret=interpret_as(list[Interview]),
+        )
+        sessions = (to_session(self.account, raw, self.zone) for raw in reply.data)
+        return {canonical_id(s.ref.session_id): s for s in sessions}
+
+    # -- verbs -------------------------------------------------------------------------------
+
+    async def pause(
+        self,
+        session_id: str,
+        reason: Reason,
+        *,
+        idempotency_key: str,
+        resume_deadline: datetime | None = None,
+    ) -> OperationResult:
+        session = await self.get_session(session_id)
+        return await self._change(Verb.PAUSE, session, reason, idempotency_key, resume_deadline)
+
+    async def resume(
+        self, session_id: str, reason: Reason, *, idempotency_key: str
+    ) -> OperationResult:
+        session = await self.get_session(session_id)
+        return await self._change(Verb.RESUME, session, reason, idempotency_key)
+
+    async def terminate(
+        self, session_id: str, reason: Reason, *, idempotency_key: str
+    ) -> OperationResult:
+        session = await self.get_session(session_id)
+        return await self._change(Verb.TERMINATE, session, reason, idempotency_key)
+
+    async def revoke(
+        self, session_id: str, reason: Reason, *, idempotency_key: str
+    ) -> OperationResult:
+        session = await self.get_session(session_id)
+        return await self._change(Verb.REVOKE, session, reason, idempotency_key)
+
+    async def _change(
+        self,
+        verb: Verb,
+        session: Session,
+        reason: Reason,
+        key: str,
+        resume_deadline: datetime | None = None,
+    ) -> OperationResult:
+        """One verb on a session just read: no write when its target holds; else one write."""
+        if plan_transition(session.state, verb).already_in_state:
+            return self._result(verb, session, OperationOutcome.ALREADY_IN_STATE, key)
+        session_id = session.ref.session_id
+        target = TARGET_STATE[verb]
+        path, api = self._control(verb)
+        try:
+            reply = await self._client.request(
+                "POST",
+                path,
+                api=api,
+                json=self._control_body(verb, session_id, reason, resume_deadline),
+                headers={REQUEST_ID_HEADER: request_id_for(key)},
+                read_back=lambda: self._read_back(session_id, target),
+                interpret=interpret_as(ControlReply | None),
+            )
+        except errors.InvalidTransition:
+            # The status changed since the read: say exactly why, from a fresh read.
+            fresh = await self.get_session(session_id)
+            if plan_transition(fresh.state, verb).already_in_state:
+                return self._result(verb, fresh, OperationOutcome.ALREADY_IN_STATE, key)
+            raise
+        after = target
+        if isinstance(reply.data, ControlReply):
+            after = to_state(reply.data.interview_status)
+        return self._result(
+            verb,
+            session,
+            OperationOutcome.APPLIED,
+            key,
+            state_after=after,
+            vendor_request_id=reply.request_id,
+            confirmed_by_read_back=reply.confirmed_by_read_back,
+        )
+
+    @staticmethod
+    def _control(verb: Verb) -> tuple[str, str]:
+        api = (
+            "Interview/CancelInterview" if verb is Verb.REVOKE else f"Interview/{CONTROL_API[verb]}"
+        )
+        return RECRUIT + api, api
+
+    def _control_body(
+        self, verb: Verb, interview_id: str, reason: Reason, resume_deadline: datetime | None
+    ) -> dict[str, Any]:
+        note = f"{reason.code}: {reason.note}" if reason.note else str(reason.code)
+        if verb is Verb.REVOKE:
+            return {"interviewId": canonical_id(interview_id), "cancelReason": note}
+        body: dict[str, Any] = {
+            "interviewId": canonical_id(interview_id),
+            "reasonCode": str(reason.code),
+            "remark": reason.note,
+        }
+        if verb is Verb.PAUSE and resume_deadline is not None:
+            body["resumeDeadline"] = to_local_text(resume_deadline, self.zone)
+        return body
+
+    async def _read_back(self, session_id: str, target: SessionState) -> Session | None:
+        session = await self.get_session(session_id)
+        return session if session.state is target else None
+
+    def _result(
+        self,
+        verb: Verb,
+        before: Session,
+        outcome: OperationOutcome,
+        key: str,
+        *,
+        state_after: SessionState | None = None,
+        vendor_request_id: str | None = None,
+        confirmed_by_read_back: bool = False,
+    ) -> OperationResult:
+        return OperationResult(
+            ref=before.ref,
+            verb=verb,
+            outcome=outcome,
+            state_before=before.state,
+            state_after=state_after or before.state,
+            idempotency_key=key,
+            vendor_request_id=vendor_request_id,
+            confirmed_by_read_back=confirmed_by_read_back,
+        )
+
+    # -- native batch ------------------------------------------------------------------------
+
+    async def batch(
+        self,
+        verb: Verb,
+        session_ids: Sequence[str],
+        reason: Reason,
+        *,
+        idempotency_key: str,
+        concurrency: int = 8,
+    ) -> list[OperationResult]:
+        """Chunks of ≤ ``batch_size`` ids: one read and one asynchronous Beisen job per chunk
+        (revoke: single cancels), one result per id in input order, never raising per item."""
+        if not self.capabilities.supports(verb):
+            raise self.unsupported_error(verb)
+        size = self.options.batch_size
+        chunks = [list(session_ids[i : i + size]) for i in range(0, len(session_ids), size)]
+        gate = asyncio.Semaphore(max(1, concurrency))
+
+        async def run(number: int, chunk: list[str]) -> list[OperationResult]:
+            async with gate:
+                return await self._batch_chunk(verb, chunk, reason, idempotency_key, number)
+
+        done = await asyncio.gather(*(run(n, c) for n, c in enumerate(chunks)))
+        return [result for chunk in done for result in chunk]
+
+    async def _batch_chunk(
+        self, verb: Verb, ids: list[str], reason: Reason, key: str, number: int
+    ) -> list[OperationResult]:
+        results: dict[str, OperationResult] = {}
+        wanted = list(dict.fromkeys(canonical_id(i) for i in ids if _is_guid(i)))
+        try:
+            sessions = await self._read_many(wanted) if wanted else {}
+        except errors.InterlockError as error:
+            return [
+                failed_result(self.ref(i), verb, error, idempotency_key=f"{key}:{i}") for i in ids
+            ]
+        to_send: list[Session] = []
+        for session_id in dict.fromkeys(ids):
+            session = sessions.get(canonical_id(session_id))
+            item_key = f"{key}:{session_id}"
+            if session is None:
+                missing = errors.SessionNotFound(f"beisen: no interview {session_id!r}")
+                results[session_id] = failed_result(
+                    self.ref(session_id), verb, missing, idempotency_key=item_key
+                )
+                continue
+            try:
+                already = plan_transition(session.state, verb).already_in_state
+            except errors.InvalidTransition as refused:
+                results[session_id] = failed_result(
+                    session.ref, verb, refused, idempotency_key=item_key
+                )
+                continue
+            if already:
+                results[session_id] = self._result(
+                    verb, session, OperationOutcome.ALREADY_IN_STATE, item_key
+                )
+            else:
+                to_send.append(session)
+        if to_send:
+            sent = (
+                await self._cancel_each(to_send, reason, key)
+                if verb is Verb.REVOKE
+                else await self._batches.run(verb, to_send, reason, key, number)
+            )
+            results.update(sent)
+        return [results[i] for i in ids]
+
+    async def _cancel_each(
+        self, sessions: list[Session], reason: Reason, key: str
+    ) -> dict[str, OperationResult]:
+        """Revoke has no batch call at Beisen: one ``CancelInterview`` per session."""
+
+        async def one(session: Session) -> OperationResult:
+            item_key = f"{key}:{session.ref.session_id}"
+            try:
+                return await self._change(Verb.REVOKE, session, reason, item_key)
+            except errors.InterlockError as error:
+                return failed_result(session.ref, Verb.REVOKE, error, idempotency_key=item_key)
+
+        done = await asyncio.gather(*(one(s) for s in sessions))
+        return {r.ref.session_id: r for r in done}
+
+
+def _is_guid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _guid_or_not_found(session_id: str) -> str:
+    """Beisen interview ids are GUIDs: anything else cannot exist (no call is made)."""
+    if not _is_guid(session_id):
+        raise errors.SessionNotFound(
+            f"beisen: {session_id!r} is not a Beisen interview id (a GUID)", session=session_id
+        )
+    return canonical_id(session_id)
