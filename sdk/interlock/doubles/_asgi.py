@@ -22,7 +22,8 @@ _HANG_S = 60.0  # an injected timeout over real HTTP: hold the connection past a
 
 
 def asgi_app(double: VendorDouble) -> Callable[[Scope, Receive, Send], Awaitable[None]]:
-    """An ASGI application serving ``double``; the request keeps the double's own host."""
+    """An ASGI application serving ``double``; the request keeps the double's own host, and
+    ``request.extensions["client"]`` is the peer's ``(host, port)``."""
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -41,7 +42,13 @@ def asgi_app(double: VendorDouble) -> Callable[[Scope, Receive, Send], Awaitable
         query = scope.get("query_string", b"").decode("latin-1")
         url = f"{double.base_url}{scope['path']}" + (f"?{query}" if query else "")
         headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]]
-        request = httpx.Request(scope["method"], url, headers=headers, content=body)
+        # The peer address travels in the request's extensions: doubles that check the caller's
+        # IP (e.g. a vendor's trusted-IP list) read ``request.extensions["client"]``.
+        client = scope.get("client")
+        extensions = {"client": (str(client[0]), int(client[1]))} if client else {}
+        request = httpx.Request(
+            scope["method"], url, headers=headers, content=body, extensions=extensions
+        )
         try:
             response = await double.handle(request)
         except httpx.TimeoutException:
