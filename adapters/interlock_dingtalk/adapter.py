@@ -1,0 +1,318 @@
+"""``DingTalkAdapter``: every neutral verb, native batch and verified push, over DingTalk's API.
+
+DingTalk documents no API to pause, resume, terminate or cancel an AI interview, so the verbs
+use the DingTalk-style extension described in ``VENDOR_API.md`` (``/v1.0/ats/ai/interview/
+sessions/...``); reads of positions use DingTalk's documented ``jobs/{jobId}/info``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from interlock import errors
+from interlock.adapter import AccountContext, InterviewAdapter
+from interlock.capabilities import Capabilities, CapabilityLevel, ChangeObservation
+from interlock.events import CallbackRequest, CallbackResult
+from interlock.http import VendorReply
+from interlock.models import (
+    OperationOutcome,
+    OperationResult,
+    Reason,
+    Session,
+    SessionFilter,
+    SessionPage,
+    Verb,
+)
+from interlock.transitions import TARGET_STATE, plan_transition
+
+from interlock_dingtalk._api import (
+    BIZ_CODE,
+    MAX_PAGE_SIZE,
+    SESSIONS_PATH,
+    job_path,
+    reason_body,
+    session_path,
+    verb_api,
+    verb_path,
+)
+from interlock_dingtalk._batch import BatchRunner
+from interlock_dingtalk._callback import CallbackVerifier
+from interlock_dingtalk._client import build_client, expect
+from interlock_dingtalk._events import events_of
+from interlock_dingtalk._jobs import JobDirectory
+from interlock_dingtalk._mapping import (
+    SERVER_SIDE_FILTERS,
+    query_body,
+    to_millis_ceil,
+    to_session,
+    to_state,
+)
+from interlock_dingtalk._models import VendorChange, VendorJob, VendorSession, VendorSessionPage
+from interlock_dingtalk.options import DingTalkOptions
+
+__all__ = ["DEFAULT_TIMEZONE", "DingTalkAdapter"]
+
+log = logging.getLogger("interlock.adapters.dingtalk")
+
+DEFAULT_TIMEZONE = ZoneInfo("Asia/Shanghai")
+"""DingTalk tenants are in China; used when the account names no zone."""
+
+
+class DingTalkAdapter(InterviewAdapter):
+    """Adapter for DingTalk 智能招聘 (ATS) AI interviews."""
+
+    vendor = "dingtalk"
+
+    def __init__(self, context: AccountContext) -> None:
+        super().__init__(context)
+        options = context.options
+        if not isinstance(options, DingTalkOptions):
+            options = DingTalkOptions.model_validate(options or {})
+        self.options = options
+        self.timezone = context.timezone or DEFAULT_TIMEZONE
+        self._client = build_client(context, options)
+        self._jobs = JobDirectory(self._fetch_job, ttl_s=options.job_cache_ttl_s)
+        self._batches = BatchRunner(self)
+        self._push = _verifier(context, options)
+
+    @property
+    def capabilities(self) -> Capabilities:
+        native = CapabilityLevel.NATIVE
+        push = self._push is not None
+        return Capabilities(
+            pause=native,
+            resume=native,
+            terminate=native,
+            revoke=native,
+            restore=False,
+            native_batch_size=self.options.native_batch_size,
+            server_side_filters=SERVER_SIDE_FILTERS,
+            push_events=push,
+            change_observation=ChangeObservation.PUSH if push else ChangeObservation.POLLING,
+            notes="pause/resume/terminate/cancel use the DingTalk-style AI-interview extension "
+            "(DingTalk publishes no such API); positions and owners from jobs/{jobId}/info",
+        )
+
+    @property
+    def client(self) -> Any:
+        """The toolkit client (for the batch runner and diagnostics)."""
+        return self._client
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    # -- reads -------------------------------------------------------------------------------
+
+    async def get_session(self, session_id: str) -> Session:
+        raw = await self.read_raw(session_id)
+        job = await self._jobs.get(raw.job_id)
+        return to_session(self.account, raw, job, self.timezone)
+
+    async def read_raw(self, session_id: str) -> VendorSession:
+        """The vendor's session object (no job lookup): for read-backs."""
+        reply = await self._client.request(
+            "GET",
+            session_path(session_id),
+            api="GetAiInterviewSession",
+            params=BIZ_CODE,
+            interpret=expect(VendorSession),
+        )
+        session: VendorSession = reply.data
+        return session
+
+    async def query_raw(
+        self, body: dict[str, Any], *, size: int, next_token: str | None = None
+    ) -> VendorSessionPage:
+        params: dict[str, Any] = {**BIZ_CODE, "size": max(1, min(size, MAX_PAGE_SIZE))}
+        if next_token:
+            params["nextToken"] = next_token
+        reply = await self._client.request(
+            "POST",
+            f"{SESSIONS_PATH}/query",
+            api="QueryAiInterviewSessions",
+            params=params,
+            json=body,
+            mutating=False,
+            interpret=expect(VendorSessionPage),
+        )
+        page: VendorSessionPage = reply.data
+        return page
+
+    async def list_sessions(
+        self, session_filter: SessionFilter, *, page_size: int = 50, page_token: str | None = None
+    ) -> SessionPage:
+        page = await self.query_raw(
+            query_body(session_filter), size=page_size, next_token=page_token
+        )
+        jobs = await self._jobs.get_many([raw.job_id for raw in page.items])
+        sessions = (
+            to_session(self.account, raw, jobs[raw.job_id], self.timezone) for raw in page.items
+        )
+        more = page.has_more and bool(page.next_token)
+        return SessionPage(
+            sessions=tuple(s for s in sessions if session_filter.matches(s)),
+            next_page_token=page.next_token if more else None,
+        )
+
+    async def _fetch_job(self, job_id: str) -> VendorJob | None:
+        try:
+            reply = await self._client.request(
+                "GET",
+                job_path(job_id),
+                api="GetJobInfoByJobId",
+                interpret=expect(VendorJob),
+            )
+        except errors.SessionNotFound:
+            # The job is gone: the position keeps no owners rather than guessed ones.
+            log.warning("dingtalk.job_missing", extra={"account": self.account, "job": job_id})
+            return None
+        job: VendorJob = reply.data
+        return job
+
+    # -- verbs -------------------------------------------------------------------------------
+
+    async def pause(
+        self,
+        session_id: str,
+        reason: Reason,
+        *,
+        idempotency_key: str,
+        resume_deadline: datetime | None = None,
+    ) -> OperationResult:
+        extra = {"resumeDeadlineMillis": to_millis_ceil(resume_deadline)} if resume_deadline else {}
+        return await self._change(Verb.PAUSE, session_id, reason, idempotency_key, extra)
+
+    async def resume(
+        self, session_id: str, reason: Reason, *, idempotency_key: str
+    ) -> OperationResult:
+        return await self._change(Verb.RESUME, session_id, reason, idempotency_key)
+
+    async def terminate(
+        self, session_id: str, reason: Reason, *, idempotency_key: str
+    ) -> OperationResult:
+        return await self._change(Verb.TERMINATE, session_id, reason, idempotency_key)
+
+    async def revoke(
+        self, session_id: str, reason: Reason, *, idempotency_key: str
+    ) -> OperationResult:
+        return await self._change(Verb.REVOKE, session_id, reason, idempotency_key)
+
+    async def _change(
+        self,
+        verb: Verb,
+        session_id: str,
+        reason: Reason,
+        idempotency_key: str,
+        extra: dict[str, Any] | None = None,
+    ) -> OperationResult:
+        body = {**reason_body(reason), "clientToken": idempotency_key, **(extra or {})}
+        try:
+            reply = await self._client.request(
+                "POST",
+                verb_path(session_id, verb),
+                api=verb_api(verb),
+                params=BIZ_CODE,
+                json=body,
+                read_back=lambda: self._read_back(session_id, verb),
+                interpret=expect(VendorChange),
+            )
+        except errors.InvalidTransition as refused:
+            raise await self.explain_refusal(session_id, verb, refused) from refused
+        return self._result(verb, session_id, idempotency_key, reply)
+
+    async def _read_back(self, session_id: str, verb: Verb) -> VendorSession | None:
+        raw = await self.read_raw(session_id)
+        return raw if to_state(raw.status) is TARGET_STATE[verb] else None
+
+    async def explain_refusal(
+        self, session_id: str, verb: Verb, refused: errors.InvalidTransition
+    ) -> errors.InvalidTransition:
+        """DingTalk names no states when it refuses; read the session to say exactly why."""
+        state = to_state((await self.read_raw(session_id)).status)
+        try:
+            plan_transition(state, verb)
+        except errors.InvalidTransition as canonical:
+            return canonical
+        # The state allows the verb, yet DingTalk refused (e.g. a pause past its deadline).
+        return errors.InvalidTransition(refused.message, from_state=str(state), verb=str(verb))
+
+    def _result(self, verb: Verb, session_id: str, key: str, reply: VendorReply) -> OperationResult:
+        if reply.confirmed_by_read_back:
+            raw: VendorSession = reply.data
+            return OperationResult(
+                ref=self.ref(session_id),
+                verb=verb,
+                outcome=OperationOutcome.APPLIED,
+                state_after=to_state(raw.status),
+                idempotency_key=key,
+                confirmed_by_read_back=True,
+            )
+        change: VendorChange = reply.data
+        return OperationResult(
+            ref=self.ref(session_id),
+            verb=verb,
+            outcome=OperationOutcome.APPLIED
+            if change.status_changed
+            else OperationOutcome.ALREADY_IN_STATE,
+            state_before=to_state(change.previous_status),
+            state_after=to_state(change.status),
+            idempotency_key=key,
+            vendor_request_id=reply.request_id,
+        )
+
+    # -- native batch ------------------------------------------------------------------------
+
+    async def batch(
+        self,
+        verb: Verb,
+        session_ids: Sequence[str],
+        reason: Reason,
+        *,
+        idempotency_key: str,
+        concurrency: int = 8,
+    ) -> list[OperationResult]:
+        """One vendor call per chunk of ≤ 50 ids (DingTalk-style batch), one result per id."""
+        if not self.options.native_batch_size:
+            return await super().batch(
+                verb, session_ids, reason, idempotency_key=idempotency_key, concurrency=concurrency
+            )
+        if not self.capabilities.supports(verb):
+            raise self.unsupported_error(verb)
+        return await self._batches.run(
+            verb,
+            list(session_ids),
+            reason,
+            key=idempotency_key,
+            size=self.options.native_batch_size,
+            concurrency=concurrency,
+        )
+
+    # -- push --------------------------------------------------------------------------------
+
+    def parse_callback(self, request: CallbackRequest) -> CallbackResult:
+        """Verify a DingTalk HTTP push, decode its events and build the encrypted reply.
+
+        :raises VendorAuthFailed: unsigned, forged, stale, replayed or for another app.
+        :raises VendorProtocolError: verified but undecodable (names the field).
+        """
+        if self._push is None:
+            return super().parse_callback(request)
+        push = self._push.open(request)
+        return CallbackResult(events=events_of(self.account, push), reply=self._push.reply())
+
+
+def _verifier(context: AccountContext, options: DingTalkOptions) -> CallbackVerifier | None:
+    if options.callback_token is None or options.callback_aes_key is None:
+        return None
+    return CallbackVerifier(
+        account=context.account,
+        token=options.callback_token.get_secret_value(),
+        encoding_aes_key=options.callback_aes_key.get_secret_value(),
+        owner_key=options.owner_key,
+        max_age_s=options.callback_max_age_s,
+        clock=context.clock,
+    )

@@ -1,0 +1,276 @@
+"""``DingTalkDouble``: DingTalk's ATS API as the adapter meets it, in memory.
+
+Order of checks for every request, as DingTalk's API gateway does them:
+
+1. routing — an unknown method + path is a 404 ``InvalidAction.NotFound``;
+2. token endpoints answer here (JSON only; ``token_requests`` counts them);
+3. the token must be in the ``x-acs-dingtalk-access-token`` header (query or Bearer → 400
+   ``AuthenticationFailed.MissingParameter``) and valid (else **400** ``InvalidAuthentication``);
+4. permission (403 ``AccessTokenPermissionDenied`` with ``accessdenieddetail.requiredScopes``);
+5. throttling: a global per-API bucket when set (403 ``QpsLimitForApi``) and a token bucket per
+   (app, API) at ``settings.qps`` (default 20/s; 403 ``QpsLimitForAppkeyAndApi``, no
+   ``Retry-After``, never 429); then the monthly quota per org (403 ``ApiCountLimitForOrg``);
+6. ``bizCode`` (only ``ddats``), an idempotent replay for a repeated ``clientToken``, the handler.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import OrderedDict
+from datetime import UTC, datetime, timedelta
+from typing import Any, ClassVar
+
+import httpx
+from interlock.doubles import DEFAULT_DOUBLE_TIMEZONE, DoubleSettings, FaultPlan, VendorDouble
+from interlock.doubles._base import Fault
+from interlock.models import SessionState
+
+from interlock_dingtalk.double import _auth
+from interlock_dingtalk.double._auth import Caller, TokenIssuer
+from interlock_dingtalk.double._call import Call
+from interlock_dingtalk.double._catalogue import LEGACY_ERRCODES, DingTalkError
+from interlock_dingtalk.double._push import PushSender
+from interlock_dingtalk.double._render import VENDOR_STATUS, error, millis, new_request_id, ok
+from interlock_dingtalk.double._routes import RECRUITMENT_SCOPE, Route, match
+from interlock_dingtalk.double._throttle import MonthlyQuota, TokenBuckets
+
+__all__ = ["SESSION_CHANGE_EVENT", "DingTalkDouble"]
+
+SESSION_CHANGE_EVENT = "ats_ai_interview_session_change"
+_TOKEN_HEADER = "x-acs-dingtalk-access-token"  # noqa: S105 - a header name
+_MAX_REPLIES = 10_000
+
+
+class DingTalkDouble(VendorDouble):
+    """The simulated DingTalk tenant (one org with an internal app and an ISV suite)."""
+
+    vendor: ClassVar[str] = "dingtalk"
+    default_base_url: ClassVar[str] = "https://api.dingtalk.interlock.invalid"
+    default_qps: ClassVar[float] = 20.0
+    unmapped_vendor_state: ClassVar[str] = "ARCHIVED"
+
+    def __init__(self, settings: DoubleSettings | None = None) -> None:
+        super().__init__(settings)
+        self.timezone = DEFAULT_DOUBLE_TIMEZONE
+        self.tokens = TokenIssuer()
+        self.app_buckets = TokenBuckets(self.qps)
+        self.api_buckets: TokenBuckets | None = None
+        self.quota = MonthlyQuota()
+        self.revoked_scopes: set[str] = set()
+        self.deleted_jobs: set[str] = set()
+        self.sign_ins: dict[str, int] = {}
+        self.synced: dict[str, dict[str, Any]] = {}
+        self.created_at = self.world.clock() - timedelta(days=30)
+        self.pushes = PushSender(_auth.CALLBACK_TOKEN, _auth.CALLBACK_AES_KEY, self.world.clock)
+        self._flows: dict[str, str] = {}
+        self._flow_ids: dict[str, str] = {}
+        self._replies: OrderedDict[tuple[str, str, str], tuple[int, dict[str, str], bytes]] = (
+            OrderedDict()
+        )
+
+    # -- VendorDouble ------------------------------------------------------------------------
+
+    def new_id(self, rng: random.Random) -> str:
+        """DingTalk ids are numeric strings."""
+        return str(rng.randrange(10**11, 10**12))
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        return (
+            _auth.APP_SECRET,
+            _auth.SUITE_SECRET,
+            _auth.SUITE_TICKET,
+            _auth.CALLBACK_TOKEN,
+            _auth.CALLBACK_AES_KEY,
+            *self.tokens.values,
+        )
+
+    def adapter_options(self, base_url: str) -> dict[str, Any]:
+        """An internal app (``appKey``/``appSecret``) of the double's org, with push set up."""
+        return {
+            "base_url": base_url,
+            "app_type": "internal",
+            "app_key": _auth.APP_KEY,
+            "app_secret": _auth.APP_SECRET,
+            **self._common_options(),
+        }
+
+    def isv_adapter_options(self, base_url: str) -> dict[str, Any]:
+        """The ISV variant (``corpAccessToken``), which DingTalk documents for the ATS API."""
+        return {
+            "base_url": base_url,
+            "app_type": "isv",
+            "suite_key": _auth.SUITE_KEY,
+            "suite_secret": _auth.SUITE_SECRET,
+            "auth_corp_id": _auth.CORP_ID,
+            "suite_ticket": _auth.SUITE_TICKET,
+            **self._common_options(),
+        }
+
+    def _common_options(self) -> dict[str, Any]:
+        return {
+            "callback_token": _auth.CALLBACK_TOKEN,
+            "callback_aes_key": _auth.CALLBACK_AES_KEY,
+            "vendor_qps": self.qps,
+        }
+
+    def expire_tokens(self) -> None:
+        self.tokens.expire_all()
+
+    def api_of(self, request: httpx.Request) -> str:
+        found = match(request)
+        return found[0].api_name(found[1]) if found else "Unknown"
+
+    def is_mutation(self, request: httpx.Request) -> bool:
+        found = match(request)
+        return found[0].mutation if found else request.method not in ("GET", "HEAD")
+
+    def render_fault(self, plan: FaultPlan, request: httpx.Request) -> httpx.Response:
+        rid = new_request_id()
+        if plan.fault is Fault.RATE_LIMITED:
+            # DingTalk throttles with a 403 and never sends Retry-After, whatever the plan says.
+            return self.throttled(error("Forbidden.AccessDenied.QpsLimitForAppkeyAndApi", rid))
+        if plan.fault is Fault.ERROR_IN_200:
+            body = {"errcode": -1, "errmsg": LEGACY_ERRCODES[-1], "request_id": rid}
+            return httpx.Response(200, json=body, headers={"x-acs-request-id": rid})
+        if plan.fault is Fault.MALFORMED_BODY:
+            return httpx.Response(
+                200,
+                content=b'{"totalCount": 3, "hasMore": true, "list": [{"sessionId": ',
+                headers={"content-type": "application/json", "x-acs-request-id": rid},
+            )
+        return error("systemError", rid)
+
+    # -- scenario helpers --------------------------------------------------------------------
+
+    @property
+    def token_lifetime_s(self) -> float:
+        return self.tokens.lifetime_s
+
+    @token_lifetime_s.setter
+    def token_lifetime_s(self, seconds: float) -> None:
+        self.tokens.lifetime_s = seconds
+
+    def set_api_qps(self, qps: float | None) -> None:
+        """DingTalk's global per-API limit across all apps (403 ``QpsLimitForApi``)."""
+        self.api_buckets = None if qps is None else TokenBuckets(qps)
+
+    def revoke_scope(self, scope: str = RECRUITMENT_SCOPE) -> None:
+        """Take a permission away from the app (403 ``AccessTokenPermissionDenied``)."""
+        self.revoked_scopes.add(scope)
+
+    def from_millis(self, value: int) -> datetime:
+        return datetime.fromtimestamp(value / 1000, UTC)
+
+    def flow_id_of(self, session_id: str) -> str:
+        """The recruitment flow of an interview (created on first use, then stable)."""
+        if session_id not in self._flow_ids:
+            flow = str(random.Random(f"flow:{session_id}").randrange(10**11, 10**12))
+            self._flow_ids[session_id] = flow
+            self._flows[flow] = session_id
+        return self._flow_ids[session_id]
+
+    def session_of_flow(self, flow_id: str) -> str | None:
+        return self._flows.get(flow_id)
+
+    def push_session_change(
+        self,
+        session_id: str,
+        url: str,
+        *,
+        previous: SessionState | None = None,
+        owner_key: str = _auth.APP_KEY,
+    ) -> httpx.Request:
+        """The signed, encrypted push DingTalk-style sends when a session's status changed."""
+        session = self.world.get(session_id)
+        event = {
+            "EventType": SESSION_CHANGE_EVENT,
+            "eventId": f"evt-{self._rng.getrandbits(64):016x}",
+            "corpId": _auth.CORP_ID,
+            "sessionId": session.id,
+            "status": session.vendor_state_override or VENDOR_STATUS[session.state],
+            "previousStatus": VENDOR_STATUS[previous or session.previous_state or session.state],
+            "changeTimeMillis": millis(session.updated_at),
+        }
+        return self.pushes.request(url, event, owner_key=owner_key)
+
+    def push_check_url(self, url: str, *, owner_key: str = _auth.APP_KEY) -> httpx.Request:
+        """DingTalk's first push to a new callback URL: ``{"EventType": "check_url"}``."""
+        return self.pushes.request(url, {"EventType": "check_url"}, owner_key=owner_key)
+
+    # -- dispatch ----------------------------------------------------------------------------
+
+    async def dispatch(self, request: httpx.Request) -> httpx.Response:
+        rid = new_request_id()
+        found = match(request)
+        if found is None:
+            return error("InvalidAction.NotFound", rid)
+        route, args = found
+        try:
+            if not route.authenticated:
+                return self._token(request, route, rid)
+            caller = self._authenticate(request)
+            self._authorize()
+            throttled = self._throttle(caller, route.api_name(args), rid)
+            if throttled is not None:
+                return throttled
+            if not self.quota.take(caller.corp_id):
+                raise DingTalkError("Forbidden.AccessDenied.ApiCountLimitForOrg")
+            if route.biz_code and request.url.params.get("bizCode", "ddats") != "ddats":
+                raise DingTalkError("invalidParam", "bizCode only accepts ddats")
+            return self._serve(Call(self, request, args, caller, rid), route)
+        except DingTalkError as exc:
+            return error(exc.code, rid, exc.message, extra=exc.extra)
+
+    def _token(self, request: httpx.Request, route: Route, rid: str) -> httpx.Response:
+        self.token_requests += 1
+        check = (
+            _auth.internal_credentials if route.api == "GetAccessToken" else _auth.corp_credentials
+        )
+        token = self.tokens.issue(check(request))
+        return ok({"accessToken": token, "expireIn": int(self.tokens.lifetime_s)}, rid)
+
+    def _authenticate(self, request: httpx.Request) -> Caller:
+        token = request.headers.get(_TOKEN_HEADER, "").strip()
+        if not token:
+            raise DingTalkError("AuthenticationFailed.MissingParameter")
+        caller = self.tokens.check(token)
+        if caller is None:
+            raise DingTalkError("InvalidAuthentication")
+        return caller
+
+    def _authorize(self) -> None:
+        if RECRUITMENT_SCOPE in self.revoked_scopes:
+            raise DingTalkError(
+                "Forbidden.AccessDenied.AccessTokenPermissionDenied",
+                extra={"accessdenieddetail": {"requiredScopes": [RECRUITMENT_SCOPE]}},
+            )
+
+    def _throttle(self, caller: Caller, api: str, rid: str) -> httpx.Response | None:
+        if self.api_buckets is not None and not self.api_buckets.allow(api):
+            return self.throttled(error("Forbidden.AccessDenied.QpsLimitForApi", rid))
+        if not self.app_buckets.allow(f"{caller.app}|{api}"):
+            return self.throttled(error("Forbidden.AccessDenied.QpsLimitForAppkeyAndApi", rid))
+        return None
+
+    def _serve(self, call: Call, route: Route) -> httpx.Response:
+        assert route.handler is not None
+        key = self._replay_key(call, route)
+        if key is not None and key in self._replies:
+            status, headers, content = self._replies[key]
+            return httpx.Response(status, headers=headers, content=content)
+        response = route.handler(call)
+        if key is not None and response.status_code < 500:
+            self._replies[key] = (response.status_code, dict(response.headers), response.content)
+            while len(self._replies) > _MAX_REPLIES:
+                self._replies.popitem(last=False)
+        return response
+
+    def _replay_key(self, call: Call, route: Route) -> tuple[str, str, str] | None:
+        """A mutation repeated with the same ``clientToken`` gets the first answer again."""
+        if not route.mutation:
+            return None
+        token = call.body.get("clientToken")
+        if not isinstance(token, str) or not token:
+            return None
+        return (route.api_name(call.args), call.request.url.path, token)

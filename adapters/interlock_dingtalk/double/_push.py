@@ -1,0 +1,66 @@
+"""The double's side of DingTalk's HTTP event push: build signed, encrypted push requests and
+read the encrypted ``success`` a receiver answers (vendors.md §1.7)."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Any
+
+import httpx
+
+from interlock_dingtalk._crypto import CallbackCipher, sign, signatures_equal
+
+__all__ = ["PushSender"]
+
+
+class PushSender:
+    """Signs and encrypts pushes with one app's callback token and EncodingAESKey."""
+
+    def __init__(self, token: str, encoding_aes_key: str, clock: Callable[[], datetime]) -> None:
+        self._token = token
+        self._cipher = CallbackCipher(encoding_aes_key)
+        self._clock = clock
+
+    def __repr__(self) -> str:
+        return "<PushSender token=*** key=***>"
+
+    def request(
+        self,
+        url: str,
+        event: Mapping[str, Any],
+        *,
+        owner_key: str,
+        timestamp: str | None = None,
+        nonce: str | None = None,
+    ) -> httpx.Request:
+        """``POST url?msg_signature=&timestamp=&nonce=`` with body ``{"encrypt": …}``."""
+        timestamp = timestamp or str(int(self._clock().timestamp() * 1000))
+        nonce = nonce or secrets.token_urlsafe(6)[:8]
+        message = json.dumps(dict(event), ensure_ascii=False, separators=(",", ":"))
+        encrypt = self._cipher.encrypt(message, owner_key)
+        params = {
+            "msg_signature": sign(self._token, timestamp, nonce, encrypt),
+            "timestamp": timestamp,
+            "nonce": nonce,
+        }
+        return httpx.Request("POST", url, params=params, json={"encrypt": encrypt})
+
+    def read_reply(self, body: bytes, *, owner_key: str) -> str:
+        """The plaintext of a receiver's encrypted reply. :raises ValueError: not DingTalk's
+        expected ``{"msg_signature","timeStamp","nonce","encrypt"}`` or badly signed."""
+        reply = json.loads(body)
+        if not isinstance(reply, dict):
+            raise ValueError("the reply is not a JSON object")
+        fields = [reply.get(k) for k in ("msg_signature", "timeStamp", "nonce", "encrypt")]
+        if not all(isinstance(f, str) and f for f in fields):
+            raise ValueError("the reply lacks msg_signature, timeStamp, nonce or encrypt")
+        signature, timestamp, nonce, encrypt = (str(f) for f in fields)
+        if not signatures_equal(sign(self._token, timestamp, nonce, encrypt), signature):
+            raise ValueError("the reply's signature does not match")
+        decrypted = self._cipher.decrypt(encrypt)
+        if decrypted.owner_key != owner_key:
+            raise ValueError("the reply is for another application")
+        return decrypted.message
