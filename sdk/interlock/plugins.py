@@ -207,6 +207,8 @@ def _register_one(
     except ValueError as exc:  # pluggy: duplicate registration name
         return PluginLoadFailure(name, str(exc), "two plug-ins use one name; rename one")
     except pluggy.PluginValidationError as exc:
+        if manager.is_registered(plugin):  # pluggy < 1.6 could leave a plug-in half-registered
+            manager.unregister(plugin)
         return PluginLoadFailure(
             name,
             str(exc),
@@ -216,10 +218,7 @@ def _register_one(
         manager.check_pending()
     except pluggy.PluginValidationError as exc:
         manager.unregister(plugin)
-        known = [n for n in dir(hookspecs) if n.startswith("interlock_")]
-        return PluginLoadFailure(
-            name, str(exc), f"a hookimpl's name is not a known hook; known hooks: {known}"
-        )
+        return PluginLoadFailure(name, str(exc), _unknown_hook_fix(plugin))
     if not any(
         getattr(getattr(plugin, h, None), "interlock_impl", None) is not None
         for h in dir(plugin)
@@ -234,6 +233,17 @@ def _register_one(
     return None
 
 
+def _unknown_hook_fix(plugin: object) -> str:
+    known = sorted(n for n in dir(hookspecs) if n.startswith("interlock_"))
+    hints = []
+    for attr in dir(plugin):
+        if getattr(getattr(plugin, attr, None), "interlock_impl", None) is None or attr in known:
+            continue
+        close = difflib.get_close_matches(attr, known, n=1)
+        hints.append(f"{attr!r}: did you mean {close[0]!r}?" if close else f"{attr!r} is unknown")
+    return f"rename the hookimpl ({'; '.join(hints)}); known hooks: {', '.join(known)}"
+
+
 def _collect_adapters(
     manager: pluggy.PluginManager,
 ) -> tuple[dict[str, AdapterSpec], list[PluginLoadFailure]]:
@@ -241,16 +251,9 @@ def _collect_adapters(
     failures: list[PluginLoadFailure] = []
     for impl in manager.hook.interlock_register_adapters.get_hookimpls():
         plugin_name = manager.get_name(impl.plugin) or repr(impl.plugin)
-
-        def register(spec: AdapterSpec, *, _plugin: str = plugin_name) -> None:
-            if not isinstance(spec, AdapterSpec):
-                raise PluginError(f"plug-in {_plugin!r} registered {spec!r}, not an AdapterSpec")
-            if spec.name in adapters:
-                raise PluginError(f"adapter name {spec.name!r} is registered twice")
-            adapters[spec.name] = spec
-
         try:
-            impl.function(register=register)
+            # all or nothing: a plug-in that fails half-way registers none of its adapters
+            adapters.update(_specs_of(impl, plugin_name, taken=adapters))
         except Exception as exc:  # a faulty plug-in must not stop the others
             failures.append(
                 PluginLoadFailure(
@@ -260,3 +263,19 @@ def _collect_adapters(
                 )
             )
     return adapters, failures
+
+
+def _specs_of(
+    impl: pluggy.HookImpl, plugin_name: str, *, taken: Mapping[str, AdapterSpec]
+) -> dict[str, AdapterSpec]:
+    specs: dict[str, AdapterSpec] = {}
+
+    def register(spec: AdapterSpec) -> None:
+        if not isinstance(spec, AdapterSpec):
+            raise PluginError(f"plug-in {plugin_name!r} registered {spec!r}, not an AdapterSpec")
+        if spec.name in taken or spec.name in specs:
+            raise PluginError(f"adapter name {spec.name!r} is registered twice")
+        specs[spec.name] = spec
+
+    impl.function(register=register)
+    return specs
