@@ -1,18 +1,50 @@
-"""The operation worker (skeleton: the executor lands in the next commit)."""
+"""The worker: an asyncio task inside the app that carries out stored operations.
+
+Loop: extend the leases it holds, expire overdue approvals, then — if anything is due —
+claim up to its free slots (:func:`~.services.queue.claim`) and run each claim as a task:
+:class:`~.services.execute.Executor` talks to the vendor through the facade, then
+:func:`~.services.queue.finish` records the outcome, its audit record and follow-ups in one
+transaction. A request handler that just stored an operation calls :meth:`Worker.wake` and
+:meth:`Worker.wait_for` to answer with the outcome when it comes quickly.
+
+If the process dies between a vendor call and the finishing commit, the row stays
+``in_flight`` until its lease ends; then any worker claims it again and the executor reads
+the session back before deciding (never a blind resend).
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
+import logging
+import os
+import socket
+import time
+import uuid
+from collections import OrderedDict
+from typing import Any
 
 from interlock import Interlock
+from sqlalchemy import delete
 
 from .audit import AuditTrail
 from .clock import Clock
+from .services import approvals
+from .services.audit import SYSTEM_ACTOR, entry_for_operation
+from .services.execute import Executor, FaultHook, Step
+from .services.followups import followups
+from .services.queue import Claim, claim, due_exists, finish, heartbeat
 from .settings import GatewaySettings
 from .store import Database
+from .store.tables import IdempotencyKey, Operation
 
 __all__ = ["Worker"]
+
+log = logging.getLogger("interlock.gateway.worker")
+_CLEANUP_EVERY_S = 60.0
+_STOP_GRACE_S = 5.0
+_RECENT = 4096
 
 
 class Worker:
@@ -26,34 +58,179 @@ class Worker:
         trail: AuditTrail,
         settings: GatewaySettings,
         clock: Clock,
+        owner: str | None = None,
+        fault: FaultHook | None = None,
     ) -> None:
         self.db = db
         self.interlock = interlock
         self.trail = trail
         self.settings = settings
         self.clock = clock
+        self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.executor = Executor(interlock, settings, clock, fault)
         self._task: asyncio.Task[None] | None = None
         self._wake = asyncio.Event()
+        self._running: dict[str, asyncio.Task[None]] = {}
+        self._waiters: dict[str, list[asyncio.Event]] = {}
+        self._recent: OrderedDict[str, None] = OrderedDict()
+        self._last_heartbeat = time.monotonic()
+        self._last_cleanup = 0.0
+
+    # -- life cycle ------------------------------------------------------------------------------
 
     def start(self) -> None:
         """Start the background loop."""
-        self._task = asyncio.create_task(self._loop(), name="interlock-worker")
+        if self._task is None:
+            self._task = asyncio.create_task(self._loop(), name="interlock-worker")
 
     async def stop(self) -> None:
-        """Stop the loop."""
+        """Stop claiming; give running phases a moment, then leave the rest to their leases."""
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
+        running = list(self._running.values())
+        if running:
+            _, pending = await asyncio.wait(running, timeout=_STOP_GRACE_S)
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
 
     def wake(self) -> None:
         """Look for work now instead of at the next poll."""
         self._wake.set()
 
+    async def wait_for(self, op_id: str, seconds: float) -> None:
+        """Return when this process finished a phase of ``op_id``, or after ``seconds``."""
+        if op_id in self._recent or seconds <= 0:
+            return
+        event = asyncio.Event()
+        self._waiters.setdefault(op_id, []).append(event)
+        try:
+            await asyncio.wait_for(event.wait(), seconds)
+        except TimeoutError:
+            pass
+        finally:
+            waiters = self._waiters.get(op_id, [])
+            if event in waiters:
+                waiters.remove(event)
+            if not waiters:
+                self._waiters.pop(op_id, None)
+
+    # -- one round -------------------------------------------------------------------------------
+
+    async def run_once(self) -> int:
+        """Claim everything due now (up to the concurrency) and run it to the end.
+
+        :returns: how many operations were claimed. Tests drive the worker with this.
+        """
+        await self._housekeeping()
+        claims = await self._claim()
+        await asyncio.gather(*(self._run(c) for c in claims))
+        return len(claims)
+
+    async def drain(self, rounds: int = 50) -> int:
+        """:meth:`run_once` until nothing is due; returns the total claimed."""
+        total = 0
+        for _ in range(rounds):
+            claimed = await self.run_once()
+            total += claimed
+            if not claimed:
+                break
+        return total
+
     async def _loop(self) -> None:
         interval = self.settings.worker_poll_interval.total_seconds()
         while True:
+            try:
+                await self._tick()
+            except Exception:  # the database may be briefly unavailable; keep the loop alive
+                log.exception("worker tick failed; retrying at the next poll")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), interval)
             self._wake.clear()
+
+    async def _tick(self) -> None:
+        await self._heartbeat()
+        await self._housekeeping()
+        for item in await self._claim():
+            task = asyncio.create_task(self._run(item), name=f"interlock-op-{item.op.id}")
+            self._running[item.op.id] = task
+            task.add_done_callback(functools.partial(self._forget, item.op.id))
+
+    def _forget(self, op_id: str, _task: asyncio.Task[None]) -> None:
+        self._running.pop(op_id, None)
+
+    async def _claim(self) -> list[Claim]:
+        free = self.settings.worker_concurrency - len(self._running)
+        now = self.clock()
+        if free <= 0 or not await due_exists(self.db, now):
+            return []
+        lease = self.settings.worker_lease
+        return await claim(self.db, owner=self.owner, now=now, lease=lease, limit=free)
+
+    async def _heartbeat(self) -> None:
+        lease = self.settings.worker_lease
+        if time.monotonic() - self._last_heartbeat < lease.total_seconds() / 3:
+            return
+        self._last_heartbeat = time.monotonic()
+        ids = list(self._running)
+        await heartbeat(self.db, owner=self.owner, ids=ids, now=self.clock(), lease=lease)
+
+    async def _housekeeping(self) -> None:
+        await approvals.expire_due(self.db, self.trail, self.clock())
+        if time.monotonic() - self._last_cleanup >= _CLEANUP_EVERY_S:
+            self._last_cleanup = time.monotonic()
+            async with self.db.write() as session:
+                await session.execute(
+                    delete(IdempotencyKey).where(IdempotencyKey.expires_at <= self.clock())
+                )
+
+    # -- one operation ---------------------------------------------------------------------------
+
+    async def _run(self, item: Claim) -> None:
+        try:
+            step = await self.executor.run(item)
+            await self._finish(item, step)
+        except Exception:
+            # Unknown failure (or a simulated crash): leave the row in flight; its lease
+            # ends and the next claim reconciles it by reading the session back.
+            log.exception("operation %s: phase %s interrupted", item.op.id, item.phase)
+        finally:
+            self._notify(item.op.id)
+
+    async def _finish(self, item: Claim, step: Step) -> None:
+        op, now = item.op, self.clock()
+        columns = {**step.columns(op), "updated_at": now}
+        _apply(op, columns)
+        outcome = step.outcome.value if step.outcome else step.status.value
+        entry = entry_for_operation(op, step.action, outcome, actor=SYSTEM_ACTOR)
+        after = followups(item, step, interlock=self.interlock, trail=self.trail, now=now)
+        done = await finish(
+            self.db,
+            self.trail,
+            owner=self.owner,
+            op_id=op.id,
+            changes=columns,
+            entries=[entry],
+            after=after,
+        )
+        if not done:
+            log.warning("operation %s: lease lost before finishing; another worker owns it", op.id)
+            return
+        if after:
+            self.wake()  # follow-ups may have made something due
+
+    def _notify(self, op_id: str) -> None:
+        self._recent[op_id] = None
+        while len(self._recent) > _RECENT:
+            self._recent.popitem(last=False)
+        for event in self._waiters.pop(op_id, []):
+            event.set()
+
+
+def _apply(op: Operation, columns: dict[str, Any]) -> None:
+    """Mirror ``columns`` onto the detached copy, so the audit entry shows the new values."""
+    for name, value in columns.items():
+        setattr(op, name, value)

@@ -10,11 +10,16 @@ from __future__ import annotations
 
 from fastapi import APIRouter, FastAPI
 
-from . import health
+from . import approvals, health, operations, sessions
 
 __all__ = ["ROUTERS", "include_routers"]
 
-ROUTERS: tuple[APIRouter, ...] = (health.router,)
+ROUTERS: tuple[APIRouter, ...] = (
+    health.router,
+    sessions.router,
+    operations.router,
+    approvals.router,
+)
 
 
 def include_routers(app: FastAPI) -> None:

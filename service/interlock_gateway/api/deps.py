@@ -15,6 +15,7 @@ Routes that take no bearer key (vendor callbacks) declare their action with :fun
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request
@@ -38,6 +39,7 @@ __all__ = [
     "RuntimeDep",
     "declared_action",
     "get_runtime",
+    "strict_query",
 ]
 
 
@@ -175,6 +177,31 @@ def Authorize(action: Action) -> Any:
 def Declare(action: Action) -> Any:
     """Declare the action of a route that authenticates otherwise (public, vendor-signed)."""
     return Depends(_Declared(action))
+
+
+def strict_query(*allowed: str) -> Callable[[Request], None]:
+    """A dependency refusing query parameters the route does not know (422 problem).
+
+    A misspelt filter (``?stat=paused``) would otherwise be ignored and widen the result.
+    """
+    known = frozenset(allowed)
+
+    def check(request: Request) -> None:
+        unknown = sorted(set(request.query_params) - known)
+        if unknown:
+            raise Problem(
+                422,
+                "REQUEST.UNKNOWN_PARAMETER",
+                "Unknown query parameter",
+                f"unknown query parameter(s): {', '.join(unknown)}",
+                hint=f"known: {', '.join(sorted(known))}",
+                errors=[
+                    {"field": f"query.{name}", "message": "unknown parameter", "type": "extra"}
+                    for name in unknown
+                ],
+            )
+
+    return check
 
 
 def declared_action(route: APIRoute) -> Action | None:

@@ -27,6 +27,7 @@ __all__ = [
     "problem_body",
     "problem_of",
     "problem_response",
+    "status_for_code",
 ]
 
 log = logging.getLogger("interlock.gateway")
@@ -101,6 +102,25 @@ def problem_of(error: errors.InterlockError) -> Problem:
     return Problem(
         status, error.code, error.title, error.message, hint=hint, headers=headers, **extensions
     )
+
+
+# Outcome codes the gateway itself records on operations (the SDK's come from its classes).
+_GATEWAY_CODES: dict[str, tuple[int, str]] = {
+    "APPROVAL.REJECTED": (409, "Approval rejected"),
+    "APPROVAL.EXPIRED": (409, "Approval expired"),
+    "OPERATION.GAVE_UP": (503, "Operation interrupted"),
+}
+
+
+def status_for_code(code: str) -> tuple[int, str]:
+    """HTTP status and title for a stored error code (an operation's ``error_code``)."""
+    if code in _GATEWAY_CODES:
+        return _GATEWAY_CODES[code]
+    for cls in errors.all_error_classes():
+        if cls.code == code:
+            status = next(s for c, s in STATUS_OF if issubclass(cls, c))
+            return status, cls.title
+    return 502, "Operation failed"
 
 
 def problem_body(problem: Problem, request: Request | None = None) -> dict[str, Any]:

@@ -1,0 +1,298 @@
+"""What the worker does in each phase of an operation, through the SDK facade only.
+
+Each phase returns a :class:`Step` — the columns to write and the audit action — and never
+writes itself, so a crash anywhere before the worker's commit leaves the row ``in_flight``
+for reconciliation. Reconciliation is always *read, then decide*: an operation tried before
+(:attr:`Claim.recovering`) reads the session back, and a session already in the target state
+is recorded as done without sending anything. Every vendor write carries an idempotency key
+derived from the operation id and phase, so even the vendor sees a resend as a replay.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from interlock import Interlock
+from interlock.errors import (
+    InterlockError,
+    InvalidTransition,
+    UnsupportedOperation,
+    VendorError,
+    VendorTimeout,
+)
+from interlock.models import (
+    OperationOutcome,
+    OperationResult,
+    Reason,
+    ReasonCode,
+    Session,
+    SessionRef,
+    SessionState,
+    Verb,
+)
+from interlock.transitions import TARGET_STATE, plan_transition
+
+from ..clock import Clock
+from ..settings import GatewaySettings
+from ..store.tables import Operation, OperationStatus
+from .queue import Claim, Phase
+
+__all__ = ["Executor", "FaultHook", "Step"]
+
+Status = OperationStatus
+Outcome = OperationOutcome
+FaultHook = Callable[[str, Operation], Awaitable[None]]
+"""Called at named points (``after_vendor_call``); tests raise from it to simulate a crash."""
+
+_MAX_BACKOFF = timedelta(minutes=5)
+
+
+@dataclass
+class Step:
+    """The result of one phase: new column values and the audit action that records it."""
+
+    status: OperationStatus
+    outcome: OperationOutcome | None
+    action: str
+    changes: dict[str, Any] = field(default_factory=dict)
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def columns(self, op: Operation) -> dict[str, Any]:
+        """Every column to write (``details`` merged into the row's)."""
+        outcome = None if self.outcome is None else self.outcome.value
+        merged = {**(op.details or {}), **self.details}
+        return {"status": self.status.value, "outcome": outcome, **self.changes, "details": merged}
+
+
+def _result_changes(result: OperationResult) -> dict[str, Any]:
+    changes: dict[str, Any] = {"error_code": None, "error_message": None}
+    if result.state_after is not None:
+        changes["state_after"] = result.state_after.value
+    if result.vendor_request_id:
+        changes["vendor_request_id"] = result.vendor_request_id
+    return changes
+
+
+class Executor:
+    """Runs phases against the vendor through :class:`~interlock.Interlock`."""
+
+    def __init__(
+        self,
+        interlock: Interlock,
+        settings: GatewaySettings,
+        clock: Clock,
+        fault: FaultHook | None = None,
+    ) -> None:
+        self.interlock = interlock
+        self.settings = settings
+        self.clock = clock
+        self.fault = fault
+
+    async def run(self, claim: Claim) -> Step:
+        """Carry out ``claim``'s phase; vendor refusals become steps, never exceptions."""
+        op = claim.op
+        if claim.recovering and op.attempts > self.settings.worker_max_attempts:
+            return self._failed(op, "OPERATION.GAVE_UP", "gave up after repeated interruptions")
+        phases = {
+            Phase.APPLY: self._apply,
+            Phase.HOLD: self._hold,
+            Phase.COMMIT: self._commit,
+            Phase.RESTORE: self._restore,
+            Phase.EXPIRE: self._expire,
+        }
+        try:
+            return await phases[claim.phase](op, claim.recovering)
+        except InterlockError as error:
+            return self._on_error(op, claim.phase, error)
+
+    # -- phases --------------------------------------------------------------------------------
+
+    async def _apply(self, op: Operation, recovering: bool) -> Step:
+        verb = Verb(op.verb)
+        if recovering:
+            session = await self._read(op)
+            if session.state is TARGET_STATE[verb]:
+                done = (
+                    Outcome.ALREADY_IN_STATE
+                    if op.state_before == session.state
+                    else Outcome.APPLIED
+                )
+                return self._succeeded(op, done, session.state, read_back=True)
+        result = await self._send(op, verb, Phase.APPLY, resume_deadline=op.resume_deadline)
+        return Step(
+            Status.SUCCEEDED,
+            result.outcome,
+            f"operation.{op.verb}.outcome",
+            _result_changes(result),
+        )
+
+    async def _hold(self, op: Operation, recovering: bool) -> Step:
+        verb = Verb(op.verb)
+        session = await self._read(op)
+        if plan_transition(session.state, verb).already_in_state:
+            return self._succeeded(op, Outcome.ALREADY_IN_STATE, session.state)
+        held, state_now = False, session.state
+        adapter = self.interlock.adapter(op.account)
+        if session.state is SessionState.IN_PROGRESS and adapter.capabilities.supports(Verb.PAUSE):
+            deadline = self.clock() + self.settings.undo_window + self.settings.resume_window
+            await self._send(op, Verb.PAUSE, Phase.HOLD, resume_deadline=deadline)
+            held, state_now = True, SessionState.PAUSED
+        elif session.state is SessionState.PAUSED and op.state_before == SessionState.IN_PROGRESS:
+            held = True  # our own hold from an interrupted attempt
+        commit_at = self.clock() + self.settings.undo_window
+        return Step(
+            Status.GRACE,
+            Outcome.GRACE,
+            f"operation.{op.verb}.hold",
+            {"commit_at": commit_at, "next_attempt_at": commit_at, "state_after": state_now.value},
+            {"held_by_pause": held},
+        )
+
+    async def _commit(self, op: Operation, recovering: bool) -> Step:
+        verb = Verb(op.verb)
+        if recovering:
+            session = await self._read(op)
+            if session.state is TARGET_STATE[verb]:
+                return self._committed(op, session.state.value, None, read_back=True)
+        result = await self._send(op, verb, Phase.COMMIT)
+        state = (result.state_after or TARGET_STATE[verb]).value
+        return self._committed(op, state, result.vendor_request_id)
+
+    async def _restore(self, op: Operation, recovering: bool) -> Step:
+        restore_to = (op.details or {}).get("restore_to")
+        if not (op.details or {}).get("held_by_pause"):
+            # Nothing was held at the vendor (scheduled session, or no pause capability).
+            return self._succeeded(op, Outcome.APPLIED, _state(restore_to))
+        if recovering:
+            session = await self._read(op)
+            if session.state is SessionState.IN_PROGRESS:
+                return self._succeeded(op, Outcome.APPLIED, session.state, read_back=True)
+        result = await self._send(op, Verb.RESUME, Phase.RESTORE)
+        changes = _result_changes(result)
+        return Step(Status.SUCCEEDED, Outcome.APPLIED, "operation.undo.outcome", changes)
+
+    async def _expire(self, op: Operation, recovering: bool) -> Step:
+        session = await self._read(op)
+        if session.state is SessionState.PAUSED:
+            result = await self._send(op, Verb.TERMINATE, Phase.EXPIRE)
+            changes = _result_changes(result)
+            return Step(Status.SUCCEEDED, Outcome.APPLIED, "operation.pause.expire", changes)
+        if session.state.is_final:
+            return self._succeeded(op, Outcome.ALREADY_IN_STATE, session.state)
+        return Step(
+            Status.CANCELLED,
+            None,
+            "operation.pause.expire",
+            {"state_after": session.state.value},
+            {"cancelled_because": "the session is no longer paused"},
+        )
+
+    # -- vendor calls ----------------------------------------------------------------------------
+
+    async def _read(self, op: Operation) -> Session:
+        ref = SessionRef(account=op.account, session_id=op.session_id)
+        return await self.interlock.get_session(ref)
+
+    async def _send(
+        self, op: Operation, verb: Verb, phase: Phase, *, resume_deadline: Any = None
+    ) -> OperationResult:
+        ref = SessionRef(account=op.account, session_id=op.session_id)
+        result = await self.interlock.perform(
+            verb,
+            ref,
+            _reason(op),
+            idempotency_key=f"{op.id}:{phase}",
+            operation_id=op.id,
+            resume_deadline=resume_deadline,
+        )
+        if self.fault is not None:
+            await self.fault("after_vendor_call", op)
+        return result
+
+    # -- results ---------------------------------------------------------------------------------
+
+    def _succeeded(
+        self,
+        op: Operation,
+        outcome: Outcome,
+        state: SessionState | None,
+        *,
+        read_back: bool = False,
+    ) -> Step:
+        action = "operation.undo.outcome" if op.verb == "undo" else f"operation.{op.verb}.outcome"
+        changes = {"state_after": state.value if state else None}
+        return Step(
+            Status.SUCCEEDED, outcome, action, changes, {"confirmed_by_read_back": read_back}
+        )
+
+    def _committed(
+        self, op: Operation, state: str, vendor_request_id: str | None, *, read_back: bool = False
+    ) -> Step:
+        changes: dict[str, Any] = {"state_after": state, "next_attempt_at": None}
+        if vendor_request_id:
+            changes["vendor_request_id"] = vendor_request_id
+        details = {"confirmed_by_read_back": read_back}
+        return Step(
+            Status.COMMITTED, Outcome.COMMITTED, f"operation.{op.verb}.commit", changes, details
+        )
+
+    def _failed(self, op: Operation, code: str, message: str, **changes: Any) -> Step:
+        return Step(
+            Status.FAILED,
+            Outcome.FAILED,
+            f"operation.{op.verb}.outcome",
+            {"error_code": code, "error_message": message, "next_attempt_at": None, **changes},
+        )
+
+    def _on_error(self, op: Operation, phase: Phase, error: InterlockError) -> Step:
+        request_id = getattr(error, "vendor_request_id", None)
+        extra = {"vendor_request_id": request_id} if request_id else {}
+        if isinstance(error, InvalidTransition):
+            return Step(
+                Status.REJECTED,
+                Outcome.REJECTED,
+                f"operation.{op.verb}.outcome",
+                {"error_code": error.code, "error_message": error.message, **extra},
+            )
+        if isinstance(error, UnsupportedOperation):
+            step = self._failed(op, error.code, error.message, **extra)
+            step.outcome = Outcome.UNSUPPORTED
+            return step
+        # A timeout may hide a write that happened: the next attempt reads back first.
+        retry = error.retryable or isinstance(error, VendorTimeout)
+        if (
+            retry
+            and isinstance(error, VendorError)
+            and op.attempts < self.settings.worker_max_attempts
+        ):
+            delay = min(self.settings.worker_retry_base * 2 ** (op.attempts - 1), _MAX_BACKOFF)
+            when = self.clock() + delay
+            return Step(
+                Status.PENDING,
+                None,
+                f"operation.{op.verb}.retry",
+                {
+                    "next_attempt_at": when,
+                    "error_code": error.code,
+                    "error_message": error.message,
+                    **extra,
+                },
+                {"phase": phase.value},
+            )
+        return self._failed(op, error.code, error.message, **extra)
+
+
+def _reason(op: Operation) -> Reason:
+    code = ReasonCode(op.reason_code) if op.reason_code else ReasonCode.OPERATOR_ERROR
+    note = op.reason_note or ("undo requested" if code is ReasonCode.OTHER else None)
+    return Reason(code=code, note=note)
+
+
+def _state(value: Any) -> SessionState | None:
+    try:
+        return SessionState(value) if value else None
+    except ValueError:
+        return None

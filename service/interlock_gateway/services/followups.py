@@ -1,0 +1,124 @@
+"""What else changes, in the same transaction, when a phase ends.
+
+* A pause that was applied schedules its own expiry: an operation (terminate, reason
+  ``pause_expired``, actor ``system:pause-expiry``) due at the pause's ``resume_deadline``.
+  It lives in the database like any other operation, so it survives restarts.
+* A later resume, terminate or revoke of the same session cancels that pending expiry.
+* An expiry that terminated the session marks the pause it ended as expired.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+
+from interlock import Interlock
+from interlock.models import OperationOutcome, ReasonCode, Verb
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ..audit import AuditTrail
+from ..store.tables import Operation, OperationStatus, OperationVerb
+from .audit import SYSTEM_ACTOR, entry_for_operation
+from .execute import Step
+from .queue import AfterFinish, Claim, Phase
+
+__all__ = ["EXPIRY_ACTOR", "followups"]
+
+EXPIRY_ACTOR = "system:pause-expiry"
+_ENDS_PAUSE = {Verb.RESUME.value, Verb.TERMINATE.value, Verb.REVOKE.value}
+
+
+def followups(
+    claim: Claim, step: Step, *, interlock: Interlock, trail: AuditTrail, now: datetime
+) -> Sequence[AfterFinish]:
+    """The follow-up writes for ``claim`` ending with ``step``."""
+    op = claim.op
+    steps: list[AfterFinish] = []
+    applied = step.outcome is OperationOutcome.APPLIED
+    paused = claim.phase is Phase.APPLY and op.verb == Verb.PAUSE and applied
+    if paused and op.resume_deadline and _can_terminate(interlock, op.account):
+        steps.append(_schedule_expiry(op, now))
+    ended = step.status in (OperationStatus.SUCCEEDED, OperationStatus.COMMITTED)
+    if ended and op.verb in _ENDS_PAUSE and claim.phase in (Phase.APPLY, Phase.COMMIT):
+        steps.append(_cancel_expiries(op, now))
+    if claim.phase is Phase.EXPIRE and applied and op.details.get("pause_operation"):
+        steps.append(_mark_expired(op, trail, now))
+    return steps
+
+
+def _can_terminate(interlock: Interlock, account: str) -> bool:
+    return interlock.adapter(account).capabilities.supports(Verb.TERMINATE)
+
+
+def _schedule_expiry(pause: Operation, now: datetime) -> AfterFinish:
+    async def schedule(session: AsyncSession) -> None:
+        session.add(
+            Operation(
+                id=str(uuid.uuid4()),
+                account=pause.account,
+                vendor=pause.vendor,
+                session_id=pause.session_id,
+                position_id=pause.position_id,
+                verb=OperationVerb.TERMINATE.value,
+                reason_code=ReasonCode.PAUSE_EXPIRED.value,
+                actor=EXPIRY_ACTOR,
+                status=OperationStatus.PENDING.value,
+                state_before="paused",
+                next_attempt_at=pause.resume_deadline,
+                details={
+                    "phase": Phase.EXPIRE.value,
+                    "pause_operation": pause.id,
+                    "position": (pause.details or {}).get("position", {}),
+                },
+                created_at=now,
+                updated_at=now,
+            )
+        )
+
+    return schedule
+
+
+def _cancel_expiries(op: Operation, now: datetime) -> AfterFinish:
+    async def cancel(session: AsyncSession) -> None:
+        await session.execute(
+            update(Operation)
+            .where(
+                Operation.account == op.account,
+                Operation.session_id == op.session_id,
+                Operation.actor == EXPIRY_ACTOR,
+                Operation.status == OperationStatus.PENDING,
+                Operation.id != op.id,
+            )
+            .values(
+                status=OperationStatus.CANCELLED.value,
+                next_attempt_at=None,
+                error_message=f"superseded by operation {op.id} ({op.verb})",
+                updated_at=now,
+            )
+        )
+
+    return cancel
+
+
+def _mark_expired(expiry: Operation, trail: AuditTrail, now: datetime) -> AfterFinish:
+    pause_id = str(expiry.details["pause_operation"])
+
+    async def mark(session: AsyncSession) -> None:
+        pause = await session.get(Operation, pause_id)
+        if pause is None:
+            return
+        pause.details = {**(pause.details or {}), "expired_at": now.isoformat()}
+        pause.state_after = "expired"
+        pause.updated_at = now
+        entry = entry_for_operation(
+            pause,
+            "operation.pause.expired",
+            "expired",
+            actor=SYSTEM_ACTOR,
+            details={"expiry_operation": expiry.id},
+        )
+        await trail.append(session, entry)
+
+    return mark

@@ -1,0 +1,161 @@
+"""The operations table as the worker's queue: claim with a lease, heartbeat, finish.
+
+An operation is *due* when it is ``pending`` and its ``next_attempt_at`` has come, in
+``grace`` and its ``commit_at`` has come, or ``in_flight`` with an expired lease (its worker
+died — the vendor call may or may not have happened, so it is reconciled by read-back).
+
+Claiming is one write transaction: on PostgreSQL ``SELECT … FOR UPDATE SKIP LOCKED`` lets
+replicas claim disjoint rows concurrently; SQLite has one writer (``BEGIN IMMEDIATE``), which
+serialises claims by itself. Finishing is a compare-and-set on ``(id, lease_owner,
+status='in_flight')`` in the same transaction as the outcome's audit record, so a worker that
+lost its lease can never overwrite the outcome of the one that took over.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
+
+from ..audit import AuditEntry, AuditTrail
+from ..store.engine import Database
+from ..store.tables import Operation, OperationStatus
+
+__all__ = ["Claim", "Phase", "claim", "due_exists", "finish", "heartbeat"]
+
+Status = OperationStatus
+
+
+class Phase(StrEnum):
+    """What the worker does with an operation when it is due."""
+
+    APPLY = "apply"
+    """Send the verb (pause, resume; terminate/revoke without an undo window)."""
+    HOLD = "hold"
+    """Terminate/revoke: hold the candidate (pause if running) and open the undo window."""
+    COMMIT = "commit"
+    """The undo window closed: send the final verb."""
+    RESTORE = "restore"
+    """Undo: give back what the hold took (resume if we paused)."""
+    EXPIRE = "expire"
+    """A pause reached its resume deadline: tell the vendor (terminate, pause_expired)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """A claimed operation (a detached copy), its phase, and whether it was tried before."""
+
+    op: Operation
+    phase: Phase
+
+    @property
+    def recovering(self) -> bool:
+        """A previous attempt of this phase may have reached the vendor: read back first."""
+        return self.op.attempts > 1
+
+
+def _due(now: datetime) -> ColumnElement[bool]:
+    return or_(
+        and_(Operation.status == Status.PENDING, Operation.next_attempt_at <= now),
+        and_(Operation.status == Status.GRACE, Operation.commit_at <= now),
+        and_(Operation.status == Status.IN_FLIGHT, Operation.lease_until <= now),
+    )
+
+
+async def due_exists(db: Database, now: datetime) -> bool:
+    """A cheap read: is anything due? (Saves a write transaction per idle poll on SQLite.)"""
+    async with db.session() as session:
+        found = await session.scalar(select(Operation.id).where(_due(now)).limit(1))
+    return found is not None
+
+
+def _phase_of(op: Operation) -> Phase:
+    if op.status == Status.GRACE:
+        return Phase.COMMIT
+    return Phase((op.details or {}).get("phase", Phase.APPLY))
+
+
+async def claim(
+    db: Database, *, owner: str, now: datetime, lease: timedelta, limit: int
+) -> list[Claim]:
+    """Claim up to ``limit`` due operations for ``owner`` until ``now + lease``."""
+    if limit <= 0:
+        return []
+    statement = select(Operation).where(_due(now)).order_by(Operation.created_at).limit(limit)
+    if not db.is_sqlite:
+        statement = statement.with_for_update(skip_locked=True)
+    claims: list[Claim] = []
+    async with db.write() as session:
+        for op in (await session.scalars(statement)).all():
+            phase = _phase_of(op)
+            # A grace period that closes starts a new phase: its attempts count afresh.
+            attempts = 1 if op.status == Status.GRACE else op.attempts + 1
+            op.status = Status.IN_FLIGHT
+            op.lease_owner = owner
+            op.lease_until = now + lease
+            op.attempts = attempts
+            op.details = {**(op.details or {}), "phase": phase.value}
+            op.updated_at = now
+            claims.append(Claim(op, phase))
+    return claims
+
+
+async def heartbeat(
+    db: Database, *, owner: str, ids: Sequence[str], now: datetime, lease: timedelta
+) -> None:
+    """Extend the leases ``owner`` holds on ``ids`` (long vendor calls keep their claim)."""
+    if not ids:
+        return
+    async with db.write() as session:
+        await session.execute(
+            update(Operation)
+            .where(
+                Operation.id.in_(list(ids)),
+                Operation.lease_owner == owner,
+                Operation.status == Status.IN_FLIGHT,
+            )
+            .values(lease_until=now + lease)
+        )
+
+
+AfterFinish = Callable[[AsyncSession], Awaitable[None]]
+
+
+async def finish(
+    db: Database,
+    trail: AuditTrail,
+    *,
+    owner: str,
+    op_id: str,
+    changes: dict[str, Any],
+    entries: Sequence[AuditEntry],
+    after: Sequence[AfterFinish] = (),
+) -> bool:
+    """Record a phase's result, its audit records and follow-ups in one transaction.
+
+    :returns: ``False`` (and writes nothing) when ``owner`` no longer holds the lease.
+    """
+    async with db.write() as session:
+        result = await session.execute(
+            update(Operation)
+            .where(
+                Operation.id == op_id,
+                Operation.lease_owner == owner,
+                Operation.status == Status.IN_FLIGHT,
+            )
+            .values(**changes, lease_owner=None, lease_until=None)
+            .execution_options(synchronize_session=False)
+        )
+        if getattr(result, "rowcount", 0) != 1:
+            return False
+        for entry in entries:
+            await trail.append(session, entry)
+        for step in after:
+            await step(session)
+    return True

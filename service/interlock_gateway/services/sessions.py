@@ -1,0 +1,194 @@
+"""Reading sessions for a caller: the ownership read, visibility, and the filtered listing.
+
+*Zero vendor calls for a session the caller may not see* is read here as: the one read that
+tells us the session's position (``get_session``) is the only vendor call; it is never
+followed by a write, a second read, or any other call, and its answer is the same 404 as
+for a session that does not exist. The position can only come from the vendor — trusting
+anything the client says about ownership would defeat the check — so the read is the
+minimum. See docs/decisions/gateway-api.md.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+from interlock.adapter import InterviewAdapter
+from interlock.errors import InvalidRequest, SessionNotFound
+from interlock.models import Session, SessionFilter, SessionRef, SessionState
+
+from ..api.problems import Problem
+from ..api.schemas import SessionPageOut
+from ..audit import AuditEntry
+from ..policy import Action, Caller, Target, authorize
+from ..runtime import Runtime
+from . import audit
+from .views import session_view
+
+__all__ = ["SessionQuery", "adapter_of", "list_visible", "not_found", "read_visible"]
+
+
+def not_found(ref: SessionRef) -> Problem:
+    """The one answer for "does not exist" and "you may not see it"."""
+    return Problem(
+        404,
+        "SESSION.NOT_FOUND",
+        "Session not found",
+        f"no session {ref.name} that you may see",
+        hint="check the account and id; GET /v1/sessions lists the sessions you may see",
+    )
+
+
+def adapter_of(runtime: Runtime, account: str) -> InterviewAdapter:
+    """The account's adapter, or a 404 problem naming the configured accounts."""
+    adapter = runtime.interlock.accounts.get(account)
+    if adapter is None:
+        known = ", ".join(sorted(runtime.interlock.accounts)) or "none"
+        raise Problem(
+            404,
+            "ACCOUNT.NOT_FOUND",
+            "Account not found",
+            f"no account named {account!r} is configured",
+            hint=f"configured accounts: {known}",
+        )
+    return adapter
+
+
+async def read_visible(
+    runtime: Runtime, caller: Caller, action: Action, ref: SessionRef
+) -> tuple[Session, Target]:
+    """Read the session (the one ownership read) and check ``action`` on its position.
+
+    :raises Problem: 404 when it does not exist or the caller may not see it (audited).
+    """
+    adapter_of(runtime, ref.account)
+    try:
+        session = await runtime.interlock.get_session(ref)
+    except SessionNotFound:
+        raise not_found(ref) from None
+    target = Target.of_session(session)
+    decision = authorize(caller, action, target, plugins=runtime.plugins)
+    if not decision.allowed:
+        await audit.record(
+            runtime.db,
+            runtime.trail,
+            AuditEntry(
+                actor=audit.actor_of(caller),
+                action=str(action),
+                target=audit.target_of(target, session.candidate.id),
+                outcome="denied",
+                details={"rule": decision.rule_id},
+            ),
+        )
+        raise not_found(ref)
+    return session, target
+
+
+@dataclass(frozen=True)
+class SessionQuery:
+    """The filters of ``GET /v1/sessions`` (validated by the route)."""
+
+    account: str | None = None
+    vendor: str | None = None
+    states: frozenset[SessionState] = frozenset()
+    candidate: str | None = None
+    position: str | None = None
+    batch_no: str | None = None
+    start_from: datetime | None = None
+    start_to: datetime | None = None
+
+    def session_filter(self) -> SessionFilter:
+        """The SDK filter for the vendor side."""
+        return SessionFilter(
+            states=self.states,
+            candidate=self.candidate,
+            position=self.position,
+            batch_no=self.batch_no,
+            start_from=self.start_from,
+            start_to=self.start_to,
+        )
+
+    def digest(self, caller: Caller) -> str:
+        """Binds a page token to this query and caller."""
+        parts = [caller.name, self.account, self.vendor, sorted(self.states), self.candidate]
+        parts += [self.position, self.batch_no, str(self.start_from), str(self.start_to)]
+        return hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()[:16]
+
+
+def _accounts(runtime: Runtime, query: SessionQuery) -> list[str]:
+    names = sorted(runtime.interlock.accounts)
+    if query.account is not None:
+        adapter_of(runtime, query.account)
+        names = [query.account]
+    if query.vendor is not None:
+        vendors = {runtime.interlock.accounts[n].vendor for n in runtime.interlock.accounts}
+        if query.vendor not in vendors:
+            raise Problem(
+                400,
+                "REQUEST.UNKNOWN_VENDOR",
+                "Unknown vendor",
+                f"no configured account uses vendor {query.vendor!r}",
+                hint=f"vendors: {', '.join(sorted(vendors)) or 'none'}",
+            )
+        names = [n for n in names if runtime.interlock.accounts[n].vendor == query.vendor]
+    return names
+
+
+def _bad_token() -> Problem:
+    return Problem(
+        400,
+        "REQUEST.INVALID_PAGE_TOKEN",
+        "Invalid page token",
+        "page_token is malformed or was issued for another query",
+        hint="pass next_page_token from the previous page unchanged, with the same filters",
+    )
+
+
+def _encode_token(digest: str, inner: str) -> str:
+    raw = json.dumps({"q": digest, "t": inner}, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_token(token: str | None, digest: str) -> str | None:
+    if not token:
+        return None
+    try:
+        raw = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        raise _bad_token() from None
+    if not isinstance(raw, dict) or raw.get("q") != digest or not isinstance(raw.get("t"), str):
+        raise _bad_token()
+    inner: str = raw["t"]
+    return inner
+
+
+async def list_visible(
+    runtime: Runtime, caller: Caller, query: SessionQuery, *, page_size: int, page_token: str | None
+) -> SessionPageOut:
+    """One page across the selected accounts, keeping only what the caller may see.
+
+    A page may hold fewer than ``page_size`` sessions (the vendor's page is filtered after
+    reading); ``next_page_token`` is absent only on the last page.
+    """
+    digest = query.digest(caller)
+    inner = _decode_token(page_token, digest)
+    names = _accounts(runtime, query)
+    if not names:
+        return SessionPageOut(sessions=[])
+    try:
+        page = await runtime.interlock.list_sessions(
+            query.session_filter(), accounts=names, page_size=page_size, page_token=inner
+        )
+    except InvalidRequest:  # the facade's own cursor check
+        raise _bad_token() from None
+    visible = [
+        session_view(s, runtime.interlock.accounts[s.ref.account].vendor)
+        for s in page.sessions
+        if authorize(caller, Action.SESSIONS_LIST, Target.of_session(s), plugins=runtime.plugins)
+    ]
+    token = _encode_token(digest, page.next_page_token) if page.next_page_token else None
+    return SessionPageOut(sessions=visible, next_page_token=token)
