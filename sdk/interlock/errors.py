@@ -78,6 +78,11 @@ class InterlockError(Exception):
     def __repr__(self) -> str:
         return f"{type(self).__name__}(code={self.code!r}, message={self.message!r})"
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Rebuilt without calling __init__, whose keyword-only arguments differ per class, so
+        # that every error survives pickle and copy (process pools, task queues).
+        return (_rebuild, (type(self), self.args), self.__dict__.copy())
+
     def to_dict(self) -> dict[str, Any]:
         """A JSON-safe description: code, message, hint, retryable and the details."""
         return {
@@ -275,6 +280,10 @@ class UnsupportedOperation(OperationError):
 
     code = "OPERATION.UNSUPPORTED"
     title = "Operation not supported"
+
+
+def _rebuild(cls: type[InterlockError], args: tuple[Any, ...]) -> InterlockError:
+    return cls.__new__(cls, *args)
 
 
 def all_error_classes() -> list[type[InterlockError]]:
