@@ -1,0 +1,201 @@
+"""Native batches: ``batchterminate`` / ``batchrevoke`` in chunks, one result per id.
+
+A YonBIP batch answers ``code "200"`` even when items failed: ``infos`` holds the records it
+changed and ``messages`` the failures (objects here; plain strings are matched by the id they
+mention). Batch writes have no gateway idempotency (MDD covers single saves only), so an
+ambiguous batch call is never sent again: the sessions are read back instead, and an item the
+answer does not mention is read back too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING
+
+import httpx
+from interlock import errors
+from interlock.adapter import failed_result
+from interlock.models import OperationOutcome, OperationResult, Reason, Session, Verb
+from interlock.transitions import TARGET_STATE, plan_transition
+
+from interlock_yonyou._client import error_from, interpret_business
+from interlock_yonyou._mapping import reason_item, to_state
+from interlock_yonyou._models import BatchFailure, BatchResult
+
+if TYPE_CHECKING:
+    from interlock_yonyou.adapter import YonyouAdapter
+
+__all__ = ["BatchRunner"]
+
+_REFUSED = "HRC-AIV-100409"
+
+
+def _reads_batch(response: httpx.Response) -> BatchResult:
+    return BatchResult.model_validate(interpret_business(response))
+
+
+class BatchRunner:
+    """Runs one adapter's native batches."""
+
+    def __init__(self, adapter: YonyouAdapter) -> None:
+        self._adapter = adapter
+
+    async def run(
+        self, verb: Verb, ids: list[str], reason: Reason, *, key: str, concurrency: int
+    ) -> list[OperationResult]:
+        unique = list(dict.fromkeys(ids))  # a repeated id gets the result of its one write
+        size = self._adapter.options.native_batch_size
+        chunks = [unique[i : i + size] for i in range(0, len(unique), size)]
+        gate = asyncio.Semaphore(max(1, concurrency))
+
+        async def one(number: int, chunk: list[str]) -> list[OperationResult]:
+            async with gate:
+                return await self._chunk(verb, chunk, reason, f"{key}:{number}")
+
+        done = await asyncio.gather(*(one(n, c) for n, c in enumerate(chunks)))
+        by_id = {
+            session_id: result
+            for chunk, results in zip(chunks, done, strict=True)
+            for session_id, result in zip(chunk, results, strict=True)
+        }
+        return [by_id[i] for i in ids]
+
+    async def _chunk(
+        self, verb: Verb, ids: list[str], reason: Reason, key: str
+    ) -> list[OperationResult]:
+        try:
+            reply = await self._adapter.call(
+                "POST",
+                f"session/batch{verb}",
+                json={"data": [reason_item(i, reason) for i in ids]},
+                read_back=lambda: self._read_many(ids),
+                interpret=_reads_batch,
+            )
+        except errors.InterlockError as error:
+            return [self._failed(verb, i, error, f"{key}:{i}") for i in ids]
+        if reply.confirmed_by_read_back:
+            return [self._from_read_back(verb, i, reply.data.get(i), f"{key}:{i}") for i in ids]
+        return await self._from_answer(verb, ids, reply.data, key, reply.request_id)
+
+    async def _from_answer(
+        self, verb: Verb, ids: list[str], answer: BatchResult, key: str, request_id: str | None
+    ) -> list[OperationResult]:
+        infos = {record.id: record for record in answer.infos}
+        failures = _failures(answer.messages, ids)
+        unmentioned = [i for i in ids if i not in infos and i not in failures]
+        read: dict[str, Session | None] = {}
+        read_error: errors.InterlockError | None = None
+        if unmentioned:
+            try:
+                read = await self._read_many(unmentioned)
+            except errors.InterlockError as error:
+                read_error = error
+        results = []
+        for session_id in ids:
+            item_key = f"{key}:{session_id}"
+            if session_id in infos:
+                record = infos[session_id]
+                result = self._adapter.result_from_record(verb, record, item_key, request_id)
+            elif session_id in failures:
+                result = self._from_failure(verb, session_id, failures[session_id], item_key)
+            elif read_error is not None:
+                result = self._failed(verb, session_id, read_error, item_key)
+            else:
+                result = self._unmentioned(verb, session_id, read.get(session_id), item_key)
+            results.append(result)
+        return results
+
+    def _from_failure(
+        self, verb: Verb, session_id: str, failure: BatchFailure, key: str
+    ) -> OperationResult:
+        if failure.display_code == _REFUSED and failure.status is not None:
+            try:
+                transition = plan_transition(to_state(failure.status), verb)
+            except errors.InvalidTransition as refusal:
+                return self._failed(verb, session_id, refusal, key)
+            if transition.already_in_state:
+                return OperationResult(
+                    ref=self._adapter.ref(session_id),
+                    verb=verb,
+                    outcome=OperationOutcome.ALREADY_IN_STATE,
+                    state_before=transition.source,
+                    state_after=transition.target,
+                    idempotency_key=key,
+                )
+        body = {"message": failure.message, "displayCode": failure.display_code}
+        neutral = error_from(failure.code or "999", body)
+        if isinstance(neutral, errors.InvalidTransition):
+            neutral = errors.InvalidTransition(
+                neutral.message, from_state="unknown", verb=str(verb)
+            )
+        return self._failed(verb, session_id, neutral, key)
+
+    def _from_read_back(
+        self, verb: Verb, session_id: str, session: Session | None, key: str
+    ) -> OperationResult:
+        if session is None:
+            return self._failed(verb, session_id, _not_found(session_id), key)
+        if session.state is TARGET_STATE[verb]:
+            return self._confirmed(verb, session, key)
+        error = errors.VendorUnavailable(
+            "yonyou: the batch call failed before this session changed (confirmed by read-back)"
+        )
+        return self._failed(verb, session_id, error, key)
+
+    def _unmentioned(
+        self, verb: Verb, session_id: str, session: Session | None, key: str
+    ) -> OperationResult:
+        if session is not None and session.state is TARGET_STATE[verb]:
+            return self._confirmed(verb, session, key)
+        if session is None:
+            return self._failed(verb, session_id, _not_found(session_id), key)
+        error = errors.VendorProtocolError(
+            f"yonyou: the batch answer does not mention this session, which is {session.state}",
+            field="data.messages",
+        )
+        return self._failed(verb, session_id, error, key)
+
+    def _confirmed(self, verb: Verb, session: Session, key: str) -> OperationResult:
+        return OperationResult(
+            ref=session.ref,
+            verb=verb,
+            outcome=OperationOutcome.APPLIED,
+            state_after=session.state,
+            idempotency_key=key,
+            confirmed_by_read_back=True,
+        )
+
+    def _failed(
+        self, verb: Verb, session_id: str, error: errors.InterlockError, key: str
+    ) -> OperationResult:
+        return failed_result(self._adapter.ref(session_id), verb, error, idempotency_key=key)
+
+    async def _read_many(self, ids: list[str]) -> dict[str, Session | None]:
+        """Each session's current state (None: it does not exist)."""
+
+        async def one(session_id: str) -> Session | None:
+            try:
+                return await self._adapter.get_session(session_id)
+            except errors.SessionNotFound:
+                return None
+
+        sessions = await asyncio.gather(*(one(i) for i in ids))
+        return dict(zip(ids, sessions, strict=True))
+
+
+def _failures(messages: list[BatchFailure | str], ids: list[str]) -> dict[str, BatchFailure]:
+    """Per-id failures; a plain-string message is matched to the (longest) id it mentions."""
+    wanted = set(ids)
+    longest_first = sorted(ids, key=len, reverse=True)
+    found: dict[str, BatchFailure] = {}
+    for message in messages:
+        if isinstance(message, str):
+            mentioned = next((i for i in longest_first if i in message), None)
+            message = BatchFailure(id=mentioned, message=message)
+        if message.id is not None and message.id in wanted:
+            found.setdefault(message.id, message)
+    return found
+
+
+def _not_found(session_id: str) -> errors.SessionNotFound:
+    return errors.SessionNotFound(f"yonyou: session {session_id!r} does not exist")

@@ -1,0 +1,246 @@
+"""``YonyouDouble``: YonBIP's open platform and one tenant's interview API, in memory.
+
+One host serves what YonBIP spreads over several: the data centre
+(``/open-auth/dataCenter/getGatewayAddress``), the token service under ``/iuap-api-auth`` and the
+API gateway under ``/iuap-api-gateway``. The data centre answers with URLs on the host the
+request came to, so the same double works mounted under respx and served on a loopback port.
+
+The gateway checks, in this order (as probed on the real one): path registered (HTTP 404
+``310404``), method (HTTP 405 ``310405``), token present (``310001``) and valid (``310036``;
+``text/plain`` ``非法token`` on the detail API), API granted (``310037``), app and API throttles
+(``310039``, ``310046``) — all HTTP 200 except the first two.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime
+from typing import Any, ClassVar
+from zoneinfo import ZoneInfo
+
+import httpx
+from interlock.doubles import (
+    DoubleSettings,
+    Fault,
+    FaultPlan,
+    QpsWindow,
+    VendorDouble,
+    WorldSession,
+)
+from interlock.models import utc_now
+
+from interlock_yonyou.double._auth import TokenService
+from interlock_yonyou.double._catalogue import DATA_CENTRE_CODES, GATEWAY_CODES, TOKEN_SUCCESS
+from interlock_yonyou.double._interviews import API_PREFIX, ROUTES, WRITES, InterviewApi
+from interlock_yonyou.double._push import (
+    STATUS_CHANGE,
+    PushOutbox,
+    PushSender,
+    http_sender,
+)
+from interlock_yonyou.double._render import gateway_error, platform_answer, read_json, status_of
+
+__all__ = [
+    "APP_KEY",
+    "APP_SECRET",
+    "AUTH_PREFIX",
+    "DATA_CENTRE_PATH",
+    "GATEWAY_PREFIX",
+    "TENANT_ID",
+    "TOKEN_PATHS",
+    "YonyouDouble",
+]
+
+TENANT_ID = "q7ndyp3k"
+APP_KEY = "3f6b2a0e-8c1d-4e57-9a2b-6d4c8e1f0a73"
+APP_SECRET = "5d1f0c8e9a7b4c2d8e6f1a3b5c7d9e0f2a4b6c8d"  # noqa: S105 - the double's demo credential
+GATEWAY_PREFIX = "/iuap-api-gateway"
+AUTH_PREFIX = "/iuap-api-auth"
+DATA_CENTRE_PATH = "/open-auth/dataCenter/getGatewayAddress"
+TOKEN_PATHS = (
+    "/open-auth/selfAppAuth/getAccessToken",
+    "/open-auth/selfAppAuth/base/v1/getAccessToken",
+)
+PLAIN_TEXT_TOKEN_ERROR_API = f"{API_PREFIX}/session/detail"
+"""The one API that answers a bad token with ``text/plain`` ``非法token`` (as some real ones do)."""
+APP_QPS_FACTOR = 3.0
+"""The app-level limit (310039) is this many times the per-API limit (310046)."""
+THROTTLE_CODES = frozenset({"310032", "310039", "310042", "310046"})
+_MALFORMED = '{"code":"200","message":"操作成功","data":{"recordList":['.encode()  # cut short
+_BAD_GATEWAY = (
+    b"<html><head><title>502 Bad Gateway</title></head><body>502 Bad Gateway</body></html>"
+)
+
+
+class YonyouDouble(VendorDouble):
+    """The simulated YonBIP tenant (see the module docstring and ``VENDOR_API.md``)."""
+
+    vendor: ClassVar[str] = "yonyou"
+    default_base_url: ClassVar[str] = "https://yonbip.interlock.invalid"
+    default_qps: ClassVar[float] = 100.0
+    unmapped_vendor_state: ClassVar[str] = "9"
+    tenant_timezone: ClassVar[ZoneInfo] = ZoneInfo("Asia/Shanghai")
+
+    def __init__(self, settings: DoubleSettings | None = None) -> None:
+        super().__init__(settings)
+        self.auth = TokenService({APP_KEY: APP_SECRET})
+        self.interviews = InterviewApi(self.world, self.tenant_timezone, on_change=self._announce)
+        self.outbox = PushOutbox(app_key=APP_KEY, app_secret=APP_SECRET, tenant_id=TENANT_ID)
+        self.tenants = {TENANT_ID}
+        self.granted: set[str] = set(ROUTES)
+        """APIs granted to the app (开放平台 → API 授权); the others answer ``310037``."""
+        self.push_clock = utc_now
+        self._api_throttle = QpsWindow(self.qps)
+        self._app_throttle = QpsWindow(self.qps * APP_QPS_FACTOR)
+        self._forced: list[tuple[str, int]] = []
+
+    # -- VendorDouble -----------------------------------------------------------------------
+
+    def new_id(self, rng: random.Random) -> str:
+        return str(rng.randrange(10**15, 10**16))  # long numeric string ids, as YonBIP's
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        return (APP_SECRET, *self.auth.issued)
+
+    def adapter_options(self, base_url: str) -> dict[str, Any]:
+        return {
+            "data_center_url": base_url,
+            "tenant_id": TENANT_ID,
+            "app_key": APP_KEY,
+            "app_secret": APP_SECRET,
+        }
+
+    def expire_tokens(self) -> None:
+        self.auth.expire_all()
+
+    def api_of(self, request: httpx.Request) -> str:
+        path = request.url.path
+        if path.startswith(GATEWAY_PREFIX):
+            return path.removeprefix(GATEWAY_PREFIX)
+        if path.removeprefix(AUTH_PREFIX) in TOKEN_PATHS:
+            return "open-auth.token"
+        return "open-auth.dataCenter" if path == DATA_CENTRE_PATH else path
+
+    def is_mutation(self, request: httpx.Request) -> bool:
+        route = ROUTES.get(self.api_of(request))
+        return route is not None and route[1] in WRITES and request.method == "POST"
+
+    def render_fault(self, plan: FaultPlan, request: httpx.Request) -> httpx.Response:
+        if plan.fault is Fault.RATE_LIMITED:
+            # YonBIP never sends Retry-After, so plan.retry_after has no wire form here.
+            return self.throttled(gateway_error("310046"))
+        if plan.fault is Fault.ERROR_IN_200:
+            return gateway_error("999")
+        if plan.fault is Fault.MALFORMED_BODY:
+            return httpx.Response(
+                200, content=_MALFORMED, headers={"content-type": "application/json"}
+            )
+        return httpx.Response(502, content=_BAD_GATEWAY, headers={"content-type": "text/html"})
+
+    # -- scenario helpers -------------------------------------------------------------------
+
+    def force_code(self, code: str, *, times: int = 1) -> None:
+        """Answer the next ``times`` authenticated gateway calls with catalogue ``code``."""
+        if code not in GATEWAY_CODES:
+            raise KeyError(f"{code!r} is not in the gateway catalogue")
+        self._forced.append((code, times))
+
+    def revoke_grant(self, operation: str) -> None:
+        """Withdraw the app's grant for one API (``terminate``, ``list``, …): it answers 310037."""
+        self.granted -= {path for path, (_, op) in ROUTES.items() if op == operation}
+
+    async def subscribe(self, url: str, *, send: PushSender = http_sender) -> bool:
+        """Configure the event callback URL; kept only when it acknowledges ``CHECK_URL``."""
+        return await self.outbox.subscribe(url, at=self.push_clock(), send=send)
+
+    async def deliver_due(self, at: datetime, *, send: PushSender = http_sender) -> int:
+        """Push every event due at ``at`` (first deliveries and redeliveries)."""
+        return await self.outbox.deliver_due(at=at, send=send)
+
+    def push_envelope(self, event_type: str, *, at: datetime, **ids: Any) -> dict[str, Any]:
+        """A signed, encrypted push body as the platform would send it (tests, demos)."""
+        return self.outbox.envelope(self.outbox.event(event_type, at, **ids), at)
+
+    def _announce(self, session: WorldSession) -> None:
+        at = self.push_clock()
+        event = self.outbox.event(
+            STATUS_CHANGE, at, sessionId=[session.id], status=status_of(session)
+        )
+        self.outbox.enqueue(event, at=at)
+
+    # -- dispatch ---------------------------------------------------------------------------
+
+    async def dispatch(self, request: httpx.Request) -> httpx.Response:
+        path = request.url.path
+        if path == DATA_CENTRE_PATH:
+            return self._data_centre(request)
+        if path.removeprefix(AUTH_PREFIX) in TOKEN_PATHS:
+            if request.method != "GET":
+                return gateway_error("310405", method=request.method)
+            self.token_requests += 1
+            return self.auth.answer(request)
+        if path.startswith(GATEWAY_PREFIX):
+            return self._gateway(request, path.removeprefix(GATEWAY_PREFIX))
+        return gateway_error("310404", path=path)
+
+    def origin(self, request: httpx.Request) -> str:
+        """Where the client reached us: the Host header wins when a server rewrote the URL."""
+        netloc = request.url.netloc.decode()
+        host = request.headers.get("host")
+        if host and host != netloc:
+            return f"http://{host}"  # served by interlock.doubles.serve on loopback
+        return f"{request.url.scheme}://{netloc}"
+
+    def _data_centre(self, request: httpx.Request) -> httpx.Response:
+        if request.url.params.get("tenantId") not in self.tenants:
+            return platform_answer("500", DATA_CENTRE_CODES["500"])
+        base = self.origin(request)
+        data = {"gatewayUrl": base + GATEWAY_PREFIX, "tokenUrl": base + AUTH_PREFIX}
+        return platform_answer(TOKEN_SUCCESS, "操作成功", data)
+
+    def _gateway(self, request: httpx.Request, api: str) -> httpx.Response:
+        route = ROUTES.get(api)
+        if route is None:
+            return gateway_error("310404", path=api)
+        method, operation = route
+        if request.method != method:
+            return gateway_error("310405", method=request.method)
+        refusal = self._admission(request, api)
+        if refusal is not None:
+            return refusal
+        body: Any = None
+        if method == "POST":
+            try:
+                body = read_json(request)
+            except ValueError:
+                return gateway_error("310002")
+        return self.interviews.handle(operation, request, body)
+
+    def _admission(self, request: httpx.Request, api: str) -> httpx.Response | None:
+        token = request.url.params.get("access_token")
+        if not token:
+            return gateway_error("310001")
+        if not self.auth.valid(token):
+            if api == PLAIN_TEXT_TOKEN_ERROR_API:
+                headers = {"content-type": "text/plain; charset=utf-8"}
+                return httpx.Response(200, content="非法token".encode(), headers=headers)
+            return gateway_error("310036")
+        if api not in self.granted:
+            return gateway_error("310037")
+        if not self._app_throttle.allow(APP_KEY):
+            return self.throttled(gateway_error("310039"))
+        if not self._api_throttle.allow(api):
+            return self.throttled(gateway_error("310046"))
+        return self._take_forced()
+
+    def _take_forced(self) -> httpx.Response | None:
+        if not self._forced:
+            return None
+        code, times = self._forced[0]
+        self._forced[0] = (code, times - 1)
+        if times <= 1:
+            self._forced.pop(0)
+        fields = {"path": "", "method": ""}
+        answer = gateway_error(code, **fields)
+        return self.throttled(answer) if code in THROTTLE_CODES else answer
