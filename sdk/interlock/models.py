@@ -116,7 +116,7 @@ class Reason(_Strict):
 
     @model_validator(mode="after")
     def _note_required_for_other(self) -> Self:
-        if self.code is ReasonCode.OTHER and not self.note:
+        if self.code is ReasonCode.OTHER and not (self.note and self.note.strip()):
             raise ValueError("reason code 'other' needs a note saying what happened")
         return self
 
@@ -134,7 +134,7 @@ class SessionRef(_Strict):
     @classmethod
     def parse(cls, name: str) -> SessionRef:
         """Parse a session name; raises ``ValueError`` naming the expected shape."""
-        match = _NAME_RE.match(name)
+        match = _NAME_RE.fullmatch(name)  # not match: "$" would accept a trailing newline
         if match is None:
             raise ValueError(
                 f"{name!r} is not a session name; expected 'accounts/ACCOUNT/sessions/ID' "
