@@ -156,7 +156,7 @@ async def verify_chain(
                 .limit(_VERIFY_PAGE)
             )
         ).all()
-        if not page or not all(verifier.feed(ChainRow(*row)) for row in page):
+        if not page or not verifier.feed_many(ChainRow(*row) for row in page):
             break
         after = page[-1].seq
     head = HeadRow(*head_row) if head_row else None
