@@ -66,7 +66,10 @@ class SandboxAdapter(InterviewAdapter):
         if transport is None and options.in_process:
             self.double = SandboxDouble(
                 DoubleSettings(
-                    seed=options.seed, sessions=options.sessions, latency_ms=options.latency_ms
+                    seed=options.seed,
+                    sessions=options.sessions,
+                    latency_ms=options.latency_ms,
+                    qps=options.vendor_qps,
                 )
             )
             transport = httpx.MockTransport(self.double.handle)

@@ -25,5 +25,8 @@ class SandboxOptions(BaseModel):
     seed: int = 7
     sessions: Annotated[int, Field(ge=0, le=100_000)] = 48
     latency_ms: Annotated[float, Field(ge=0)] = 0.0
+    vendor_qps: Annotated[float, Field(gt=0)] | None = Field(
+        default=None, description="the in-process double's per-API limit (default 100/s)"
+    )
     native_batch_size: Annotated[int, Field(ge=0, le=100)] = 100
     timeout_s: Annotated[float, Field(gt=0, le=120)] = 10.0

@@ -144,22 +144,33 @@ class VendorClient:
         self._timeout = httpx.Timeout(timeout_s)
         self._request_id_header = request_id_header
         self._secrets = tuple(s for s in secrets if s)
-        self._http = httpx.AsyncClient(
-            base_url=base_url, transport=transport, timeout=self._timeout, follow_redirects=False
-        )
+        # The transport is used directly, without httpx.AsyncClient: vendor APIs need no cookie
+        # jar or redirects, the client's per-request URL merging and cookie extraction cost
+        # more CPU than everything else in a call, and its request log line would print the
+        # query string (some vendors put the access token there).
+        self._base_url = base_url.rstrip("/")
+        self._owns_transport = transport is None
+        self._transport = transport or httpx.AsyncHTTPTransport()
+        self._closed = False
         self.calls = 0
         _watch_httpx_log(self)
 
     def __repr__(self) -> str:
-        text = f"<VendorClient account={self.account!r} base_url={str(self._http.base_url)!r}>"
+        text = f"<VendorClient account={self.account!r} base_url={self._base_url!r}>"
         return _redact(text, self._secrets)
 
     @property
     def tokens(self) -> TokenCache | None:
         return self._tokens
 
+    @property
+    def is_closed(self) -> bool:
+        return self._closed
+
     async def aclose(self) -> None:
-        await self._http.aclose()
+        self._closed = True
+        if self._owns_transport:
+            await self._transport.aclose()
 
     async def __aenter__(self) -> Self:
         return self
@@ -272,21 +283,25 @@ class VendorClient:
     async def _send_once(self, call: _Call, attempt: int, token: str | None) -> VendorReply:
         if self._limiter is not None:
             await self._limiter.acquire(f"{self.account}:{call.api}")
-        request = self._http.build_request(
+        request = httpx.Request(
             call.method,
-            call.path,
+            self._base_url + call.path,
             params=call.params,  # type: ignore[arg-type]  # httpx accepts pairs and mappings
             json=call.json,
             data=call.data,
             headers=call.headers,
-            timeout=self._timeout,
+            extensions={"timeout": self._timeout.as_dict()},
         )
         if token is not None and self._apply_token is not None:
             self._apply_token(request, token)
         started = time.monotonic()
         self.calls += 1
         try:
-            response = await self._http.send(request)
+            response = await self._transport.handle_async_request(request)
+            try:
+                await response.aread()
+            finally:
+                await response.aclose()
         except httpx.TransportError as exc:
             raise self._transport_error(call, exc) from None
         except httpx.DecodingError:
