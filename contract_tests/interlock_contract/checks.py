@@ -1,0 +1,160 @@
+"""Invariants the suite checks again and again, each with a message that says what to fix."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from interlock.adapter import InterviewAdapter
+from interlock.errors import InterlockError
+from interlock.models import OperationResult, SessionRef
+from pydantic import BaseModel, SecretBytes, SecretStr
+
+from interlock_contract.harness import HookRecorder
+from interlock_contract.scenario import Scenario
+
+__all__ = [
+    "Attempt",
+    "assert_hooks_once",
+    "assert_no_secrets",
+    "assert_timeouts",
+    "attempt",
+    "secrets_of",
+]
+
+_MIN_SECRET_LENGTH = 6  # shorter values would match innocent text by chance
+
+
+@dataclass
+class Attempt:
+    """What one call produced: a result or an Interlock error (anything else propagates)."""
+
+    result: OperationResult | None = None
+    error: InterlockError | None = None
+
+    @property
+    def succeeded(self) -> bool:
+        """A result came back and it is ``applied`` or ``already_in_state``."""
+        return self.result is not None and self.result.ok
+
+    @property
+    def code(self) -> str | None:
+        if self.error is not None:
+            return self.error.code
+        if self.result is not None and not self.result.ok:
+            return self.result.error_code
+        return None
+
+    def describe(self) -> str:
+        if self.error is not None:
+            return f"raised {self.error.code}: {self.error}"
+        assert self.result is not None
+        return f"returned outcome={self.result.outcome} ({self.result.error_code or 'no error'})"
+
+
+def secrets_of(adapter: InterviewAdapter, scenario: Scenario) -> list[str]:
+    """Every secret in play: the double's credentials and tokens and the options' secrets."""
+    found = set(scenario.secrets())
+    for options in (getattr(adapter.context, "options", None), getattr(adapter, "options", None)):
+        found.update(_secret_values(options))
+    return sorted(s for s in found if isinstance(s, str) and len(s) >= _MIN_SECRET_LENGTH)
+
+
+def _secret_values(value: Any, depth: int = 0) -> Iterable[str]:
+    if depth > 4 or value is None:
+        return
+    if isinstance(value, SecretStr):
+        yield value.get_secret_value()
+    elif isinstance(value, SecretBytes):
+        yield value.get_secret_value().decode("utf-8", "replace")
+    elif isinstance(value, BaseModel):
+        for name in type(value).model_fields:
+            yield from _secret_values(getattr(value, name, None), depth + 1)
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _secret_values(item, depth + 1)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from _secret_values(item, depth + 1)
+
+
+def texts_of_error(error: BaseException) -> list[str]:
+    """str, repr and details of an error and of every error in its cause/context chain."""
+    texts: list[str] = []
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        texts += [str(current), repr(current)]
+        if isinstance(current, InterlockError):
+            texts.append(json.dumps(current.to_dict(), default=str, ensure_ascii=False))
+        current = current.__cause__ or current.__context__
+    return texts
+
+
+def texts_of_records(records: Sequence[logging.LogRecord]) -> list[str]:
+    """Every log record's message and every attribute value (structured extras included)."""
+    texts: list[str] = []
+    for record in records:
+        try:
+            texts.append(record.getMessage())
+        except (TypeError, ValueError):
+            texts.append(str(record.msg))
+        for key, value in vars(record).items():
+            texts.append(f"{key}={value!r}")
+            if record.exc_info and key == "exc_info" and record.exc_info[1] is not None:
+                texts += texts_of_error(record.exc_info[1])
+    return texts
+
+
+def assert_no_secrets(secrets: Sequence[str], texts: Iterable[str], *, where: str) -> None:
+    """No secret appears in any of ``texts`` (log lines, error texts, reprs)."""
+    for text in texts:
+        for secret in secrets:
+            if secret in text:
+                shown = text.replace(secret, "<SECRET>")
+                raise AssertionError(
+                    f"a secret leaked into {where}: {shown[:300]!r}; keep credentials in "
+                    "SecretStr options, pass secrets= to VendorClient, never format them into "
+                    "messages"
+                )
+
+
+def assert_timeouts(scenario: Scenario) -> None:
+    """Every request the double saw carried a timeout (connect, read, write and pool)."""
+    for request in scenario.requests:
+        timeout = request.timeout
+        missing = timeout is None or any(v is None for v in timeout.values())
+        assert not missing, (
+            f"{request.method} {request.path} was sent without a complete timeout ({timeout}); "
+            "send every call through VendorClient (it applies timeout_s to each request)"
+        )
+
+
+def assert_hooks_once(hooks: HookRecorder, refs: Sequence[SessionRef]) -> None:
+    """``interlock_operation_started``/``finished`` fired exactly once per operation."""
+    started = [e.ref for e in hooks.started]
+    finished = [e.ref for e in hooks.finished]
+    for ref in refs:
+        assert started.count(ref) == 1, (
+            f"interlock_operation_started fired {started.count(ref)} times for {ref}"
+        )
+        assert finished.count(ref) == 1, (
+            f"interlock_operation_finished fired {finished.count(ref)} times for {ref}"
+        )
+    assert len(started) == len(refs) == len(finished), (
+        f"{len(started)} started / {len(finished)} finished events for {len(refs)} operations"
+    )
+    ids = {e.operation_id for e in hooks.started}
+    assert ids == {e.operation_id for e in hooks.finished}, "finished events name other operations"
+
+
+def attempt(run: Any, coroutine: Any) -> Attempt:
+    """Run ``coroutine`` on the check's loop; an Interlock error becomes part of the answer."""
+    try:
+        return Attempt(result=run(coroutine))
+    except InterlockError as error:
+        return Attempt(error=error)

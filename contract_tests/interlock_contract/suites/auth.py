@@ -1,0 +1,108 @@
+"""Auth: tokens are fetched once for many callers and refreshed once on the vendor's signal."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any, ClassVar
+
+import pytest
+from interlock import Interlock
+from interlock.adapter import InterviewAdapter
+from interlock.capabilities import Capabilities
+from interlock.models import Session, SessionState, Verb
+
+from interlock_contract.checks import assert_hooks_once
+from interlock_contract.harness import ContractFixtures, HookRecorder
+from interlock_contract.scenario import Scenario
+from interlock_contract.suites.batch import collect_batch
+from interlock_contract.suites.verbs import source_state
+
+__all__ = ["AuthContract"]
+
+CONCURRENT_CALLS = 50
+
+
+def _fetch_many(run: Any, adapter: InterviewAdapter, ids: list[str]) -> list[Session]:
+    async def many() -> list[Session]:
+        return list(await asyncio.gather(*(adapter.get_session(i) for i in ids)))
+
+    sessions: list[Session] = run(many())
+    return sessions
+
+
+class AuthContract(ContractFixtures):
+    """Single-flight token fetch and refresh-and-replay once."""
+
+    contract_concern: ClassVar[str] = "auth"
+
+    def _warm_up(self, run: Any, adapter: InterviewAdapter, scenario: Scenario) -> str:
+        session_id = scenario.session_exists(SessionState.IN_PROGRESS)
+        before = scenario.token_requests
+        run(adapter.get_session(session_id))
+        assert scenario.token_requests - before == 1, (
+            f"the first call made {scenario.token_requests - before} token requests, expected 1; "
+            "count token requests in the double (double.token_requests += 1 in its token "
+            "endpoint), or bypass the auth checks with a reason if the vendor has no tokens"
+        )
+        return session_id
+
+    def test_concurrent_first_calls_fetch_one_token(
+        self, run: Any, adapter: InterviewAdapter, scenario: Scenario
+    ) -> None:
+        ids = scenario.sessions_exist(5, SessionState.PAUSED) * (CONCURRENT_CALLS // 5)
+        with scenario.watch() as window:
+            _fetch_many(run, adapter, ids)
+        assert window.token_requests == 1, (
+            f"{CONCURRENT_CALLS} concurrent first calls made {window.token_requests} token "
+            "requests; fetch tokens through interlock.http.TokenCache (single flight)"
+        )
+
+    def test_concurrent_calls_after_expiry_refresh_once(
+        self, run: Any, adapter: InterviewAdapter, scenario: Scenario
+    ) -> None:
+        session_id = self._warm_up(run, adapter, scenario)
+        scenario.token_expired_once()
+        with scenario.watch() as window:
+            sessions = _fetch_many(run, adapter, [session_id] * CONCURRENT_CALLS)
+        assert all(s.ref.session_id == session_id for s in sessions)
+        assert window.token_requests == 1, (
+            f"{CONCURRENT_CALLS} concurrent calls after the token expired made "
+            f"{window.token_requests} token requests, expected exactly 1; raise "
+            "VendorTokenExpired for the vendor's expiry signal and let the toolkit refresh"
+        )
+        replays = len(window.requests) - window.token_requests
+        assert replays <= 2 * CONCURRENT_CALLS, f"{replays} calls for {CONCURRENT_CALLS} reads"
+
+    @pytest.mark.parametrize("verb", list(Verb), ids=str)
+    def test_token_expiry_in_the_middle_of_a_batch(
+        self,
+        request: pytest.FixtureRequest,
+        run: Any,
+        adapter: InterviewAdapter,
+        interlock: Interlock,
+        capabilities: Capabilities,
+        scenario: Scenario,
+        hooks: HookRecorder,
+        verb: Verb,
+    ) -> None:
+        self.require_verb(request, capabilities, verb)
+        self._warm_up(run, adapter, scenario)
+        size = capabilities.native_batch_size
+        count = size + 2 if 0 < size <= 200 else 12
+        ids = scenario.sessions_exist(count, source_state(verb))
+        refs = [adapter.ref(i) for i in ids]
+        scenario.token_expires_after(1, only_mutations=True)
+        with scenario.watch() as window:
+            results = collect_batch(run, interlock, verb, refs)
+        failed = [r for r in results if not r.ok]
+        assert not failed, (
+            f"{len(failed)} of {count} items failed when the token expired mid-batch, first: "
+            f"{failed[0].error_code} {failed[0].error_message}"
+        )
+        assert window.token_requests == 1, (
+            f"the token expired mid-batch and {window.token_requests} token requests followed, "
+            "expected exactly 1"
+        )
+        for session_id in ids:
+            assert scenario.mutations_of(session_id) == 1, f"{session_id} changed twice"
+        assert_hooks_once(hooks, refs)

@@ -1,0 +1,211 @@
+"""Each verb, idempotency (``already_in_state``), invalid transitions and not-found."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import pytest
+from interlock import Interlock
+from interlock.adapter import InterviewAdapter
+from interlock.capabilities import Capabilities
+from interlock.errors import InvalidTransition, SessionNotFound
+from interlock.models import OperationOutcome, SessionState, Verb
+from interlock.transitions import ACCEPTED_FROM, TARGET_STATE
+
+from interlock_contract.checks import assert_hooks_once, attempt
+from interlock_contract.harness import CONTRACT_REASON, ContractFixtures, HookRecorder
+from interlock_contract.scenario import Scenario
+
+__all__ = [
+    "IdempotencyContract",
+    "InvalidTransitionContract",
+    "NotFoundVerbsContract",
+    "VerbsContract",
+    "source_state",
+]
+
+S = SessionState
+_ORDER = [S.SCHEDULED, S.IN_PROGRESS, S.PAUSED]
+
+
+def source_state(verb: Verb) -> SessionState:
+    """A state ``verb`` is accepted from (the one a real operator meets most)."""
+    return S.PAUSED if verb is Verb.RESUME else S.IN_PROGRESS
+
+
+def _accepted() -> list[Any]:
+    return [
+        pytest.param(verb, state, id=f"{verb}-from-{state}")
+        for verb in Verb
+        for state in _ORDER
+        if state in ACCEPTED_FROM[verb]
+    ]
+
+
+def _refused() -> list[Any]:
+    return [
+        pytest.param(verb, state, id=f"{verb}-from-{state}")
+        for verb in Verb
+        for state in SessionState
+        if state not in ACCEPTED_FROM[verb]
+        and state is not TARGET_STATE[verb]
+        and state is not S.UNKNOWN
+    ]
+
+
+class VerbsContract(ContractFixtures):
+    """Every supported verb moves the session at the vendor and reports it faithfully."""
+
+    contract_concern: ClassVar[str] = "verbs"
+
+    @pytest.mark.parametrize(("verb", "state"), _accepted())
+    def test_verb_applies(
+        self,
+        request: pytest.FixtureRequest,
+        run: Any,
+        adapter: InterviewAdapter,
+        interlock: Interlock,
+        capabilities: Capabilities,
+        scenario: Scenario,
+        hooks: HookRecorder,
+        verb: Verb,
+        state: SessionState,
+    ) -> None:
+        self.require_verb(request, capabilities, verb)
+        session_id = scenario.session_exists(state)
+        ref = adapter.ref(session_id)
+        key = f"contract-{verb}-{session_id}"
+        outcome = attempt(run, interlock.perform(verb, ref, CONTRACT_REASON, idempotency_key=key))
+        target = TARGET_STATE[verb]
+        assert outcome.result is not None, (
+            f"{verb} is declared {capabilities.level(verb)} but {outcome.describe()}"
+        )
+        result = outcome.result
+        assert result.outcome is OperationOutcome.APPLIED, f"{verb}: outcome {result.outcome}"
+        assert (result.ref, result.verb) == (ref, verb), "the result names another operation"
+        assert result.idempotency_key == key, "the result must carry the idempotency key"
+        assert result.state_after in (None, target), f"state_after is {result.state_after}"
+        assert result.state_before in (None, state), f"state_before is {result.state_before}"
+        assert scenario.state_of(session_id) is target, (
+            f"the vendor's session is {scenario.state_of(session_id)} after {verb}, not {target}"
+        )
+        assert scenario.mutations_of(session_id) == 1, "the vendor changed the session twice"
+        assert run(adapter.get_session(session_id)).state is target, "read-back disagrees"
+        assert_hooks_once(hooks, [ref])
+
+
+class IdempotencyContract(ContractFixtures):
+    """A verb whose target state already holds is ``already_in_state``, with no vendor write."""
+
+    contract_concern: ClassVar[str] = "idempotency"
+
+    @pytest.mark.parametrize("verb", list(Verb), ids=str)
+    def test_verb_on_target_state_is_already_in_state(
+        self,
+        request: pytest.FixtureRequest,
+        run: Any,
+        adapter: InterviewAdapter,
+        interlock: Interlock,
+        capabilities: Capabilities,
+        scenario: Scenario,
+        hooks: HookRecorder,
+        verb: Verb,
+    ) -> None:
+        self.require_verb(request, capabilities, verb)
+        target = TARGET_STATE[verb]
+        session_id = scenario.session_exists(target)
+        ref = adapter.ref(session_id)
+        outcome = attempt(run, interlock.perform(verb, ref, CONTRACT_REASON))
+        assert outcome.result is not None, f"{verb} on a {target} session {outcome.describe()}"
+        assert outcome.result.outcome is OperationOutcome.ALREADY_IN_STATE, (
+            f"{verb} on a session that is already {target} returned {outcome.result.outcome}; "
+            "it must be already_in_state"
+        )
+        assert scenario.mutations_of(session_id) == 0, "already_in_state wrote to the vendor"
+        assert scenario.state_of(session_id) is target
+        assert_hooks_once(hooks, [ref])
+
+    @pytest.mark.parametrize("verb", list(Verb), ids=str)
+    def test_repeating_an_operation_changes_the_vendor_once(
+        self,
+        request: pytest.FixtureRequest,
+        run: Any,
+        adapter: InterviewAdapter,
+        interlock: Interlock,
+        capabilities: Capabilities,
+        scenario: Scenario,
+        verb: Verb,
+    ) -> None:
+        self.require_verb(request, capabilities, verb)
+        session_id = scenario.session_exists(source_state(verb))
+        ref = adapter.ref(session_id)
+        key = f"contract-repeat-{session_id}"
+        first = attempt(run, interlock.perform(verb, ref, CONTRACT_REASON, idempotency_key=key))
+        second = attempt(run, interlock.perform(verb, ref, CONTRACT_REASON, idempotency_key=key))
+        for number, outcome in ((1, first), (2, second)):
+            assert outcome.succeeded, (
+                f"{verb} #{number} with the same idempotency key {outcome.describe()}"
+            )
+        assert scenario.mutations_of(session_id) == 1, "a repeated operation changed it twice"
+
+
+class InvalidTransitionContract(ContractFixtures):
+    """A verb from a state that does not accept it is ``SESSION.INVALID_TRANSITION``."""
+
+    contract_concern: ClassVar[str] = "invalid transitions"
+
+    @pytest.mark.parametrize(("verb", "state"), _refused())
+    def test_verb_from_wrong_state_is_refused(
+        self,
+        request: pytest.FixtureRequest,
+        run: Any,
+        adapter: InterviewAdapter,
+        interlock: Interlock,
+        capabilities: Capabilities,
+        scenario: Scenario,
+        hooks: HookRecorder,
+        verb: Verb,
+        state: SessionState,
+    ) -> None:
+        self.require_verb(request, capabilities, verb)
+        session_id = scenario.session_exists(state)
+        ref = adapter.ref(session_id)
+        outcome = attempt(run, interlock.perform(verb, ref, CONTRACT_REASON))
+        assert isinstance(outcome.error, InvalidTransition), (
+            f"{verb} from {state} must raise SESSION.INVALID_TRANSITION but {outcome.describe()}"
+        )
+        error = outcome.error
+        assert (error.from_state, error.verb) == (str(state), str(verb)), (
+            f"the error names from_state={error.from_state!r}, verb={error.verb!r}; read the "
+            "session back and use interlock.transitions.plan_transition to name both"
+        )
+        assert scenario.state_of(session_id) is state, "the vendor's session changed"
+        assert scenario.mutations_of(session_id) == 0
+        assert_hooks_once(hooks, [ref])
+
+
+class NotFoundVerbsContract(ContractFixtures):
+    """Every verb on a session that does not exist is ``SESSION.NOT_FOUND``."""
+
+    contract_concern: ClassVar[str] = "not found"
+
+    @pytest.mark.parametrize("verb", list(Verb), ids=str)
+    def test_verb_on_missing_session_is_not_found(
+        self,
+        request: pytest.FixtureRequest,
+        run: Any,
+        adapter: InterviewAdapter,
+        interlock: Interlock,
+        capabilities: Capabilities,
+        scenario: Scenario,
+        hooks: HookRecorder,
+        verb: Verb,
+    ) -> None:
+        self.require_verb(request, capabilities, verb)
+        ref = adapter.ref(scenario.session_missing())
+        outcome = attempt(run, interlock.perform(verb, ref, CONTRACT_REASON))
+        assert isinstance(outcome.error, SessionNotFound), (
+            f"{verb} on a missing session must raise SESSION.NOT_FOUND but {outcome.describe()}"
+        )
+        assert_hooks_once(hooks, [ref])
+        assert hooks.finished[0].result.error_code == "SESSION.NOT_FOUND"
