@@ -39,7 +39,8 @@ def default_limiter(options: BeisenOptions) -> RateLimiter:
     The bucket holds a quarter of a second's calls: Beisen counts in fixed windows, and a
     full second of burst on top of the steady rate could put two seconds' calls into one.
     """
-    limits = {} if options.vendor_qps else _DOCUMENTED_QPS
+    token_limits = {api: _DOCUMENTED_QPS[api] for api in ("token", "OAuth/Token")}
+    limits = token_limits if options.vendor_qps else _DOCUMENTED_QPS
     return TokenBucketLimiter(
         limits,
         default=options.vendor_qps or _READ_QPS,

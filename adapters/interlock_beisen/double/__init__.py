@@ -2,6 +2,7 @@
 
 from interlock_beisen.double._app import BeisenDouble, BeisenDoubleConfig
 from interlock_beisen.double._auth import APP_ID, APP_KEY, APP_SECRET, OAUTH_SECRET, TENANT_ID
+from interlock_beisen.double._throttle import ApiLimit
 
 __all__ = [
     "APP_ID",
@@ -9,6 +10,7 @@ __all__ = [
     "APP_SECRET",
     "OAUTH_SECRET",
     "TENANT_ID",
+    "ApiLimit",
     "BeisenDouble",
     "BeisenDoubleConfig",
 ]
