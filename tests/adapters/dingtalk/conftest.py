@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
+import httpx
 import pytest
 import respx
 from dingtalk_support import REASON, RecordingSleep
@@ -66,6 +67,9 @@ async def make_adapter(
         context = AccountContext(
             account="dingtalk-hq",
             options=options,
+            # Through the respx router (requests recorded in router.calls), without building a
+            # real transport (and its TLS context) per adapter.
+            transport=httpx.MockTransport(router.async_handler),
             timezone=timezone,
             clock=clock or (lambda: datetime.now(UTC)),
             retry_policy=RetryPolicy(sleep=retry_sleep, budget=RetryBudget(min_retries=100)),

@@ -58,3 +58,13 @@ class FakeClock:
 
 
 REASON = Reason(code=ReasonCode.OPERATOR_ERROR)
+
+
+def intercept(router: Any, method: str, path_regex: str, response: httpx.Response) -> None:
+    """Answer matching requests with ``response`` *before* the double's catch-all route
+    (respx matches routes in the order they were added)."""
+    earlier = list(router.routes)
+    router.routes.clear()
+    router.route(method=method, path__regex=path_regex).mock(return_value=response)
+    for route in earlier:
+        router.routes.add(route)
