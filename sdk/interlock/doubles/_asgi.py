@@ -52,10 +52,22 @@ def asgi_app(double: VendorDouble) -> Callable[[Scope, Receive, Send], Awaitable
         try:
             response = await double.handle(request)
         except httpx.TimeoutException:
-            await asyncio.sleep(_HANG_S)
+            # Hold the connection until the client gives up and hangs up (or _HANG_S), so that
+            # it sees a timeout and a server shutting down is not held up by the hang.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(_until_disconnect(receive), _HANG_S)
             return
         except httpx.TransportError as exc:
-            raise ConnectionResetError(str(exc)) from exc  # the server drops the connection
+            # Start a response and break off: the client sees the connection drop mid-answer
+            # (an exception before the start would only become a tidy HTTP 500).
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 200,
+                    "headers": [(b"content-length", b"1")],
+                }
+            )
+            raise ConnectionResetError(str(exc)) from exc
         content = await response.aread()
         await send(
             {
@@ -72,6 +84,11 @@ def asgi_app(double: VendorDouble) -> Callable[[Scope, Receive, Send], Awaitable
         await send({"type": "http.response.body", "body": content})
 
     return app
+
+
+async def _until_disconnect(receive: Receive) -> None:
+    while (await receive())["type"] != "http.disconnect":
+        pass
 
 
 @contextlib.asynccontextmanager
