@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from interlock_gateway.cli import sdk_commands, vendors
+from interlock_gateway.cli import audit, db, principals, sdk_commands, vendors
 
 app = typer.Typer(
     name="interlock",
@@ -15,6 +15,9 @@ app = typer.Typer(
 )
 sdk_commands.register(app)
 app.add_typer(vendors.app, name="vendors")
+app.add_typer(db.app, name="db")
+app.add_typer(principals.app, name="principals")
+app.add_typer(audit.app, name="audit")
 
 
 def main() -> None:

@@ -1,0 +1,172 @@
+"""``interlock audit``: verify the chain, export it, show the public key, sign a checkpoint."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, TextIO
+
+import typer
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from ..audit import (
+    AuditFilter,
+    AuditTrail,
+    VerifyResult,
+    export_csv,
+    export_jsonl,
+    load_public_key,
+    verify_chain,
+)
+from ..audit.signing import key_id_of
+from ..settings import GatewaySettings
+from ._common import JsonOption, console, fail, handle_errors, print_json
+from ._store import DatabaseUrlOption, GatewayConfigOption, open_database, run_db, settings_for
+
+__all__ = ["app"]
+
+app = typer.Typer(help="The tamper-evident audit trail.", no_args_is_help=True)
+
+
+class ExportFormat(StrEnum):
+    """Export file formats."""
+
+    JSONL = "jsonl"
+    CSV = "csv"
+
+
+def _public_keys(settings: GatewaySettings, public_key: Path | None) -> dict[str, Ed25519PublicKey]:
+    path = public_key or settings.signing_key_path
+    if not path.exists():
+        if public_key:
+            fail(f"no such file: {public_key}")
+        return {}  # checkpoints will be reported as signed by an unknown key
+    key = load_public_key(path.read_bytes())
+    return {key_id_of(key): key}
+
+
+async def _verify(settings: GatewaySettings, keys: dict[str, Ed25519PublicKey]) -> VerifyResult:
+    async with open_database(settings.resolved_database_url) as db, db.session() as session:
+        return await verify_chain(session, keys)
+
+
+@app.command("verify")
+@handle_errors
+def verify(
+    public_key: Annotated[
+        Path | None,
+        typer.Option(help="PEM public key (default: the gateway's own signing key file)"),
+    ] = None,
+    database_url: DatabaseUrlOption = None,
+    config: GatewayConfigOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Check every record and checkpoint; exit 1 naming the first broken record."""
+    settings = settings_for(config, database_url)
+    result = run_db(_verify(settings, _public_keys(settings, public_key)))
+    if as_json:
+        print_json(result)
+    elif result.ok:
+        console.print(
+            f"audit trail OK: {result.records_checked} records, "
+            f"{result.checkpoints_checked} signed checkpoints, last hash {result.last_hash or '-'}",
+            soft_wrap=True,
+        )
+    if not result.ok:
+        if not as_json:
+            fail(f"audit trail BROKEN at record {result.first_broken_seq}: {result.reason}")
+        raise typer.Exit(1)
+
+
+async def _export(
+    settings: GatewaySettings, fmt: ExportFormat, audit_filter: AuditFilter, out: TextIO
+) -> int:
+    lines = 0
+    async with open_database(settings.resolved_database_url) as db, db.session() as session:
+        chunks: AsyncIterator[str] = (
+            export_jsonl(session, audit_filter)
+            if fmt is ExportFormat.JSONL
+            else export_csv(session, audit_filter)
+        )
+        async for chunk in chunks:
+            out.write(chunk)
+            lines += 1
+    return lines
+
+
+@app.command("export")
+@handle_errors
+def export(
+    fmt: Annotated[ExportFormat, typer.Option("--format", help="jsonl (verifiable) or csv")] = (
+        ExportFormat.JSONL
+    ),
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="file (default: stdout)")
+    ] = None,
+    actor: Annotated[str | None, typer.Option(help="only this principal")] = None,
+    account: Annotated[str | None, typer.Option(help="only this account")] = None,
+    session_id: Annotated[
+        str | None, typer.Option("--session", help="only this session id")
+    ] = None,
+    action: Annotated[str | None, typer.Option(help="only this action")] = None,
+    outcome: Annotated[str | None, typer.Option(help="only this outcome")] = None,
+    since: Annotated[datetime | None, typer.Option("--from", help="at or after (UTC)")] = None,
+    until: Annotated[datetime | None, typer.Option("--to", help="before (UTC)")] = None,
+    database_url: DatabaseUrlOption = None,
+    config: GatewayConfigOption = None,
+) -> None:
+    """Stream the trail (oldest first) as JSON lines or CSV, in constant memory."""
+    settings = settings_for(config, database_url)
+    audit_filter = AuditFilter(
+        actor=actor,
+        account=account,
+        session_id=session_id,
+        action=action,
+        outcome=outcome,
+        since=_utc(since),
+        until=_utc(until),
+    )
+    if output is None:
+        run_db(_export(settings, fmt, audit_filter, sys.stdout))
+        return
+    with output.open("w", encoding="utf-8", newline="") as handle:
+        lines = run_db(_export(settings, fmt, audit_filter, handle))
+    console.print(f"wrote {lines} lines to {output}", highlight=False)
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    """Command-line times without a zone are UTC."""
+    return value.replace(tzinfo=UTC) if value and value.tzinfo is None else value
+
+
+@app.command("public-key")
+@handle_errors
+def public_key_command(config: GatewayConfigOption = None) -> None:
+    """Print the PEM public key that verifies the checkpoints (creates the key pair if new)."""
+    settings = GatewaySettings.load(config)
+    sys.stdout.write(AuditTrail.from_key_file(settings.signing_key_path).export_public_key())
+
+
+async def _checkpoint(settings: GatewaySettings) -> int | None:
+    trail = AuditTrail.from_key_file(settings.signing_key_path)
+    async with open_database(settings.resolved_database_url) as db, db.write() as session:
+        checkpoint = await trail.checkpoint(session)
+    return checkpoint.seq if checkpoint else None
+
+
+@app.command("checkpoint")
+@handle_errors
+def checkpoint_command(
+    database_url: DatabaseUrlOption = None,
+    config: GatewayConfigOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Sign a checkpoint over the newest record now."""
+    seq = run_db(_checkpoint(settings_for(config, database_url)))
+    if as_json:
+        print_json({"checkpoint_seq": seq})
+    else:
+        console.print(f"signed checkpoint at record {seq}" if seq else "nothing new to sign")
