@@ -137,6 +137,10 @@ class BatchRunner:
             return self._failed(verb, session_id, _not_found(session_id), key)
         if session.state is TARGET_STATE[verb]:
             return self._confirmed(verb, session, key)
+        try:
+            plan_transition(session.state, verb)
+        except errors.InvalidTransition as refusal:
+            return self._failed(verb, session_id, refusal, key)
         error = errors.VendorUnavailable(
             "yonyou: the batch call failed before this session changed (confirmed by read-back)"
         )

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import httpx
 import pytest
 import respx
 from interlock.adapter import AccountContext
@@ -22,6 +23,13 @@ from yonyou_helpers import SHANGHAI, RecordingSleep
 @pytest.fixture
 def sleep() -> RecordingSleep:
     return RecordingSleep()
+
+
+@pytest.fixture(scope="session")
+def network() -> httpx.AsyncHTTPTransport:
+    """The real network transport, built once (a TLS context costs ~60 ms); respx patches
+    its connection pool, so nothing leaves the process."""
+    return httpx.AsyncHTTPTransport()
 
 
 @pytest.fixture
@@ -42,7 +50,7 @@ AdapterFactory = Callable[..., YonyouAdapter]
 
 @pytest.fixture
 async def make_adapter(
-    double: YonyouDouble, sleep: RecordingSleep
+    double: YonyouDouble, sleep: RecordingSleep, network: httpx.AsyncHTTPTransport
 ) -> AsyncIterator[AdapterFactory]:
     """Builds adapters for the respx-mounted double (network transport, so respx sees it)."""
     built: list[YonyouAdapter] = []
@@ -58,6 +66,7 @@ async def make_adapter(
             account="yonyou-test",
             options=options,
             timezone=timezone,
+            transport=network,
             clock=clock,
             retry_policy=RetryPolicy(sleep=sleep, budget=RetryBudget(min_retries=1000)),
         )
