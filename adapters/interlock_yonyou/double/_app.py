@@ -13,6 +13,7 @@ The gateway checks, in this order (as probed on the real one): path registered (
 
 from __future__ import annotations
 
+import json
 import random
 from datetime import datetime
 from typing import Any, ClassVar
@@ -27,10 +28,12 @@ from interlock.doubles import (
     VendorDouble,
     WorldSession,
 )
+from interlock.events import CallbackRequest
 from interlock.models import utc_now
 
 from interlock_yonyou.double._auth import TokenService
 from interlock_yonyou.double._catalogue import DATA_CENTRE_CODES, GATEWAY_CODES, TOKEN_SUCCESS
+from interlock_yonyou.double._crypto import push_signature
 from interlock_yonyou.double._interviews import API_PREFIX, ROUTES, WRITES, InterviewApi
 from interlock_yonyou.double._push import (
     STATUS_CHANGE,
@@ -161,6 +164,17 @@ class YonyouDouble(VendorDouble):
     def push_envelope(self, event_type: str, *, at: datetime, **ids: Any) -> dict[str, Any]:
         """A signed, encrypted push body as the platform would send it (tests, demos)."""
         return self.outbox.envelope(self.outbox.event(event_type, at, **ids), at)
+
+    def signed_callback(self, session_id: str, *, secret: str | None = None) -> CallbackRequest:
+        """A status-change push about ``session_id`` as the platform sends it now; with
+        ``secret``, ``msgSignature`` is computed with that (wrong) secret: a forgery."""
+        at = self.push_clock()
+        status = status_of(self.world.get(session_id))
+        envelope = self.push_envelope(STATUS_CHANGE, at=at, sessionId=[session_id], status=status)
+        if secret is not None:
+            stamp, nonce = str(envelope["timestamp"]), envelope["nonce"]
+            envelope["msgSignature"] = push_signature(secret, stamp, nonce, envelope["encrypt"])
+        return CallbackRequest(body=json.dumps(envelope).encode())
 
     def _announce(self, session: WorldSession) -> None:
         at = self.push_clock()
