@@ -1,0 +1,200 @@
+"""Deliberately broken variants of the sandbox adapter: each plants one bug the suite must catch.
+
+Every variant subclasses :class:`SandboxAdapter` and changes as little as possible, the way the
+bug would really be written. ``PLANTED`` maps a variant's name to its class.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+from interlock import errors
+from interlock.adapter import AccountContext
+from interlock.capabilities import Capabilities, CapabilityLevel
+from interlock.http import RetryPolicy, TokenCache
+from interlock.models import (
+    OperationOutcome,
+    OperationResult,
+    Reason,
+    Session,
+    SessionFilter,
+    SessionPage,
+    SessionState,
+    Verb,
+)
+from interlock.transitions import TARGET_STATE
+from interlock_sandbox._client import interpret
+from interlock_sandbox.adapter import SandboxAdapter
+
+__all__ = ["PLANTED"]
+
+
+class BlindTerminateRetry(SandboxAdapter):
+    """Sends terminate without ``read_back`` and, after a timeout, simply sends it again."""
+
+    async def terminate(
+        self, session_id: str, reason: Reason, *, idempotency_key: str
+    ) -> OperationResult:
+        path = f"/v1/sessions/{quote(session_id, safe='')}:terminate"
+        body = {"reason": {"code": reason.code, "note": reason.note}}
+        try:
+            reply = await self._client.request(
+                "POST", path, api="sessions.terminate", json=body,
+                headers={"Idempotency-Key": idempotency_key},
+            )  # fmt: skip
+        except errors.VendorTimeout:
+            reply = await self._client.request(
+                "POST", path, api="sessions.terminate", json=body,
+                headers={"Idempotency-Key": str(uuid.uuid4())},
+            )  # fmt: skip
+        return self._result(Verb.TERMINATE, session_id, idempotency_key, reply)
+
+
+class UnknownStateAsInProgress(SandboxAdapter):
+    """Guesses: a vendor state the table does not know is taken for ``in_progress``."""
+
+    @staticmethod
+    def _guess(session: Session) -> Session:
+        if session.state is SessionState.UNKNOWN:
+            return session.model_copy(update={"state": SessionState.IN_PROGRESS})
+        return session
+
+    async def get_session(self, session_id: str) -> Session:
+        return self._guess(await super().get_session(session_id))
+
+    async def list_sessions(
+        self, session_filter: SessionFilter, *, page_size: int = 50, page_token: str | None = None
+    ) -> SessionPage:
+        page = await super().list_sessions(
+            session_filter, page_size=page_size, page_token=page_token
+        )
+        return page.model_copy(update={"sessions": tuple(self._guess(s) for s in page.sessions)})
+
+
+def _http_200_means_success(response: httpx.Response) -> Any:
+    if response.status_code == 200:
+        return response.json().get("data")  # the bug: the body's own error is never read
+    return interpret(response)
+
+
+class ErrorIn200IsSuccess(SandboxAdapter):
+    """Believes the status line: an error inside an HTTP 200 body is taken for success."""
+
+    async def _change(
+        self,
+        verb: Verb,
+        session_id: str,
+        reason: Reason,
+        idempotency_key: str,
+        extra: dict[str, Any] | None = None,
+    ) -> OperationResult:
+        reply = await self._client.request(
+            "POST",
+            f"/v1/sessions/{quote(session_id, safe='')}:{verb}",
+            api=f"sessions.{verb}",
+            json={"reason": {"code": reason.code, "note": reason.note}, **(extra or {})},
+            headers={"Idempotency-Key": idempotency_key},
+            read_back=lambda: self._read_back(session_id, TARGET_STATE[verb]),
+            interpret=_http_200_means_success,
+        )
+        if reply.data is None:
+            return OperationResult(
+                ref=self.ref(session_id),
+                verb=verb,
+                outcome=OperationOutcome.APPLIED,
+                state_after=TARGET_STATE[verb],
+                idempotency_key=idempotency_key,
+            )
+        return self._result(verb, session_id, idempotency_key, reply)
+
+
+class _ImpatientPolicy(RetryPolicy):
+    def _wait(self, state: Any) -> float:
+        return 0.05  # the bug: a fixed short pause, whatever the vendor asked for
+
+
+class IgnoresRetryAfter(SandboxAdapter):
+    """Brings its own retry policy, which never waits what ``Retry-After`` says."""
+
+    def __init__(self, context: AccountContext) -> None:
+        super().__init__(context)
+        injected = context.retry_policy or RetryPolicy()
+        self._client.retry = _ImpatientPolicy(sleep=injected.sleep, budget=injected.budget)
+
+
+class LeaksSecretInErrors(SandboxAdapter):
+    """Puts the app secret into an exception message "to help debugging"."""
+
+    async def get_session(self, session_id: str) -> Session:
+        try:
+            return await super().get_session(session_id)
+        except errors.SessionNotFound as error:
+            secret = self.options.client_secret.get_secret_value()
+            raise errors.SessionNotFound(
+                f"{error.message} (client {self.options.client_id}/{secret})"
+            ) from None
+
+
+class PagesPastTheLastPage(SandboxAdapter):
+    """Hands out a page token on the last page (the caller gets an extra, empty page)."""
+
+    async def list_sessions(
+        self, session_filter: SessionFilter, *, page_size: int = 50, page_token: str | None = None
+    ) -> SessionPage:
+        page = await super().list_sessions(
+            session_filter, page_size=page_size, page_token=page_token
+        )
+        if page.next_page_token is None and page.sessions:
+            offset = int(page_token or 0) + page_size
+            return page.model_copy(update={"next_page_token": str(offset)})
+        return page
+
+
+class ClaimsNativePauseButRaises(SandboxAdapter):
+    """Declares pause native, but the vendor API turned out to lack it and pause raises."""
+
+    @property
+    def capabilities(self) -> Capabilities:
+        return super().capabilities.model_copy(update={"pause": CapabilityLevel.NATIVE})
+
+    async def pause(
+        self,
+        session_id: str,
+        reason: Reason,
+        *,
+        idempotency_key: str,
+        resume_deadline: Any = None,
+    ) -> OperationResult:
+        raise errors.UnsupportedOperation("the vendor has no pause API", verb="pause")
+
+
+class _EveryCallerFetches(TokenCache):
+    async def get(self) -> str:
+        return (await self._refresh()).value  # the bug: no cache, no single flight
+
+
+class TokenPerCall(SandboxAdapter):
+    """Fetches a fresh token for every call instead of sharing one (no single flight)."""
+
+    def __init__(self, context: AccountContext) -> None:
+        super().__init__(context)
+        tokens = self._client.tokens
+        assert tokens is not None
+        fetch: Callable[[], Any] = tokens._fetch
+        self._client._tokens = _EveryCallerFetches(fetch)
+
+
+PLANTED: dict[str, type[SandboxAdapter]] = {
+    "blind-terminate-retry": BlindTerminateRetry,
+    "unknown-state-as-in-progress": UnknownStateAsInProgress,
+    "error-in-200-is-success": ErrorIn200IsSuccess,
+    "ignores-retry-after": IgnoresRetryAfter,
+    "leaks-secret-in-errors": LeaksSecretInErrors,
+    "pages-past-the-last-page": PagesPastTheLastPage,
+    "claims-native-pause-but-raises": ClaimsNativePauseButRaises,
+    "token-per-call": TokenPerCall,
+}

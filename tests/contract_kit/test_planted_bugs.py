@@ -1,0 +1,114 @@
+"""The suite has teeth: each planted bug in a sandbox variant fails the check named for it.
+
+``broken_suites.py`` opts every variant of ``broken_sandbox.py`` into the suite; one pytest
+subprocess runs the checks that should catch the bugs and writes the kit's JSON report, and each
+case below asserts that its check failed, for the right reason.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+HERE = Path(__file__).parent
+ROOT = HERE.parent.parent
+SUITES = HERE / "broken_suites.py"
+
+# variant class -> {failing check id: a phrase its failure message must contain}
+CAUGHT_BY: dict[str, dict[str, str]] = {
+    "TestBlindTerminateRetry": {
+        "test_fault_matrix[terminate-timeout-after-send]": "the mutation was sent 2 times",
+        "test_fault_matrix[terminate-connection-reset]": "the mutation was sent 2 times",
+    },
+    "TestUnknownStateAsInProgress": {
+        "test_unmapped_vendor_state_is_unknown": "unmapped states must be `unknown`",
+    },
+    "TestErrorIn200IsSuccess": {
+        f"test_fault_matrix[{verb}-error-in-200]": "reported `applied` but the vendor's session"
+        for verb in ("pause", "resume", "terminate", "revoke")
+    },
+    "TestIgnoresRetryAfter": {
+        f"test_fault_matrix[{verb}-throttled-retry-after]": "asked to wait 1.5 s (Retry-After)"
+        for verb in ("pause", "resume", "terminate", "revoke")
+    },
+    "TestLeaksSecretInErrors": {
+        "test_no_secret_in_logs_errors_or_reprs": "a secret leaked into an error or a repr",
+    },
+    "TestPagesPastTheLastPage": {
+        "test_pages_return_each_session_once": "handed out a page token past the last page",
+    },
+    "TestClaimsNativePauseButRaises": {
+        "test_verb_applies[pause-from-in_progress]": "pause is declared native but raised "
+        "OPERATION.UNSUPPORTED",
+    },
+    "TestTokenPerCall": {
+        "test_concurrent_first_calls_fetch_one_token": "(single flight)",
+        "test_concurrent_calls_after_expiry_refresh_once": "expected exactly 1",
+    },
+}
+# the variants must keep passing a check that does not concern their bug (the suite is precise)
+STILL_PASSES: dict[str, str] = {
+    "TestBlindTerminateRetry": "test_fault_matrix[pause-timeout-after-send]",
+    "TestIgnoresRetryAfter": "test_fault_matrix[pause-5xx-once]",
+    "TestErrorIn200IsSuccess": "test_fault_matrix[pause-5xx-once]",
+    "TestClaimsNativePauseButRaises": "test_verb_applies[terminate-from-in_progress]",
+}
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, str]]:
+    """Run the relevant checks of every variant once; nodeid -> {outcome, detail}."""
+    out = tmp_path_factory.mktemp("planted") / "report.jsonl"
+    functions = {
+        f"{cls}::{check.split('[', 1)[0]}"
+        for cls, checks in {**CAUGHT_BY, **{k: {v: ""} for k, v in STILL_PASSES.items()}}.items()
+        for check in checks
+    }
+    selected = [f"{SUITES.relative_to(ROOT)}::{f}" for f in sorted(functions)]
+    command = [sys.executable, "-m", "pytest", *selected, "-q", "-p", "no:cacheprovider"]
+    command.append(f"--interlock-contract-report={out}")
+    completed = subprocess.run(  # noqa: S603 - our own interpreter and arguments
+        command, cwd=ROOT, capture_output=True, text=True, timeout=240, check=False
+    )
+    assert out.exists(), f"the suite did not run:\n{completed.stdout}\n{completed.stderr}"
+    lines = [json.loads(line) for line in out.read_text().splitlines()]
+    return {line["nodeid"].split("::", 1)[1]: line for line in lines}
+
+
+CASES = [
+    pytest.param(cls, check, phrase, id=f"{cls.removeprefix('Test')}-{check}")
+    for cls, checks in CAUGHT_BY.items()
+    for check, phrase in checks.items()
+]
+
+
+@pytest.mark.parametrize(("variant", "check", "phrase"), CASES)
+def test_planted_bug_fails_the_right_check(
+    report: dict[str, dict[str, str]], variant: str, check: str, phrase: str
+) -> None:
+    line = report.get(f"{variant}::{check}")
+    assert line is not None, f"{variant}::{check} did not run"
+    assert line["outcome"] == "failed", f"{variant} was not caught by {check}"
+    assert phrase in line["detail"], f"{check} failed for another reason: {line['detail']}"
+
+
+@pytest.mark.parametrize(("variant", "check"), list(STILL_PASSES.items()))
+def test_unrelated_checks_still_pass(
+    report: dict[str, dict[str, str]], variant: str, check: str
+) -> None:
+    line = report[f"{variant}::{check}"]
+    assert line["outcome"] == "passed", f"{variant}: {check} {line['outcome']}: {line['detail']}"
+
+
+def test_every_variant_is_exercised() -> None:
+    import broken_suites  # a module object: its Test classes are not collected here
+    from broken_sandbox import PLANTED
+
+    classes = {name: getattr(broken_suites, name) for name in CAUGHT_BY}
+    assert {cls.variant for cls in classes.values()} == set(PLANTED), (
+        "every planted bug needs a suite class in broken_suites.py and a row in CAUGHT_BY"
+    )
