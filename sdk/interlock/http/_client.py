@@ -298,6 +298,7 @@ class VendorClient:
         self.calls += 1
         try:
             response = await self._transport.handle_async_request(request)
+            response.request = request  # interpreters may read response.url, raise_for_status()
             try:
                 await response.aread()
             finally:
@@ -334,7 +335,8 @@ class VendorClient:
                     f"{call.api}: vendor rejected an unauthenticated call", account=self.account
                 ) from None
             raise
-        except (ValueError, KeyError, TypeError, IndexError) as exc:  # pydantic/json included
+        except (ValueError, KeyError, TypeError, IndexError, AttributeError) as exc:
+            # pydantic and json errors are ValueErrors; AttributeError is `body.get` on a list
             # The original text may quote the vendor's body: keep only its type and the field.
             field = _first_field(exc)
             where = f" at field {field!r}" if field else ""

@@ -57,7 +57,10 @@ def interpret(response: httpx.Response) -> Any:
 
 
 def read_item(response: httpx.Response) -> Item:
-    return Item.model_validate(response.json()["item"])
+    body = response.json()
+    if body.get("item", {}) is None:  # an AttributeError on a list body
+        raise ValueError("item is null")
+    return Item.model_validate(body["item"])
 
 
 def ok(data: Any = None, **headers: str) -> httpx.Response:
@@ -509,6 +512,8 @@ async def test_every_send_goes_through_the_rate_limiter(
         pytest.param(b'{"item": {"id": "s1"}}', "state", id="missing-field"),
         pytest.param(b'{"item": {"id": 5, "state": "x"}}', "id", id="wrong-type"),
         pytest.param(b'{"item": ["s1"]}', None, id="wrong-shape"),
+        pytest.param(b'[{"item": {}}]', None, id="list-not-object"),
+        pytest.param(b'{"item": null}', None, id="null"),
     ],
 )
 async def test_malformed_body_is_a_protocol_error_naming_the_field(
@@ -621,3 +626,32 @@ async def test_client_is_an_async_context_manager(router: respx.MockRouter, slee
         assert isinstance(client, VendorClient)
         assert (await client.request("GET", ITEMS, api="items.list")).data == 1
         assert client.calls == 1
+
+
+async def test_an_injected_transport_is_used_and_responses_know_their_request(
+    sleep: Any,
+) -> None:
+    seen: list[httpx.Request] = []
+
+    def vendor(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json={"errcode": 0, "data": "fine"})
+
+    def strict_interpret(response: httpx.Response) -> Any:
+        response.raise_for_status()  # needs response.request, as with httpx.AsyncClient
+        assert response.url.path == ITEMS
+        return interpret(response)
+
+    async with VendorClient(
+        account="acme",
+        base_url=BASE + "/",
+        interpret=strict_interpret,
+        transport=httpx.MockTransport(vendor),
+        retry=RetryPolicy(sleep=sleep),
+    ) as client:
+        reply = await client.request("GET", ITEMS, api="items.list", params={"page": 2})
+
+    assert reply.data == "fine"
+    [request] = seen
+    assert str(request.url) == f"{BASE}{ITEMS}?page=2"
+    assert request.extensions["timeout"]["read"] == 10.0
