@@ -23,6 +23,7 @@ from typing import Any, ClassVar
 import httpx
 from interlock.doubles import DEFAULT_DOUBLE_TIMEZONE, DoubleSettings, FaultPlan, VendorDouble
 from interlock.doubles._base import Fault
+from interlock.events import CallbackRequest
 from interlock.models import SessionState
 
 from interlock_dingtalk.double import _auth
@@ -39,6 +40,7 @@ __all__ = ["SESSION_CHANGE_EVENT", "DingTalkDouble"]
 SESSION_CHANGE_EVENT = "ats_ai_interview_session_change"
 _TOKEN_HEADER = "x-acs-dingtalk-access-token"  # noqa: S105 - a header name
 _MAX_REPLIES = 10_000
+_CALLBACK_URL = "https://gateway.interlock.invalid/v1/callbacks/dingtalk"
 
 
 class DingTalkDouble(VendorDouble):
@@ -180,6 +182,7 @@ class DingTalkDouble(VendorDouble):
         *,
         previous: SessionState | None = None,
         owner_key: str = _auth.APP_KEY,
+        token: str | None = None,
     ) -> httpx.Request:
         """The signed, encrypted push DingTalk-style sends when a session's status changed."""
         session = self.world.get(session_id)
@@ -192,7 +195,18 @@ class DingTalkDouble(VendorDouble):
             "previousStatus": VENDOR_STATUS[previous or session.previous_state or session.state],
             "changeTimeMillis": millis(session.updated_at),
         }
-        return self.pushes.request(url, event, owner_key=owner_key)
+        return self.pushes.request(url, event, owner_key=owner_key, token=token)
+
+    def signed_callback(self, session_id: str, *, secret: str | None = None) -> CallbackRequest:
+        """The contract kit's hook: a state-change push about ``session_id`` as the gateway
+        receives it, signed with ``secret`` instead of the callback token when given."""
+        request = self.push_session_change(session_id, _CALLBACK_URL, token=secret)
+        return CallbackRequest(
+            method=request.method,
+            query=dict(request.url.params),
+            headers={"content-type": "application/json"},
+            body=request.content,
+        )
 
     def push_check_url(self, url: str, *, owner_key: str = _auth.APP_KEY) -> httpx.Request:
         """DingTalk's first push to a new callback URL: ``{"EventType": "check_url"}``."""

@@ -35,14 +35,16 @@ class PushSender:
         owner_key: str,
         timestamp: str | None = None,
         nonce: str | None = None,
+        token: str | None = None,
     ) -> httpx.Request:
-        """``POST url?msg_signature=&timestamp=&nonce=`` with body ``{"encrypt": …}``."""
+        """``POST url?msg_signature=&timestamp=&nonce=`` with body ``{"encrypt": …}``; signed
+        with ``token`` instead of the real callback token when given (a forgery)."""
         timestamp = timestamp or str(int(self._clock().timestamp() * 1000))
         nonce = nonce or secrets.token_urlsafe(6)[:8]
         message = json.dumps(dict(event), ensure_ascii=False, separators=(",", ":"))
         encrypt = self._cipher.encrypt(message, owner_key)
         params = {
-            "msg_signature": sign(self._token, timestamp, nonce, encrypt),
+            "msg_signature": sign(token or self._token, timestamp, nonce, encrypt),
             "timestamp": timestamp,
             "nonce": nonce,
         }
