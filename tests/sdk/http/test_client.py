@@ -655,3 +655,24 @@ async def test_an_injected_transport_is_used_and_responses_know_their_request(
     [request] = seen
     assert str(request.url) == f"{BASE}{ITEMS}?page=2"
     assert request.extensions["timeout"]["read"] == 10.0
+
+
+def test_httpx_url_log_lines_are_redacted(caplog: pytest.LogCaptureFixture) -> None:
+    """Adapters that still use httpx.AsyncClient somewhere get its URL log line redacted."""
+    caplog.set_level(logging.INFO, logger="httpx")
+    client = VendorClient(account="acme", base_url=BASE, interpret=interpret, secrets=[APP_SECRET])
+
+    logging.getLogger("httpx").info(
+        'HTTP Request: %s %s "%s"',
+        "GET",
+        httpx.URL(f"{BASE}/gettoken?appkey=k&appsecret={APP_SECRET}&access_token=tok-1&page=2"),
+        f"HTTP/1.1 200 OK {APP_SECRET}",
+    )
+
+    [record] = caplog.records
+    assert APP_SECRET not in record.getMessage()
+    assert "tok-1" not in record.getMessage()
+    assert "appkey=k" in record.getMessage()
+    assert "page=2" in record.getMessage()
+    assert record.args == ()
+    assert repr(client).startswith("<VendorClient account='acme'")
