@@ -130,15 +130,14 @@ class Worker:
         await asyncio.gather(*(self._run(c) for c in claims))
         return len(claims)
 
-    async def drain(self, rounds: int = 50) -> int:
-        """:meth:`run_once` until nothing is due; returns the total claimed."""
-        total = 0
+    async def settle(self, rounds: int = 100) -> None:
+        """Run until nothing is running and nothing is due (tests; draining before a stop)."""
         for _ in range(rounds):
-            claimed = await self.run_once()
-            total += claimed
-            if not claimed:
-                break
-        return total
+            if self._running:
+                await asyncio.wait(list(self._running.values()))
+                continue
+            if not await self.run_once() and not self._running:
+                return
 
     async def _loop(self) -> None:
         interval = self.settings.worker_poll_interval.total_seconds()

@@ -92,7 +92,7 @@ async def _decide(
     reply = await idempotent(
         runtime, request, caller, key, produce, body=body.model_dump(mode="json")
     )
-    return to_response(reply)
+    return to_response(reply, request)
 
 
 @router.post("/approvals/{approval_id}/approve", summary="Approve", responses=_DECISION_RESPONSES)

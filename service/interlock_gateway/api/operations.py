@@ -67,4 +67,4 @@ async def undo(
         lambda: undo_service.undo(runtime, caller, op_id, body.note),
         body=body.model_dump(mode="json"),
     )
-    return to_response(reply)
+    return to_response(reply, request)

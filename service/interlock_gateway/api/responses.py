@@ -2,20 +2,30 @@
 
 from __future__ import annotations
 
+from fastapi import Request
 from fastapi.responses import JSONResponse
 
 from ..policy import Caller
 from ..runtime import Runtime
 from ..services.idempotency import Reply
-from .problems import Problem
+from .problems import PROBLEM_JSON, Problem
 
 __all__ = ["require_key", "take_mutation_slot", "to_response"]
 
 
-def to_response(reply: Reply) -> JSONResponse:
-    """The reply as JSON (or problem+json) with its headers."""
+def to_response(reply: Reply, request: Request) -> JSONResponse:
+    """The reply as JSON (or problem+json) with its headers.
+
+    Stored problem bodies carry no request details; this request's path and id are added.
+    """
+    body = reply.body
+    if reply.media_type == PROBLEM_JSON:
+        body = {"instance": request.url.path, **body}
+        request_id = getattr(request.state, "request_id", None)
+        if request_id:
+            body.setdefault("request_id", request_id)
     return JSONResponse(
-        reply.body, status_code=reply.status, headers=reply.headers, media_type=reply.media_type
+        body, status_code=reply.status, headers=reply.headers, media_type=reply.media_type
     )
 
 

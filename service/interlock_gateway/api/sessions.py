@@ -152,7 +152,7 @@ async def _verb(
         lambda: operations.accept(runtime, caller, verb, ref, body.reason, idempotency_key=key),
         body=body.model_dump(mode="json"),
     )
-    return to_response(reply)
+    return to_response(reply, request)
 
 
 @router.post(

@@ -118,7 +118,8 @@ class Harness:
 
     def double(self, account: str = ACCOUNT) -> SandboxDouble:
         adapter = self.interlock.accounts[account]
-        assert isinstance(adapter, SandboxAdapter) and adapter.double is not None
+        assert isinstance(adapter, SandboxAdapter)
+        assert adapter.double is not None
         return adapter.double
 
     def headers(self, who: str, key: str | None = None) -> dict[str, str]:
@@ -155,7 +156,12 @@ class Harness:
         return await self.client.post(path, headers=self.headers(who, key), json=body)
 
     async def verb(
-        self, verb: str, session_id: str, who: str = "admin", key: str | None = "auto", **reason: Any
+        self,
+        verb: str,
+        session_id: str,
+        who: str = "admin",
+        key: str | None = "auto",
+        **reason: Any,
     ) -> httpx.Response:
         key = f"{verb}-{session_id}-{who}" if key == "auto" else key
         body = {"reason": reason or {"code": "operator_error"}}
@@ -233,4 +239,5 @@ async def gateway(
             # One read warms the vendor token, so tests count only their own calls.
             for account in interlock.accounts:
                 await interlock.adapter(account).check_health()
+                harness.double(account).requests.clear()
             yield harness
