@@ -17,7 +17,7 @@ from interlock.models import utc_now
 from interlock_yonyou.adapter import YonyouAdapter
 from interlock_yonyou.double import YonyouDouble
 from interlock_yonyou.options import YonyouOptions
-from yonyou_helpers import SHANGHAI, RecordingSleep
+from yonyou_helpers import SHANGHAI, AdapterFactory, RecordingSleep
 
 
 @pytest.fixture
@@ -43,9 +43,6 @@ def double(router: respx.Router) -> YonyouDouble:
     served = YonyouDouble(DoubleSettings(seed=11, sessions=16))
     served.mount(router)
     return served
-
-
-AdapterFactory = Callable[..., YonyouAdapter]
 
 
 @pytest.fixture

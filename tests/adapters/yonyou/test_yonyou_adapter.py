@@ -9,7 +9,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import respx
-from conftest import AdapterFactory
 from interlock import Interlock, errors
 from interlock.capabilities import CapabilityLevel, ChangeObservation
 from interlock.doubles import Fault
@@ -27,7 +26,7 @@ from interlock_yonyou.double import APP_SECRET, YonyouDouble
 from interlock_yonyou.double._render import ok
 from interlock_yonyou.options import YonyouOptions
 from pydantic import ValidationError
-from yonyou_helpers import REASON, SHANGHAI, RecordingSleep
+from yonyou_helpers import REASON, SHANGHAI, AdapterFactory, RecordingSleep
 
 S = SessionState
 

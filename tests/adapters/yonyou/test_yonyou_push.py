@@ -8,7 +8,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from conftest import AdapterFactory
 from interlock import errors
 from interlock.events import CallbackRequest, CallbackResult
 from interlock.models import SessionState
@@ -24,7 +23,7 @@ from interlock_yonyou.double._push import (
     PushOutbox,
     redelivery_delay,
 )
-from yonyou_helpers import REASON, load
+from yonyou_helpers import REASON, AdapterFactory, load
 
 T0 = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 

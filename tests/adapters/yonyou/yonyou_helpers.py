@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from interlock.models import Reason, ReasonCode
+from interlock_yonyou.adapter import YonyouAdapter
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 REASON = Reason(code=ReasonCode.OPERATOR_ERROR)
+
+AdapterFactory = Callable[..., YonyouAdapter]
+"""``make_adapter(**option_overrides, clock=, timezone=)`` (the fixture in conftest)."""
 
 
 def load(name: str) -> Any:
