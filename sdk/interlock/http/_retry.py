@@ -108,7 +108,8 @@ class RetryPolicy:
         if state.attempt_number >= self.max_attempts:
             return True
         elapsed = state.seconds_since_start or 0.0
-        if elapsed + (state.upcoming_sleep or 0.0) >= self.max_elapsed_s:
+        upcoming = getattr(state, "upcoming_sleep", 0.0)  # tenacity < 8.3 chose it after stop
+        if elapsed + upcoming >= self.max_elapsed_s:
             return True
         return not self.budget.try_spend()
 
