@@ -238,7 +238,7 @@ async def list_keys(session: AsyncSession, name: str | None = None) -> list[KeyI
             last_used_at=key.last_used_at,
             revoked_at=key.revoked_at,
         )
-        for key, owner in rows.tuples()
+        for key, owner in rows
     ]
 
 

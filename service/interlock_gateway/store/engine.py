@@ -12,8 +12,10 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+from interlock.errors import ConfigurationError
 from sqlalchemy import event
 from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
 
@@ -32,6 +34,7 @@ DEFAULT_DATA_DIR = Path(".interlock")
 # Execution option read by the SQLite "begin" hook: IMMEDIATE takes the write lock up front.
 _SQLITE_BEGIN = "interlock_sqlite_begin"
 _BUSY_TIMEOUT_MS = 30_000
+_ASYNC_DRIVERS = {"sqlite": "aiosqlite", "postgresql": "psycopg"}
 
 
 def default_database_url(data_dir: Path = DEFAULT_DATA_DIR) -> str:
@@ -74,12 +77,33 @@ def _install_sqlite_hooks(engine: AsyncEngine) -> None:
         connection.exec_driver_sql(f"BEGIN {mode}")
 
 
-def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
-    """An async engine for ``sqlite+aiosqlite://`` or ``postgresql+psycopg://`` URLs.
+def _async_url(url: str) -> URL:
+    """Parse ``url``; plain ``sqlite://`` / ``postgresql://`` get the async driver we ship."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise ConfigurationError(
+            "the database URL cannot be parsed", hint=f"e.g. {default_database_url()}"
+        ) from exc
+    backend = parsed.get_backend_name()
+    if backend not in _ASYNC_DRIVERS:
+        raise ConfigurationError(
+            f"unsupported database {backend!r}",
+            hint="use sqlite+aiosqlite:///path.db or postgresql+psycopg://user@host/db",
+        )
+    if parsed.get_driver_name() != _ASYNC_DRIVERS[backend]:
+        parsed = parsed.set(drivername=f"{backend}+{_ASYNC_DRIVERS[backend]}")
+    return parsed
 
-    The SQLite file's directory is created. Extra keyword arguments go to SQLAlchemy.
+
+def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
+    """An async engine for SQLite (aiosqlite) or PostgreSQL (psycopg 3).
+
+    ``sqlite://`` and ``postgresql://`` URLs are given the async driver; other databases are
+    a :class:`~interlock.errors.ConfigurationError`. The SQLite file's directory is created.
+    Extra keyword arguments go to SQLAlchemy.
     """
-    parsed = make_url(url)
+    parsed = _async_url(url)
     if parsed.get_backend_name() == "sqlite":
         _prepare_sqlite_file(parsed)
         engine = _create_async_engine(parsed, **kwargs)

@@ -1,0 +1,51 @@
+"""``interlock db``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from .cli_support import assert_clean_failure, invoke
+
+
+@pytest.fixture(autouse=True)
+def _in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("INTERLOCK_DATABASE_URL", raising=False)
+    monkeypatch.delenv("INTERLOCK_CONFIG", raising=False)
+
+
+def test_upgrade_creates_the_default_sqlite_database(tmp_path: Path) -> None:
+    result = invoke("db", "upgrade")
+    assert result.exit_code == 0, result.output
+    assert "revision 0001" in result.stdout
+    assert (tmp_path / ".interlock" / "interlock.db").is_file()
+    current = invoke("db", "current", "--json")
+    assert json.loads(current.stdout) == {"current": "0001", "head": "0001"}
+
+
+def test_upgrade_honours_the_flag_and_the_environment(
+    empty_database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("INTERLOCK_DATABASE_URL", empty_database_url)
+    assert invoke("db", "upgrade").exit_code == 0
+    again = invoke("db", "upgrade", "--database-url", empty_database_url)
+    assert again.exit_code == 0, again.output
+    assert json.loads(invoke("db", "current", "--json").stdout)["current"] == "0001"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "not a url",
+        "postgresql+psycopg://nobody:s3cret@127.0.0.1:1/none?connect_timeout=2",
+        "mysql://localhost/x",
+    ],
+    ids=["garbage", "unreachable", "unknown-driver"],
+)
+def test_bad_urls_fail_in_one_line(url: str) -> None:
+    result = invoke("db", "upgrade", "--database-url", url)
+    assert_clean_failure(result)
+    assert "s3cret" not in result.output + result.stderr
