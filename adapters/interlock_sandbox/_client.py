@@ -9,10 +9,10 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+
 from interlock import errors
 from interlock.adapter import AccountContext
 from interlock.http import Token, TokenCache, VendorClient
-
 from interlock_sandbox._errors import ERROR_TABLE
 from interlock_sandbox._models import VendorToken
 from interlock_sandbox.options import SandboxOptions

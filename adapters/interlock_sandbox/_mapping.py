@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from interlock.models import Candidate, Position, Session, SessionRef, SessionState
 from interlock.privacy import mask_name, mask_phone
-
 from interlock_sandbox._models import VendorSession
 
 __all__ = ["STATE_TABLE", "VENDOR_STATUS_OF", "to_session", "to_state"]

@@ -13,6 +13,7 @@ from typing import Any, Literal
 from urllib.parse import quote
 
 import httpx
+
 from interlock import errors
 from interlock.adapter import AccountContext, InterviewAdapter, failed_result
 from interlock.capabilities import Capabilities, CapabilityLevel, ChangeObservation
@@ -30,7 +31,6 @@ from interlock.models import (
     Verb,
 )
 from interlock.transitions import TARGET_STATE, plan_transition
-
 from interlock_sandbox._client import build_client
 from interlock_sandbox._mapping import VENDOR_STATUS_OF, to_session, to_state
 from interlock_sandbox._models import VendorBatch, VendorChange, VendorPage, VendorSession

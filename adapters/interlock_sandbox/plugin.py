@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from interlock import AdapterSpec, hookimpl
-
 from interlock_sandbox.adapter import SandboxAdapter
 from interlock_sandbox.double import SandboxDouble
 from interlock_sandbox.options import SandboxOptions

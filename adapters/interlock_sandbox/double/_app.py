@@ -23,11 +23,11 @@ from datetime import datetime
 from typing import Any, ClassVar
 
 import httpx
+
 from interlock.doubles import DoubleSettings, FaultPlan, QpsWindow, VendorDouble
 from interlock.doubles._base import Fault
 from interlock.errors import InvalidTransition, SessionNotFound
 from interlock.models import SessionState, Verb
-
 from interlock_sandbox.double._render import VENDOR_STATUS, body_of, error, ok, session_json
 
 __all__ = ["ERROR_CATALOGUE", "SandboxDouble"]
@@ -124,6 +124,9 @@ class SandboxDouble(VendorDouble):
         if key and request.method == "POST":
             self._replies[key] = response
         return response
+
+    def is_mutation(self, request: httpx.Request) -> bool:
+        return request.method == "POST" and request.url.path != "/oauth/token"
 
     def api_of(self, request: httpx.Request) -> str:
         if request.url.path.endswith(":batch"):

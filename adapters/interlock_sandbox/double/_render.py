@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 import httpx
+
 from interlock.doubles import WorldSession
 from interlock.models import SessionState
 
