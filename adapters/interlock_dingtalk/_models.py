@@ -32,8 +32,10 @@ Millis = Annotated[int, Field(ge=0, le=253_402_300_799_999)]
 
 class _Vendor(BaseModel):
     # DingTalk ids are strings, but a tolerant reader accepts a number where a string belongs.
+    # Errors never echo the input: payloads carry candidates' names and phones, and tokens.
     model_config = ConfigDict(
         extra="ignore",
+        hide_input_in_errors=True,
         frozen=True,
         populate_by_name=True,
         alias_generator=to_camel,

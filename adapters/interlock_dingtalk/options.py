@@ -27,7 +27,8 @@ _ENCODING_AES_KEY_LENGTH = 43
 class DingTalkOptions(BaseModel):
     """Options of one DingTalk account (``[accounts.NAME]`` in ``interlock.toml``)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # A model-level error would otherwise print the whole input, secrets included.
+    model_config = ConfigDict(frozen=True, extra="forbid", hide_input_in_errors=True)
 
     base_url: str = "https://api.dingtalk.com"
     app_type: Literal["internal", "isv"] = "internal"
