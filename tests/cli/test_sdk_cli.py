@@ -1,0 +1,138 @@
+"""The CLI in direct SDK mode: JSON output, Rich tables, one-line errors and exit codes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from interlock_gateway.cli import app
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Path:
+    path = tmp_path / "interlock.toml"
+    path.write_text('[accounts.demo]\nadapter = "sandbox"\nseed = 5\n', encoding="utf-8")
+    return path
+
+
+def session_name(config: Path, state: str) -> str:
+    result = runner.invoke(
+        app, ["sessions", "list", "-c", str(config), "--state", state, "--json", "--limit", "1"]
+    )
+    assert result.exit_code == 0, result.output
+    ref = json.loads(result.stdout)[0]["ref"]
+    return f"accounts/{ref['account']}/sessions/{ref['session_id']}"
+
+
+def assert_one_line_error(output: str, *needles: str) -> None:
+    assert "Traceback" not in output
+    assert output.startswith("error:")
+    for needle in needles:
+        assert needle in output
+
+
+def test_adapters_json_lists_the_sandbox() -> None:
+    result = runner.invoke(app, ["adapters", "--json"])
+    assert result.exit_code == 0
+    rows = {row["adapter"]: row for row in json.loads(result.stdout)["adapters"]}
+    assert rows["sandbox"]["terminate"] == "native"
+    assert rows["sandbox"]["restore"] == "yes"
+
+
+def test_adapters_human_output_is_a_table() -> None:
+    result = runner.invoke(app, ["adapters"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0
+    assert "capability matrix" in result.stdout
+    assert "sandbox" in result.stdout
+
+
+def test_sessions_list_json_masks_personal_data(config: Path) -> None:
+    result = runner.invoke(app, ["sessions", "list", "-c", str(config), "--json"])
+    assert result.exit_code == 0
+    sessions = json.loads(result.stdout)
+    assert len(sessions) == 48
+    assert all("*" in s["candidate"]["masked_name"] for s in sessions)
+    assert all("****" in s["candidate"]["masked_phone"] for s in sessions)
+
+
+def test_sessions_list_filters_by_state(config: Path) -> None:
+    result = runner.invoke(
+        app, ["sessions", "list", "-c", str(config), "--state", "paused", "--json"]
+    )
+    assert result.exit_code == 0
+    assert {s["state"] for s in json.loads(result.stdout)} == {"paused"}
+
+
+def test_pause_json_prints_the_result(config: Path) -> None:
+    name = session_name(config, "in_progress")
+    result = runner.invoke(
+        app, ["pause", name, "-c", str(config), "--reason", "candidate_network", "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.stdout)
+    assert body["outcome"] == "applied"
+    assert (body["state_before"], body["state_after"]) == ("in_progress", "paused")
+
+
+def test_invalid_transition_is_one_line_naming_both_states(config: Path) -> None:
+    name = session_name(config, "completed")
+    result = runner.invoke(app, ["resume", name, "-c", str(config), "--reason", "operator_error"])
+    assert result.exit_code == 1
+    assert_one_line_error(result.output, "SESSION.INVALID_TRANSITION", "completed", "paused")
+
+
+@pytest.mark.parametrize(
+    ("args", "needles"),
+    [
+        pytest.param(["--reason", "because"], ["unknown reason code 'because'"], id="bad-reason"),
+        pytest.param(["--reason", "other"], ["needs a note"], id="other-without-note"),
+    ],
+)
+def test_bad_reasons_are_refused_before_anything_is_sent(
+    config: Path, args: list[str], needles: list[str]
+) -> None:
+    result = runner.invoke(
+        app, ["terminate", "accounts/demo/sessions/x1", "-c", str(config), *args]
+    )
+    assert result.exit_code != 0
+    assert_one_line_error(result.output, *needles)
+
+
+def test_a_missing_reason_is_a_usage_error(config: Path) -> None:
+    result = runner.invoke(app, ["terminate", "accounts/demo/sessions/x1", "-c", str(config)])
+    assert result.exit_code == 2
+    assert "--reason" in result.output
+
+
+def test_unknown_session_and_bad_name(config: Path) -> None:
+    missing = runner.invoke(
+        app,
+        [
+            "pause",
+            "accounts/demo/sessions/sbx-0000000000",
+            "-c",
+            str(config),
+            "-r",
+            "other",
+            "--note",
+            "typo",
+        ],
+    )
+    assert missing.exit_code == 1
+    assert_one_line_error(missing.output, "SESSION.NOT_FOUND")
+    bad = runner.invoke(app, ["pause", "sessions/x", "-c", str(config), "-r", "operator_error"])
+    assert bad.exit_code == 1
+    assert_one_line_error(bad.output, "accounts/ACCOUNT/sessions/ID")
+
+
+def test_config_errors_suggest_the_closest_adapter(tmp_path: Path) -> None:
+    path = tmp_path / "interlock.toml"
+    path.write_text('[accounts.demo]\nadapter = "sandbx"\n', encoding="utf-8")
+    result = runner.invoke(app, ["sessions", "list", "-c", str(path)])
+    assert result.exit_code == 1
+    assert_one_line_error(result.output, "INTERLOCK.ADAPTER_NOT_FOUND", "did you mean 'sandbox'")
