@@ -8,11 +8,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic import BaseModel, SecretBytes, SecretStr
+
 from interlock.adapter import InterviewAdapter
 from interlock.errors import InterlockError
 from interlock.models import OperationResult, SessionRef
-from pydantic import BaseModel, SecretBytes, SecretStr
-
 from interlock_contract.harness import HookRecorder
 from interlock_contract.scenario import Scenario
 

@@ -20,6 +20,7 @@ from typing import Any, ClassVar, TypeVar, cast
 import httpx
 import pytest
 import respx
+
 from interlock import Interlock
 from interlock.adapter import InterviewAdapter
 from interlock.capabilities import Capabilities
@@ -33,7 +34,6 @@ from interlock.plugins import (
     get_plugin_manager,
     hookimpl,
 )
-
 from interlock_contract.plugin import ledger
 from interlock_contract.scenario import Handler, Scenario, VendorTraffic
 

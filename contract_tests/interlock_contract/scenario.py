@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 
 import httpx
+
 from interlock.doubles import Fault, FaultPlan, RecordedRequest, VendorDouble
 from interlock.models import SessionState
 

@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import quote
 
 import httpx
+
 from interlock import errors
 from interlock.adapter import AccountContext
 from interlock.capabilities import Capabilities, CapabilityLevel

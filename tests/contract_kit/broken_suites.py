@@ -11,6 +11,7 @@ from typing import ClassVar
 
 import pytest
 from broken_sandbox import PLANTED
+
 from interlock.plugins import AdapterSpec, get_plugin_manager
 from interlock_contract import AdapterContractSuite
 from interlock_sandbox.adapter import SandboxAdapter

@@ -6,11 +6,11 @@ import asyncio
 from typing import Any, ClassVar
 
 import pytest
+
 from interlock import Interlock
 from interlock.adapter import InterviewAdapter
 from interlock.capabilities import Capabilities
 from interlock.models import Session, SessionState, Verb
-
 from interlock_contract.checks import assert_hooks_once
 from interlock_contract.harness import ContractFixtures, HookRecorder
 from interlock_contract.scenario import Scenario

@@ -14,11 +14,11 @@ import contextlib
 from typing import ClassVar
 
 import pytest
+
 from interlock.adapter import InterviewAdapter
 from interlock.capabilities import Capabilities, ChangeObservation
 from interlock.errors import InterlockError, UnsupportedOperation, VendorAuthFailed
 from interlock.events import CallbackRequest
-
 from interlock_contract.harness import ContractFixtures
 from interlock_contract.scenario import Scenario
 

@@ -6,12 +6,12 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 import pytest
+
 from interlock import Interlock
 from interlock.adapter import InterviewAdapter
 from interlock.capabilities import Capabilities
 from interlock.errors import UnsupportedOperation
 from interlock.models import OperationOutcome, SessionState, Verb
-
 from interlock_contract.checks import attempt
 from interlock_contract.harness import CONTRACT_REASON, ContractFixtures, HookRecorder
 from interlock_contract.scenario import Scenario
@@ -69,7 +69,7 @@ class CapabilitiesContract(ContractFixtures):
         verb: Verb,
     ) -> None:
         level = capabilities.level(verb)
-        self.require(request, not level.automated, f"{verb}: capability {level}, nothing to refuse")
+        self.require(request, not level.automated, f"capability {level}: nothing to refuse")
         session_id = scenario.session_exists(source_state(verb))
         ref = adapter.ref(session_id)
         calls = {

@@ -20,13 +20,13 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import pytest
+
 from interlock import Interlock
 from interlock.adapter import InterviewAdapter
 from interlock.capabilities import Capabilities
 from interlock.errors import VendorRateLimited
 from interlock.models import OperationOutcome, SessionState, Verb
 from interlock.transitions import TARGET_STATE
-
 from interlock_contract.checks import (
     Attempt,
     assert_hooks_once,

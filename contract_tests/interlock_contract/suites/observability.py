@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 import pytest
+
 from interlock import Interlock
 from interlock.adapter import InterviewAdapter
 from interlock.capabilities import Capabilities
 from interlock.models import OperationOutcome, SessionFilter, SessionState, Verb
-
 from interlock_contract.checks import (
     Attempt,
     assert_hooks_once,

@@ -6,11 +6,11 @@ from datetime import timedelta
 from typing import Any, ClassVar
 
 import pytest
+
 from interlock.adapter import InterviewAdapter
 from interlock.capabilities import Capabilities
 from interlock.errors import SessionNotFound
 from interlock.models import Session, SessionFilter, SessionState
-
 from interlock_contract.harness import ContractFixtures
 from interlock_contract.scenario import Scenario
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 import pytest
+
 from interlock import Interlock
 from interlock.adapter import InterviewAdapter
 from interlock.capabilities import Capabilities
 from interlock.errors import InvalidTransition, SessionNotFound
 from interlock.models import OperationOutcome, SessionState, Verb
 from interlock.transitions import ACCEPTED_FROM, TARGET_STATE
-
 from interlock_contract.checks import assert_hooks_once, attempt
 from interlock_contract.harness import CONTRACT_REASON, ContractFixtures, HookRecorder
 from interlock_contract.scenario import Scenario

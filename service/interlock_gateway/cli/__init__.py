@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import typer
 
-from interlock_gateway.cli import audit, db, principals, sdk_commands, vendors
+from interlock_gateway.cli import (
+    adapter_new,
+    audit,
+    contract,
+    db,
+    principals,
+    sdk_commands,
+    vendors,
+)
 
 app = typer.Typer(
     name="interlock",
@@ -18,6 +26,8 @@ app.add_typer(vendors.app, name="vendors")
 app.add_typer(db.app, name="db")
 app.add_typer(principals.app, name="principals")
 app.add_typer(audit.app, name="audit")
+app.command("contract")(contract.contract)
+app.add_typer(adapter_new.app, name="adapter")
 
 
 def main() -> None:
