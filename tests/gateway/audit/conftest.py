@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
 from interlock_gateway.audit import AuditTrail, CheckpointSigner
 
 from .helpers import Chain, build_chain

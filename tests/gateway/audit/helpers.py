@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import insert, update
+
 from interlock_gateway.audit import AuditEntry, AuditTrail, CheckpointSigner
 from interlock_gateway.audit.chain import ChainRow, row_for
 from interlock_gateway.audit.verify import CheckpointRow, HeadRow
 from interlock_gateway.store import Database
 from interlock_gateway.store.tables import GENESIS_HASH, AuditCheckpoint, AuditHead, AuditRecord
-from sqlalchemy import insert, update
 
 ACCOUNTS = ("dingtalk-hq", "beisen-cn", "yonyou-sh")
 ACTORS = ("alice", "bob", "carol", "ats-bot")

@@ -13,11 +13,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 
+from sqlalchemy import delete, insert, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
 from interlock_gateway.audit.canonical import canonical_json
 from interlock_gateway.audit.chain import ChainRow, chain_hash
 from interlock_gateway.store.tables import AuditRecord
-from sqlalchemy import delete, insert, update
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 Rows = list[ChainRow]
 TamperedRows = Iterable[ChainRow]

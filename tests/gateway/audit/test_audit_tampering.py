@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import random
 
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+
 from interlock_gateway.audit import AuditTrail, verify_chain, verify_rows
 from interlock_gateway.audit.chain import ChainRow, RowFacts
 from interlock_gateway.store import Database
 from interlock_gateway.store.tables import AuditRecord
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from .helpers import Chain, store_chain
 from .tampering import Tamper, apply_to_database, random_tamper

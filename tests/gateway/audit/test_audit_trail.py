@@ -8,12 +8,13 @@ import json
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import DBAPIError
+
 from interlock_gateway.audit import AuditEntry, AuditTrail, CheckpointSigner, chain_hash
 from interlock_gateway.audit.canonical import canonical_json
 from interlock_gateway.store import Database
 from interlock_gateway.store.tables import GENESIS_HASH, AuditCheckpoint, AuditHead, AuditRecord
-from sqlalchemy import func, select, text
-from sqlalchemy.exc import DBAPIError
 
 from .helpers import append_many, make_entry
 
@@ -135,10 +136,10 @@ async def test_database_refuses_update_and_delete(
         assert (await trail.verify(session)).ok
 
 
+@pytest.mark.parametrize("backend", [pytest.param("postgresql", marks=pytest.mark.postgres)])
 @pytest.mark.parametrize("table", ["audit_records", "audit_checkpoints"])
 async def test_postgresql_refuses_truncate(db: Database, trail: AuditTrail, table: str) -> None:
-    if db.is_sqlite:
-        pytest.skip("SQLite has no TRUNCATE (DELETE is refused above)")
+    """SQLite has no TRUNCATE (its DELETE is refused above); PostgreSQL's is refused too."""
     await append_many(db, trail, 10)
     with pytest.raises(DBAPIError, match="append-only"):
         async with db.write() as session:
