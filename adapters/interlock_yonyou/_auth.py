@@ -18,6 +18,7 @@ import hmac
 import struct
 
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
 from interlock import errors
 
 __all__ = ["PushCrypto", "token_signature"]

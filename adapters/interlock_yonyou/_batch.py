@@ -13,11 +13,11 @@ import asyncio
 from typing import TYPE_CHECKING
 
 import httpx
+
 from interlock import errors
 from interlock.adapter import failed_result
 from interlock.models import OperationOutcome, OperationResult, Reason, Session, Verb
 from interlock.transitions import TARGET_STATE, plan_transition
-
 from interlock_yonyou._client import error_from, interpret_business
 from interlock_yonyou._mapping import reason_item, to_state
 from interlock_yonyou._models import BatchFailure, BatchResult

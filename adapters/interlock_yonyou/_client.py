@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import httpx
+from pydantic import BaseModel
+
 from interlock import errors
 from interlock.adapter import AccountContext
 from interlock.http import Token, TokenCache, VendorClient
-from pydantic import BaseModel
-
 from interlock_yonyou._auth import token_signature
 from interlock_yonyou._errors import (
     AUTH_CODES,
@@ -251,7 +251,7 @@ class YonyouConnection:
             transport=self._transport,
             tokens=tokens,
             apply_token=apply_token,
-            retry=getattr(self._context, "retry_policy", None),
+            retry=self._context.retry_policy,
             limiter=self._context.rate_limiter,
             timeout_s=self._options.timeout_s,
             secrets=(self._secret,),

@@ -20,7 +20,6 @@ from interlock.models import (
     SessionState,
 )
 from interlock.privacy import mask_name, mask_phone
-
 from interlock_yonyou._models import SessionRecord
 
 __all__ = [

@@ -13,11 +13,11 @@ import json
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+from pydantic import ValidationError
+
 from interlock import errors
 from interlock.events import CallbackReply, CallbackRequest, CallbackResult, SessionEvent
 from interlock.models import SessionRef
-from pydantic import ValidationError
-
 from interlock_yonyou._auth import PushCrypto
 from interlock_yonyou._mapping import to_state
 from interlock_yonyou._models import PushEnvelope, PushEvent

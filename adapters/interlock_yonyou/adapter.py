@@ -14,6 +14,7 @@ from datetime import tzinfo
 from typing import Any
 
 import httpx
+
 from interlock import errors
 from interlock.adapter import AccountContext, InterviewAdapter
 from interlock.capabilities import Capabilities, CapabilityLevel, ChangeObservation
@@ -30,7 +31,6 @@ from interlock.models import (
     Verb,
 )
 from interlock.transitions import TARGET_STATE, plan_transition
-
 from interlock_yonyou._batch import BatchRunner
 from interlock_yonyou._client import (
     DuplicateSubmission,

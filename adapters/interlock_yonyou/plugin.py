@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from interlock import AdapterSpec, hookimpl
-
 from interlock_yonyou.adapter import YonyouAdapter
 from interlock_yonyou.double import YonyouDouble
 from interlock_yonyou.options import YonyouOptions

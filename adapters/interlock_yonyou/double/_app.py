@@ -20,6 +20,7 @@ from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
 import httpx
+
 from interlock.doubles import (
     DoubleSettings,
     Fault,
@@ -30,7 +31,6 @@ from interlock.doubles import (
 )
 from interlock.events import CallbackRequest
 from interlock.models import utc_now
-
 from interlock_yonyou.double._auth import TokenService
 from interlock_yonyou.double._catalogue import DATA_CENTRE_CODES, GATEWAY_CODES, TOKEN_SUCCESS
 from interlock_yonyou.double._crypto import push_signature

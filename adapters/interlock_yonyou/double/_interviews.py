@@ -18,10 +18,10 @@ from datetime import datetime, tzinfo
 from typing import Any
 
 import httpx
+
 from interlock.doubles import World, WorldSession
 from interlock.errors import InvalidTransition, SessionNotFound
 from interlock.models import Verb
-
 from interlock_yonyou.double._catalogue import DISPLAY_CODES, DUPLICATE_SUBMISSION
 from interlock_yonyou.double._render import (
     STATUS_NAME,

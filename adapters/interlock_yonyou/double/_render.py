@@ -7,9 +7,9 @@ from datetime import datetime, tzinfo
 from typing import Any
 
 import httpx
+
 from interlock.doubles import WorldSession
 from interlock.models import SessionState
-
 from interlock_yonyou.double._catalogue import DISPLAY_CODES, GATEWAY_CODES, SUCCESS
 
 __all__ = [

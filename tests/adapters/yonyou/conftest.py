@@ -10,6 +10,8 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 import respx
+from yonyou_helpers import SHANGHAI, AdapterFactory, RecordingSleep
+
 from interlock.adapter import AccountContext
 from interlock.doubles import DoubleSettings
 from interlock.http import RetryBudget, RetryPolicy
@@ -17,7 +19,6 @@ from interlock.models import utc_now
 from interlock_yonyou.adapter import YonyouAdapter
 from interlock_yonyou.double import YonyouDouble
 from interlock_yonyou.options import YonyouOptions
-from yonyou_helpers import SHANGHAI, AdapterFactory, RecordingSleep
 
 
 @pytest.fixture

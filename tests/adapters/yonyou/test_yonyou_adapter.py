@@ -9,6 +9,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import respx
+from pydantic import ValidationError
+from yonyou_helpers import REASON, SHANGHAI, AdapterFactory, RecordingSleep
+
 from interlock import Interlock, errors
 from interlock.capabilities import CapabilityLevel, ChangeObservation
 from interlock.doubles import Fault
@@ -25,8 +28,6 @@ from interlock_yonyou.adapter import YonyouAdapter, resubmit_check_key
 from interlock_yonyou.double import APP_SECRET, YonyouDouble
 from interlock_yonyou.double._render import ok
 from interlock_yonyou.options import YonyouOptions
-from pydantic import ValidationError
-from yonyou_helpers import REASON, SHANGHAI, AdapterFactory, RecordingSleep
 
 S = SessionState
 

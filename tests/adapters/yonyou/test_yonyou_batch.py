@@ -7,13 +7,14 @@ from typing import Any
 
 import pytest
 import respx
+from yonyou_helpers import REASON, AdapterFactory
+
 from interlock import errors
 from interlock.doubles import Fault
 from interlock.models import OperationOutcome, SessionState, Verb
 from interlock_yonyou.adapter import YonyouAdapter
 from interlock_yonyou.double import YonyouDouble
 from interlock_yonyou.double._render import ok
-from yonyou_helpers import REASON, AdapterFactory
 
 S = SessionState
 Out = OperationOutcome

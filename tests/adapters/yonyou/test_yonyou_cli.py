@@ -18,11 +18,12 @@ from typing import Any
 
 import httpx
 import pytest
+from yonyou_helpers import SHANGHAI
+
 from interlock.adapter import AccountContext
 from interlock.models import SessionFilter
 from interlock_yonyou.adapter import YonyouAdapter
 from interlock_yonyou.options import YonyouOptions
-from yonyou_helpers import SHANGHAI
 
 INTERLOCK = Path(sys.executable).with_name("interlock")
 pytestmark = pytest.mark.skipif(

@@ -19,11 +19,12 @@ from urllib.parse import quote
 import httpx
 import pytest
 import pytest_asyncio
+from yonyou_helpers import SHANGHAI
+
 from interlock.doubles import DoubleSettings, Fault, serve
 from interlock.models import SessionState
 from interlock_yonyou.double import APP_KEY, APP_SECRET, TENANT_ID, YonyouDouble
 from interlock_yonyou.double._interviews import ROUTES
-from yonyou_helpers import SHANGHAI
 
 API = "/iuap-api-gateway/yonbip/hrcloud/aiinterview"
 TOKEN_NEW = "/iuap-api-auth/open-auth/selfAppAuth/base/v1/getAccessToken"

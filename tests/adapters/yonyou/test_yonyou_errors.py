@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from yonyou_helpers import REASON, AdapterFactory
+
 from interlock import errors
 from interlock.models import SessionState
 from interlock_yonyou import _errors
 from interlock_yonyou.double import YonyouDouble
 from interlock_yonyou.double import _catalogue as catalogue
-from yonyou_helpers import REASON, AdapterFactory
 
 
 def test_every_code_the_double_can_answer_is_mapped_and_vice_versa() -> None:

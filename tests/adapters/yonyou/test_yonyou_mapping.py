@@ -9,6 +9,9 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
+from pydantic import ValidationError
+from yonyou_helpers import SHANGHAI, load
+
 from interlock import errors
 from interlock.models import SessionFilter, SessionState
 from interlock_yonyou._client import DuplicateSubmission, interpret_auth, interpret_business
@@ -30,8 +33,6 @@ from interlock_yonyou._models import (
     SessionPage,
     SessionRecord,
 )
-from pydantic import ValidationError
-from yonyou_helpers import SHANGHAI, load
 
 
 def response(body: Any, status: int = 200) -> httpx.Response:

@@ -8,6 +8,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from yonyou_helpers import REASON, AdapterFactory, load
+
 from interlock import errors
 from interlock.events import CallbackRequest, CallbackResult
 from interlock.models import SessionState
@@ -23,7 +25,6 @@ from interlock_yonyou.double._push import (
     PushOutbox,
     redelivery_delay,
 )
-from yonyou_helpers import REASON, AdapterFactory, load
 
 T0 = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 
