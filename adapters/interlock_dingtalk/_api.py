@@ -5,7 +5,6 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from interlock.models import Reason, Verb
-
 from interlock_dingtalk._mapping import ACTION_OF
 
 __all__ = [

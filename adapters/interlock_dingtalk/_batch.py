@@ -14,7 +14,6 @@ from interlock import errors
 from interlock.adapter import failed_result
 from interlock.models import OperationOutcome, OperationResult, Reason, Verb
 from interlock.transitions import TARGET_STATE, plan_transition
-
 from interlock_dingtalk._api import BIZ_CODE, MAX_BATCH_SIZE, batch_api, batch_path, reason_body
 from interlock_dingtalk._client import expect
 from interlock_dingtalk._errors import translate

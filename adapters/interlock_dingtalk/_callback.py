@@ -23,10 +23,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from interlock import errors
-from interlock.events import CallbackReply, CallbackRequest
 from pydantic import ValidationError
 
+from interlock import errors
+from interlock.events import CallbackReply, CallbackRequest
 from interlock_dingtalk._crypto import CallbackCipher, CryptoError, sign, signatures_equal
 from interlock_dingtalk._models import VendorPushEnvelope, VendorPushEvent
 

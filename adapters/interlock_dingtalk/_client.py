@@ -10,11 +10,11 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 import httpx
+from pydantic import BaseModel
+
 from interlock import errors
 from interlock.adapter import AccountContext
 from interlock.http import RateLimiter, Token, TokenBucketLimiter, TokenCache, VendorClient
-from pydantic import BaseModel
-
 from interlock_dingtalk._errors import translate, translate_legacy
 from interlock_dingtalk._models import VendorToken
 from interlock_dingtalk.options import DingTalkOptions

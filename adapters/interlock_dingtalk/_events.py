@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from pydantic import ValidationError
+
 from interlock import errors
 from interlock.events import SessionEvent
 from interlock.models import SessionRef
-from pydantic import ValidationError
-
 from interlock_dingtalk._callback import VerifiedPush
 from interlock_dingtalk._mapping import from_millis, to_state
 

@@ -11,6 +11,8 @@ import math
 from datetime import UTC, datetime, time, timedelta, tzinfo
 from typing import Any
 
+from pydantic import JsonValue
+
 from interlock.models import (
     Candidate,
     FilterField,
@@ -22,8 +24,6 @@ from interlock.models import (
     Verb,
 )
 from interlock.privacy import mask_name, mask_phone
-from pydantic import JsonValue
-
 from interlock_dingtalk._models import VendorJob, VendorSession
 
 __all__ = [

@@ -28,7 +28,6 @@ from interlock.models import (
     Verb,
 )
 from interlock.transitions import TARGET_STATE, plan_transition
-
 from interlock_dingtalk._api import (
     BIZ_CODE,
     MAX_PAGE_SIZE,

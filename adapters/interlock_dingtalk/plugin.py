@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from interlock import AdapterSpec, hookimpl
-
 from interlock_dingtalk.adapter import DingTalkAdapter
 from interlock_dingtalk.double import DingTalkDouble
 from interlock_dingtalk.options import DingTalkOptions

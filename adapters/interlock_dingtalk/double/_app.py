@@ -21,11 +21,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
 import httpx
+
 from interlock.doubles import DEFAULT_DOUBLE_TIMEZONE, DoubleSettings, FaultPlan, VendorDouble
 from interlock.doubles._base import Fault
 from interlock.events import CallbackRequest
 from interlock.models import SessionState
-
 from interlock_dingtalk.double import _auth
 from interlock_dingtalk.double._auth import Caller, TokenIssuer
 from interlock_dingtalk.double._call import Call

@@ -12,9 +12,9 @@ from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
 import httpx
+
 from interlock.doubles import WorldPosition, WorldSession
 from interlock.models import SessionState
-
 from interlock_dingtalk.double._catalogue import ERROR_CATALOGUE, DingTalkError
 
 __all__ = [

@@ -11,9 +11,9 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+
 from interlock.errors import InvalidTransition, SessionNotFound
 from interlock.models import SessionState, Verb
-
 from interlock_dingtalk.double._call import (
     Call,
     int_param,

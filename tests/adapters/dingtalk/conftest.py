@@ -11,6 +11,7 @@ import httpx
 import pytest
 import respx
 from dingtalk_support import REASON, RecordingSleep
+
 from interlock.adapter import AccountContext
 from interlock.doubles import DEFAULT_DOUBLE_TIMEZONE, DoubleSettings
 from interlock.http import RetryBudget, RetryPolicy

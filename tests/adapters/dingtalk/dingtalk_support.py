@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+
 from interlock.models import Reason, ReasonCode
 
 FIXTURES = Path(__file__).parent / "fixtures"

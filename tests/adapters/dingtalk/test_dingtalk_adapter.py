@@ -12,6 +12,7 @@ import pytest
 import respx
 from conftest import AdapterFactory
 from dingtalk_support import RecordingSleep, intercept, load_fixture
+
 from interlock import errors
 from interlock.doubles import Fault
 from interlock.models import (

@@ -10,6 +10,7 @@ import httpx
 import pytest
 from conftest import AdapterFactory
 from dingtalk_support import FakeClock, load_fixture
+
 from interlock import errors
 from interlock.events import CallbackRequest
 from interlock.models import SessionState, Verb

@@ -6,6 +6,7 @@ import base64
 
 import pytest
 from dingtalk_support import load_fixture
+
 from interlock_dingtalk._crypto import CallbackCipher, CryptoError, aes_key_from, sign
 
 VECTOR = load_fixture("callback__check_url_vector")

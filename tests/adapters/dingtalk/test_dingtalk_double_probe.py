@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 import pytest
 import pytest_asyncio
+
 from interlock.doubles import DoubleSettings, Fault, serve
 from interlock.models import SessionState
 from interlock_dingtalk.double import DingTalkDouble

@@ -6,6 +6,7 @@ from __future__ import annotations
 import httpx
 import pytest
 from dingtalk_support import load_fixture, response_of
+
 from interlock import errors
 from interlock_dingtalk._client import interpret
 from interlock_dingtalk._errors import (

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from dingtalk_support import load_fixture, response_of
+
 from interlock import errors
 from interlock.models import SessionFilter, SessionState
 from interlock_dingtalk._client import expect, interpret

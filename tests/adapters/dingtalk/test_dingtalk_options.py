@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
+
 from interlock.plugins import get_plugin_manager
 from interlock_dingtalk.double import DingTalkDouble
 from interlock_dingtalk.options import DingTalkOptions
-from pydantic import ValidationError
 
 INTERNAL: dict[str, Any] = {"app_key": "dingkey", "app_secret": "s3cr3t-app"}
 ISV: dict[str, Any] = {
