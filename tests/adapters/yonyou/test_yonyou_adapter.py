@@ -534,3 +534,36 @@ async def test_no_secret_or_token_reaches_logs_errors_or_reprs(
     for secret in double.secrets:
         assert secret not in text
     assert "f" * 40 not in text
+
+
+# -- configuration ----------------------------------------------------------------------------
+
+
+def test_interlock_toml_needs_a_timezone_and_reads_the_secret_from_the_environment() -> None:
+    from interlock.config import parse_accounts
+
+    plugins = get_plugin_manager()
+    table = {
+        "adapter": "yonyou",
+        "tenant_id": "q7ndyp3k",
+        "app_key": "3f6b2a0e-8c1d-4e57-9a2b-6d4c8e1f0a73",
+        "app_secret": "env:YONYOU_APP_SECRET",
+    }
+    env = {"YONYOU_APP_SECRET": APP_SECRET}
+    with pytest.raises(errors.ConfigurationError) as caught:
+        parse_accounts({"accounts": {"yonyou-cn": table}}, plugins, env=env)
+    assert "timezone" in caught.value.message
+    [account] = parse_accounts(
+        {"accounts": {"yonyou-cn": table | {"timezone": "Asia/Shanghai"}}}, plugins, env=env
+    )
+    assert isinstance(account.options, YonyouOptions)
+    assert account.options.app_secret.get_secret_value() == APP_SECRET
+    assert account.options.data_center_url == "https://apigateway.yonyoucloud.com"
+
+
+async def test_check_health_signs_in_and_reads_one_page(
+    make_adapter: AdapterFactory, double: YonyouDouble
+) -> None:
+    await make_adapter().check_health()
+    with pytest.raises(errors.VendorAuthFailed):
+        await make_adapter(app_secret="e" * 40).check_health()
