@@ -15,9 +15,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
 from interlock.errors import InvalidRequest
 from interlock.privacy import mask_name, mask_phone
-from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 __all__ = [
     "AuditActor",

@@ -10,10 +10,11 @@ from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Any, Protocol
 
-from interlock.errors import InvalidRequest
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import Row, Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from interlock.errors import InvalidRequest
 
 from ..store.tables import AuditRecord
 from .canonical import canonical_json

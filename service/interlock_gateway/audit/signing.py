@@ -17,6 +17,7 @@ from pathlib import Path
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
 from interlock.errors import ConfigurationError
 
 from ..store.engine import DEFAULT_DATA_DIR

@@ -15,7 +15,7 @@ from datetime import datetime
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..store.tables import AuditCheckpoint, AuditHead, AuditRecord
@@ -55,9 +55,16 @@ class AuditTrail:
         }
 
     @classmethod
-    def from_key_file(cls, path: Path = DEFAULT_SIGNING_KEY_PATH, **kwargs: object) -> AuditTrail:
+    def from_key_file(
+        cls,
+        path: Path = DEFAULT_SIGNING_KEY_PATH,
+        *,
+        checkpoint_every: int = DEFAULT_CHECKPOINT_EVERY,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> AuditTrail:
         """A trail signing with the key at ``path`` (created with mode 0600 on first start)."""
-        return cls(CheckpointSigner.from_file(path), **kwargs)  # type: ignore[arg-type]
+        signer = CheckpointSigner.from_file(path)
+        return cls(signer, checkpoint_every=checkpoint_every, clock=clock)
 
     def export_public_key(self) -> str:
         """The PEM public key that verifies this trail's checkpoints."""
@@ -127,37 +134,69 @@ class AuditTrail:
         return await verify_chain(session, self.public_keys)
 
 
+async def _head(session: AsyncSession) -> HeadRow | None:
+    row = (await session.execute(select(AuditHead.last_seq, AuditHead.last_hash))).one_or_none()
+    return HeadRow(*row) if row else None
+
+
+async def _checkpoints(session: AsyncSession, up_to: int) -> list[CheckpointRow]:
+    columns = (
+        AuditCheckpoint.seq,
+        AuditCheckpoint.hash,
+        AuditCheckpoint.signature,
+        AuditCheckpoint.key_id,
+    )
+    rows = await session.execute(select(*columns).where(AuditCheckpoint.seq <= up_to))
+    return [CheckpointRow(*row) for row in rows]
+
+
+async def _feed_pages(session: AsyncSession, verifier: ChainVerifier, up_to: int) -> None:
+    after = 0
+    while after < up_to:
+        statement = (
+            select(*_CHAIN_COLUMNS)
+            .where(AuditRecord.seq > after, AuditRecord.seq <= up_to)
+            .order_by(AuditRecord.seq)
+            .limit(_VERIFY_PAGE)
+        )
+        page = (await session.execute(statement)).all()
+        if not page or not verifier.feed_many(ChainRow(*row) for row in page):
+            return
+        after = page[-1].seq
+
+
 async def verify_chain(
     session: AsyncSession, public_keys: Mapping[str, Ed25519PublicKey]
 ) -> VerifyResult:
-    """Verify the stored chain with ``public_keys`` (no signing key needed)."""
-    head_row = (
-        await session.execute(select(AuditHead.last_seq, AuditHead.last_hash))
-    ).one_or_none()
-    checkpoints = [
-        CheckpointRow(*row)
-        for row in await session.execute(
-            select(
-                AuditCheckpoint.seq,
-                AuditCheckpoint.hash,
-                AuditCheckpoint.signature,
-                AuditCheckpoint.key_id,
-            )
+    """Verify the stored chain with ``public_keys`` (no signing key needed).
+
+    Safe while appends go on: the chain is checked up to the head read first (appends commit
+    a record and the head together), and rows beyond the head are looked for afterwards
+    against a fresh read of the head, so a concurrent append is never mistaken for tampering.
+    """
+    head = await _head(session)
+    if head is None:
+        return VerifyResult(
+            ok=False,
+            records_checked=0,
+            checkpoints_checked=0,
+            first_broken_seq=1,
+            reason="the audit head row is missing",
         )
-    ]
-    verifier = ChainVerifier(public_keys, checkpoints)
-    after = 0
-    while True:
-        page = (
-            await session.execute(
-                select(*_CHAIN_COLUMNS)
-                .where(AuditRecord.seq > after)
-                .order_by(AuditRecord.seq)
-                .limit(_VERIFY_PAGE)
-            )
-        ).all()
-        if not page or not verifier.feed_many(ChainRow(*row) for row in page):
-            break
-        after = page[-1].seq
-    head = HeadRow(*head_row) if head_row else None
-    return verifier.finish(head)
+    verifier = ChainVerifier(public_keys, await _checkpoints(session, head.last_seq))
+    await _feed_pages(session, verifier, head.last_seq)
+    result = verifier.finish(head)
+    if not result.ok:
+        return result
+    highest = await session.scalar(select(func.max(AuditRecord.seq)))
+    latest = await _head(session)
+    tip = latest.last_seq if latest else head.last_seq
+    if highest is not None and highest > tip:
+        return result.model_copy(
+            update={
+                "ok": False,
+                "first_broken_seq": tip + 1,
+                "reason": f"record {tip + 1} was not appended through the trail (beyond the head)",
+            }
+        )
+    return result

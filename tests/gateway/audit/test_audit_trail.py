@@ -13,6 +13,7 @@ from sqlalchemy.exc import DBAPIError
 
 from interlock_gateway.audit import AuditEntry, AuditTrail, CheckpointSigner, chain_hash
 from interlock_gateway.audit.canonical import canonical_json
+from interlock_gateway.audit.chain import row_for
 from interlock_gateway.store import Database
 from interlock_gateway.store.tables import GENESIS_HASH, AuditCheckpoint, AuditHead, AuditRecord
 
@@ -182,3 +183,34 @@ async def test_entry_is_stored_masked(db: Database, trail: AuditTrail) -> None:
     assert "138****5678" in raw
     assert "张*" in raw
     assert "139****1111" in raw
+
+
+async def test_verify_during_concurrent_appends_sees_no_tampering(
+    db: Database, trail: AuditTrail
+) -> None:
+    await append_many(db, trail, 20)
+
+    async def verify_many() -> list[bool]:
+        results = []
+        for _ in range(5):
+            async with db.session() as session:
+                results.append((await trail.verify(session)).ok)
+        return results
+
+    verdicts, _ = await asyncio.gather(verify_many(), append_many(db, trail, 30, start=20))
+    assert all(verdicts)
+
+
+async def test_a_row_inserted_past_the_head_is_detected(db: Database, trail: AuditTrail) -> None:
+    await append_many(db, trail, 5)
+    async with db.session() as session:
+        last = (await session.scalars(select(AuditRecord).where(AuditRecord.seq == 5))).one()
+    forged = make_entry(99)
+    row = row_for(6, last.created_at, forged, last.hash)  # a perfectly chained forgery
+    async with db.write() as session:  # INSERT needs no trigger bypass; the head was not moved
+        await session.execute(AuditRecord.__table__.insert(), [row._asdict()])
+        result = await trail.verify(session)
+    assert not result.ok
+    assert result.first_broken_seq == 6
+    assert result.reason is not None
+    assert "beyond the head" in result.reason
