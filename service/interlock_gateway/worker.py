@@ -25,8 +25,9 @@ import uuid
 from collections import OrderedDict
 from typing import Any
 
-from interlock import Interlock
 from sqlalchemy import delete
+
+from interlock import Interlock
 
 from .audit import AuditTrail
 from .clock import Clock
@@ -71,6 +72,7 @@ class Worker:
         self._task: asyncio.Task[None] | None = None
         self._wake = asyncio.Event()
         self._running: dict[str, asyncio.Task[None]] = {}
+        self._claiming = asyncio.Lock()
         self._waiters: dict[str, list[asyncio.Event]] = {}
         self._recent: OrderedDict[str, None] = OrderedDict()
         self._last_heartbeat = time.monotonic()
@@ -126,18 +128,23 @@ class Worker:
         :returns: how many operations were claimed. Tests drive the worker with this.
         """
         await self._housekeeping()
-        claims = await self._claim()
-        await asyncio.gather(*(self._run(c) for c in claims))
-        return len(claims)
+        tasks = await self._claim_and_spawn()
+        if tasks:
+            await asyncio.wait(tasks)
+        return len(tasks)
 
     async def settle(self, rounds: int = 100) -> None:
         """Run until nothing is running and nothing is due (tests; draining before a stop)."""
         for _ in range(rounds):
-            if self._running:
-                await asyncio.wait(list(self._running.values()))
+            async with self._claiming:  # no claim is half-way while we look
+                running = [t for t in self._running.values() if not t.done()]
+            if running:
+                await asyncio.wait(running)
                 continue
-            if not await self.run_once() and not self._running:
-                return
+            if not await self.run_once():
+                async with self._claiming:
+                    if all(t.done() for t in self._running.values()):
+                        return
 
     async def _loop(self) -> None:
         interval = self.settings.worker_poll_interval.total_seconds()
@@ -153,10 +160,19 @@ class Worker:
     async def _tick(self) -> None:
         await self._heartbeat()
         await self._housekeeping()
-        for item in await self._claim():
-            task = asyncio.create_task(self._run(item), name=f"interlock-op-{item.op.id}")
-            self._running[item.op.id] = task
-            task.add_done_callback(functools.partial(self._forget, item.op.id))
+        await self._claim_and_spawn()
+
+    async def _claim_and_spawn(self) -> list[asyncio.Task[None]]:
+        # One claim at a time per process, and a claimed row is in ``_running`` before the
+        # lock is released, so ``settle`` never sees "nothing running" mid-claim.
+        async with self._claiming:
+            tasks = []
+            for item in await self._claim():
+                task = asyncio.create_task(self._run(item), name=f"interlock-op-{item.op.id}")
+                self._running[item.op.id] = task
+                task.add_done_callback(functools.partial(self._forget, item.op.id))
+                tasks.append(task)
+            return tasks
 
     def _forget(self, op_id: str, _task: asyncio.Task[None]) -> None:
         self._running.pop(op_id, None)

@@ -11,6 +11,7 @@ from interlock_gateway.cli import (
     db,
     principals,
     sdk_commands,
+    serve,
     vendors,
 )
 
@@ -28,6 +29,7 @@ app.add_typer(principals.app, name="principals")
 app.add_typer(audit.app, name="audit")
 app.command("contract")(contract.contract)
 app.add_typer(adapter_new.app, name="adapter")
+app.command("serve")(serve.serve)
 
 
 def main() -> None:

@@ -16,10 +16,11 @@ import hashlib
 import uuid
 from datetime import datetime, timedelta
 
-from interlock.models import SessionRef
-from interlock.plugins import LoadedPlugins
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from interlock.models import SessionRef
+from interlock.plugins import LoadedPlugins
 
 from ..api.problems import Problem
 from ..audit import AuditTrail, canonical_json

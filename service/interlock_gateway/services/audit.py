@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from interlock.models import Reason
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from interlock.models import Reason
 
 from ..audit import AuditActor, AuditEntry, AuditReason, AuditTarget, AuditTrail
 from ..policy import Caller, Target

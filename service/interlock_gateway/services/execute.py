@@ -45,7 +45,8 @@ __all__ = ["Executor", "FaultHook", "Step"]
 Status = OperationStatus
 Outcome = OperationOutcome
 FaultHook = Callable[[str, Operation], Awaitable[None]]
-"""Called at named points (``after_vendor_call``); tests raise from it to simulate a crash."""
+"""Called at ``before_vendor_call`` and ``after_vendor_call`` of every vendor write; tests raise
+from it to simulate a crash at that point."""
 
 _MAX_BACKOFF = timedelta(minutes=5)
 
@@ -200,6 +201,8 @@ class Executor:
         self, op: Operation, verb: Verb, phase: Phase, *, resume_deadline: Any = None
     ) -> OperationResult:
         ref = SessionRef(account=op.account, session_id=op.session_id)
+        if self.fault is not None:
+            await self.fault("before_vendor_call", op)
         result = await self.interlock.perform(
             verb,
             ref,

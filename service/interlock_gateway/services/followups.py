@@ -13,10 +13,11 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
-from interlock import Interlock
-from interlock.models import OperationOutcome, ReasonCode, Verb
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from interlock import Interlock
+from interlock.models import OperationOutcome, ReasonCode, Verb
 
 from ..audit import AuditTrail
 from ..store.tables import Operation, OperationStatus, OperationVerb

@@ -24,10 +24,11 @@ from datetime import datetime
 from typing import Any
 
 from fastapi import Request
-from interlock.errors import InterlockError
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from interlock.errors import InterlockError
 
 from ..api.problems import PROBLEM_JSON, Problem, problem_body, problem_of
 from ..audit import AuditEntry, canonical_json

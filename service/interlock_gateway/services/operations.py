@@ -12,10 +12,11 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
+from sqlalchemy import select
+
 from interlock.errors import InvalidTransition
 from interlock.models import Reason, Session, SessionRef, Verb
 from interlock.transitions import plan_transition
-from sqlalchemy import select
 
 from ..api.problems import PROBLEM_JSON, Problem, problem_body, status_for_code
 from ..api.schemas import dump

@@ -12,8 +12,9 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from interlock.models import ReasonCode
 from sqlalchemy import update
+
+from interlock.models import ReasonCode
 
 from ..api.problems import Problem
 from ..policy import Action, Caller

@@ -26,6 +26,8 @@ from typing import Any
 
 import httpx
 from fastapi import FastAPI
+from sqlalchemy import func, select
+
 from interlock import Interlock, get_plugin_manager
 from interlock.adapter import AccountContext, InterviewAdapter
 from interlock.capabilities import Capabilities, CapabilityLevel
@@ -37,7 +39,6 @@ from interlock_gateway.settings import GatewaySettings
 from interlock_gateway.store.tables import AuditRecord, IdempotencyKey, Operation
 from interlock_sandbox.adapter import SandboxAdapter
 from interlock_sandbox.double import SandboxDouble
-from sqlalchemy import func, select
 
 __all__ = ["FakeClock", "Harness", "NoPauseSandbox", "gateway", "make_interlock"]
 
@@ -161,11 +162,13 @@ class Harness:
         session_id: str,
         who: str = "admin",
         key: str | None = "auto",
+        account: str = ACCOUNT,
         **reason: Any,
     ) -> httpx.Response:
+        """POST a verb with ``reason`` (default ``operator_error``) and an automatic key."""
         key = f"{verb}-{session_id}-{who}" if key == "auto" else key
         body = {"reason": reason or {"code": "operator_error"}}
-        path = f"/v1/accounts/{reason.pop('account', ACCOUNT)}/sessions/{session_id}/{verb}"
+        path = f"/v1/accounts/{account}/sessions/{session_id}/{verb}"
         return await self.post(path, who, body, key)
 
     async def audit(self) -> list[AuditRecord]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
+
 from interlock.models import SessionState
 
 from .harness import Harness

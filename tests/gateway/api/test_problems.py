@@ -7,6 +7,7 @@ from typing import Any
 
 import httpx
 import pytest
+
 from interlock.models import SessionState
 from interlock_sandbox.options import SandboxOptions
 
