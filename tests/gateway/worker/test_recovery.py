@@ -19,7 +19,7 @@ from interlock.models import SessionState, Verb
 from interlock_gateway.settings import GatewaySettings
 from interlock_gateway.store.tables import Operation
 
-from ..api.harness import FakeClock, Harness, gateway, gateway_settings, make_interlock
+from ..api.harness import FakeClock, gateway, gateway_settings, make_interlock
 
 LEASE_S = 30
 
