@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any
 
 from interlock import errors
 from interlock.http import Token
-
 from interlock_beisen._interpret import interpret_token
 from interlock_beisen._models import OAuthTokenReply, TokenReply
 from interlock_beisen.options import BeisenOptions

@@ -15,7 +15,6 @@ from interlock.adapter import failed_result
 from interlock.http import VendorClient
 from interlock.models import OperationOutcome, OperationResult, Reason, Session, Verb
 from interlock.transitions import TARGET_STATE, plan_transition
-
 from interlock_beisen._errors import BATCH_FAILURE_LISTS
 from interlock_beisen._interpret import REQUEST_ID_HEADER
 from interlock_beisen._jobs import JobWaiter, canonical_id, item_causes, request_id_for

@@ -8,9 +8,9 @@ where its request id is (``X-PAAS-Request-ID``) and what its documented limits a
 from __future__ import annotations
 
 import httpx
+
 from interlock.adapter import AccountContext
 from interlock.http import RateLimiter, Token, TokenBucketLimiter, TokenCache, VendorClient
-
 from interlock_beisen._auth import TokenSource
 from interlock_beisen._interpret import REQUEST_ID_HEADER, interpret
 from interlock_beisen.options import BeisenOptions

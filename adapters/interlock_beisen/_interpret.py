@@ -11,9 +11,9 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
-from interlock import errors
 from pydantic import TypeAdapter, ValidationError
 
+from interlock import errors
 from interlock_beisen._errors import (
     BUSINESS_CODES,
     GATEWAY_MESSAGES,

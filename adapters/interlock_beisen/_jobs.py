@@ -16,7 +16,6 @@ from collections.abc import Callable
 
 from interlock import errors
 from interlock.http import VendorClient
-
 from interlock_beisen._errors import ASYNC_STATES, BATCH_FAILURE_LISTS
 from interlock_beisen._interpret import interpret_as
 from interlock_beisen._models import JobRecord

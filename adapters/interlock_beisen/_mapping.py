@@ -10,7 +10,6 @@ from datetime import UTC, datetime, timedelta, tzinfo
 
 from interlock.models import Candidate, Position, Session, SessionRef, SessionState, Verb
 from interlock.privacy import mask_name, mask_phone
-
 from interlock_beisen._models import Interview
 
 __all__ = [

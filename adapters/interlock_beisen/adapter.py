@@ -34,7 +34,6 @@ from interlock.models import (
     Verb,
 )
 from interlock.transitions import TARGET_STATE, plan_transition
-
 from interlock_beisen._batch import JobBatches
 from interlock_beisen._client import build_client
 from interlock_beisen._interpret import REQUEST_ID_HEADER, interpret_as

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from interlock import AdapterSpec, hookimpl
-
 from interlock_beisen.adapter import BeisenAdapter
 from interlock_beisen.double import BeisenDouble
 from interlock_beisen.options import BeisenOptions

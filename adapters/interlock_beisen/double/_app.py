@@ -27,8 +27,8 @@ from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
 import httpx
-from interlock.doubles import DoubleSettings, Fault, FaultPlan, VendorDouble
 
+from interlock.doubles import DoubleSettings, Fault, FaultPlan, VendorDouble
 from interlock_beisen.double._auth import (
     APP_KEY,
     APP_SECRET,

@@ -13,9 +13,9 @@ from datetime import datetime, tzinfo
 from typing import Any
 
 import httpx
+
 from interlock.doubles import WorldSession
 from interlock.models import SessionState
-
 from interlock_beisen.double._catalogue import IP_NOT_TRUSTED, NOT_FOUND_HTML
 
 __all__ = [

@@ -17,10 +17,10 @@ from datetime import datetime, tzinfo
 from typing import Any
 
 import httpx
+
 from interlock.doubles import World, WorldSession
 from interlock.errors import InvalidTransition, SessionNotFound
 from interlock.models import SessionState, Verb
-
 from interlock_beisen.double._jobs import AsyncJob, AsyncJobs
 from interlock_beisen.double._render import (
     REQUEST_ID_HEADER,

@@ -7,15 +7,19 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
+
 from interlock.models import Reason, ReasonCode
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+AdapterFactory = Callable[..., Awaitable[Any]]
+"""``make_adapter(**option_overrides, timezone=...)`` → a ``BeisenAdapter``."""
 REASON = Reason(code=ReasonCode.OPERATOR_ERROR)
 
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
 import respx
-from beisen_support import SHANGHAI, RecordingSleep
+from beisen_support import SHANGHAI, AdapterFactory, RecordingSleep
+
 from interlock.adapter import AccountContext
 from interlock.doubles import DoubleSettings
 from interlock.http import RetryBudget, RetryPolicy
@@ -34,9 +35,6 @@ def router(double: BeisenDouble) -> Iterator[respx.Router]:
     with respx.mock(assert_all_mocked=True, assert_all_called=False) as mock:
         double.mount(mock)
         yield mock
-
-
-AdapterFactory = Callable[..., Awaitable[BeisenAdapter]]
 
 
 @pytest.fixture

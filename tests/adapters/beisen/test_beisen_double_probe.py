@@ -18,6 +18,7 @@ from typing import Any, cast
 import httpx
 import pytest
 import pytest_asyncio
+
 from interlock.doubles import DoubleSettings, Fault, VendorDouble, serve
 from interlock.models import SessionState
 from interlock_beisen.double import (

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from beisen_support import SHANGHAI, recorded, recorded_body
+
 from interlock import errors
 from interlock.models import SessionState
 from interlock_beisen._interpret import interpret, interpret_as, interpret_token

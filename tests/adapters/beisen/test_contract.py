@@ -1,6 +1,7 @@
 """The Beisen adapter passes the whole Interlock contract suite against its double."""
 
 import pytest
+
 from interlock.doubles import DoubleSettings
 from interlock_contract import AdapterContractSuite
 
