@@ -48,8 +48,6 @@ STATE_TABLE: dict[str, SessionState] = {
     "CANCELLED": SessionState.REVOKED,
     "EXPIRED": SessionState.EXPIRED,
 }
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
 VENDOR_STATUS_OF = {state: status for status, state in STATE_TABLE.items()}
 
 ACTION_OF: dict[Verb, str] = {
@@ -70,6 +68,9 @@ SERVER_SIDE_FILTERS = frozenset(
 )
 """Evaluated by the sessions query exactly like ``SessionFilter.matches``. ``candidate`` is not:
 it also matches part of the *masked* name, which only exists on our side."""
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def to_state(status: str | None) -> SessionState:

@@ -17,7 +17,7 @@ from interlock import errors
 from interlock.adapter import AccountContext, InterviewAdapter
 from interlock.capabilities import Capabilities, CapabilityLevel, ChangeObservation
 from interlock.events import CallbackRequest, CallbackResult
-from interlock.http import VendorReply
+from interlock.http import VendorClient, VendorReply
 from interlock.models import (
     OperationOutcome,
     OperationResult,
@@ -97,7 +97,7 @@ class DingTalkAdapter(InterviewAdapter):
         )
 
     @property
-    def client(self) -> Any:
+    def client(self) -> VendorClient:
         """The toolkit client (for the batch runner and diagnostics)."""
         return self._client
 
