@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 import pytest
 import respx
+
 from interlock.doubles import (
     DoubleSettings,
     Fault,

@@ -9,6 +9,7 @@ import re
 from typing import Any
 
 import pytest
+
 from interlock import errors
 from interlock.errors import (
     InterlockError,

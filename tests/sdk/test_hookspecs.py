@@ -7,8 +7,9 @@ import typing
 from collections.abc import Callable
 from typing import Any
 
-import interlock.plugins
 import pytest
+
+import interlock.plugins
 from interlock import hookspecs
 
 SPECS: list[Callable[..., Any]] = [

@@ -6,6 +6,8 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
+
 from interlock.models import (
     Candidate,
     FilterField,
@@ -22,7 +24,6 @@ from interlock.models import (
     Verb,
     utc_now,
 )
-from pydantic import ValidationError
 
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 REF = SessionRef(account="dingtalk-hq", session_id="s-001")

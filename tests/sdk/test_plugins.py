@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import BaseModel
+
 from interlock import AdapterSpec, hookimpl
 from interlock.errors import AdapterNotFound, PluginError
 from interlock.plugins import (
@@ -19,7 +21,6 @@ from interlock.plugins import (
     LoadedPlugins,
     get_plugin_manager,
 )
-from pydantic import BaseModel
 
 
 class NoOptions(BaseModel):

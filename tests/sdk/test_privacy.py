@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from interlock.privacy import mask_name, mask_phone
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 
 import pytest
+
 from interlock.errors import InvalidTransition
 from interlock.models import SessionState, Verb
 from interlock.transitions import plan_transition

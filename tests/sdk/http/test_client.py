@@ -16,6 +16,8 @@ from typing import Any
 import httpx
 import pytest
 import respx
+from pydantic import BaseModel
+
 from interlock.errors import (
     InterlockError,
     VendorAuthFailed,
@@ -27,7 +29,6 @@ from interlock.errors import (
     VendorUnavailable,
 )
 from interlock.http import RetryBudget, RetryPolicy, Token, TokenCache, VendorClient, VendorReply
-from pydantic import BaseModel
 
 BASE = "https://vendor.test"
 APP_SECRET = "app-secret-5f1e2d9c"

@@ -7,6 +7,7 @@ import math
 from typing import Any
 
 import pytest
+
 from interlock.http import RateLimiter, TokenBucketLimiter
 
 

@@ -6,6 +6,7 @@ import asyncio
 from typing import Any
 
 import pytest
+
 from interlock.errors import VendorAuthFailed
 from interlock.http import Token, TokenCache
 
