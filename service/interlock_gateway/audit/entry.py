@@ -30,9 +30,11 @@ __all__ = [
     "mask_free_text",
 ]
 
-# A mainland mobile number (1[3-9]xxxxxxxxx), optionally +86 and separators, not inside a
-# longer run of digits (so timestamps and long ids are not mistaken for phones).
-_MOBILE = re.compile(r"(?<!\d)(?:\+?86[ -]?)?1[3-9]\d[ -]?\d{4}[ -]?\d{4}(?!\d)")
+# A mainland mobile number (1[3-9]xxxxxxxxx), optionally +86 and separators, standing on its
+# own: not inside a longer run of digits (timestamps, long ids) nor glued to Latin letters or
+# digits (hex request ids such as a UUID's, which contain digit runs by chance). CJK text
+# around a number does not protect it: "电话13812345678" is found.
+_MOBILE = re.compile(r"(?<![0-9A-Za-z])(?:\+?86[ -]?)?1[3-9]\d[ -]?\d{4}[ -]?\d{4}(?![0-9A-Za-z])")
 _NAME_KEY = re.compile(r"(?:^|_)(?:name|fullname|realname)$", re.IGNORECASE)
 _PHONE_KEY = re.compile(r"(?:^|_)(?:phone|mobile|tel|telephone|cellphone)(?:_?number)?$", re.I)
 # Keys whose "name" is not a person's: machine identifiers.

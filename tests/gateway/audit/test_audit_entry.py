@@ -49,9 +49,11 @@ def test_masking_is_stable_for_already_masked_values() -> None:
     assert twice == once
 
 
-def test_long_numbers_are_not_phones() -> None:
+def test_long_numbers_and_hex_ids_are_not_phones() -> None:
     text = "epoch 1767225600123, order 913812345678, id 2138123456789"
     assert mask_free_text(text) == text
+    hex_ids = {"vendor_request_id": "9f13812345678ab0c1d2e3f4a5b6c7d8", "operation_id": "x"}
+    assert _entry(**hex_ids).vendor_request_id == hex_ids["vendor_request_id"]
 
 
 @pytest.mark.parametrize(
