@@ -33,6 +33,7 @@ def write_project(name: str, target: Path, *, force: bool = False) -> list[Path]
         raise ScaffoldError(f"{target} is not empty; choose a new folder (or pass --force)")
     values = {
         "name": name,
+        "dist": "interlock-" + name.replace("_", "-"),
         "pkg": f"interlock_{name}",
         "cls": "".join(part.capitalize() for part in name.split("_")),
         "title": name.replace("_", " ").title(),
@@ -52,7 +53,7 @@ requires = ["setuptools>=64"]
 build-backend = "setuptools.build_meta"
 
 [project]
-name = "interlock-${name}"
+name = "${dist}"
 version = "0.1.0"
 description = "Interlock adapter for ${title}"
 requires-python = ">=3.11"
@@ -70,7 +71,7 @@ testpaths = ["tests"]
 """
 
 _README = """\
-# interlock-${name}
+# ${dist}
 
 An [Interlock](https://github.com/) adapter for ${title}: pause, resume, terminate and revoke its
 AI interviews through Interlock's one policy and audit trail.
@@ -413,4 +414,4 @@ FILES: dict[str, str] = {
     "${pkg}/double/_app.py": _DOUBLE_APP,
     "tests/test_contract.py": _TEST_CONTRACT,
 }
-"""Relative path -> template (``${name}``, ``${pkg}``, ``${cls}``, ``${title}``)."""
+"""Relative path -> template (``${name}``, ``${dist}``, ``${pkg}``, ``${cls}``, ``${title}``)."""

@@ -13,10 +13,11 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from interlock.plugins import LoadedPlugins, PluginLoadFailure, get_plugin_manager
-from interlock_contract.runner import ContractRun, run_contract
+from interlock_contract.runner import CheckResult, ContractRun, run_contract
 from interlock_gateway.cli._common import console, err_console, fail, handle_errors, print_json
 
 __all__ = ["contract"]
@@ -87,11 +88,13 @@ def _print_run(run: ContractRun, *, show_output: bool) -> None:
         f"{run.count('skipped')} skipped"
     )
     if run.problem is not None:
-        console.print(f"[bold]{run.adapter}[/]: {verdict} — {run.problem}", highlight=False)
+        console.print(
+            f"[bold]{escape(run.adapter)}[/]: {verdict} — {escape(run.problem)}", highlight=False
+        )
         if show_output:
             console.print(run.output, markup=False, highlight=False)
         return
-    table = Table(title=f"interlock contract {run.adapter}: {verdict} ({counts})")
+    table = Table(title=f"interlock contract {escape(run.adapter)}: {verdict} ({counts})")
     for column, justify in (("suite", "left"), ("passed", "right"), ("failed", "right")):
         table.add_column(column, justify=justify)  # type: ignore[arg-type]
     table.add_column("skipped (reason)")
@@ -101,18 +104,27 @@ def _print_run(run: ContractRun, *, show_output: bool) -> None:
         )
         skipped = f"{summary.skipped}: {reasons}" if summary.skipped else "0"
         failed = f"[red]{summary.failed}[/]" if summary.failed else "0"
-        table.add_row(summary.concern, str(summary.passed), failed, skipped)
+        table.add_row(escape(summary.concern), str(summary.passed), failed, escape(skipped))
     console.print(table)
-    for failure in run.failures:
-        console.print(
-            f"  [red]✗[/] [{failure.concern}] {failure.check}\n      {failure.headline}",
-            highlight=False,
-        )
+    _print_failures(run)
     step = run.next_step()
     if step is not None:
-        console.print(f"[bold]next:[/] {step}", highlight=False)
+        console.print(f"[bold]next:[/] {escape(step)}", highlight=False)
     if show_output:
         console.print(run.output, markup=False, highlight=False)
+
+
+def _print_failures(run: ContractRun, *, examples: int = 3) -> None:
+    """Failing checks grouped by what failed, so one cause is read once."""
+    groups: dict[str, list[CheckResult]] = {}
+    for failure in run.failures:
+        groups.setdefault(failure.headline or "(no message)", []).append(failure)
+    for headline, failures in sorted(groups.items(), key=lambda g: -len(g[1])):
+        console.print(f"[red]✗[/] {escape(headline)}", highlight=False)
+        for failure in failures[:examples]:
+            console.print(f"    [dim]{escape(failure.concern)}:[/] {escape(failure.check)}")
+        if len(failures) > examples:
+            console.print(f"    [dim]… and {len(failures) - examples} more checks[/]")
 
 
 def _print_broken(broken: list[PluginLoadFailure]) -> None:
