@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 import respx
-from dingtalk_support import REASON, RecordingSleep
+from dingtalk_support import REASON, AdapterFactory, RecordingSleep
 
 from interlock.adapter import AccountContext
 from interlock.doubles import DEFAULT_DOUBLE_TIMEZONE, DoubleSettings
@@ -42,9 +42,6 @@ def router(double: DingTalkDouble) -> Iterator[respx.MockRouter]:
     with respx.mock(assert_all_mocked=True, assert_all_called=False) as mock:
         double.mount(mock)
         yield mock
-
-
-AdapterFactory = Callable[..., DingTalkAdapter]
 
 
 @pytest.fixture

@@ -5,13 +5,17 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
 from interlock.models import Reason, ReasonCode
+
+if TYPE_CHECKING:
+    from interlock_dingtalk.adapter import DingTalkAdapter
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -69,3 +73,7 @@ def intercept(router: Any, method: str, path_regex: str, response: httpx.Respons
     router.route(method=method, path__regex=path_regex).mock(return_value=response)
     for route in earlier:
         router.routes.add(route)
+
+
+AdapterFactory = Callable[..., "DingTalkAdapter"]
+"""The ``make_adapter`` fixture's type: builds adapters against the double."""

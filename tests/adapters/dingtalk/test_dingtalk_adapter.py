@@ -10,8 +10,7 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 import respx
-from conftest import AdapterFactory
-from dingtalk_support import RecordingSleep, intercept, load_fixture
+from dingtalk_support import AdapterFactory, RecordingSleep, intercept, load_fixture
 
 from interlock import errors
 from interlock.doubles import Fault

@@ -8,8 +8,7 @@ from datetime import UTC, datetime
 
 import httpx
 import pytest
-from conftest import AdapterFactory
-from dingtalk_support import FakeClock, load_fixture
+from dingtalk_support import AdapterFactory, FakeClock, load_fixture
 
 from interlock import errors
 from interlock.events import CallbackRequest
