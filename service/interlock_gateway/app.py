@@ -13,9 +13,10 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
+from starlette.routing import BaseRoute
+
 from interlock import Interlock, __version__
 from interlock.plugins import LoadedPlugins
-from starlette.routing import BaseRoute
 
 from .api import include_routers
 from .api.deps import declared_action

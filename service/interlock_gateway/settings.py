@@ -24,7 +24,6 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
-from interlock.errors import ConfigurationError
 from pydantic import Field, ValidationError, field_validator
 from pydantic.fields import FieldInfo
 from pydantic_settings import (
@@ -34,6 +33,8 @@ from pydantic_settings import (
     SettingsConfigDict,
     SettingsError,
 )
+
+from interlock.errors import ConfigurationError
 
 from .store.engine import DATABASE_URL_ENV, DEFAULT_DATA_DIR, resolve_database_url
 

@@ -7,8 +7,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
-from interlock.errors import InterlockError
 from sqlalchemy import text
+
+from interlock.errors import InterlockError
 
 from ..policy import Action
 from .deps import Declare, RuntimeDep

@@ -16,8 +16,9 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from interlock import errors
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from interlock import errors
 
 __all__ = [
     "PROBLEM_JSON",

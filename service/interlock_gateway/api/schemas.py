@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from interlock.models import Reason, SessionState
 from pydantic import BaseModel, ConfigDict, Field
+
+from interlock.models import Reason, SessionState
 
 __all__ = [
     "ApprovalOut",

@@ -6,8 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse
-from interlock.models import ACCOUNT_NAME_PATTERN, SessionRef, SessionState, Verb
 from pydantic import AwareDatetime
+
+from interlock.models import ACCOUNT_NAME_PATTERN, SessionRef, SessionState, Verb
 
 from ..policy import Action, Caller
 from ..services import operations

@@ -109,11 +109,12 @@ async def expire_due(db: Database, trail: AuditTrail, now: datetime) -> int:
         .where(Approval.state == ApprovalState.PENDING, Approval.expires_at <= now)
         .limit(100)
     )
+    locked = due.with_for_update(skip_locked=True)  # an approver holding it decides first
     async with db.session() as session:
         if (await session.scalar(due.with_only_columns(Approval.id))) is None:
             return 0  # the common case: a read, no write transaction
     async with db.write() as session:
-        approvals = (await session.scalars(due)).all()
+        approvals = (await session.scalars(locked)).all()
         for approval in approvals:
             op = (
                 await session.get(Operation, approval.operation_id)
@@ -142,9 +143,11 @@ async def decide(
     """
     problem: Problem | None = None
     async with db.write() as session:
-        approval = await session.get(Approval, approval_id)
+        # Row locks (PostgreSQL) serialise racing approvers and the expiry scan; SQLite's
+        # write transaction is exclusive already.
+        approval = await session.get(Approval, approval_id, with_for_update=True)
         op = (
-            await session.get(Operation, approval.operation_id)
+            await session.get(Operation, approval.operation_id, with_for_update=True)
             if approval and approval.operation_id
             else None
         )
@@ -199,6 +202,8 @@ def _refusal(
 
 
 def _undecidable(approval: Approval, op: Operation, now: datetime) -> Problem | None:
+    if approval.state == ApprovalState.EXPIRED:
+        return _expired(approval)
     if approval.state != ApprovalState.PENDING:
         return Problem(
             409,
@@ -209,13 +214,7 @@ def _undecidable(approval: Approval, op: Operation, now: datetime) -> Problem | 
             state=approval.state,
         )
     if approval.expires_at <= now:
-        return Problem(
-            409,
-            "APPROVAL.EXPIRED",
-            "Approval expired",
-            f"this approval expired at {approval.expires_at.isoformat()}",
-            hint="request the operation again",
-        )
+        return _expired(approval)
     if approval.request_hash != request_hash(op):
         return Problem(
             409,
@@ -225,6 +224,16 @@ def _undecidable(approval: Approval, op: Operation, now: datetime) -> Problem | 
             hint="request the operation again",
         )
     return None
+
+
+def _expired(approval: Approval) -> Problem:
+    return Problem(
+        409,
+        "APPROVAL.EXPIRED",
+        "Approval expired",
+        f"this approval expired at {approval.expires_at.isoformat()}",
+        hint="request the operation again",
+    )
 
 
 def _decide(
@@ -325,7 +334,7 @@ async def list_visible(
                         and_(Approval.created_at == cursor[0], Approval.id < cursor[1]),
                     )
                 )
-            rows = (await session.execute(chunk.limit(page_size))).tuples().all()
+            rows = (await session.execute(chunk.limit(page_size))).all()
             for approval, op in rows:
                 cursor = (approval.created_at, approval.id)
                 if authorize(caller, Action.APPROVALS_LIST, visible_target(op), plugins=plugins):

@@ -1,0 +1,76 @@
+"""Every /v1 route declares its action; the app refuses to start with one that does not."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import pytest
+from fastapi import APIRouter, FastAPI
+
+from interlock_gateway.api.deps import Authorize, declared_action
+from interlock_gateway.app import create_app, iter_api_routes, undeclared_routes
+from interlock_gateway.policy import RULES, Action, Caller
+from interlock_gateway.settings import GatewaySettings
+
+
+@pytest.fixture
+def app() -> FastAPI:
+    return create_app(GatewaySettings())
+
+
+def test_every_v1_route_declares_an_action(app: FastAPI) -> None:
+    routes = [r for r in iter_api_routes(app.routes) if r.path.startswith("/v1")]
+    assert len(routes) >= 11
+    missing = [f"{sorted(r.methods or ())} {r.path}" for r in routes if declared_action(r) is None]
+    assert missing == []
+
+
+def test_every_declared_action_is_in_the_policy_table(app: FastAPI) -> None:
+    tabled = {action for rules in RULES.values() for action in rules}
+    for route in iter_api_routes(app.routes):
+        action = declared_action(route)
+        assert action is not None, route.path
+        assert action is Action.PUBLIC or action in tabled, f"{route.path}: {action}"
+
+
+EXPECTED = {
+    ("GET", "/v1/sessions"): Action.SESSIONS_LIST,
+    ("GET", "/v1/accounts/{account}/sessions/{session_id}"): Action.SESSIONS_READ,
+    ("POST", "/v1/accounts/{account}/sessions/{session_id}/pause"): Action.SESSIONS_PAUSE,
+    ("POST", "/v1/accounts/{account}/sessions/{session_id}/resume"): Action.SESSIONS_RESUME,
+    ("POST", "/v1/accounts/{account}/sessions/{session_id}/terminate"): Action.SESSIONS_TERMINATE,
+    ("POST", "/v1/accounts/{account}/sessions/{session_id}/revoke"): Action.SESSIONS_REVOKE,
+    ("GET", "/v1/operations/{op_id}"): Action.OPERATIONS_READ,
+    ("POST", "/v1/operations/{op_id}/undo"): Action.OPERATIONS_UNDO,
+    ("GET", "/v1/approvals"): Action.APPROVALS_LIST,
+    ("POST", "/v1/approvals/{approval_id}/approve"): Action.APPROVALS_DECIDE,
+    ("POST", "/v1/approvals/{approval_id}/reject"): Action.APPROVALS_DECIDE,
+}
+
+
+@pytest.mark.parametrize(("route", "action"), EXPECTED.items(), ids=[p for _, p in EXPECTED])
+def test_routes_declare_the_right_action(
+    app: FastAPI, route: tuple[str, str], action: Action
+) -> None:
+    method, path = route
+    found = [
+        r for r in iter_api_routes(app.routes) if r.path == path and method in (r.methods or ())
+    ]
+    assert len(found) == 1
+    assert declared_action(found[0]) is action
+
+
+def test_an_undeclared_route_is_caught() -> None:
+    router = APIRouter(prefix="/v1")
+
+    @router.get("/forgotten")
+    async def forgotten() -> dict[str, str]:
+        return {}
+
+    @router.get("/declared")
+    async def declared(caller: Annotated[Caller, Authorize(Action.STATS_READ)]) -> dict[str, str]:
+        return {}
+
+    app = FastAPI()
+    app.include_router(router)
+    assert undeclared_routes(app) == ["GET /v1/forgotten"]
