@@ -12,16 +12,18 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from interlock.errors import ConfigurationError
 from sqlalchemy import event
 from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
 
+from interlock.errors import ConfigurationError
+
 __all__ = [
     "DATABASE_URL_ENV",
     "DEFAULT_DATA_DIR",
+    "SQLITE_BEGIN",
     "Database",
     "create_engine",
     "default_database_url",
@@ -32,7 +34,7 @@ DATABASE_URL_ENV = "INTERLOCK_DATABASE_URL"
 DEFAULT_DATA_DIR = Path(".interlock")
 
 # Execution option read by the SQLite "begin" hook: IMMEDIATE takes the write lock up front.
-_SQLITE_BEGIN = "interlock_sqlite_begin"
+SQLITE_BEGIN = "interlock_sqlite_begin"
 _BUSY_TIMEOUT_MS = 30_000
 _ASYNC_DRIVERS = {"sqlite": "aiosqlite", "postgresql": "psycopg"}
 
@@ -73,7 +75,7 @@ def _install_sqlite_hooks(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Connection) -> None:
-        mode = connection.get_execution_options().get(_SQLITE_BEGIN, "DEFERRED")
+        mode = connection.get_execution_options().get(SQLITE_BEGIN, "DEFERRED")
         connection.exec_driver_sql(f"BEGIN {mode}")
 
 
@@ -126,7 +128,7 @@ class Database:
         self.url = url
         self.engine = create_engine(url, **engine_kwargs)
         self.is_sqlite = self.engine.dialect.name == "sqlite"
-        writer = self.engine.execution_options(**{_SQLITE_BEGIN: "IMMEDIATE"})
+        writer = self.engine.execution_options(**{SQLITE_BEGIN: "IMMEDIATE"})
         self._reader = async_sessionmaker(self.engine, expire_on_commit=False)
         self._writer = async_sessionmaker(writer, expire_on_commit=False)
 

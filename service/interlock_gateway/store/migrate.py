@@ -11,7 +11,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
-from .engine import create_engine
+from .engine import SQLITE_BEGIN, create_engine
 
 __all__ = ["alembic_config", "current_revision", "head_revision", "upgrade"]
 
@@ -48,8 +48,11 @@ async def upgrade(url: str, revision: str = "head") -> None:
     """Bring the database at ``url`` up to ``revision`` (default: newest) in one transaction."""
     engine = create_engine(url)
     config = alembic_config(url)
+    # SQLite: take the write lock before Alembic reads the current revision, so a second
+    # process migrating at the same time waits and then finds nothing to do.
+    writer = engine.execution_options(**{SQLITE_BEGIN: "IMMEDIATE"})
     try:
-        async with engine.begin() as connection:
+        async with writer.begin() as connection:
             await connection.run_sync(_upgrade, config, revision)
     finally:
         await engine.dispose()

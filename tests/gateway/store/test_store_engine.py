@@ -6,11 +6,12 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select, text
+from sqlalchemy.exc import StatementError
+
 from interlock_gateway.store import Database, create_engine, default_database_url
 from interlock_gateway.store.engine import resolve_database_url
 from interlock_gateway.store.tables import Lease
-from sqlalchemy import select, text
-from sqlalchemy.exc import StatementError
 
 
 def test_default_url_is_sqlite_under_dot_interlock() -> None:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from interlock_gateway.store import Database, current_revision, head_revision, upgrade
-from interlock_gateway.store.tables import GENESIS_HASH, AuditHead, Base
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
+
+from interlock_gateway.store import Database, current_revision, head_revision, upgrade
+from interlock_gateway.store.tables import GENESIS_HASH, AuditHead, Base
 
 
 def _diff(connection: Connection) -> list[object]:
@@ -33,3 +36,8 @@ async def test_upgrade_creates_the_declared_schema(empty_database_url: str) -> N
 async def test_upgrade_twice_is_a_no_op(database_url: str) -> None:
     await upgrade(database_url)
     assert await current_revision(database_url) == head_revision()
+
+
+async def test_concurrent_upgrades_take_turns(empty_database_url: str) -> None:
+    await asyncio.gather(*(upgrade(empty_database_url) for _ in range(3)))
+    assert await current_revision(empty_database_url) == head_revision()
