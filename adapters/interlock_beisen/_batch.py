@@ -55,7 +55,7 @@ class JobBatches:
             )
             job_id = reply.request_id or request_id
             record = await self._jobs.final(job_id)
-            causes = item_causes(record, ids)
+            causes = item_causes(record, ids, job_id)
         except errors.InterlockError as error:
             return {
                 s.ref.session_id: failed_result(

@@ -67,6 +67,10 @@ class JobWaiter:
                 record = await self._read(request_id)
             except errors.SessionNotFound:
                 raise self._unknown(request_id, "Beisen no longer knows the job") from None
+            except errors.InterlockError as error:
+                # The job was accepted: failing to read its state says nothing about its items.
+                why = f"its state could not be read ({error.code})"
+                raise self._unknown(request_id, why) from error
             meaning = ASYNC_STATES.get(record.state)
             if meaning is None:
                 raise errors.VendorProtocolError(
@@ -105,7 +109,7 @@ class JobWaiter:
         )
 
 
-def item_causes(record: JobRecord, sent: list[str]) -> dict[str, str]:
+def item_causes(record: JobRecord, sent: list[str], request_id: str) -> dict[str, str]:
     """Canonical id → the failure list it is in (ids in none of them were changed).
 
     :raises VendorProtocolError: the record has no result, or its count disagrees with what
@@ -114,12 +118,15 @@ def item_causes(record: JobRecord, sent: list[str]) -> dict[str, str]:
     result = record.result
     if result is None:
         raise errors.VendorProtocolError(
-            f"beisen: async job ended {record.state} without a result", field="data.result"
+            f"beisen: async job ended {record.state} without a result",
+            field="data.result",
+            vendor_request_id=request_id,
         )
     if result.total_count != len(sent):
         raise errors.VendorProtocolError(
             f"beisen: async job counted {result.total_count} items, {len(sent)} were sent",
             field="data.result.totalCount",
+            vendor_request_id=request_id,
         )
     lists = result.model_dump(by_alias=True)
     causes: dict[str, str] = {}

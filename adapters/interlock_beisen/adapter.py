@@ -305,7 +305,6 @@ class BeisenAdapter(InterviewAdapter):
     async def _batch_chunk(
         self, verb: Verb, ids: list[str], reason: Reason, key: str, number: int
     ) -> list[OperationResult]:
-        results: dict[str, OperationResult] = {}
         wanted = list(dict.fromkeys(canonical_id(i) for i in ids if _is_guid(i)))
         try:
             sessions = await self._read_many(wanted) if wanted else {}
@@ -313,26 +312,19 @@ class BeisenAdapter(InterviewAdapter):
             return [
                 failed_result(self.ref(i), verb, error, idempotency_key=f"{key}:{i}") for i in ids
             ]
+        decided: dict[str, OperationResult] = {}  # by canonical id
         to_send: list[Session] = []
-        for session_id in dict.fromkeys(ids):
-            session = sessions.get(canonical_id(session_id))
-            item_key = f"{key}:{session_id}"
-            if session is None:
-                missing = errors.SessionNotFound(f"beisen: no interview {session_id!r}")
-                results[session_id] = failed_result(
-                    self.ref(session_id), verb, missing, idempotency_key=item_key
-                )
-                continue
+        for session in sessions.values():
             try:
                 already = plan_transition(session.state, verb).already_in_state
             except errors.InvalidTransition as refused:
-                results[session_id] = failed_result(
-                    session.ref, verb, refused, idempotency_key=item_key
+                decided[canonical_id(session.ref.session_id)] = failed_result(
+                    session.ref, verb, refused
                 )
                 continue
             if already:
-                results[session_id] = self._result(
-                    verb, session, OperationOutcome.ALREADY_IN_STATE, item_key
+                decided[canonical_id(session.ref.session_id)] = self._result(
+                    verb, session, OperationOutcome.ALREADY_IN_STATE, key
                 )
             else:
                 to_send.append(session)
@@ -342,8 +334,19 @@ class BeisenAdapter(InterviewAdapter):
                 if verb is Verb.REVOKE
                 else await self._batches.run(verb, to_send, reason, key, number)
             )
-            results.update(sent)
-        return [results[i] for i in ids]
+            decided.update({canonical_id(i): result for i, result in sent.items()})
+        return [self._item_result(verb, i, decided, key) for i in ids]
+
+    def _item_result(
+        self, verb: Verb, session_id: str, decided: dict[str, OperationResult], key: str
+    ) -> OperationResult:
+        """The result for one id as the caller spelt it (one per input id, in order)."""
+        item_key = f"{key}:{session_id}"
+        result = decided.get(canonical_id(session_id)) if _is_guid(session_id) else None
+        if result is None:
+            missing = errors.SessionNotFound(f"beisen: no interview {session_id!r}")
+            return failed_result(self.ref(session_id), verb, missing, idempotency_key=item_key)
+        return result.model_copy(update={"ref": self.ref(session_id), "idempotency_key": item_key})
 
     async def _cancel_each(
         self, sessions: list[Session], reason: Reason, key: str

@@ -566,6 +566,38 @@ async def test_per_item_causes_become_neutral_errors(
     assert "cannot resume a session that is expired" in (by_id[changed].error_message or "")
 
 
+async def test_an_unreadable_job_state_is_an_unknown_outcome(
+    adapter: BeisenAdapter, double: BeisenDouble
+) -> None:
+    ids = [double.put_session(SessionState.IN_PROGRESS) for _ in range(2)]
+
+    def job_page_breaks(_: httpx.Response) -> None:
+        double.inject(Fault.SERVER_ERROR, times=10)  # every poll of the accepted job fails
+
+    around(double, "Interview/BatchTerminateAIInterview", after=job_page_breaks)
+    results = await adapter.batch(Verb.TERMINATE, ids, REASON, idempotency_key="blind")
+    (job_id,) = double.jobs.jobs
+    for result in results:
+        assert (result.outcome, result.error_code) == (
+            OperationOutcome.FAILED,
+            "VENDOR.UNAVAILABLE",
+        )
+        assert result.vendor_request_id == job_id
+        assert "unknown" in (result.error_message or "")
+
+
+async def test_one_interview_spelt_two_ways_gets_two_results(
+    adapter: BeisenAdapter, double: BeisenDouble
+) -> None:
+    session_id = double.put_session(SessionState.IN_PROGRESS)
+    upper = session_id.upper()
+    results = await adapter.batch(Verb.PAUSE, [session_id, upper], REASON, idempotency_key="twice")
+    assert [r.ref.session_id for r in results] == [session_id, upper]
+    assert {r.outcome for r in results} == {OperationOutcome.APPLIED}
+    assert [r.idempotency_key for r in results] == [f"twice:{session_id}", f"twice:{upper}"]
+    assert double.mutation_counts[session_id] == 1
+
+
 async def test_a_revoke_batch_cancels_one_by_one(
     adapter: BeisenAdapter, double: BeisenDouble, router: respx.Router
 ) -> None:

@@ -231,6 +231,8 @@ def test_from_local_reads_in_the_zone() -> None:
 
 # -- asynchronous jobs -------------------------------------------------------------------------
 
+JOB_ID = "5f0c1d5e-8d8e-4a43-9d0e-2f4b7e0c9a11"
+
 
 def test_a_partial_job_names_each_failed_item() -> None:
     record = interpret_as(JobRecord)(recorded("job__partial_success"))
@@ -242,7 +244,7 @@ def test_a_partial_job_names_each_failed_item() -> None:
         *result["interviewAlreadyInTargetStatusIds"],
         "00000000-0000-4000-8000-000000000001",
     ]
-    causes = item_causes(record, sent)
+    causes = item_causes(record, sent, JOB_ID)
     assert causes[result["interviewDeletedIds"][0]] == "interviewDeletedIds"
     assert "00000000-0000-4000-8000-000000000001" not in causes
 
@@ -250,8 +252,9 @@ def test_a_partial_job_names_each_failed_item() -> None:
 def test_a_job_whose_count_disagrees_is_not_trusted() -> None:
     record = interpret_as(JobRecord)(recorded("job__partial_success"))
     with pytest.raises(errors.VendorProtocolError) as caught:
-        item_causes(record, ["only-one"])
+        item_causes(record, ["only-one"], JOB_ID)
     assert caught.value.field == "data.result.totalCount"
+    assert caught.value.vendor_request_id == JOB_ID
 
 
 @pytest.mark.parametrize(
