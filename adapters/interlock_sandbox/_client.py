@@ -12,7 +12,7 @@ import httpx
 
 from interlock import errors
 from interlock.adapter import AccountContext
-from interlock.http import Token, TokenCache, VendorClient
+from interlock.http import Token, TokenBucketLimiter, TokenCache, VendorClient
 from interlock_sandbox._errors import ERROR_TABLE
 from interlock_sandbox._models import VendorToken
 from interlock_sandbox.options import SandboxOptions
@@ -69,6 +69,13 @@ def _error_from(
     return cls(message)
 
 
+def _own_limiter(options: SandboxOptions) -> TokenBucketLimiter | None:
+    """Without a shared limiter, stay under ``rate_share`` of the vendor's per-API limit."""
+    if options.vendor_qps is None:
+        return None
+    return TokenBucketLimiter(default=options.vendor_qps, share=options.rate_share)
+
+
 def build_client(context: AccountContext, options: SandboxOptions, transport: Any) -> VendorClient:
     """A toolkit client for one sandbox account (bearer token in the Authorization header)."""
     secret = options.client_secret.get_secret_value()
@@ -97,7 +104,7 @@ def build_client(context: AccountContext, options: SandboxOptions, transport: An
         tokens=TokenCache(fetch_token),
         apply_token=apply_token,
         retry=context.retry_policy,
-        limiter=context.rate_limiter,
+        limiter=context.rate_limiter or _own_limiter(options),
         timeout_s=options.timeout_s,
         request_id_header=REQUEST_ID_HEADER,
         secrets=(secret,),

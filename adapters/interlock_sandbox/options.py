@@ -26,7 +26,10 @@ class SandboxOptions(BaseModel):
     sessions: Annotated[int, Field(ge=0, le=100_000)] = 48
     latency_ms: Annotated[float, Field(ge=0)] = 0.0
     vendor_qps: Annotated[float, Field(gt=0)] | None = Field(
-        default=None, description="the in-process double's per-API limit (default 100/s)"
+        default=None,
+        description="the vendor's per-API limit; the client stays under rate_share of it "
+        "(and the in-process double enforces it; its default is 100/s)",
     )
+    rate_share: Annotated[float, Field(gt=0, le=1)] = 0.8
     native_batch_size: Annotated[int, Field(ge=0, le=100)] = 100
     timeout_s: Annotated[float, Field(gt=0, le=120)] = 10.0

@@ -5,11 +5,15 @@
     [accounts.dingtalk-hq]
     adapter = "dingtalk"            # entry-point name of the adapter
     timezone = "Asia/Shanghai"      # for vendors with zone-less local times
-    qps = 20                        # the vendor's per-API limit ...
-    rate_share = 0.8                # ... of which we use this share
     concurrency = 8                 # parallel calls per account in a batch
-    app_key = "ding-app"            # everything else is the adapter's own options
-    app_secret = "env:DINGTALK_APP_SECRET"   # or "file:/run/secrets/dingtalk"
+    app_key = "ding-app"            # everything else is the adapter's own options, e.g.
+    app_secret = "env:DINGTALK_APP_SECRET"   # (or "file:/run/secrets/dingtalk")
+    vendor_qps = 20                 # the tenant's per-API limit, of which the adapter's
+    rate_share = 0.8                # client-side limiter uses this share
+
+``adapter``, ``timezone`` and ``concurrency`` belong to Interlock; every other key is validated
+by the adapter's own options model, so limits live with the adapter that knows its vendor's
+per-API rules.
 
 Any value can be overridden by ``INTERLOCK__ACCOUNTS__<ACCOUNT>__<KEY>`` (account and key
 upper-cased, ``-`` written as ``_``). Errors name the file, the key and the fix.
@@ -35,7 +39,7 @@ from interlock.plugins import AdapterSpec, LoadedPlugins
 __all__ = ["AccountConfig", "load_accounts", "parse_accounts", "resolve_secret"]
 
 ENV_PREFIX = "INTERLOCK__ACCOUNTS__"
-_RESERVED = {"adapter", "timezone", "qps", "rate_share", "concurrency"}
+_RESERVED = {"adapter", "timezone", "concurrency"}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -46,8 +50,6 @@ class AccountConfig:
     spec: AdapterSpec
     options: BaseModel
     timezone: ZoneInfo | None
-    qps: float | None
-    rate_share: float
     concurrency: int
 
 
@@ -158,8 +160,6 @@ def _parse_account(
         spec=spec,
         options=options,
         timezone=timezone,
-        qps=_number(table.get("qps"), where, "qps"),
-        rate_share=_number(table.get("rate_share", 0.8), where, "rate_share") or 0.8,
         concurrency=int(_number(table.get("concurrency", 8), where, "concurrency") or 8),
     )
 

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from interlock.adapter import AccountContext, InterviewAdapter, failed_result
 from interlock.config import AccountConfig, load_accounts
 from interlock.errors import InterlockError, InvalidRequest
-from interlock.http import TokenBucketLimiter
+from interlock.http import RateLimiter
 from interlock.models import (
     OperationResult,
     Reason,
@@ -89,21 +89,23 @@ class Interlock:
         *,
         plugins: LoadedPlugins,
         transports: Mapping[str, httpx.AsyncBaseTransport] | None = None,
+        rate_limiter: RateLimiter | None = None,
     ) -> Interlock:
+        """Build the adapters of ``accounts``.
+
+        :param rate_limiter: a limiter shared by every account (e.g. the gateway's, backed by
+            its database so that replicas share vendor quotas); without it each adapter limits
+            itself from its own options.
+        """
         adapters: dict[str, InterviewAdapter] = {}
         concurrency: dict[str, int] = {}
         for account in accounts:
-            limiter = (
-                TokenBucketLimiter(default=account.qps, share=account.rate_share)
-                if account.qps
-                else None
-            )
             context = AccountContext(
                 account=account.name,
                 options=account.options,
                 timezone=account.timezone,
                 transport=(transports or {}).get(account.name),
-                rate_limiter=limiter,
+                rate_limiter=rate_limiter,
             )
             adapters[account.name] = account.spec.factory(context)
             concurrency[account.name] = account.concurrency

@@ -29,14 +29,15 @@ def test_accounts_are_loaded_with_limits_and_options(
 ) -> None:
     path = write(
         tmp_path,
-        '[accounts.demo]\nadapter = "sandbox"\nqps = 40\nrate_share = 0.5\nconcurrency = 4\n'
-        'seed = 3\ntimezone = "Asia/Shanghai"\n',
+        '[accounts.demo]\nadapter = "sandbox"\nvendor_qps = 40\nrate_share = 0.5\n'
+        'concurrency = 4\nseed = 3\ntimezone = "Asia/Shanghai"\n',
     )
     [account] = load_accounts(path, plugins, env={})
     assert account.name == "demo"
     assert account.spec.name == "sandbox"
-    assert (account.qps, account.rate_share, account.concurrency) == (40, 0.5, 4)
+    assert account.concurrency == 4
     assert isinstance(account.options, SandboxOptions)
+    assert (account.options.vendor_qps, account.options.rate_share) == (40, 0.5)
     assert account.options.seed == 3
     assert str(account.timezone) == "Asia/Shanghai"
 
@@ -70,7 +71,14 @@ def test_secrets_from_env_and_file(tmp_path: Path, plugins: LoadedPlugins) -> No
     [
         pytest.param("[accounts.x]\nseed = 1\n", "key 'adapter' is missing", id="no-adapter"),
         pytest.param('[accounts.x]\nadapter = "sandbox"\nseeed = 1\n', "key 'seeed'", id="typo"),
-        pytest.param('[accounts.x]\nadapter = "sandbox"\nqps = "fast"\n', "'qps'", id="qps"),
+        pytest.param(
+            '[accounts.x]\nadapter = "sandbox"\nconcurrency = "many"\n',
+            "'concurrency'",
+            id="concurrency",
+        ),
+        pytest.param(
+            '[accounts.x]\nadapter = "sandbox"\nvendor_qps = -1\n', "'vendor_qps'", id="vendor-qps"
+        ),
         pytest.param(
             '[accounts.x]\nadapter = "sandbox"\ntimezone = "Mars/Base"\n',
             "time zone",
