@@ -22,6 +22,7 @@ from interlock_gateway.audit import (
 )
 from interlock_gateway.audit.canonical import canonical_json
 from interlock_gateway.audit.export import CSV_COLUMNS
+from interlock_gateway.audit.query import iter_records
 from interlock_gateway.store import Database
 
 from .helpers import ACTORS, append_many
@@ -119,3 +120,10 @@ async def test_csv_cells_cannot_become_formulas(db: Database, trail: AuditTrail)
         text = "".join([chunk async for chunk in export_csv(session)])
     (row,) = csv.DictReader(io.StringIO(text))
     assert row["reason_note"] == "'=HYPERLINK()"
+
+
+@pytest.mark.parametrize("page_size", [1, 7, 30, 31])
+async def test_iter_records_pages_cover_everything_once(filled: Database, page_size: int) -> None:
+    async with filled.session() as session:
+        seqs = [row.seq async for row in iter_records(session, page_size=page_size)]
+    assert seqs == list(range(1, 31))
