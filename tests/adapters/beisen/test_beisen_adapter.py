@@ -23,11 +23,11 @@ import respx
 from beisen_support import REASON, SHANGHAI, AdapterFactory, RecordingSleep
 from pydantic import ValidationError
 
-from interlock import errors
+from interlock import Interlock, errors
 from interlock.adapter import AccountContext
 from interlock.config import load_accounts
 from interlock.doubles import Fault
-from interlock.models import OperationOutcome, SessionFilter, SessionState, Verb
+from interlock.models import OperationOutcome, SessionFilter, SessionRef, SessionState, Verb
 from interlock.plugins import get_plugin_manager
 from interlock_beisen.adapter import BeisenAdapter
 from interlock_beisen.double import (
@@ -96,6 +96,36 @@ def test_interlock_toml_without_timezone_fails_at_start_up(tmp_path: Path) -> No
     )
     with pytest.raises(errors.ConfigurationError, match="timezone"):
         load_accounts(config, get_plugin_manager())
+
+
+async def test_an_account_from_interlock_toml_works_through_the_facade(
+    tmp_path: Path, double: BeisenDouble
+) -> None:
+    config = tmp_path / "interlock.toml"
+    config.write_text(
+        "[accounts.beisen-cn]\n"
+        'adapter = "beisen"\n'
+        'timezone = "Asia/Shanghai"\n'
+        f'base_url = "{double.base_url}"\n'
+        'token_endpoint = "oauth"\n'
+        f'app_id = "{APP_ID}"\n'
+        f'tenant_id = "{TENANT_ID}"\n'
+        'secret = "env:BEISEN_SECRET"\n'
+        "vendor_qps = 100\n"
+        "async_poll_interval_s = 0.01\n",
+        encoding="utf-8",
+    )
+    transports = {"beisen-cn": httpx.MockTransport(double.handle)}
+    env = {"BEISEN_SECRET": OAUTH_SECRET}
+    async with Interlock.from_config(config, transports=transports, env=env) as interlock:
+        running = double.put_session(SessionState.IN_PROGRESS)
+        ref = SessionRef(account="beisen-cn", session_id=running)
+        result = await interlock.pause(ref, REASON)
+        assert result.outcome is OperationOutcome.APPLIED
+        batch = [r async for r in interlock.batch(Verb.TERMINATE, [ref], REASON)]
+        assert [r.outcome for r in batch] == [OperationOutcome.APPLIED]
+        assert OAUTH_SECRET not in repr(interlock.adapter("beisen-cn").options)
+    assert double.world.get(running).state is SessionState.TERMINATED
 
 
 def test_the_spec_says_it_needs_a_time_zone() -> None:
