@@ -55,7 +55,8 @@ class Venv:
     def add_entry_point(self, dist: str, name: str, module: str, source: str) -> None:
         """Install a one-module distribution with an ``interlock.adapters`` entry point."""
         (self.site_packages / f"{module}.py").write_text(source, encoding="utf-8")
-        info = self.site_packages / f"{dist}-0.0.1.dist-info"
+        # dist-info folders are named with underscores: the name ends at the first hyphen
+        info = self.site_packages / f"{dist.replace('-', '_')}-0.0.1.dist-info"
         info.mkdir()
         (info / "METADATA").write_text(
             f"Metadata-Version: 2.1\nName: {dist}\nVersion: 0.0.1\n", encoding="utf-8"

@@ -173,6 +173,33 @@ class ClaimsNativePauseButRaises(SandboxAdapter):
         raise errors.UnsupportedOperation("the vendor has no pause API", verb="pause")
 
 
+class ManualPauseStillCallsTheVendor(SandboxAdapter):
+    """Declares pause manual (only a person can pause) but still sends it to the vendor."""
+
+    @property
+    def capabilities(self) -> Capabilities:
+        return super().capabilities.model_copy(update={"pause": CapabilityLevel.MANUAL})
+
+    async def perform(
+        self,
+        verb: Verb,
+        session_id: str,
+        reason: Reason,
+        *,
+        idempotency_key: str,
+        resume_deadline: Any = None,
+    ) -> OperationResult:
+        if verb is Verb.PAUSE:  # the bug: no capability check before the vendor call
+            return await self.pause(session_id, reason, idempotency_key=idempotency_key)
+        return await super().perform(
+            verb,
+            session_id,
+            reason,
+            idempotency_key=idempotency_key,
+            resume_deadline=resume_deadline,
+        )
+
+
 class _EveryCallerFetches(TokenCache):
     async def get(self) -> str:
         return (await self._refresh()).value  # the bug: no cache, no single flight
@@ -198,4 +225,5 @@ PLANTED: dict[str, type[SandboxAdapter]] = {
     "pages-past-the-last-page": PagesPastTheLastPage,
     "claims-native-pause-but-raises": ClaimsNativePauseButRaises,
     "token-per-call": TokenPerCall,
+    "manual-pause-still-calls-the-vendor": ManualPauseStillCallsTheVendor,
 }

@@ -59,3 +59,7 @@ class TestClaimsNativePauseButRaises(BrokenSandboxSuite):
 
 class TestTokenPerCall(BrokenSandboxSuite):
     variant = "token-per-call"
+
+
+class TestManualPauseStillCallsTheVendor(BrokenSandboxSuite):
+    variant = "manual-pause-still-calls-the-vendor"

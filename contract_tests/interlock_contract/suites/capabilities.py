@@ -3,6 +3,7 @@ before any vendor call, and nothing is skipped without a written reason."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Coroutine
 from typing import Any, ClassVar
 
 import pytest
@@ -72,17 +73,17 @@ class CapabilitiesContract(ContractFixtures):
         self.require(request, not level.automated, f"capability {level}: nothing to refuse")
         session_id = scenario.session_exists(source_state(verb))
         ref = adapter.ref(session_id)
-        calls = {
-            "InterviewAdapter.perform": adapter.perform(
+        calls: dict[str, Callable[[], Coroutine[Any, Any, Any]]] = {
+            "InterviewAdapter.perform": lambda: adapter.perform(
                 verb, session_id, CONTRACT_REASON, idempotency_key="contract-refuse"
             ),
-            "InterviewAdapter.batch": adapter.batch(
+            "InterviewAdapter.batch": lambda: adapter.batch(
                 verb, [session_id], CONTRACT_REASON, idempotency_key="contract-refuse"
             ),
-            "Interlock.perform": interlock.perform(verb, ref, CONTRACT_REASON),
+            "Interlock.perform": lambda: interlock.perform(verb, ref, CONTRACT_REASON),
         }
         for where, call in calls.items():
-            outcome = attempt(run, call)
+            outcome = attempt(run, call())
             assert isinstance(outcome.error, UnsupportedOperation), (
                 f"{verb} is declared {level}; {where} must raise OPERATION.UNSUPPORTED but "
                 f"{outcome.describe()}"
