@@ -16,11 +16,12 @@ import string
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from interlock.errors import InvalidRequest
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from interlock.errors import InvalidRequest
 
 from .store.engine import Database
 from .store.tables import ApiKey, Principal, Role

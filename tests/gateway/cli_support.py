@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from interlock_gateway.cli import app
 from typer.testing import CliRunner, Result
+
+from interlock_gateway.cli import app
 
 
 def invoke(*args: str) -> Result:

@@ -23,9 +23,10 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from sqlalchemy.engine import make_url
+
 from interlock_gateway.store import Database, upgrade
 from interlock_gateway.store.tables import GENESIS_HASH
-from sqlalchemy.engine import make_url
 
 PG_URL_ENV = "INTERLOCK_TEST_PG_URL"
 REQUIRE_PG_ENV = "INTERLOCK_REQUIRE_PG"
