@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from ..policy import Action, Caller
 from ..services import undo as undo_service
 from ..services.idempotency import idempotent
-from ..services.operations import get_visible
+from ..services.operations import get_visible, recover
 from ..services.views import operation_view
 from .deps import Authorize, IdempotencyKey, RuntimeDep
 from .responses import take_mutation_slot, to_response
@@ -64,7 +64,8 @@ async def undo(
         request,
         caller,
         idempotency_key,
-        lambda: undo_service.undo(runtime, caller, op_id, body.note),
+        lambda: undo_service.undo(runtime, caller, op_id, body.note, idempotency_key),
         body=body.model_dump(mode="json"),
+        recover=(lambda: recover(runtime, caller, idempotency_key)) if idempotency_key else None,
     )
     return to_response(reply, request)

@@ -152,6 +152,7 @@ async def _verb(
         key,
         lambda: operations.accept(runtime, caller, verb, ref, body.reason, idempotency_key=key),
         body=body.model_dump(mode="json"),
+        recover=(lambda: operations.recover(runtime, caller, key)) if key else None,
     )
     return to_response(reply, request)
 

@@ -37,6 +37,7 @@ __all__ = [
     "accept",
     "check_supported",
     "get_visible",
+    "recover",
     "reply_for",
     "settle",
     "wait_settled",
@@ -225,6 +226,21 @@ def reply_for(op: Operation, approval: Approval | None = None) -> Reply:
         # No request details in the body: a stored replay must not depend on the request.
         return Reply(problem.status, problem_body(problem), location, PROBLEM_JSON)
     return Reply(202 if op.status in _WAITING else 200, view, location)
+
+
+async def recover(runtime: Runtime, caller: Caller, key: str) -> Reply | None:
+    """The answer for an operation a crashed request stored under ``key``, if there is one."""
+    async with runtime.db.session() as session:
+        op = await session.scalar(
+            select(Operation)
+            .where(Operation.actor == caller.name, Operation.idempotency_key == key)
+            .order_by(Operation.created_at.desc())
+            .limit(1)
+        )
+        if op is None:
+            return None
+        approval = await session.scalar(select(Approval).where(Approval.operation_id == op.id))
+    return reply_for(op, approval)
 
 
 async def get_visible(

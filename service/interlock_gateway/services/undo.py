@@ -72,7 +72,9 @@ def _not_undoable(detail: str, hint: str) -> Problem:
     return Problem(409, "OPERATION.NOT_UNDOABLE", "Operation not undoable", detail, hint=hint)
 
 
-def _undo_operation(op: Operation, caller: Caller, note: str | None, now: datetime) -> Operation:
+def _undo_operation(
+    op: Operation, caller: Caller, note: str | None, now: datetime, key: str | None
+) -> Operation:
     return Operation(
         id=str(uuid.uuid4()),
         kind=OperationKind.SINGLE.value,
@@ -87,6 +89,7 @@ def _undo_operation(op: Operation, caller: Caller, note: str | None, now: dateti
         status=Status.PENDING.value,
         state_before=op.state_after,
         undo_of=op.id,
+        idempotency_key=key,
         attempts=0,
         next_attempt_at=now,
         details={
@@ -101,13 +104,15 @@ def _undo_operation(op: Operation, caller: Caller, note: str | None, now: dateti
     )
 
 
-async def undo(runtime: Runtime, caller: Caller, op_id: str, note: str | None) -> Reply:
+async def undo(
+    runtime: Runtime, caller: Caller, op_id: str, note: str | None, key: str | None = None
+) -> Reply:
     """Undo ``op_id`` if it is in its undo window; answers with the undo operation."""
     op, _ = await get_visible(runtime, caller, op_id, Action.OPERATIONS_UNDO)
     now = runtime.clock()
     window = runtime.settings.undo_window.total_seconds() > 0
     problem = _refusal(op, now, window)
-    undo_op = _undo_operation(op, caller, note, now)
+    undo_op = _undo_operation(op, caller, note, now, key)
     async with runtime.db.write() as tx:
         if problem is None:
             flipped = await tx.execute(

@@ -5,12 +5,15 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 
+from sqlalchemy import text
+
 from interlock.models import SessionState
 from interlock_gateway.store.tables import Operation
 
 from ..api.harness import ACCOUNT, Harness
 
 REASON = {"reason": {"code": "candidate_network"}}
+VALIDATED = {"reason": {"code": "candidate_network", "note": None}}
 
 
 def path(session_id: str, verb: str) -> str:
@@ -138,3 +141,59 @@ async def test_transient_failures_release_the_key(harness: Harness) -> None:
     retried = await harness.post(path(sid, "pause"), "admin", REASON, "k-transient")
     assert retried.status_code == 200
     assert "idempotent-replayed" not in retried.headers
+
+
+async def _abandon_key(harness: Harness, who: str, key: str, body: object, sid: str) -> None:
+    """Leave the key as a crashed request would: in progress, never finished."""
+    from interlock_gateway.services.idempotency import fingerprint
+    from interlock_gateway.store.tables import IdempotencyKey
+
+    async with harness.runtime.db.write() as session:
+        principal_id = await session.scalar(
+            text("SELECT id FROM principals WHERE name = :n"), {"n": who}
+        )
+        now = harness.clock()
+        session.add(
+            IdempotencyKey(
+                principal_id=principal_id,
+                key=key,
+                # The gateway hashes the validated body (defaults filled in).
+                request_hash=fingerprint("POST", path(sid, "pause"), body),
+                status="in_progress",
+                created_at=now,
+                expires_at=now + harness.runtime.settings.idempotency_retention,
+            )
+        )
+
+
+async def test_key_abandoned_by_a_crash_is_taken_over(harness: Harness) -> None:
+    sid = harness.session("Backend Engineer", SessionState.IN_PROGRESS)
+    await _abandon_key(harness, "admin", "k-crashed", VALIDATED, sid)
+
+    busy = await harness.post(path(sid, "pause"), "admin", REASON, "k-crashed")
+    assert busy.status_code == 409  # could still be running
+    harness.clock.advance(minutes=3)  # past idempotency_stale_after
+    taken = await harness.post(path(sid, "pause"), "admin", REASON, "k-crashed")
+
+    assert taken.status_code == 200
+    assert taken.json()["outcome"] == "applied"
+    assert harness.calls(mutating=True) == 1
+
+
+async def test_abandoned_key_with_a_stored_operation_answers_with_it(harness: Harness) -> None:
+    sid = harness.session("Backend Engineer", SessionState.IN_PROGRESS)
+    first = await harness.post(path(sid, "pause"), "admin", REASON, "k-first")
+    # Pretend the process died after storing the operation but before storing the answer.
+    async with harness.runtime.db.write() as session:
+        await session.execute(text("DELETE FROM idempotency_keys WHERE key = 'k-first'"))
+    await _abandon_key(harness, "admin", "k-first", VALIDATED, sid)
+    harness.clock.advance(minutes=3)
+
+    again = await harness.post(path(sid, "pause"), "admin", REASON, "k-first")
+
+    assert again.status_code == 200
+    assert again.json()["id"] == first.json()["id"]
+    assert len(await harness.operations()) == 2  # the pause and its scheduled expiry, no more
+    assert harness.calls(mutating=True) == 1
+    recovered = [r for r in await harness.audit() if r.action == "idempotency.recovered"]
+    assert len(recovered) == 1
