@@ -9,10 +9,11 @@ import json
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
+
 from interlock_gateway.audit import AuditTrail, chain_hash
 from interlock_gateway.audit.canonical import canonical_json
 from interlock_gateway.store import Database
-from sqlalchemy import text
 
 from .audit.helpers import make_entry
 from .cli_support import assert_clean_failure, invoke

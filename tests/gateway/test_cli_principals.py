@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+
 from interlock_gateway.principals import authenticate
 from interlock_gateway.store import Database
 

@@ -7,6 +7,8 @@ import re
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
+
 from interlock.errors import InvalidRequest
 from interlock_gateway.principals import (
     PrincipalExists,
@@ -22,7 +24,6 @@ from interlock_gateway.principals import (
 )
 from interlock_gateway.store import Database
 from interlock_gateway.store.tables import ApiKey, Role
-from sqlalchemy import select
 
 KEY_SHAPE = re.compile(r"^ilk_[a-z0-9]{8}_[A-Za-z0-9_-]{43}$")
 
