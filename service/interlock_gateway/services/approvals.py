@@ -15,6 +15,7 @@ import binascii
 import hashlib
 import uuid
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -141,49 +142,46 @@ async def decide(
     Refusals are audited too, so the transaction commits first and the problem is raised
     after it.
     """
-    problem: Problem | None = None
     async with db.write() as session:
-        # Row locks (PostgreSQL) serialise racing approvers and the expiry scan; SQLite's
-        # write transaction is exclusive already.
-        approval = await session.get(Approval, approval_id, with_for_update=True)
-        op = (
-            await session.get(Operation, approval.operation_id, with_for_update=True)
-            if approval and approval.operation_id
-            else None
-        )
-        if approval is None or op is None:  # batch approvals belong to the batch engine
-            raise _not_found(approval_id)
+        approval, op = await _load_locked(session, approval_id)
         target = visible_target(op, requester=approval.requester)
         if not authorize(caller, Action.APPROVALS_LIST, target, plugins=plugins):
             raise _not_found(approval_id)
         problem = _refusal(caller, approval, op, target, now, plugins)
+        details: dict[str, Any] | None = None
         if problem is None:
             _decide(approval, op, caller, approve=approve, note=note, now=now)
-            step = "approve" if approve else "reject"
+            step, outcome = ("approve", "approved") if approve else ("reject", "rejected")
+            details = {"note": note} if note else None
+        elif problem.code == "APPROVAL.EXPIRED" and approval.state == ApprovalState.PENDING:
+            await _expire_one(session, trail, approval, op, now)  # audits the expiry
+            step = ""
+        else:
+            step, outcome, details = "decide", "denied", {"refused": problem.code}
+        if step:
             entry = entry_for_operation(
                 op,
                 f"approval.{step}",
-                "approved" if approve else "rejected",
+                outcome,
                 actor=actor_of(caller),
                 approval_id=approval.id,
-                details={"note": note} if note else None,
+                details=details,
             )
-        elif problem.code == "APPROVAL.EXPIRED" and approval.state == ApprovalState.PENDING:
-            await _expire_one(session, trail, approval, op, now)
-            entry = None
-        else:
-            entry = entry_for_operation(
-                op,
-                "approval.decide",
-                "denied",
-                actor=actor_of(caller),
-                approval_id=approval.id,
-                details={"refused": problem.code},
-            )
-        if entry is not None:
             await trail.append(session, entry)
     if problem is not None:
         raise problem
+    return approval, op
+
+
+async def _load_locked(session: AsyncSession, approval_id: str) -> tuple[Approval, Operation]:
+    # Row locks (PostgreSQL) serialise racing approvers and the expiry scan; SQLite's
+    # write transaction is exclusive already.
+    approval = await session.get(Approval, approval_id, with_for_update=True)
+    if approval is None or approval.operation_id is None:  # batch approvals: the batch engine
+        raise _not_found(approval_id)
+    op = await session.get(Operation, approval.operation_id, with_for_update=True)
+    if op is None:
+        raise _not_found(approval_id)
     return approval, op
 
 

@@ -245,7 +245,7 @@ PATH_CASES = [
 async def test_unknown_things(
     harness: Harness, method: str, path: str, status: int, code: str
 ) -> None:
-    body = {} if method == "POST" else None
+    body: dict[str, Any] | None = {} if method == "POST" else None
     response = await harness.client.request(
         method, path, headers=harness.headers("admin"), json=body
     )
