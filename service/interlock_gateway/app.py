@@ -21,8 +21,10 @@ from interlock.plugins import LoadedPlugins
 from .api import include_routers
 from .api.deps import declared_action
 from .api.middleware import BodyLimitMiddleware, RequestIdMiddleware
+from .api.openapi import install_openapi
 from .api.problems import install_problem_handlers
 from .clock import Clock
+from .observability import install_observability
 from .runtime import Runtime
 from .settings import GatewaySettings
 
@@ -73,8 +75,10 @@ def create_app(
     app.state.settings = settings
     install_problem_handlers(app)
     include_routers(app)
+    install_openapi(app)
     # Added last = outermost: the request id exists before the body limit can refuse.
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    install_observability(app)  # metrics and the logged request id: inside the request id
     app.add_middleware(RequestIdMiddleware)
     missing = undeclared_routes(app)
     if missing:  # fail at start-up, not in production traffic

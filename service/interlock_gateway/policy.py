@@ -23,6 +23,7 @@ from .store.tables import Role
 
 __all__ = [
     "RULES",
+    "UNAUTHENTICATED",
     "Action",
     "Caller",
     "Decision",
@@ -198,6 +199,12 @@ RULES: dict[Role, dict[Action, Rule]] = {
         (a for a in Action if a not in (Action.PUBLIC, Action.CALLBACKS_RECEIVE)),
     ),
     Role.AUDITOR: _rules(Scope.ALL, Role.AUDITOR, _AUDIT),
+}
+
+#: Actions of routes that take no API key, and the rule that admits a request instead.
+UNAUTHENTICATED: dict[Action, Rule] = {
+    Action.PUBLIC: Rule("public", Scope.ALL),
+    Action.CALLBACKS_RECEIVE: Rule("vendor-signature", Scope.ALL),  # the adapter verifies it
 }
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, FastAPI
 
-from . import approvals, health, operations, sessions
+from . import adapters, approvals, audit, callbacks, health, metrics, operations, sessions, stats
 
 __all__ = ["ROUTERS", "include_routers"]
 
@@ -19,6 +19,11 @@ ROUTERS: tuple[APIRouter, ...] = (
     sessions.router,
     operations.router,
     approvals.router,
+    audit.router,
+    stats.router,
+    adapters.router,
+    callbacks.router,
+    metrics.router,
 )
 
 

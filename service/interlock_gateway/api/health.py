@@ -29,7 +29,12 @@ async def healthz(_: Annotated[None, Declare(Action.PUBLIC)]) -> dict[str, str]:
 @router.get(
     "/readyz",
     summary="Readiness: the database and every account answer",
-    responses={503: {"description": "something is not ready; the body says what"}},
+    responses={
+        503: {
+            "description": "something is not ready; the body says what",
+            "content": {"application/json": {"schema": {"type": "object"}}},
+        }
+    },
 )
 async def readyz(_: Annotated[None, Declare(Action.PUBLIC)], runtime: RuntimeDep) -> JSONResponse:
     """Checks the database and each account's adapter (``check_health``) concurrently."""

@@ -1,0 +1,119 @@
+"""``POST /v1/callbacks/{account}``: vendor push, verified with the vendor's own signature.
+
+This is the one ``/v1`` route without an API key: vendors cannot send ours. It declares its
+action with ``Declare(Action.CALLBACKS_RECEIVE)``; no role holds that action in the policy
+table, and the rule that admits a request is ``vendor-signature`` — the account's adapter
+verifying the push (``parse_callback``). Unverified pushes are refused with 401 and are
+logged and counted, not audited: the trail records what principals and vendors *did*, and an
+unauthenticated sender must not be able to grow an append-only table at will.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Request
+from fastapi.responses import Response
+
+from interlock import errors
+from interlock.events import CallbackRequest
+from interlock.models import ACCOUNT_NAME_PATTERN
+
+from ..observability import GatewayMetrics
+from ..policy import Action
+from ..services import callbacks
+from .deps import Declare, RuntimeDep
+from .problems import Problem, problem_of
+
+__all__ = ["router"]
+
+log = logging.getLogger("interlock.gateway.callbacks")
+router = APIRouter(prefix="/v1", tags=["callbacks"])
+
+_PROBLEM = "an RFC 9457 problem (application/problem+json)"
+
+
+def _refused(detail: str) -> Problem:
+    return Problem(
+        401,
+        "VENDOR.AUTH_FAILED",
+        "Callback not verified",
+        detail,
+        hint="pushes must carry the vendor's signature for this account's callback credentials",
+    )
+
+
+def _unknown_account() -> Problem:
+    # Unlike authenticated routes, no list of configured accounts: the caller is anonymous.
+    return Problem(
+        404,
+        "ACCOUNT.NOT_FOUND",
+        "Account not found",
+        "no account with this name receives callbacks",
+        hint="the callback URL must name the account as configured in interlock.toml",
+    )
+
+
+@router.post(
+    "/callbacks/{account}",
+    summary="Vendor push (authenticated by the vendor's signature, not an API key)",
+    openapi_extra={
+        "security": [],
+        "requestBody": {
+            "required": False,
+            "description": "the vendor's push exactly as the vendor sends it",
+            "content": {"application/json": {"schema": {}}},
+        },
+    },
+    responses={
+        200: {
+            "description": "the vendor's own acknowledgement (its status, type and body)",
+            "content": {
+                "application/json": {"schema": {}},
+                "text/plain": {"schema": {"type": "string"}},
+            },
+        },
+        400: {"description": f"verified but not understood: {_PROBLEM}"},
+        401: {"description": f"the signature did not verify, or a replay: {_PROBLEM}"},
+        404: {"description": f"no such account: {_PROBLEM}"},
+        422: {"description": f"this account's adapter takes no pushes: {_PROBLEM}"},
+    },
+)
+async def receive(
+    _: Annotated[None, Declare(Action.CALLBACKS_RECEIVE)],
+    request: Request,
+    runtime: RuntimeDep,
+    account: Annotated[str, Path(pattern=ACCOUNT_NAME_PATTERN, description="account name")],
+) -> Response:
+    """Hands the raw request (method, query, headers, body) to the account's adapter, which
+    verifies it; each event is appended to the audit trail (action ``callback``) before the
+    vendor gets exactly the acknowledgement its adapter built."""
+    metrics: GatewayMetrics = request.app.state.metrics
+    if account not in runtime.interlock.accounts:
+        metrics.observe_callback("-", "unknown_account")
+        raise _unknown_account()
+    pushed = CallbackRequest(
+        method=request.method,
+        query=dict(request.query_params),
+        headers=dict(request.headers),
+        body=await request.body(),
+    )
+    ip = request.client.host if request.client else None
+    try:
+        reply, events = await callbacks.receive(runtime, account, pushed, ip=ip)
+    except errors.VendorAuthFailed as exc:
+        log.warning("callback refused", extra={"account": account, "why": exc.message})
+        metrics.observe_callback(account, "refused")
+        raise _refused("the push's signature did not verify (or it was a replay)") from None
+    except errors.UnsupportedOperation as exc:
+        metrics.observe_callback(account, "unsupported")
+        raise problem_of(exc) from None
+    except errors.VendorProtocolError as exc:
+        metrics.observe_callback(account, "malformed")
+        problem = problem_of(exc)
+        problem.status, problem.title = 400, "Callback not understood"
+        raise problem from None
+    metrics.observe_callback(account, "accepted")
+    log.info("callback received", extra={"account": account, "events": events})
+    return Response(reply.body, status_code=reply.status_code, media_type=reply.content_type)
