@@ -82,12 +82,23 @@ def _phase_of(op: Operation) -> Phase:
 
 
 async def claim(
-    db: Database, *, owner: str, now: datetime, lease: timedelta, limit: int
+    db: Database,
+    *,
+    owner: str,
+    now: datetime,
+    lease: timedelta,
+    limit: int,
+    where: ColumnElement[bool] | None = None,
 ) -> list[Claim]:
-    """Claim up to ``limit`` due operations for ``owner`` until ``now + lease``."""
+    """Claim up to ``limit`` due operations for ``owner`` until ``now + lease``.
+
+    ``where`` narrows the claim (the batch engine claims batch items per account).
+    """
     if limit <= 0:
         return []
-    statement = select(Operation).where(_due(now)).order_by(Operation.created_at).limit(limit)
+    due = _due(now) if where is None else and_(_due(now), where)
+    order = (Operation.created_at, Operation.item_index)
+    statement = select(Operation).where(due).order_by(*order).limit(limit)
     if not db.is_sqlite:
         statement = statement.with_for_update(skip_locked=True)
     claims: list[Claim] = []
