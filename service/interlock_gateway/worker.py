@@ -99,6 +99,11 @@ class Worker:
                 task.cancel()
             await asyncio.gather(*pending, return_exceptions=True)
 
+    @property
+    def running(self) -> bool:
+        """Whether the background loop runs (if not, requests do not wait for it)."""
+        return self._task is not None and not self._task.done()
+
     def wake(self) -> None:
         """Look for work now instead of at the next poll."""
         self._wake.set()

@@ -67,7 +67,7 @@ async def accept(
 
     Call :func:`check_supported` first (the route does, before the idempotency key is kept).
     """
-    session, target = await read_visible(runtime, caller, ACTION_OF[verb], ref)
+    session, target = await read_visible(runtime, caller, ACTION_OF[verb], ref, attempt=True)
     now = runtime.clock()
     op = _new_operation(runtime, caller, verb, session, target, reason, idempotency_key, now)
     approval = _plan(runtime, op, verb, session, target, now)
@@ -194,7 +194,7 @@ async def _audit_refusal(
 
 async def wait_settled(runtime: Runtime, op: Operation) -> Operation:
     """Wake the worker and wait up to ``sync_wait`` for a queued operation; the fresh row."""
-    if op.status != Status.PENDING:
+    if op.status != Status.PENDING or not runtime.worker.running:
         return op
     runtime.worker.wake()
     await runtime.worker.wait_for(op.id, runtime.settings.sync_wait.total_seconds())

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from interlock.adapter import InterviewAdapter
-from interlock.errors import InvalidRequest, SessionNotFound
+from interlock.errors import InterlockError, InvalidRequest, SessionNotFound
 from interlock.models import Session, SessionFilter, SessionRef, SessionState
 
 from ..api.problems import Problem
@@ -59,33 +59,51 @@ def adapter_of(runtime: Runtime, account: str) -> InterviewAdapter:
 
 
 async def read_visible(
-    runtime: Runtime, caller: Caller, action: Action, ref: SessionRef
+    runtime: Runtime, caller: Caller, action: Action, ref: SessionRef, *, attempt: bool = False
 ) -> tuple[Session, Target]:
     """Read the session (the one ownership read) and check ``action`` on its position.
 
-    :raises Problem: 404 when it does not exist or the caller may not see it (audited).
+    :param attempt: the read serves a mutation: a missing session or a failed read is
+        audited as well (a refusal by the policy always is).
+    :raises Problem: 404 when it does not exist or the caller may not see it.
     """
     adapter_of(runtime, ref.account)
     try:
         session = await runtime.interlock.get_session(ref)
     except SessionNotFound:
+        if attempt:
+            await _audit(runtime, caller, action, Target(ref=ref), "not_found", {})
         raise not_found(ref) from None
+    except InterlockError as error:
+        if attempt:
+            await _audit(runtime, caller, action, Target(ref=ref), "failed", {"error": error.code})
+        raise
     target = Target.of_session(session)
     decision = authorize(caller, action, target, plugins=runtime.plugins)
     if not decision.allowed:
-        await audit.record(
-            runtime.db,
-            runtime.trail,
-            AuditEntry(
-                actor=audit.actor_of(caller),
-                action=str(action),
-                target=audit.target_of(target, session.candidate.id),
-                outcome="denied",
-                details={"rule": decision.rule_id},
-            ),
-        )
+        details = {"rule": decision.rule_id}
+        await _audit(runtime, caller, action, target, "denied", details, session.candidate.id)
         raise not_found(ref)
     return session, target
+
+
+async def _audit(
+    runtime: Runtime,
+    caller: Caller,
+    action: Action,
+    target: Target,
+    outcome: str,
+    details: dict[str, str],
+    candidate: str | None = None,
+) -> None:
+    entry = AuditEntry(
+        actor=audit.actor_of(caller),
+        action=str(action),
+        target=audit.target_of(target, candidate),
+        outcome=outcome,
+        details=details,
+    )
+    await audit.record(runtime.db, runtime.trail, entry)
 
 
 @dataclass(frozen=True)

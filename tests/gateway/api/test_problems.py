@@ -257,6 +257,7 @@ async def test_unknown_session_verb_is_404_without_writes(harness: Harness) -> N
     assert_problem(response, 404, "SESSION.NOT_FOUND")
     assert harness.calls(mutating=True) == 0
     assert await harness.operations() == []
+    assert [r.outcome for r in await harness.audit()] == ["not_found"]  # attempts are audited
 
 
 KEY_CASES = [
