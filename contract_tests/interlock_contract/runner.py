@@ -148,7 +148,7 @@ def run_contract(
             "-p",
             "no:asyncio",
             "-q",
-            "--tb=short",
+            "--tb=line",  # the report keeps each failure's message; full tracebacks cost 3x time
             *extra_args,
         ]
         env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}

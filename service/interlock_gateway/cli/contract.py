@@ -34,7 +34,7 @@ def contract(
         bool, typer.Option("--all", help="check every installed adapter")
     ] = False,
     show_output: Annotated[
-        bool, typer.Option("--show-output", help="print pytest's own output too")
+        bool, typer.Option("--show-output", help="print pytest's own output, with tracebacks")
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="machine-readable output only")] = False,
 ) -> None:
@@ -53,8 +53,9 @@ def contract(
         names = [name] if name in plugins.adapters else []
     runs: list[ContractRun] = [_no_double(n) for n in names if _lacks_double(plugins, n)]
     runnable = [n for n in names if not _lacks_double(plugins, n)]
+    extra = ("--tb=short",) if show_output else ()
     with ThreadPoolExecutor(max_workers=_MAX_PARALLEL) as pool:
-        runs += list(pool.map(run_contract, runnable))
+        runs += list(pool.map(lambda n: run_contract(n, extra_args=extra), runnable))
     runs.sort(key=lambda r: r.adapter)
     if as_json:
         print_json(_as_json(runs, broken))
