@@ -7,6 +7,10 @@ where its request id is (``X-PAAS-Request-ID``) and what its documented limits a
 
 from __future__ import annotations
 
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+
 import httpx
 
 from interlock.adapter import AccountContext
@@ -33,7 +37,12 @@ _DOCUMENTED_QPS: dict[str, float] = {
 _READ_QPS = 20.0
 
 
-def default_limiter(options: BeisenOptions) -> RateLimiter:
+def default_limiter(
+    options: BeisenOptions,
+    *,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+) -> RateLimiter:
     """Stay under Beisen's per-API limits at ``rate_share`` of them.
 
     The bucket holds a quarter of a second's calls: Beisen counts in fixed windows, and a
@@ -46,6 +55,8 @@ def default_limiter(options: BeisenOptions) -> RateLimiter:
         default=options.vendor_qps or _READ_QPS,
         share=options.rate_share,
         burst_s=0.25,
+        clock=clock,
+        sleep=sleep,
     )
 
 

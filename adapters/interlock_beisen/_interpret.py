@@ -7,6 +7,7 @@ A payload that does not match its model is ``VENDOR.PROTOCOL_ERROR`` naming the 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -47,7 +48,7 @@ def interpret(response: httpx.Response) -> Any:
 def interpret_as(shape: Any) -> Callable[[httpx.Response], Any]:
     """An interpreter returning the envelope's ``data`` validated as ``shape`` (a model or a
     type such as ``list[Interview]``); a mismatch is a protocol error naming the field."""
-    adapter: TypeAdapter[Any] = TypeAdapter(shape)
+    adapter = _type_adapter(shape)
 
     def run(response: httpx.Response) -> Any:
         return _validated(adapter, interpret(response), response, prefix="data")
@@ -57,7 +58,7 @@ def interpret_as(shape: Any) -> Callable[[httpx.Response], Any]:
 
 def interpret_token(shape: Any) -> Callable[[httpx.Response], Any]:
     """An interpreter for the token endpoints: a bare JSON object on success, OAuth errors."""
-    adapter: TypeAdapter[Any] = TypeAdapter(shape)
+    adapter = _type_adapter(shape)
 
     def run(response: httpx.Response) -> Any:
         if response.status_code != 200:
@@ -66,6 +67,12 @@ def interpret_token(shape: Any) -> Callable[[httpx.Response], Any]:
         return _validated(adapter, body, response, prefix="")
 
     return run
+
+
+@functools.cache
+def _type_adapter(shape: Any) -> TypeAdapter[Any]:
+    # Building a validator is costly next to using one: once per shape, not once per call.
+    return TypeAdapter(shape)
 
 
 def _validated(adapter: TypeAdapter[Any], value: Any, response: httpx.Response, prefix: str) -> Any:
