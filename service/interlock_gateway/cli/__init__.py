@@ -9,6 +9,7 @@ from interlock_gateway.cli import (
     audit,
     contract,
     db,
+    demo,
     principals,
     sdk_commands,
     serve,
@@ -29,6 +30,7 @@ app.add_typer(principals.app, name="principals")
 app.add_typer(audit.app, name="audit")
 app.command("contract")(contract.contract)
 app.add_typer(adapter_new.app, name="adapter")
+app.command("demo")(demo.demo)
 app.command("serve")(serve.serve)
 
 

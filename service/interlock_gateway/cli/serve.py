@@ -11,6 +11,7 @@ from interlock.config import load_accounts
 from interlock.plugins import get_plugin_manager
 
 from ..app import create_app
+from ..observability import configure_logging
 from ..settings import GatewaySettings
 from ._common import console, handle_errors
 from ._store import DatabaseUrlOption, GatewayConfigOption
@@ -27,7 +28,7 @@ def serve(
         bool, typer.Option("--no-migrate", help="do not run `db upgrade` on start-up")
     ] = False,
     database_url: DatabaseUrlOption = None,
-    log_level: Annotated[str, typer.Option(help="uvicorn log level")] = "info",
+    log_level: Annotated[str, typer.Option(help="log level (JSON lines on stderr)")] = "info",
 ) -> None:
     """Serve the HTTP API: accounts and the gateway table from the config, then the env."""
     settings = GatewaySettings.load(
@@ -37,4 +38,14 @@ def serve(
     # start-up trace from inside the server.
     load_accounts(settings.config, get_plugin_manager())
     console.print(f"Interlock gateway on http://{host}:{port}  (docs: /docs)", highlight=False)
-    uvicorn.run(create_app(settings), host=host, port=port, log_level=log_level)
+    configure_logging(log_level.upper())  # JSON lines with the request id, uvicorn's too
+    # log_config=None keeps that pipeline; uvicorn's access log would print raw query strings
+    # (names in ?candidate=), the gateway logs one line per request with the route template.
+    uvicorn.run(
+        create_app(settings),
+        host=host,
+        port=port,
+        log_level=log_level,
+        log_config=None,
+        access_log=False,
+    )

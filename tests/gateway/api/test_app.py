@@ -79,6 +79,8 @@ def test_serve_runs_uvicorn_with_the_app(tmp_path: Path, monkeypatch: pytest.Mon
     config.write_text('[gateway]\nundo_window = 30\n[accounts.demo]\nadapter = "sandbox"\n')
     seen: dict[str, Any] = {}
     monkeypatch.setattr("uvicorn.run", lambda app, **kw: seen.update(app=app, **kw))
+    # serve configures the process's logging; a test must not leave that behind
+    monkeypatch.setattr("interlock_gateway.cli.serve.configure_logging", lambda *a, **k: None)
     result = CliRunner().invoke(
         cli, ["serve", "--config", str(config), "--port", "9999", "--no-migrate"]
     )
