@@ -29,7 +29,8 @@ subclass) when the defaults do not fit:
   it uses only the :class:`~interlock.doubles.VendorDouble` base API, so the default works for
   every double.
 
-Fixtures they build on, also overridable: ``double`` (default
+Fixtures they build on, also overridable: ``contract_spec`` (the ``AdapterSpec``; override it
+for an adapter that has no entry point), ``double`` (default
 ``make_double(spec, double_settings)``), ``double_settings``, ``vendor_mock``,
 ``retry_policy``. Without ``adapter_name`` and without overriding ``double`` and ``adapter``
 the suite fails and says what to define.

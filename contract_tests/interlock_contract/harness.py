@@ -239,6 +239,13 @@ class ContractFixtures:
     @pytest.fixture
     def interlock(self, adapter: InterviewAdapter, hooks: HookRecorder) -> Interlock:
         """The facade over the adapter, with a fresh plug-in manager holding the recorder."""
+        if not isinstance(adapter, InterviewAdapter):
+            pytest.fail(
+                f"the `adapter` fixture returned {type(adapter).__name__}, not an "
+                "InterviewAdapter; override it as a plain (synchronous) fixture that returns "
+                "the adapter wired to the double",
+                pytrace=False,
+            )
         plugins = get_plugin_manager(load_entry_points=False, plugins=[hooks])
         return Interlock({adapter.account: adapter}, plugins=plugins)
 

@@ -174,13 +174,13 @@ def run_contract(
 def _read(report: Path) -> list[CheckResult]:
     if not report.exists():
         return []
-    results = []
+    results: dict[str, CheckResult] = {}  # one per check: a failing teardown overrides a pass
     for line in report.read_text(encoding="utf-8").splitlines():
         data = json.loads(line)
-        results.append(
-            CheckResult(data["nodeid"], data["concern"], data["outcome"], data["detail"])
-        )
-    return results
+        result = CheckResult(data["nodeid"], data["concern"], data["outcome"], data["detail"])
+        if result.nodeid not in results or result.outcome == "failed":
+            results[result.nodeid] = result
+    return list(results.values())
 
 
 def _last_error(output: str) -> str:

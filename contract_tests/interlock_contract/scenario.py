@@ -197,8 +197,10 @@ class Scenario:
         """Observe the requests and token fetches made inside the ``with`` block."""
         window = Window(self, len(self.double.requests), len(self.traffic.exchanges))
         window.token_requests_before = self.double.token_requests
-        yield window
-        window.close()
+        try:
+            yield window
+        finally:
+            window.close()
 
 
 class Window:

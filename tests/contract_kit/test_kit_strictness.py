@@ -165,3 +165,11 @@ def test_the_plugin_imports_nothing_heavy() -> None:
         [sys.executable, "-c", program], capture_output=True, text=True, check=True, timeout=60
     )
     assert done.stdout.strip() == "[]"
+
+
+def test_the_cli_table_knows_every_concern() -> None:
+    from interlock_contract import CONCERN_CLASSES
+    from interlock_contract.runner import CONCERN_ORDER
+
+    concerns = {vars(cls)["contract_concern"] for cls in CONCERN_CLASSES}
+    assert concerns == set(CONCERN_ORDER)
