@@ -9,10 +9,14 @@ import logging
 from dataclasses import dataclass
 
 from interlock import Interlock
+from interlock.config import load_accounts
 from interlock.plugins import LoadedPlugins, get_plugin_manager
 
 from .audit import AuditTrail, CheckpointSigner
+from .batches.engine import BatchEngine, crash_fault_from_env
+from .batches.settings import BatchSettings
 from .clock import Clock, system_clock
+from .quota import account_rate, build_limiter
 from .services.ratelimit import MutationRateLimiter
 from .settings import GatewaySettings
 from .store import Database, upgrade
@@ -35,6 +39,7 @@ class Runtime:
     limiter: MutationRateLimiter
     worker: Worker
     owns_interlock: bool
+    batches: BatchEngine
 
     @property
     def plugins(self) -> LoadedPlugins:
@@ -56,14 +61,37 @@ class Runtime:
             await upgrade(url)
         clock = clock or system_clock
         owns = interlock is None
-        if interlock is None:
-            interlock = Interlock.from_config(
-                settings.config, plugins=plugins or get_plugin_manager()
-            )
-        interlock.resume_window = settings.resume_window
         db = Database(url)
+        batch_settings = BatchSettings.load(settings.config)
+        # One limiter for every account: shared through the database on PostgreSQL, so
+        # replicas together stay under each vendor's limit (see quota.py).
+        limiter = build_limiter(db)
+        if interlock is None:
+            plugins = plugins or get_plugin_manager()
+            accounts = load_accounts(settings.config, plugins)
+            interlock = Interlock.from_accounts(accounts, plugins=plugins, rate_limiter=limiter)
+            for name, adapter in interlock.accounts.items():
+                rate = account_rate(
+                    adapter, batch_settings.vendor_qps.get(name), batch_settings.rate_share
+                )
+                if rate:
+                    limiter.rates[name] = rate
+        interlock.resume_window = settings.resume_window
         trail = AuditTrail(CheckpointSigner.from_file(settings.signing_key_path), clock=clock)
         worker = Worker(db=db, interlock=interlock, trail=trail, settings=settings, clock=clock)
+        batches = BatchEngine(
+            db=db,
+            interlock=interlock,
+            trail=trail,
+            gateway=settings,
+            settings=batch_settings,
+            clock=clock,
+            limiter=limiter if owns else None,
+        )
+        worker.batches = batches
+        crash = crash_fault_from_env()
+        if crash is not None:  # crash tests only: SIGKILL after a vendor call
+            worker.executor.fault = batches.fault = crash
         runtime = cls(
             settings=settings,
             db=db,
@@ -73,6 +101,7 @@ class Runtime:
             limiter=MutationRateLimiter(settings.mutation_rate, settings.mutation_burst),
             worker=worker,
             owns_interlock=owns,
+            batches=batches,
         )
         if settings.worker_enabled:
             worker.start()

@@ -23,7 +23,7 @@ import socket
 import time
 import uuid
 from collections import OrderedDict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete
 
@@ -31,19 +31,23 @@ from interlock import Interlock
 
 from .audit import AuditTrail
 from .clock import Clock
-from .services import approvals
+from .services import approvals, queue
 from .services.audit import SYSTEM_ACTOR, entry_for_operation
 from .services.execute import Executor, FaultHook, Step
 from .services.followups import followups
 from .services.queue import Claim, claim, due_exists, finish, heartbeat
 from .settings import GatewaySettings
 from .store import Database
-from .store.tables import IdempotencyKey, Operation
+from .store.tables import IdempotencyKey, Operation, OperationKind
+
+if TYPE_CHECKING:
+    from .batches.engine import BatchEngine
 
 __all__ = ["Worker"]
 
 log = logging.getLogger("interlock.gateway.worker")
 _CLEANUP_EVERY_S = 60.0
+_HOUSEKEEPING_EVERY_S = 1.0  # approval expiry needs no finer grain than a second
 _STOP_GRACE_S = 5.0
 _RECENT = 4096
 
@@ -69,6 +73,8 @@ class Worker:
         self.clock = clock
         self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.executor = Executor(interlock, settings, clock, fault)
+        self.batches: BatchEngine | None = None
+        """Set by the runtime: claims batch items per account (concurrency, breaker, chunks)."""
         self._task: asyncio.Task[None] | None = None
         self._wake = asyncio.Event()
         self._running: dict[str, asyncio.Task[None]] = {}
@@ -77,6 +83,7 @@ class Worker:
         self._recent: OrderedDict[str, None] = OrderedDict()
         self._last_heartbeat = time.monotonic()
         self._last_cleanup = 0.0
+        self._last_housekeeping = 0.0
 
     # -- life cycle ------------------------------------------------------------------------------
 
@@ -107,6 +114,25 @@ class Worker:
     def wake(self) -> None:
         """Look for work now instead of at the next poll."""
         self._wake.set()
+
+    def claim_new(self, op: Operation) -> Claim | None:
+        """Claim ``op`` before it is inserted, if this worker runs and has a free slot."""
+        if not self.running or len(self._running) >= self.settings.worker_concurrency:
+            return None
+        return queue.claim_new(
+            op, owner=self.owner, now=self.clock(), lease=self.settings.worker_lease
+        )
+
+    def adopt(self, item: Claim) -> asyncio.Task[None]:
+        """Run a claim made with :meth:`claim_new` once its row is committed.
+
+        The task belongs to the worker: a request that stops waiting (or is cancelled)
+        does not stop the operation.
+        """
+        task = asyncio.create_task(self._run(item), name=f"interlock-op-{item.op.id}")
+        self._running[item.op.id] = task
+        task.add_done_callback(functools.partial(self._forget, item.op.id))
+        return task
 
     async def wait_for(self, op_id: str, seconds: float) -> None:
         """Return when this process finished a phase of ``op_id``, or after ``seconds``."""
@@ -164,7 +190,9 @@ class Worker:
 
     async def _tick(self) -> None:
         await self._heartbeat()
-        await self._housekeeping()
+        if time.monotonic() - self._last_housekeeping >= _HOUSEKEEPING_EVERY_S:
+            self._last_housekeeping = time.monotonic()
+            await self._housekeeping()
         await self._claim_and_spawn()
 
     async def _claim_and_spawn(self) -> list[asyncio.Task[None]]:
@@ -177,6 +205,14 @@ class Worker:
                 self._running[item.op.id] = task
                 task.add_done_callback(functools.partial(self._forget, item.op.id))
                 tasks.append(task)
+            if self.batches is not None:
+                lease = self.settings.worker_lease
+                for unit in await self.batches.claim(self.owner, self.clock(), lease):
+                    task = asyncio.create_task(self._run_unit(unit), name="interlock-batch-unit")
+                    for item in unit:
+                        self._running[item.op.id] = task
+                        task.add_done_callback(functools.partial(self._forget, item.op.id))
+                    tasks.append(task)
             return tasks
 
     def _forget(self, op_id: str, _task: asyncio.Task[None]) -> None:
@@ -188,7 +224,9 @@ class Worker:
         if free <= 0 or not await due_exists(self.db, now):
             return []
         lease = self.settings.worker_lease
-        return await claim(self.db, owner=self.owner, now=now, lease=lease, limit=free)
+        # Batch items are the batch engine's (per-account claims); the rest are claimed here.
+        where = Operation.kind == OperationKind.SINGLE if self.batches is not None else None
+        return await claim(self.db, owner=self.owner, now=now, lease=lease, limit=free, where=where)
 
     async def _heartbeat(self) -> None:
         lease = self.settings.worker_lease
@@ -219,6 +257,17 @@ class Worker:
             log.exception("operation %s: phase %s interrupted", item.op.id, item.phase)
         finally:
             self._notify(item.op.id)
+
+    async def _run_unit(self, unit: list[Claim]) -> None:
+        assert self.batches is not None
+        try:
+            await self.batches.run(unit, self.executor, self._finish)
+        except Exception:
+            # As in _run: the items stay in flight until their leases end, then reconcile.
+            log.exception("batch unit of %d item(s) interrupted", len(unit))
+        finally:
+            for item in unit:
+                self._notify(item.op.id)
 
     async def _finish(self, item: Claim, step: Step) -> None:
         op, now = item.op, self.clock()

@@ -10,7 +10,19 @@ from __future__ import annotations
 
 from fastapi import APIRouter, FastAPI
 
-from . import adapters, approvals, audit, callbacks, health, metrics, operations, sessions, stats
+from . import (
+    adapters,
+    approvals,
+    audit,
+    batches,
+    callbacks,
+    health,
+    metrics,
+    operations,
+    previews,
+    sessions,
+    stats,
+)
 
 __all__ = ["ROUTERS", "include_routers"]
 
@@ -19,6 +31,8 @@ ROUTERS: tuple[APIRouter, ...] = (
     sessions.router,
     operations.router,
     approvals.router,
+    previews.router,
+    batches.router,
     audit.router,
     stats.router,
     adapters.router,

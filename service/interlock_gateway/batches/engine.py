@@ -1,0 +1,338 @@
+"""How the worker carries out batch items.
+
+The worker's generic claim leaves batch items to this engine, which claims them *per
+account*: at most the account's concurrency in flight (units: single items, or native
+chunks), none while the account's circuit breaker is open, one probe while it is half-open.
+Claims use the same queue (``FOR UPDATE SKIP LOCKED`` + leases on PostgreSQL, one writer on
+SQLite), so replicas share the work and a dead replica's items return after their lease.
+
+A unit is one item through the :class:`~..services.execute.Executor` (read-back on recovery,
+the retry policy), or — with native batch calls on — a chunk of up to the adapter's
+``native_batch_size`` first-attempt items sent as one vendor call. A chunk item that failed
+goes back to the queue as a recovering single item, so it is read back before anything is
+resent. A retryable failure while the account's breaker is open *holds* the item: it is
+re-queued for when the breaker half-opens without spending an attempt.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+import signal
+import time
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, or_, select, update
+
+from interlock import Interlock
+from interlock.models import OperationOutcome, OperationResult, SessionRef, Verb
+from interlock.transitions import TARGET_STATE
+
+from ..audit import AuditEntry, AuditTrail
+from ..breaker import BreakerState, CircuitBreaker
+from ..clock import Clock
+from ..quota import LocalRateLimiter, SharedRateLimiter, purge_quota
+from ..services.audit import SYSTEM_ACTOR
+from ..services.execute import Executor, FaultHook, Step, _reason
+from ..services.queue import Claim, Phase, claim
+from ..settings import GatewaySettings
+from ..store.engine import Database
+from ..store.tables import Batch, BatchStatus, Operation, OperationKind, OperationStatus
+from .counts import count_items
+from .settings import BatchSettings
+from .tokens import ConfirmTokens
+
+__all__ = ["CRASH_ENV", "BatchEngine", "crash_fault_from_env"]
+
+log = logging.getLogger("interlock.gateway.batches")
+Status = OperationStatus
+Finish = Callable[[Claim, Step], Awaitable[None]]
+CRASH_ENV = "INTERLOCK_CRASH_AFTER_VENDOR_CALL"
+_TRANSIENT = frozenset({"VENDOR.UNAVAILABLE", "VENDOR.RATE_LIMITED", "VENDOR.TIMEOUT"})
+_GOOD = frozenset({Status.SUCCEEDED, Status.GRACE, Status.COMMITTED, Status.REJECTED})
+_HOUSEKEEPING_S = 0.5
+_PURGE_S = 30.0
+
+
+def crash_fault_from_env() -> FaultHook | None:
+    """``INTERLOCK_CRASH_AFTER_VENDOR_CALL=P``: SIGKILL this process with probability P right
+    after a vendor call answered and before its outcome is committed (crash tests only)."""
+    raw = os.environ.get(CRASH_ENV)
+    if not raw:
+        return None
+    probability = float(raw)
+
+    async def crash(point: str, op: Operation) -> None:
+        if point == "after_vendor_call" and random.random() < probability:  # noqa: S311
+            log.warning("crash test: killing this process after a vendor call")
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    return crash
+
+
+def _due_batch_items(now: datetime) -> object:
+    return and_(
+        Operation.kind == OperationKind.BATCH_ITEM,
+        or_(
+            and_(Operation.status == Status.PENDING, Operation.next_attempt_at <= now),
+            and_(Operation.status == Status.GRACE, Operation.commit_at <= now),
+            and_(Operation.status == Status.IN_FLIGHT, Operation.lease_until <= now),
+        ),
+    )
+
+
+def _is_transient(step: Step) -> bool:
+    return step.status in (Status.PENDING, Status.FAILED) and (
+        step.changes.get("error_code") in _TRANSIENT
+    )
+
+
+class BatchEngine:
+    """Per-account claiming, native chunks, the breaker and batch completion."""
+
+    def __init__(
+        self,
+        *,
+        db: Database,
+        interlock: Interlock,
+        trail: AuditTrail,
+        gateway: GatewaySettings,
+        settings: BatchSettings,
+        clock: Clock,
+        limiter: SharedRateLimiter | LocalRateLimiter | None = None,
+    ) -> None:
+        self.db = db
+        self.clock = clock
+        self.interlock = interlock
+        self.trail = trail
+        self.gateway = gateway
+        self.settings = settings
+        self.limiter = limiter
+        self.tokens = ConfirmTokens(trail.signer)
+        self.breaker = CircuitBreaker(
+            threshold=settings.breaker_threshold,
+            cooldown_s=settings.breaker_cooldown,
+            max_cooldown_s=settings.breaker_max_cooldown,
+            clock=lambda: clock().timestamp(),  # the injected clock, so tests can move it
+        )
+        self.fault: FaultHook | None = None
+        self._units: Counter[str] = Counter()
+        self._last_housekeeping = 0.0
+        self._last_purge = time.monotonic()
+
+    # -- what the previews ask -----------------------------------------------------------
+
+    def rate(self, account: str) -> float | None:
+        """Calls per second the account's limiter allows (None: not limited)."""
+        return None if self.limiter is None else self.limiter.rates.get(account)
+
+    def native_size(self, account: str, verb: Verb) -> int:
+        """Items per native call for ``verb`` on ``account`` (0: no native batches)."""
+        if not self.settings.native_batches:
+            return 0
+        adapter = self.interlock.adapter(account)
+        return (
+            adapter.capabilities.native_batch_size or 0
+            if adapter.capabilities.supports(verb)
+            else 0
+        )
+
+    def concurrency(self, account: str) -> int:
+        """Units of the account in flight at once in this process."""
+        return self.settings.account_concurrency or self.interlock.concurrency(account)
+
+    # -- claiming ------------------------------------------------------------------------
+
+    async def claim(self, owner: str, now: datetime, lease: timedelta) -> list[list[Claim]]:
+        """Claim due batch items, per account, grouped into units."""
+        await self._housekeeping(now)
+        async with self.db.session() as session:
+            accounts = (
+                await session.scalars(
+                    select(Operation.account).where(_due_batch_items(now)).distinct()  # type: ignore[arg-type]
+                )
+            ).all()
+        units: list[list[Claim]] = []
+        for account in accounts:
+            state = self.breaker.state(account)
+            if state is BreakerState.OPEN or account not in self.interlock.accounts:
+                continue
+            cap = 1 if state is BreakerState.HALF_OPEN else self.concurrency(account)
+            free = cap - self._units[account]
+            if free <= 0:
+                continue
+            size = max(
+                1, self.native_size(account, Verb.PAUSE), self.native_size(account, Verb.TERMINATE)
+            )
+            where = and_(Operation.kind == OperationKind.BATCH_ITEM, Operation.account == account)
+            claims = await claim(
+                self.db, owner=owner, now=now, lease=lease, limit=free * size, where=where
+            )
+            for unit in self._group(account, claims):
+                self._units[account] += 1
+                units.append(unit)
+        return units
+
+    def _group(self, account: str, claims: list[Claim]) -> list[list[Claim]]:
+        units: list[list[Claim]] = []
+        chunks: dict[tuple[str | None, str], list[Claim]] = {}
+        for item in claims:
+            size = self.native_size(account, Verb(item.op.verb)) if item.op.verb != "undo" else 0
+            if item.phase is Phase.APPLY and not item.recovering and size > 1:
+                chunk = chunks.setdefault((item.op.batch_id, item.op.verb), [])
+                chunk.append(item)
+                if len(chunk) == size:
+                    units.append(chunk)
+                    chunks[(item.op.batch_id, item.op.verb)] = []
+            else:
+                units.append([item])
+        units.extend(chunk for chunk in chunks.values() if chunk)
+        return units
+
+    # -- running -------------------------------------------------------------------------
+
+    async def run(self, unit: list[Claim], executor: Executor, finish: Finish) -> None:
+        """Carry out one unit and record each item's outcome through ``finish``."""
+        account = unit[0].op.account
+        try:
+            if len(unit) == 1:
+                step = await executor.run(unit[0])
+                await finish(unit[0], self._after(unit[0], step))
+            else:
+                await self._run_chunk(unit, finish)
+        finally:
+            self._units[account] -= 1
+
+    async def _run_chunk(self, unit: list[Claim], finish: Finish) -> None:
+        first = unit[0].op
+        verb = Verb(first.verb)
+        refs = [SessionRef(account=c.op.account, session_id=c.op.session_id) for c in unit]
+        if self.fault is not None:
+            await self.fault("before_vendor_call", first)
+        results: dict[str, OperationResult] = {}
+        async for result in self.interlock.batch(
+            verb, refs, _reason(first), idempotency_key=f"{first.batch_id}:{first.id}"
+        ):
+            results[result.ref.session_id] = result
+        if self.fault is not None:
+            await self.fault("after_vendor_call", first)
+        steps = [self._chunk_step(item, results.get(item.op.session_id)) for item in unit]
+        # One vendor call, one breaker observation (not one per item of the chunk).
+        transient = [s for s in steps if _is_transient(s)]
+        if transient:
+            self.breaker.record_failure(first.account)
+        else:
+            self.breaker.record_success(first.account)
+        for item, step in zip(unit, steps, strict=True):
+            await finish(item, self._hold_if_open(item, step))
+
+    def _chunk_step(self, item: Claim, result: OperationResult | None) -> Step:
+        verb = Verb(item.op.verb)
+        action = f"operation.{verb}.outcome"
+        changes: dict[str, Any]
+        if result is not None and result.outcome in (
+            OperationOutcome.APPLIED,
+            OperationOutcome.ALREADY_IN_STATE,
+        ):
+            changes = {
+                "state_after": (result.state_after or TARGET_STATE[verb]).value,
+                "error_code": None,
+                "error_message": None,
+            }
+            if result.vendor_request_id:
+                changes["vendor_request_id"] = result.vendor_request_id
+            return Step(Status.SUCCEEDED, result.outcome, action, changes, {"native": True})
+        # Failed inside the chunk: back to the queue as a recovering single item (read
+        # back first), so nothing is ever resent blind.
+        changes = {
+            "next_attempt_at": self.clock(),
+            "error_code": result.error_code if result else "VENDOR.UNAVAILABLE",
+            "error_message": result.error_message if result else "no result in the chunk",
+            "vendor_request_id": result.vendor_request_id if result else None,
+        }
+        return Step(Status.PENDING, None, f"operation.{verb}.retry", changes, {"phase": "apply"})
+
+    def _after(self, item: Claim, step: Step) -> Step:
+        """Tell the breaker how the item's call went, then :meth:`_hold_if_open`."""
+        if _is_transient(step):
+            self.breaker.record_failure(item.op.account)
+        elif step.status in _GOOD:
+            self.breaker.record_success(item.op.account)
+        return self._hold_if_open(item, step)
+
+    def _hold_if_open(self, item: Claim, step: Step) -> Step:
+        """A transient failure while the breaker is not closed holds the item (no attempt
+        spent) instead of retrying it by the policy or failing it."""
+        if _is_transient(step) and self.breaker.state(item.op.account) is not BreakerState.CLOSED:
+            return self._hold(item, step)
+        return step
+
+    def _hold(self, item: Claim, step: Step) -> Step:
+        wait = max(self.breaker.retry_in(item.op.account), 0.2)
+        changes = {
+            **step.changes,
+            "next_attempt_at": self.clock() + timedelta(seconds=wait),
+            # Not an attempt of the item: the next claim brings it back to this count, and
+            # ≥ 2 there means "read back before sending".
+            "attempts": max(item.op.attempts - 1, 1),
+        }
+        details = {**step.details, "phase": item.phase.value, "held_by_breaker": True}
+        return Step(Status.PENDING, None, f"operation.{item.op.verb}.held", changes, details)
+
+    # -- batch life cycle ----------------------------------------------------------------
+
+    async def _housekeeping(self, now: datetime) -> None:
+        if time.monotonic() - self._last_housekeeping < _HOUSEKEEPING_S:
+            return
+        self._last_housekeeping = time.monotonic()
+        if not self.db.is_sqlite and time.monotonic() - self._last_purge >= _PURGE_S:
+            self._last_purge = time.monotonic()
+            await purge_quota(self.db, now)
+        await self.advance_batches(now)
+
+    async def advance_batches(self, now: datetime) -> None:
+        """Mark batches running once work started, completed once no item needs the worker."""
+        active = (BatchStatus.PENDING.value, BatchStatus.RUNNING.value)
+        async with self.db.session() as session:
+            ids = (await session.scalars(select(Batch.id).where(Batch.status.in_(active)))).all()
+        for batch_id in ids:
+            await self._advance(batch_id, now)
+
+    async def _advance(self, batch_id: str, now: datetime) -> None:
+        counts, _ = await count_items(self.db, batch_id)
+        active = (BatchStatus.PENDING.value, BatchStatus.RUNNING.value)
+        if counts.pending or counts.in_flight or counts.awaiting_approval:
+            if counts.in_flight or counts.succeeded or counts.failed:
+                async with self.db.write() as tx:
+                    await tx.execute(
+                        update(Batch)
+                        .where(Batch.id == batch_id, Batch.status == BatchStatus.PENDING)
+                        .values(status=BatchStatus.RUNNING.value, updated_at=now)
+                    )
+            return
+        async with self.db.write() as tx:
+            done = await tx.execute(
+                update(Batch)
+                .where(Batch.id == batch_id, Batch.status.in_(active))
+                .values(
+                    status=BatchStatus.COMPLETED.value,
+                    finished_at=now,
+                    updated_at=now,
+                    counts=counts.model_dump(),
+                )
+            )
+            if getattr(done, "rowcount", 0) == 1:  # one replica records the completion
+                await self.trail.append(
+                    tx,
+                    AuditEntry(
+                        actor=SYSTEM_ACTOR,
+                        action="batch.complete",
+                        outcome="completed",
+                        batch_id=batch_id,
+                        details=counts.model_dump(),
+                    ),
+                )
