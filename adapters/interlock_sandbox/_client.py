@@ -6,9 +6,11 @@ this module only says how *this* vendor authenticates and how it reports errors.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import httpx
+from pydantic import BaseModel
 
 from interlock import errors
 from interlock.adapter import AccountContext
@@ -17,7 +19,9 @@ from interlock_sandbox._errors import ERROR_TABLE
 from interlock_sandbox._models import VendorToken
 from interlock_sandbox.options import SandboxOptions
 
-__all__ = ["REQUEST_ID_HEADER", "build_client", "interpret"]
+__all__ = ["REQUEST_ID_HEADER", "build_client", "expecting", "interpret"]
+
+Model = TypeVar("Model", bound=BaseModel)
 
 REQUEST_ID_HEADER = "x-sandbox-request-id"
 
@@ -45,6 +49,19 @@ def interpret(response: httpx.Response) -> Any:
     if body["ok"]:
         return body.get("data")
     raise _error_from(body.get("error") or {}, response, request_id)
+
+
+def expecting(model: type[Model]) -> Callable[[httpx.Response], Model]:
+    """An interpreter that also validates ``data`` as ``model``.
+
+    Validation happens inside the toolkit's interpret step, so a malformed payload becomes
+    ``VENDOR.PROTOCOL_ERROR`` naming the field, never a raw pydantic error.
+    """
+
+    def interpret_as(response: httpx.Response) -> Model:
+        return model.model_validate(interpret(response))
+
+    return interpret_as
 
 
 def _error_from(
@@ -89,8 +106,9 @@ def build_client(context: AccountContext, options: SandboxOptions, transport: An
             json={"client_id": options.client_id, "client_secret": secret},
             authenticated=False,
             mutating=False,
+            interpret=expecting(VendorToken),
         )
-        token = VendorToken.model_validate(reply.data)
+        token: VendorToken = reply.data
         return Token.expiring_in(token.access_token, token.expires_in)
 
     def apply_token(request: httpx.Request, token: str) -> None:

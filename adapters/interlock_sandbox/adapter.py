@@ -31,7 +31,7 @@ from interlock.models import (
     Verb,
 )
 from interlock.transitions import TARGET_STATE, plan_transition
-from interlock_sandbox._client import build_client
+from interlock_sandbox._client import build_client, expecting
 from interlock_sandbox._mapping import VENDOR_STATUS_OF, to_session, to_state
 from interlock_sandbox._models import VendorBatch, VendorChange, VendorPage, VendorSession
 from interlock_sandbox.double import SandboxDouble
@@ -97,9 +97,12 @@ class SandboxAdapter(InterviewAdapter):
 
     async def get_session(self, session_id: str) -> Session:
         reply = await self._client.request(
-            "GET", f"/v1/sessions/{quote(session_id, safe='')}", api="sessions.read"
+            "GET",
+            f"/v1/sessions/{quote(session_id, safe='')}",
+            api="sessions.read",
+            interpret=expecting(VendorSession),
         )
-        return to_session(self.account, VendorSession.model_validate(reply.data))
+        return to_session(self.account, reply.data)
 
     async def list_sessions(
         self, session_filter: SessionFilter, *, page_size: int = 50, page_token: str | None = None
@@ -109,8 +112,9 @@ class SandboxAdapter(InterviewAdapter):
             "/v1/sessions",
             api="sessions.read",
             params=_query(session_filter, page_size, page_token),
+            interpret=expecting(VendorPage),
         )
-        page = VendorPage.model_validate(reply.data)
+        page: VendorPage = reply.data
         sessions = (to_session(self.account, raw) for raw in page.sessions)
         return SessionPage(
             sessions=tuple(s for s in sessions if session_filter.matches(s)),
@@ -155,6 +159,7 @@ class SandboxAdapter(InterviewAdapter):
             json={"state": str(state), "reason": reason.code},
             headers={"Idempotency-Key": idempotency_key},
             read_back=lambda: self._read_back(session_id, state),
+            interpret=expecting(VendorChange),
         )
         return self._result("restore", session_id, idempotency_key, reply)
 
@@ -174,6 +179,7 @@ class SandboxAdapter(InterviewAdapter):
                 json={"reason": {"code": reason.code, "note": reason.note}, **(extra or {})},
                 headers={"Idempotency-Key": idempotency_key},
                 read_back=lambda: self._read_back(session_id, TARGET_STATE[verb]),
+                interpret=expecting(VendorChange),
             )
         except errors.InvalidTransition:
             # The vendor says no without naming states; read it back to say exactly why.
@@ -198,7 +204,7 @@ class SandboxAdapter(InterviewAdapter):
                 idempotency_key=key,
                 confirmed_by_read_back=True,
             )
-        change = VendorChange.model_validate(reply.data)
+        change: VendorChange = reply.data
         return OperationResult(
             ref=self.ref(session_id),
             verb=verb,
@@ -250,6 +256,7 @@ class SandboxAdapter(InterviewAdapter):
                 json={"action": str(verb), "ids": ids, "reason": {"code": reason.code}},
                 headers={"Idempotency-Key": key},
                 read_back=lambda: self._read_back_many(ids),
+                interpret=expecting(VendorBatch),
             )
         except errors.InterlockError as error:
             return [
@@ -257,7 +264,8 @@ class SandboxAdapter(InterviewAdapter):
             ]
         if reply.confirmed_by_read_back:
             return self._batch_from_read_back(verb, reply.data, key)
-        items = {item.id: item for item in VendorBatch.model_validate(reply.data).results}
+        batch: VendorBatch = reply.data
+        items = {item.id: item for item in batch.results}
         return [self._batch_item(verb, i, items.get(i), key, reply.request_id) for i in ids]
 
     def _batch_item(

@@ -16,7 +16,7 @@ import httpx
 from interlock import errors
 from interlock.adapter import AccountContext
 from interlock.capabilities import Capabilities, CapabilityLevel
-from interlock.http import RetryPolicy, TokenCache
+from interlock.http import RetryPolicy, TokenCache, VendorReply
 from interlock.models import (
     OperationOutcome,
     OperationResult,
@@ -27,14 +27,39 @@ from interlock.models import (
     SessionState,
     Verb,
 )
-from interlock.transitions import TARGET_STATE
+from interlock.transitions import TARGET_STATE, plan_transition
 from interlock_sandbox._client import interpret
+from interlock_sandbox._models import VendorChange
 from interlock_sandbox.adapter import SandboxAdapter
 
 __all__ = ["PLANTED"]
 
 
-class BlindTerminateRetry(SandboxAdapter):
+class _OwnResults(SandboxAdapter):
+    """Variants that send their own requests map the raw answer themselves (so they do not
+    depend on how the sandbox parses its payloads) and keep its invalid-transition handling."""
+
+    def _own_result(
+        self, verb: Verb, session_id: str, key: str, reply: VendorReply
+    ) -> OperationResult:
+        data = reply.data
+        changed = data.get("changed") if isinstance(data, dict) else getattr(data, "changed", None)
+        return OperationResult(
+            ref=self.ref(session_id),
+            verb=verb,
+            outcome=OperationOutcome.ALREADY_IN_STATE
+            if changed is False
+            else OperationOutcome.APPLIED,
+            state_after=TARGET_STATE[verb],
+            idempotency_key=key,
+            confirmed_by_read_back=reply.confirmed_by_read_back,
+        )
+
+    async def _refused(self, verb: Verb, session_id: str) -> None:
+        plan_transition((await self.get_session(session_id)).state, verb)
+
+
+class BlindTerminateRetry(_OwnResults):
     """Sends terminate without ``read_back`` and, after a timeout, simply sends it again."""
 
     async def terminate(
@@ -43,16 +68,20 @@ class BlindTerminateRetry(SandboxAdapter):
         path = f"/v1/sessions/{quote(session_id, safe='')}:terminate"
         body = {"reason": {"code": reason.code, "note": reason.note}}
         try:
-            reply = await self._client.request(
-                "POST", path, api="sessions.terminate", json=body,
-                headers={"Idempotency-Key": idempotency_key},
-            )  # fmt: skip
-        except errors.VendorTimeout:
-            reply = await self._client.request(
-                "POST", path, api="sessions.terminate", json=body,
-                headers={"Idempotency-Key": str(uuid.uuid4())},
-            )  # fmt: skip
-        return self._result(Verb.TERMINATE, session_id, idempotency_key, reply)
+            try:
+                reply = await self._client.request(
+                    "POST", path, api="sessions.terminate", json=body,
+                    headers={"Idempotency-Key": idempotency_key},
+                )  # fmt: skip
+            except errors.VendorTimeout:
+                reply = await self._client.request(
+                    "POST", path, api="sessions.terminate", json=body,
+                    headers={"Idempotency-Key": str(uuid.uuid4())},
+                )  # fmt: skip
+        except errors.InvalidTransition:
+            await self._refused(Verb.TERMINATE, session_id)
+            raise
+        return self._own_result(Verb.TERMINATE, session_id, idempotency_key, reply)
 
 
 class UnknownStateAsInProgress(SandboxAdapter):
@@ -78,11 +107,12 @@ class UnknownStateAsInProgress(SandboxAdapter):
 
 def _http_200_means_success(response: httpx.Response) -> Any:
     if response.status_code == 200:
-        return response.json().get("data")  # the bug: the body's own error is never read
-    return interpret(response)
+        data = response.json().get("data")  # the bug: the body's own error is never read
+        return None if data is None else VendorChange.model_validate(data)
+    return VendorChange.model_validate(interpret(response))
 
 
-class ErrorIn200IsSuccess(SandboxAdapter):
+class ErrorIn200IsSuccess(_OwnResults):
     """Believes the status line: an error inside an HTTP 200 body is taken for success."""
 
     async def _change(
@@ -93,24 +123,20 @@ class ErrorIn200IsSuccess(SandboxAdapter):
         idempotency_key: str,
         extra: dict[str, Any] | None = None,
     ) -> OperationResult:
-        reply = await self._client.request(
-            "POST",
-            f"/v1/sessions/{quote(session_id, safe='')}:{verb}",
-            api=f"sessions.{verb}",
-            json={"reason": {"code": reason.code, "note": reason.note}, **(extra or {})},
-            headers={"Idempotency-Key": idempotency_key},
-            read_back=lambda: self._read_back(session_id, TARGET_STATE[verb]),
-            interpret=_http_200_means_success,
-        )
-        if reply.data is None:
-            return OperationResult(
-                ref=self.ref(session_id),
-                verb=verb,
-                outcome=OperationOutcome.APPLIED,
-                state_after=TARGET_STATE[verb],
-                idempotency_key=idempotency_key,
+        try:
+            reply = await self._client.request(
+                "POST",
+                f"/v1/sessions/{quote(session_id, safe='')}:{verb}",
+                api=f"sessions.{verb}",
+                json={"reason": {"code": reason.code, "note": reason.note}, **(extra or {})},
+                headers={"Idempotency-Key": idempotency_key},
+                read_back=lambda: self._read_back(session_id, TARGET_STATE[verb]),
+                interpret=_http_200_means_success,
             )
-        return self._result(verb, session_id, idempotency_key, reply)
+        except errors.InvalidTransition:
+            await self._refused(verb, session_id)
+            raise
+        return self._own_result(verb, session_id, idempotency_key, reply)
 
 
 class _ImpatientPolicy(RetryPolicy):
