@@ -126,8 +126,14 @@ class _Reporter:
         terminalreporter.section("interlock contract: checks not run")
         for nodeid, reason in book.bypassed:
             terminalreporter.write_line(f"BYPASSED   {nodeid}: {reason}")
+        # capability skips are expected and many: one line per class and reason, with a count
+        grouped: dict[tuple[str, str], int] = {}
         for nodeid, reason in book.capability_skips:
-            terminalreporter.write_line(f"CAPABILITY {nodeid}: {reason}")
+            key = (nodeid.rsplit("::", 1)[0], reason)
+            grouped[key] = grouped.get(key, 0) + 1
+        for (owner, reason), count in grouped.items():
+            checks = f"{count} check{'s' if count != 1 else ''}"
+            terminalreporter.write_line(f"CAPABILITY {owner}: {reason} ({checks})")
 
 
 def _result(report: pytest.TestReport, concern: str) -> dict[str, Any]:

@@ -151,8 +151,7 @@ def test_an_undeclared_verb_is_skipped_visibly_and_its_refusal_is_checked(run: R
     assert refusal["outcome"] == "passed"
     applied = run.results["TestManualPause::test_verb_applies[resume-from-paused]"]
     assert applied["outcome"] == "passed"
-    shown = "test_opted_in.py::TestManualPause::test_verb_applies[pause-from-in_progress]"
-    assert f"CAPABILITY {shown}: pause: capability manual" in run.output
+    assert "CAPABILITY test_opted_in.py::TestManualPause: pause: capability manual (" in run.output
 
 
 def test_the_plugin_imports_nothing_heavy() -> None:
