@@ -24,7 +24,7 @@ from datetime import datetime
 from typing import Any
 
 from fastapi import Request
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -232,15 +232,23 @@ async def _audit(
     await runtime.trail.append(session, entry)
 
 
+def _key_row(caller: Caller, key: str) -> Any:
+    return (IdempotencyKey.principal_id == caller.principal_id) & (IdempotencyKey.key == key)
+
+
 async def _store(runtime: Runtime, caller: Caller, key: str, reply: Reply) -> None:
     async with runtime.db.write() as session:
-        row = await _row(session, caller, key)
-        row.status = IdempotencyStatus.DONE.value
-        row.response_status = reply.status
-        row.response_body = reply.body
+        await session.execute(
+            update(IdempotencyKey)
+            .where(_key_row(caller, key))
+            .values(
+                status=IdempotencyStatus.DONE.value,
+                response_status=reply.status,
+                response_body=reply.body,
+            )
+        )
 
 
 async def _release(runtime: Runtime, caller: Caller, key: str) -> None:
     async with runtime.db.write() as session:
-        row = await _row(session, caller, key)
-        await session.delete(row)
+        await session.execute(delete(IdempotencyKey).where(_key_row(caller, key)))

@@ -9,6 +9,7 @@ rest; the request waits up to ``sync_wait`` for it and answers with the outcome,
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import datetime
 
@@ -27,7 +28,7 @@ from ..store.tables import Approval, Operation, OperationKind, OperationStatus
 from . import audit
 from .approvals import new_approval, request_hash, visible_target
 from .idempotency import Reply
-from .queue import Phase
+from .queue import Claim, Phase
 from .sessions import adapter_of, read_visible
 from .views import operation_view
 
@@ -71,6 +72,7 @@ async def accept(
     now = runtime.clock()
     op = _new_operation(runtime, caller, verb, session, target, reason, idempotency_key, now)
     approval = _plan(runtime, op, verb, session, target, now)
+    claimed = runtime.worker.claim_new(op) if op.status == Status.PENDING else None
     async with runtime.db.write() as tx:
         tx.add(op)
         if approval is not None:
@@ -85,7 +87,7 @@ async def accept(
         )
         await tx.flush()
         await runtime.trail.append(tx, entry)
-    return await settle(runtime, op, approval)
+    return await settle(runtime, op, approval, claimed=claimed)
 
 
 async def check_supported(
@@ -203,9 +205,24 @@ async def wait_settled(runtime: Runtime, op: Operation) -> Operation:
     return fresh or op
 
 
-async def settle(runtime: Runtime, op: Operation, approval: Approval | None = None) -> Reply:
-    """Wait briefly for the worker if the operation is queued, then answer with it."""
-    return reply_for(await wait_settled(runtime, op), approval)
+async def settle(
+    runtime: Runtime,
+    op: Operation,
+    approval: Approval | None = None,
+    *,
+    claimed: Claim | None = None,
+) -> Reply:
+    """Answer with the operation's outcome if it comes within ``sync_wait``, else with 202.
+
+    A ``claimed`` operation (stored in flight under this worker's lease) runs at once in a
+    worker task; otherwise the queued row is left to the worker loop.
+    """
+    if claimed is None:
+        return reply_for(await wait_settled(runtime, op), approval)
+    queued = reply_for(op, approval)  # the answer if the vendor is slow
+    task = runtime.worker.adopt(claimed)
+    done, _ = await asyncio.wait({task}, timeout=runtime.settings.sync_wait.total_seconds())
+    return reply_for(op, approval) if done else queued
 
 
 def reply_for(op: Operation, approval: Approval | None = None) -> Reply:

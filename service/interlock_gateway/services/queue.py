@@ -27,7 +27,16 @@ from ..audit import AuditEntry, AuditTrail
 from ..store.engine import Database
 from ..store.tables import Operation, OperationStatus
 
-__all__ = ["Claim", "Phase", "claim", "due_exists", "finish", "heartbeat"]
+__all__ = [
+    "Claim",
+    "Phase",
+    "claim",
+    "claim_new",
+    "due_exists",
+    "finish",
+    "heartbeat",
+    "phase_of",
+]
 
 Status = OperationStatus
 
@@ -75,7 +84,8 @@ async def due_exists(db: Database, now: datetime) -> bool:
     return found is not None
 
 
-def _phase_of(op: Operation) -> Phase:
+def phase_of(op: Operation) -> Phase:
+    """The phase a due operation is in (a closing grace period is the commit)."""
     if op.status == Status.GRACE:
         return Phase.COMMIT
     return Phase((op.details or {}).get("phase", Phase.APPLY))
@@ -104,7 +114,7 @@ async def claim(
     claims: list[Claim] = []
     async with db.write() as session:
         for op in (await session.scalars(statement)).all():
-            phase = _phase_of(op)
+            phase = phase_of(op)
             # A grace period that closes starts a new phase: its attempts count afresh.
             attempts = 1 if op.status == Status.GRACE else op.attempts + 1
             op.status = Status.IN_FLIGHT
@@ -115,6 +125,21 @@ async def claim(
             op.updated_at = now
             claims.append(Claim(op, phase))
     return claims
+
+
+def claim_new(op: Operation, *, owner: str, now: datetime, lease: timedelta) -> Claim:
+    """Claim an operation that is about to be inserted (the accepting process runs it).
+
+    The row is stored already ``in_flight`` under ``owner``'s lease, in the same transaction
+    as its audit record — no second transaction to claim it, and if this process dies the
+    lease ends and any worker reconciles it like every other claim.
+    """
+    phase = phase_of(op)
+    op.status = Status.IN_FLIGHT
+    op.lease_owner = owner
+    op.lease_until = now + lease
+    op.attempts = 1
+    return Claim(op, phase)
 
 
 async def heartbeat(

@@ -113,6 +113,7 @@ async def undo(
     window = runtime.settings.undo_window.total_seconds() > 0
     problem = _refusal(op, now, window)
     undo_op = _undo_operation(op, caller, note, now, key)
+    claimed = runtime.worker.claim_new(undo_op) if problem is None else None
     async with runtime.db.write() as tx:
         if problem is None:
             flipped = await tx.execute(
@@ -145,7 +146,7 @@ async def undo(
         await runtime.trail.append(tx, entry)
     if problem is not None:
         raise problem
-    return await settle(runtime, undo_op)
+    return await settle(runtime, undo_op, claimed=claimed)
 
 
 def _committed(op: Operation) -> dict[str, object]:
