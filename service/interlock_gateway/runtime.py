@@ -13,7 +13,8 @@ from interlock.config import load_accounts
 from interlock.plugins import LoadedPlugins, get_plugin_manager
 
 from .audit import AuditTrail, CheckpointSigner
-from .batches.engine import BatchEngine, crash_fault_from_env
+from .batches.engine import BatchEngine
+from .batches.faults import crash_fault_from_env
 from .batches.settings import BatchSettings
 from .clock import Clock, system_clock
 from .quota import account_rate, build_limiter

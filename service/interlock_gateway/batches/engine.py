@@ -17,9 +17,6 @@ re-queued for when the breaker half-opens without spending an attempt.
 from __future__ import annotations
 
 import logging
-import os
-import random
-import signal
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
@@ -44,34 +41,16 @@ from ..store.engine import Database
 from ..store.tables import Batch, BatchStatus, Operation, OperationKind, OperationStatus
 from .counts import count_items
 from .settings import BatchSettings
-from .tokens import ConfirmTokens
 
-__all__ = ["CRASH_ENV", "BatchEngine", "crash_fault_from_env"]
+__all__ = ["BatchEngine"]
 
 log = logging.getLogger("interlock.gateway.batches")
 Status = OperationStatus
 Finish = Callable[[Claim, Step], Awaitable[None]]
-CRASH_ENV = "INTERLOCK_CRASH_AFTER_VENDOR_CALL"
 _TRANSIENT = frozenset({"VENDOR.UNAVAILABLE", "VENDOR.RATE_LIMITED", "VENDOR.TIMEOUT"})
 _GOOD = frozenset({Status.SUCCEEDED, Status.GRACE, Status.COMMITTED, Status.REJECTED})
 _HOUSEKEEPING_S = 0.5
 _PURGE_S = 30.0
-
-
-def crash_fault_from_env() -> FaultHook | None:
-    """``INTERLOCK_CRASH_AFTER_VENDOR_CALL=P``: SIGKILL this process with probability P right
-    after a vendor call answered and before its outcome is committed (crash tests only)."""
-    raw = os.environ.get(CRASH_ENV)
-    if not raw:
-        return None
-    probability = float(raw)
-
-    async def crash(point: str, op: Operation) -> None:
-        if point == "after_vendor_call" and random.random() < probability:  # noqa: S311
-            log.warning("crash test: killing this process after a vendor call")
-            os.kill(os.getpid(), signal.SIGKILL)
-
-    return crash
 
 
 def _due_batch_items(now: datetime) -> object:
@@ -112,6 +91,8 @@ class BatchEngine:
         self.gateway = gateway
         self.settings = settings
         self.limiter = limiter
+        from .tokens import ConfirmTokens  # here: tokens → api → runtime → this module
+
         self.tokens = ConfirmTokens(trail.signer)
         self.breaker = CircuitBreaker(
             threshold=settings.breaker_threshold,
