@@ -268,6 +268,7 @@ class Worker:
         finally:
             for item in unit:
                 self._notify(item.op.id)
+            self.wake()  # the account has a free slot again: claim its next unit now
 
     async def _finish(self, item: Claim, step: Step) -> None:
         op, now = item.op, self.clock()
