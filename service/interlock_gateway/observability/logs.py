@@ -53,6 +53,12 @@ def _scrub(_logger: WrappedLogger, _method: str, event_dict: EventDict) -> Event
     return event_dict
 
 
+def _drop_color_message(_logger: WrappedLogger, _method: str, event_dict: EventDict) -> EventDict:
+    # uvicorn adds an ANSI-coloured copy of its message as ``extra``; the JSON needs one.
+    event_dict.pop("color_message", None)
+    return event_dict
+
+
 def current_request_id() -> str | None:
     """The request id bound to the current context, if any."""
     value = structlog.contextvars.get_contextvars().get(REQUEST_ID)
@@ -77,7 +83,11 @@ def _formatter(json: bool) -> structlog.stdlib.ProcessorFormatter:
     return structlog.stdlib.ProcessorFormatter(
         # Records from standard-library loggers (the SDK, uvicorn, alembic): their ``extra``
         # fields become JSON keys.
-        foreign_pre_chain=[*_shared_processors(), structlog.stdlib.ExtraAdder()],
+        foreign_pre_chain=[
+            *_shared_processors(),
+            structlog.stdlib.ExtraAdder(),
+            _drop_color_message,
+        ],
         processors=[
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
             structlog.processors.format_exc_info,
