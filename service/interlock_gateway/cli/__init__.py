@@ -7,6 +7,7 @@ import typer
 from interlock_gateway.cli import (
     adapter_new,
     audit,
+    batch,
     contract,
     db,
     demo,
@@ -32,6 +33,7 @@ app.command("contract")(contract.contract)
 app.add_typer(adapter_new.app, name="adapter")
 app.command("demo")(demo.demo)
 app.command("serve")(serve.serve)
+app.command("batch")(batch.batch)
 
 
 def main() -> None:
