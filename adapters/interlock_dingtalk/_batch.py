@@ -6,7 +6,6 @@ the sessions are read back in one query and each id is decided from its state.
 
 from __future__ import annotations
 
-import asyncio
 from collections import defaultdict, deque
 from typing import TYPE_CHECKING
 
@@ -14,7 +13,7 @@ from interlock import errors
 from interlock.adapter import failed_result
 from interlock.models import OperationOutcome, OperationResult, Reason, Verb
 from interlock.transitions import TARGET_STATE, plan_transition
-from interlock_dingtalk._api import BIZ_CODE, MAX_BATCH_SIZE, batch_api, batch_path, reason_body
+from interlock_dingtalk._api import BIZ_CODE, batch_api, batch_path, reason_body
 from interlock_dingtalk._client import expect
 from interlock_dingtalk._errors import translate
 from interlock_dingtalk._mapping import to_state
@@ -34,31 +33,10 @@ class BatchRunner:
     def __init__(self, adapter: DingTalkAdapter) -> None:
         self._adapter = adapter
 
-    async def run(
-        self,
-        verb: Verb,
-        session_ids: list[str],
-        reason: Reason,
-        *,
-        key: str,
-        size: int,
-        concurrency: int,
-    ) -> list[OperationResult]:
-        size = max(1, min(size, MAX_BATCH_SIZE))
-        chunks = [session_ids[i : i + size] for i in range(0, len(session_ids), size)]
-        gate = asyncio.Semaphore(max(1, concurrency))
-
-        async def one(number: int, ids: list[str]) -> list[OperationResult]:
-            async with gate:
-                chunk_key = key if len(chunks) == 1 else f"{key}:{number}"
-                return await self._chunk(verb, ids, reason, chunk_key)
-
-        done = await asyncio.gather(*(one(n, c) for n, c in enumerate(chunks)))
-        return [result for chunk in done for result in chunk]
-
-    async def _chunk(
+    async def chunk(
         self, verb: Verb, ids: list[str], reason: Reason, key: str
     ) -> list[OperationResult]:
+        """One batch call; failures of the whole call fail each id (never resent blind)."""
         try:
             reply = await self._adapter.client.request(
                 "POST",

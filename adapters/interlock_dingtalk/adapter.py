@@ -174,41 +174,19 @@ class DingTalkAdapter(InterviewAdapter):
 
     # -- verbs -------------------------------------------------------------------------------
 
-    async def pause(
+    async def change_state(
         self,
+        verb: Verb,
         session_id: str,
         reason: Reason,
         *,
         idempotency_key: str,
         resume_deadline: datetime | None = None,
     ) -> OperationResult:
-        extra = {"resumeDeadlineMillis": to_millis_ceil(resume_deadline)} if resume_deadline else {}
-        return await self._change(Verb.PAUSE, session_id, reason, idempotency_key, extra)
-
-    async def resume(
-        self, session_id: str, reason: Reason, *, idempotency_key: str
-    ) -> OperationResult:
-        return await self._change(Verb.RESUME, session_id, reason, idempotency_key)
-
-    async def terminate(
-        self, session_id: str, reason: Reason, *, idempotency_key: str
-    ) -> OperationResult:
-        return await self._change(Verb.TERMINATE, session_id, reason, idempotency_key)
-
-    async def revoke(
-        self, session_id: str, reason: Reason, *, idempotency_key: str
-    ) -> OperationResult:
-        return await self._change(Verb.REVOKE, session_id, reason, idempotency_key)
-
-    async def _change(
-        self,
-        verb: Verb,
-        session_id: str,
-        reason: Reason,
-        idempotency_key: str,
-        extra: dict[str, Any] | None = None,
-    ) -> OperationResult:
-        body = {**reason_body(reason), "clientToken": idempotency_key, **(extra or {})}
+        """Every verb is ``POST .../sessions/{id}/{action}`` with a ``clientToken``."""
+        body: dict[str, Any] = {**reason_body(reason), "clientToken": idempotency_key}
+        if verb is Verb.PAUSE and resume_deadline is not None:
+            body["resumeDeadlineMillis"] = to_millis_ceil(resume_deadline)
         try:
             reply = await self._client.request(
                 "POST",
@@ -265,30 +243,11 @@ class DingTalkAdapter(InterviewAdapter):
 
     # -- native batch ------------------------------------------------------------------------
 
-    async def batch(
-        self,
-        verb: Verb,
-        session_ids: Sequence[str],
-        reason: Reason,
-        *,
-        idempotency_key: str,
-        concurrency: int = 8,
+    async def batch_chunk(
+        self, verb: Verb, session_ids: Sequence[str], reason: Reason, *, idempotency_key: str
     ) -> list[OperationResult]:
-        """One vendor call per chunk of ≤ 50 ids (DingTalk-style batch), one result per id."""
-        if not self.options.native_batch_size:
-            return await super().batch(
-                verb, session_ids, reason, idempotency_key=idempotency_key, concurrency=concurrency
-            )
-        if not self.capabilities.supports(verb):
-            raise self.unsupported_error(verb)
-        return await self._batches.run(
-            verb,
-            list(session_ids),
-            reason,
-            key=idempotency_key,
-            size=self.options.native_batch_size,
-            concurrency=concurrency,
-        )
+        """One DingTalk-style batch call for ≤ 50 ids, one result per id."""
+        return await self._batches.chunk(verb, list(session_ids), reason, idempotency_key)
 
     # -- push --------------------------------------------------------------------------------
 

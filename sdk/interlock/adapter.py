@@ -125,7 +125,23 @@ class InterviewAdapter(abc.ABC):
         the rest are applied here with :meth:`SessionFilter.matches`.
         """
 
-    # -- verbs (optional: not overriding one means unsupported) ----------------------------
+    # -- verbs -----------------------------------------------------------------------------
+    #
+    # Two ways to implement them: override ``change_state`` (one code path for every verb, for
+    # vendors whose verbs differ only by path or name), or override the verb methods one by one.
+    # A verb the capabilities do not declare is refused here, before any vendor call.
+
+    async def change_state(
+        self,
+        verb: Verb,
+        session_id: str,
+        reason: Reason,
+        *,
+        idempotency_key: str,
+        resume_deadline: datetime | None = None,
+    ) -> OperationResult:
+        """Carry out ``verb`` on one session. The default refuses: the verb is unsupported."""
+        raise self.unsupported_error(verb)
 
     async def pause(
         self,
@@ -136,25 +152,46 @@ class InterviewAdapter(abc.ABC):
         resume_deadline: datetime | None = None,
     ) -> OperationResult:
         """Soft-stop a running session; the candidate may resume before ``resume_deadline``."""
-        raise self.unsupported_error(Verb.PAUSE)
+        return await self._verb(
+            Verb.PAUSE, session_id, reason, idempotency_key, resume_deadline=resume_deadline
+        )
 
     async def resume(
         self, session_id: str, reason: Reason, *, idempotency_key: str
     ) -> OperationResult:
         """Let a paused session continue."""
-        raise self.unsupported_error(Verb.RESUME)
+        return await self._verb(Verb.RESUME, session_id, reason, idempotency_key)
 
     async def terminate(
         self, session_id: str, reason: Reason, *, idempotency_key: str
     ) -> OperationResult:
         """Hard-stop a session for good (answers and scores are kept)."""
-        raise self.unsupported_error(Verb.TERMINATE)
+        return await self._verb(Verb.TERMINATE, session_id, reason, idempotency_key)
 
     async def revoke(
         self, session_id: str, reason: Reason, *, idempotency_key: str
     ) -> OperationResult:
         """Withdraw an interview (e.g. launched by mistake)."""
-        raise self.unsupported_error(Verb.REVOKE)
+        return await self._verb(Verb.REVOKE, session_id, reason, idempotency_key)
+
+    async def _verb(
+        self,
+        verb: Verb,
+        session_id: str,
+        reason: Reason,
+        idempotency_key: str,
+        *,
+        resume_deadline: datetime | None = None,
+    ) -> OperationResult:
+        if not self.capabilities.supports(verb):
+            raise self.unsupported_error(verb)
+        return await self.change_state(
+            verb,
+            session_id,
+            reason,
+            idempotency_key=idempotency_key,
+            resume_deadline=resume_deadline,
+        )
 
     async def restore(
         self, session_id: str, state: SessionState, reason: Reason, *, idempotency_key: str
@@ -201,12 +238,18 @@ class InterviewAdapter(abc.ABC):
         """Apply ``verb`` to many sessions; one result per item, in input order, never raising
         for a single item. Per-item idempotency keys are ``{idempotency_key}:{session_id}``.
 
-        The default is a bounded-concurrency loop over :meth:`perform`; override only when the
-        vendor has a native batch call (and declare ``native_batch_size``).
+        With ``capabilities.native_batch_size`` declared, the ids go to :meth:`batch_chunk` in
+        chunks of that size (chunk keys ``{idempotency_key}:{n}``); otherwise this is a
+        bounded-concurrency loop over :meth:`perform`.
         """
         if not self.capabilities.supports(verb):
             raise self.unsupported_error(verb)
         gate = asyncio.Semaphore(max(1, concurrency))
+        size = self.capabilities.native_batch_size
+        if size:
+            return await self._native_batch(
+                verb, list(session_ids), reason, idempotency_key, size, gate
+            )
 
         async def one(session_id: str) -> OperationResult:
             key = f"{idempotency_key}:{session_id}"
@@ -217,6 +260,40 @@ class InterviewAdapter(abc.ABC):
                     return failed_result(self.ref(session_id), verb, error, idempotency_key=key)
 
         return list(await asyncio.gather(*(one(s) for s in session_ids)))
+
+    async def batch_chunk(
+        self, verb: Verb, session_ids: Sequence[str], reason: Reason, *, idempotency_key: str
+    ) -> list[OperationResult]:
+        """One native batch call for at most ``native_batch_size`` ids: one result per id, in
+        input order. Required when ``native_batch_size`` is declared. Raising fails every id of
+        the chunk with that error; an ambiguous failure must be read back, never resent."""
+        raise NotImplementedError(
+            f"{type(self).__name__} declares native_batch_size but does not implement batch_chunk"
+        )
+
+    async def _native_batch(
+        self,
+        verb: Verb,
+        session_ids: list[str],
+        reason: Reason,
+        idempotency_key: str,
+        size: int,
+        gate: asyncio.Semaphore,
+    ) -> list[OperationResult]:
+        async def chunk(number: int, ids: list[str]) -> list[OperationResult]:
+            key = f"{idempotency_key}:{number}"
+            async with gate:
+                try:
+                    return await self.batch_chunk(verb, ids, reason, idempotency_key=key)
+                except InterlockError as error:
+                    return [
+                        failed_result(self.ref(i), verb, error, idempotency_key=f"{key}:{i}")
+                        for i in ids
+                    ]
+
+        parts = [session_ids[i : i + size] for i in range(0, len(session_ids), size)]
+        done = await asyncio.gather(*(chunk(n, ids) for n, ids in enumerate(parts)))
+        return [result for part in done for result in part]
 
     # -- push --------------------------------------------------------------------------------
 
