@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse
 
+from ..batches import approvals as batch_approvals
 from ..policy import Action, Caller
 from ..services import approvals
 from ..services.idempotency import Reply, idempotent
@@ -76,6 +77,11 @@ async def _decide(
     take_mutation_slot(runtime, caller)
 
     async def produce() -> Reply:
+        if await batch_approvals.is_batch_approval(runtime, approval_id):
+            decided = await batch_approvals.decide(
+                runtime, caller, approval_id, approve=approve, note=body.note
+            )
+            return Reply(200, dump(approval_view(decided, None)))
         approval, op = await approvals.decide(
             runtime.db,
             runtime.trail,

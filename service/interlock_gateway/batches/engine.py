@@ -280,6 +280,14 @@ class BatchEngine:
         active = (BatchStatus.PENDING.value, BatchStatus.RUNNING.value)
         async with self.db.session() as session:
             ids = (await session.scalars(select(Batch.id).where(Batch.status.in_(active)))).all()
+            waiting = await session.scalar(
+                select(Batch.id).where(Batch.status == BatchStatus.AWAITING_APPROVAL).limit(1)
+            )
+        if waiting is not None:
+            from .approvals import reject_expired  # here: it imports the API's problems
+
+            async with self.db.write() as tx:
+                await reject_expired(tx, self.trail, now)
         for batch_id in ids:
             await self._advance(batch_id, now)
 

@@ -83,18 +83,44 @@ def _done(counts: dict[str, int]) -> int:
     return counts["succeeded"] + counts["failed"] + counts["skipped"]
 
 
-async def _recover(
-    client: httpx.AsyncClient, url: str, key: str, batch_id: str, before: int, killed_at: float
-) -> float:
-    """Seconds from the kill until the batch made progress again (or finished)."""
-    await wait_ready(url)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
+async def _done_now(client: httpx.AsyncClient, url: str, key: str, batch_id: str) -> int | None:
+    try:
         batch = await _progress(client, url, key, batch_id)
-        if _done(batch["counts"]) > before or batch["status"] == "completed":
-            break
+    except httpx.HTTPError:
+        return None
+    return None if batch["status"] == "completed" else _done(batch["counts"])
+
+
+async def _restart(
+    gateways: Gateways,
+    port: int,
+    armed: bool,
+    client: httpx.AsyncClient,
+    key: str,
+    batch_id: str,
+    before: int,
+) -> tuple[float, int]:
+    """Restart after a kill; seconds until the batch progressed again, and how many more
+    times the (armed) fault point killed the gateway meanwhile."""
+    url, killed_at, more = f"http://127.0.0.1:{port}", time.monotonic(), 0
+    gateways.start(port, {CRASH_ENV: "0.02"} if armed else {})
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if not gateways.alive(port):  # the fault point struck again: one more kill
+            more += 1
+            gateways.kill(port)
+            gateways.start(port)
+        done = await _done_now(client, url, key, batch_id)
+        if done is None or done > before:
+            try:
+                batch = await _progress(client, url, key, batch_id)
+            except httpx.HTTPError:
+                await asyncio.sleep(0.05)
+                continue
+            if batch["status"] == "completed" or _done(batch["counts"]) > before:
+                break
         await asyncio.sleep(0.05)
-    return time.monotonic() - killed_at
+    return time.monotonic() - killed_at, more
 
 
 def _audit_ok(gateways: Gateways) -> bool:
@@ -142,20 +168,20 @@ async def run_crash_test(
                 for sid in (await client.get(f"{control}/sessions/{s.account}")).json()
             ]
             batch_id = await _batch(client, url, key, names)
-            recoveries = []
-            for number in range(kills):
-                before = _done((await _progress(client, url, key, batch_id))["counts"])
+            recoveries: list[float] = []
+            done = 0
+            while done < kills:
+                before = await _done_now(client, url, key, batch_id) or 0
                 deadline = time.monotonic() + rng.uniform(0.3, 1.5)
                 while time.monotonic() < deadline and gateways.alive(port):  # noqa: ASYNC110
                     await asyncio.sleep(0.02)
                 gateways.kill(port)  # a no-op if the fault point killed it already
-                killed_at = time.monotonic()
+                done += 1
                 # Every other restart arms the fault point between answer and commit.
-                fault = {CRASH_ENV: "0.02"} if number % 2 == 0 and number < kills - 1 else {}
-                gateways.start(port, fault)
-                recoveries.append(await _recover(client, url, key, batch_id, before, killed_at))
-            if not gateways.alive(port):
-                gateways.start(port)
+                armed = done % 2 == 1 and done < kills - 1
+                seconds, more = await _restart(gateways, port, armed, client, key, batch_id, before)
+                recoveries.append(seconds)
+                done += more
             gateways.kill(port)
             gateways.start(port)  # the last run has no fault point: it must finish the batch
             await wait_ready(url)
@@ -164,7 +190,7 @@ async def run_crash_test(
         counts = batch["counts"]
         terminal = _done(counts)
         return CrashReport(
-            kills=kills,
+            kills=done,
             items=batch["item_count"],
             terminal=terminal,
             lost=len(names) - terminal,

@@ -163,3 +163,40 @@ async def test_permanent_failures_are_listed_and_transient_ones_are_not(harness:
     async with harness.runtime.db.session() as session:
         records = (await session.scalars(select(AuditRecord))).all()
     assert any(r.action == "operation.pause.retry" for r in records)
+
+
+async def test_protected_sessions_wait_for_one_approval_of_the_whole_batch(
+    harness: Harness,
+) -> None:
+    plain = names(harness, 2, SessionState.IN_PROGRESS)
+    protected = names(harness, 2, SessionState.IN_PROGRESS, title="Sales Director")
+    body = {"action": "terminate", "sessions": plain + protected, "reason": REASON}
+    created = await submit(harness, body, who="mgr")
+    assert created.status_code == 202, created.text
+    batch = created.json()
+    assert batch["status"] == "awaiting_approval"
+    assert batch["counts"]["awaiting_approval"] == 4
+    await harness.settle()
+    assert harness.calls(mutating=True) == 0  # nothing moves before the approval
+    path = f"/v1/approvals/{batch['approval_id']}"
+    own = await harness.post(f"{path}/approve", "mgr", {})
+    assert (own.status_code, own.json()["code"]) == (403, "APPROVAL.SELF_APPROVAL")
+    approved = await harness.post(f"{path}/approve", "admin", {"note": "incident 42"})
+    assert approved.status_code == 200, approved.text
+    assert approved.json()["batch_id"] == batch["id"]
+    done = await run_to_end(harness, batch["id"])
+    assert done["counts"]["in_grace"] == 4
+    again = await harness.post(f"{path}/reject", "admin", {})
+    assert (again.status_code, again.json()["code"]) == (409, "APPROVAL.NOT_PENDING")
+
+
+async def test_a_rejected_batch_approval_rejects_every_item(harness: Harness) -> None:
+    protected = names(harness, 2, SessionState.IN_PROGRESS, title="Sales Director")
+    body = {"action": "revoke", "sessions": protected, "reason": REASON}
+    created = (await submit(harness, body, who="mgr")).json()
+    rejected = await harness.post(f"/v1/approvals/{created['approval_id']}/reject", "admin", {})
+    assert rejected.status_code == 200, rejected.text
+    batch = await run_to_end(harness, created["id"])
+    assert batch["status"] == "rejected"
+    assert {i["error"]["code"] for i in batch["items"]} == {"APPROVAL.REJECTED"}
+    assert harness.calls(mutating=True) == 0
