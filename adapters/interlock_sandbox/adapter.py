@@ -123,31 +123,34 @@ class SandboxAdapter(InterviewAdapter):
 
     # -- verbs -------------------------------------------------------------------------------
 
-    async def pause(
+    async def change_state(
         self,
+        verb: Verb,
         session_id: str,
         reason: Reason,
         *,
         idempotency_key: str,
         resume_deadline: datetime | None = None,
     ) -> OperationResult:
-        extra = {"resume_deadline": resume_deadline.isoformat()} if resume_deadline else {}
-        return await self._change(Verb.PAUSE, session_id, reason, idempotency_key, extra)
-
-    async def resume(
-        self, session_id: str, reason: Reason, *, idempotency_key: str
-    ) -> OperationResult:
-        return await self._change(Verb.RESUME, session_id, reason, idempotency_key)
-
-    async def terminate(
-        self, session_id: str, reason: Reason, *, idempotency_key: str
-    ) -> OperationResult:
-        return await self._change(Verb.TERMINATE, session_id, reason, idempotency_key)
-
-    async def revoke(
-        self, session_id: str, reason: Reason, *, idempotency_key: str
-    ) -> OperationResult:
-        return await self._change(Verb.REVOKE, session_id, reason, idempotency_key)
+        """All four verbs are one endpoint: ``POST /v1/sessions/{id}:{verb}``."""
+        body: dict[str, Any] = {"reason": {"code": reason.code, "note": reason.note}}
+        if verb is Verb.PAUSE and resume_deadline is not None:
+            body["resume_deadline"] = resume_deadline.isoformat()
+        try:
+            reply = await self._client.request(
+                "POST",
+                f"/v1/sessions/{quote(session_id, safe='')}:{verb}",
+                api=f"sessions.{verb}",
+                json=body,
+                headers={"Idempotency-Key": idempotency_key},
+                read_back=lambda: self._read_back(session_id, TARGET_STATE[verb]),
+                interpret=expecting(VendorChange),
+            )
+        except errors.InvalidTransition:
+            # The vendor says no without naming states; read it back to say exactly why.
+            plan_transition((await self.get_session(session_id)).state, verb)
+            raise
+        return self._result(verb, session_id, idempotency_key, reply)
 
     async def restore(
         self, session_id: str, state: SessionState, reason: Reason, *, idempotency_key: str
@@ -162,30 +165,6 @@ class SandboxAdapter(InterviewAdapter):
             interpret=expecting(VendorChange),
         )
         return self._result("restore", session_id, idempotency_key, reply)
-
-    async def _change(
-        self,
-        verb: Verb,
-        session_id: str,
-        reason: Reason,
-        idempotency_key: str,
-        extra: dict[str, Any] | None = None,
-    ) -> OperationResult:
-        try:
-            reply = await self._client.request(
-                "POST",
-                f"/v1/sessions/{quote(session_id, safe='')}:{verb}",
-                api=f"sessions.{verb}",
-                json={"reason": {"code": reason.code, "note": reason.note}, **(extra or {})},
-                headers={"Idempotency-Key": idempotency_key},
-                read_back=lambda: self._read_back(session_id, TARGET_STATE[verb]),
-                interpret=expecting(VendorChange),
-            )
-        except errors.InvalidTransition:
-            # The vendor says no without naming states; read it back to say exactly why.
-            plan_transition((await self.get_session(session_id)).state, verb)
-            raise
-        return self._result(verb, session_id, idempotency_key, reply)
 
     async def _read_back(self, session_id: str, target: SessionState) -> Session | None:
         session = await self.get_session(session_id)
@@ -219,49 +198,20 @@ class SandboxAdapter(InterviewAdapter):
 
     # -- native batch ------------------------------------------------------------------------
 
-    async def batch(
-        self,
-        verb: Verb,
-        session_ids: Sequence[str],
-        reason: Reason,
-        *,
-        idempotency_key: str,
-        concurrency: int = 8,
+    async def batch_chunk(
+        self, verb: Verb, session_ids: Sequence[str], reason: Reason, *, idempotency_key: str
     ) -> list[OperationResult]:
-        """One vendor call per chunk of ``native_batch_size`` ids, one result per id."""
-        size = self.options.native_batch_size
-        if not size:
-            return await super().batch(
-                verb, session_ids, reason, idempotency_key=idempotency_key, concurrency=concurrency
-            )
-        if not self.capabilities.supports(verb):
-            raise self.unsupported_error(verb)
-        chunks = [list(session_ids[i : i + size]) for i in range(0, len(session_ids), size)]
-        done = await asyncio.gather(
-            *(
-                self._batch_chunk(verb, c, reason, f"{idempotency_key}:{n}")
-                for n, c in enumerate(chunks)
-            )
+        """One ``POST /v1/sessions:batch`` for up to 100 ids (the facade and base chunk)."""
+        ids, key = list(session_ids), idempotency_key
+        reply = await self._client.request(
+            "POST",
+            "/v1/sessions:batch",
+            api="sessions.batch",
+            json={"action": str(verb), "ids": ids, "reason": {"code": reason.code}},
+            headers={"Idempotency-Key": key},
+            read_back=lambda: self._read_back_many(ids),
+            interpret=expecting(VendorBatch),
         )
-        return [r for chunk in done for r in chunk]
-
-    async def _batch_chunk(
-        self, verb: Verb, ids: list[str], reason: Reason, key: str
-    ) -> list[OperationResult]:
-        try:
-            reply = await self._client.request(
-                "POST",
-                "/v1/sessions:batch",
-                api="sessions.batch",
-                json={"action": str(verb), "ids": ids, "reason": {"code": reason.code}},
-                headers={"Idempotency-Key": key},
-                read_back=lambda: self._read_back_many(ids),
-                interpret=expecting(VendorBatch),
-            )
-        except errors.InterlockError as error:
-            return [
-                failed_result(self.ref(i), verb, error, idempotency_key=f"{key}:{i}") for i in ids
-            ]
         if reply.confirmed_by_read_back:
             return self._batch_from_read_back(verb, reply.data, key)
         batch: VendorBatch = reply.data

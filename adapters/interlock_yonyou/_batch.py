@@ -40,24 +40,12 @@ class BatchRunner:
     def __init__(self, adapter: YonyouAdapter) -> None:
         self._adapter = adapter
 
-    async def run(
-        self, verb: Verb, ids: list[str], reason: Reason, *, key: str, concurrency: int
+    async def chunk(
+        self, verb: Verb, ids: list[str], reason: Reason, key: str
     ) -> list[OperationResult]:
-        unique = list(dict.fromkeys(ids))  # a repeated id gets the result of its one write
-        size = self._adapter.options.native_batch_size
-        chunks = [unique[i : i + size] for i in range(0, len(unique), size)]
-        gate = asyncio.Semaphore(max(1, concurrency))
-
-        async def one(number: int, chunk: list[str]) -> list[OperationResult]:
-            async with gate:
-                return await self._chunk(verb, chunk, reason, f"{key}:{number}")
-
-        done = await asyncio.gather(*(one(n, c) for n, c in enumerate(chunks)))
-        by_id = {
-            session_id: result
-            for chunk, results in zip(chunks, done, strict=True)
-            for session_id, result in zip(chunk, results, strict=True)
-        }
+        """One batch call for ``ids``; a repeated id gets the result of its one write."""
+        unique = list(dict.fromkeys(ids))
+        by_id = dict(zip(unique, await self._chunk(verb, unique, reason, key), strict=True))
         return [by_id[i] for i in ids]
 
     async def _chunk(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Sequence
-from datetime import tzinfo
+from datetime import datetime, tzinfo
 from typing import Any
 
 import httpx
@@ -178,19 +178,17 @@ class YonyouAdapter(InterviewAdapter):
 
     # -- verbs -------------------------------------------------------------------------------
 
-    async def terminate(
-        self, session_id: str, reason: Reason, *, idempotency_key: str
+    async def change_state(
+        self,
+        verb: Verb,
+        session_id: str,
+        reason: Reason,
+        *,
+        idempotency_key: str,
+        resume_deadline: datetime | None = None,
     ) -> OperationResult:
-        return await self._change(Verb.TERMINATE, session_id, reason, idempotency_key)
-
-    async def revoke(
-        self, session_id: str, reason: Reason, *, idempotency_key: str
-    ) -> OperationResult:
-        return await self._change(Verb.REVOKE, session_id, reason, idempotency_key)
-
-    async def _change(
-        self, verb: Verb, session_id: str, reason: Reason, idempotency_key: str
-    ) -> OperationResult:
+        """Terminate and revoke are ``POST session/{verb}`` (pause and resume are refused by
+        the base class: the capabilities declare them unsupported)."""
         item = reason_item(session_id, reason) | {
             "resubmitCheckKey": resubmit_check_key(idempotency_key)
         }
@@ -278,21 +276,11 @@ class YonyouAdapter(InterviewAdapter):
 
     # -- native batch ------------------------------------------------------------------------
 
-    async def batch(
-        self,
-        verb: Verb,
-        session_ids: Sequence[str],
-        reason: Reason,
-        *,
-        idempotency_key: str,
-        concurrency: int = 8,
+    async def batch_chunk(
+        self, verb: Verb, session_ids: Sequence[str], reason: Reason, *, idempotency_key: str
     ) -> list[OperationResult]:
-        """One ``batch{verb}`` call per chunk of ``native_batch_size`` ids, one result per id."""
-        if not self.capabilities.supports(verb):
-            raise self.unsupported_error(verb)
-        return await self._batches.run(
-            verb, list(session_ids), reason, key=idempotency_key, concurrency=concurrency
-        )
+        """One ``batch{verb}`` call, one result per id."""
+        return await self._batches.chunk(verb, list(session_ids), reason, idempotency_key)
 
     # -- push ----------------------------------------------------------------------------------
 
