@@ -37,10 +37,12 @@ class JobBatches:
         self._prefix = prefix
 
     async def run(
-        self, verb: Verb, sessions: list[Session], reason: Reason, key: str, number: int
+        self, verb: Verb, sessions: list[Session], reason: Reason, key: str
     ) -> dict[str, OperationResult]:
-        """Submit, wait, and decide every item (a failure of the job fails every item)."""
-        request_id = request_id_for(f"{key}#chunk{number}")
+        """Submit, wait, and decide every item (a failure of the job fails every item).
+
+        ``key`` is the chunk's own idempotency key, so it names the job's request id."""
+        request_id = request_id_for(f"{key}#job")
         ids = [canonical_id(s.ref.session_id) for s in sessions]
         api = f"Interview/Batch{CONTROL_API[verb]}"
         body = {"interviewIds": ids, "reasonCode": str(reason.code), "remark": reason.note}

@@ -156,34 +156,19 @@ class BeisenAdapter(InterviewAdapter):
 
     # -- verbs -------------------------------------------------------------------------------
 
-    async def pause(
+    async def change_state(
         self,
+        verb: Verb,
         session_id: str,
         reason: Reason,
         *,
         idempotency_key: str,
         resume_deadline: datetime | None = None,
     ) -> OperationResult:
+        """Read the session first: Beisen has no idempotent answer, so "already in state" is
+        decided here, without a write."""
         session = await self.get_session(session_id)
-        return await self._change(Verb.PAUSE, session, reason, idempotency_key, resume_deadline)
-
-    async def resume(
-        self, session_id: str, reason: Reason, *, idempotency_key: str
-    ) -> OperationResult:
-        session = await self.get_session(session_id)
-        return await self._change(Verb.RESUME, session, reason, idempotency_key)
-
-    async def terminate(
-        self, session_id: str, reason: Reason, *, idempotency_key: str
-    ) -> OperationResult:
-        session = await self.get_session(session_id)
-        return await self._change(Verb.TERMINATE, session, reason, idempotency_key)
-
-    async def revoke(
-        self, session_id: str, reason: Reason, *, idempotency_key: str
-    ) -> OperationResult:
-        session = await self.get_session(session_id)
-        return await self._change(Verb.REVOKE, session, reason, idempotency_key)
+        return await self._change(verb, session, reason, idempotency_key, resume_deadline)
 
     async def _change(
         self,
@@ -278,33 +263,12 @@ class BeisenAdapter(InterviewAdapter):
 
     # -- native batch ------------------------------------------------------------------------
 
-    async def batch(
-        self,
-        verb: Verb,
-        session_ids: Sequence[str],
-        reason: Reason,
-        *,
-        idempotency_key: str,
-        concurrency: int = 8,
+    async def batch_chunk(
+        self, verb: Verb, session_ids: Sequence[str], reason: Reason, *, idempotency_key: str
     ) -> list[OperationResult]:
-        """Chunks of ≤ ``batch_size`` ids: one read and one asynchronous Beisen job per chunk
-        (revoke: single cancels), one result per id in input order, never raising per item."""
-        if not self.capabilities.supports(verb):
-            raise self.unsupported_error(verb)
-        size = self.options.batch_size
-        chunks = [list(session_ids[i : i + size]) for i in range(0, len(session_ids), size)]
-        gate = asyncio.Semaphore(max(1, concurrency))
-
-        async def run(number: int, chunk: list[str]) -> list[OperationResult]:
-            async with gate:
-                return await self._batch_chunk(verb, chunk, reason, idempotency_key, number)
-
-        done = await asyncio.gather(*(run(n, c) for n, c in enumerate(chunks)))
-        return [result for chunk in done for result in chunk]
-
-    async def _batch_chunk(
-        self, verb: Verb, ids: list[str], reason: Reason, key: str, number: int
-    ) -> list[OperationResult]:
+        """≤ ``batch_size`` ids: one read and one asynchronous Beisen job (revoke: single
+        cancels), one result per id in input order, never raising per item."""
+        ids, key = list(session_ids), idempotency_key
         wanted = list(dict.fromkeys(canonical_id(i) for i in ids if _is_guid(i)))
         try:
             sessions = await self._read_many(wanted) if wanted else {}
@@ -332,7 +296,7 @@ class BeisenAdapter(InterviewAdapter):
             sent = (
                 await self._cancel_each(to_send, reason, key)
                 if verb is Verb.REVOKE
-                else await self._batches.run(verb, to_send, reason, key, number)
+                else await self._batches.run(verb, to_send, reason, key)
             )
             decided.update({canonical_id(i): result for i, result in sent.items()})
         return [self._item_result(verb, i, decided, key) for i in ids]

@@ -281,15 +281,18 @@ class InterviewAdapter(abc.ABC):
         gate: asyncio.Semaphore,
     ) -> list[OperationResult]:
         async def chunk(number: int, ids: list[str]) -> list[OperationResult]:
-            key = f"{idempotency_key}:{number}"
             async with gate:
                 try:
-                    return await self.batch_chunk(verb, ids, reason, idempotency_key=key)
+                    results = await self.batch_chunk(
+                        verb, ids, reason, idempotency_key=f"{idempotency_key}:{number}"
+                    )
                 except InterlockError as error:
-                    return [
-                        failed_result(self.ref(i), verb, error, idempotency_key=f"{key}:{i}")
-                        for i in ids
-                    ]
+                    results = [failed_result(self.ref(i), verb, error) for i in ids]
+            # Items are known by the batch's key and their id, whatever the chunk was called.
+            return [
+                r.model_copy(update={"idempotency_key": f"{idempotency_key}:{i}"})
+                for i, r in zip(ids, results, strict=True)
+            ]
 
         parts = [session_ids[i : i + size] for i in range(0, len(session_ids), size)]
         done = await asyncio.gather(*(chunk(n, ids) for n, ids in enumerate(parts)))

@@ -293,7 +293,7 @@ async def test_batch_runs_in_chunks_of_50_with_one_result_per_id(
     assert results[60].error_code == "SESSION.INVALID_TRANSITION"
     assert "completed" in (results[60].error_message or "")
     assert results[100].outcome is OperationOutcome.ALREADY_IN_STATE
-    assert results[0].idempotency_key == f"b-1:0:{ids[0]}"
+    assert results[0].idempotency_key == f"b-1:{ids[0]}"
 
 
 async def test_batch_chunk_size_follows_the_option(
