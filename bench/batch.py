@@ -96,12 +96,13 @@ class _Stack:
         config = workdir / "interlock.toml"
         write_config(config, self.info, native=native, share=SHARE)
         self.gateways = Gateways(workdir, f"sqlite+aiosqlite:///{workdir / 'gw.db'}", config, env)
-        self.key = self.gateways.admin_key()
+        self.key = ""
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.config = config
 
     async def __aenter__(self) -> _Stack:
+        self.key = await self.gateways.admin_key()
         self.gateways.start(self.port)
         await wait_ready(self.url)
         return self

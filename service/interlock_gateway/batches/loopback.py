@@ -173,11 +173,12 @@ def start_doubles(
     spec_file, out = workdir / "doubles-spec.json", workdir / "doubles.json"
     spec_file.write_text(json.dumps([s.__dict__ for s in specs]), encoding="utf-8")
     out.unlink(missing_ok=True)
-    process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-        [sys.executable, "-m", "interlock_gateway.batches.loopback", str(spec_file), str(out)],
-        stdout=subprocess.DEVNULL,
-        stderr=(workdir / "doubles.log").open("wb"),
-    )
+    with (workdir / "doubles.log").open("wb") as log:
+        process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+            [sys.executable, "-m", "interlock_gateway.batches.loopback", str(spec_file), str(out)],
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+        )
     deadline = time.monotonic() + 30
     while not out.exists():
         if process.poll() is not None or time.monotonic() > deadline:
@@ -252,28 +253,29 @@ class Gateways:
             **(extra or {}),
         }
 
-    def admin_key(self) -> str:
+    async def admin_key(self) -> str:
         """Migrate the database and create an admin principal; returns its key."""
-        env = self._env()
-        subprocess.run([self.cli, "db", "upgrade"], env=env, check=True, capture_output=True)  # noqa: S603
-        done = subprocess.run(  # noqa: S603
-            [self.cli, "principals", "add", "batch-admin", "--role", "admin", "--json"],
-            env=env,
-            check=True,
-            capture_output=True,
-        )
-        key: str = json.loads(done.stdout)["key"]
-        return key
+        from ..principals import create_principal
+        from ..store import Database, upgrade
+
+        await upgrade(self.database_url)
+        db = Database(self.database_url)
+        try:
+            async with db.write() as session:
+                created = await create_principal(session, "batch-admin", "admin")
+        finally:
+            await db.dispose()
+        return created.key
 
     def start(self, port: int, extra_env: dict[str, str] | None = None) -> None:
         """Start (or restart) the gateway on ``port``."""
-        log = (self.workdir / f"gateway-{port}.log").open("ab")
-        self.processes[port] = subprocess.Popen(  # noqa: S603
-            [self.cli, "serve", "--port", str(port), "--log-level", "warning", "--no-migrate"],
-            env=self._env(extra_env),
-            stdout=log,
-            stderr=log,
-        )
+        with (self.workdir / f"gateway-{port}.log").open("ab") as log:
+            self.processes[port] = subprocess.Popen(  # noqa: S603
+                [self.cli, "serve", "--port", str(port), "--log-level", "warning", "--no-migrate"],
+                env=self._env(extra_env),
+                stdout=log,
+                stderr=log,
+            )
 
     def kill(self, port: int) -> None:
         """SIGKILL the gateway on ``port`` (no clean shutdown of any kind)."""

@@ -155,7 +155,7 @@ async def run_crash_test(
     write_config(config, info, native=False)
     gateways = Gateways(workdir, database_url, config)
     try:
-        key = gateways.admin_key()
+        key = await gateways.admin_key()
         port = free_port()
         url = f"http://127.0.0.1:{port}"
         gateways.start(port)
@@ -169,7 +169,7 @@ async def run_crash_test(
             ]
             batch_id = await _batch(client, url, key, names)
             recoveries: list[float] = []
-            done = 0
+            done, armed = 0, False
             while done < kills:
                 before = await _done_now(client, url, key, batch_id) or 0
                 deadline = time.monotonic() + rng.uniform(0.3, 1.5)
@@ -182,8 +182,9 @@ async def run_crash_test(
                 seconds, more = await _restart(gateways, port, armed, client, key, batch_id, before)
                 recoveries.append(seconds)
                 done += more
-            gateways.kill(port)
-            gateways.start(port)  # the last run has no fault point: it must finish the batch
+            if armed or not gateways.alive(port):
+                gateways.kill(port)
+                gateways.start(port)  # the last run has no fault point: it finishes the batch
             await wait_ready(url)
             batch = await _until_finished(client, url, key, batch_id)
             stats = (await client.get(f"{control}/stats")).json()
