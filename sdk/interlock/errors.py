@@ -26,7 +26,8 @@ leave an adapter. Messages never contain secrets or personal data.
     │   ├── SessionNotFound           SESSION.NOT_FOUND
     │   └── InvalidTransition         SESSION.INVALID_TRANSITION
     └── OperationError            OPERATION.*
-        └── UnsupportedOperation      OPERATION.UNSUPPORTED
+        ├── UnsupportedOperation      OPERATION.UNSUPPORTED
+        └── AdapterFailure            OPERATION.ADAPTER_FAILED
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 __all__ = [
+    "AdapterFailure",
     "AdapterNotFound",
     "ConfigurationError",
     "InterlockError",
@@ -280,6 +282,14 @@ class UnsupportedOperation(OperationError):
 
     code = "OPERATION.UNSUPPORTED"
     title = "Operation not supported"
+
+
+class AdapterFailure(OperationError):
+    """An adapter raised something outside this tree: a bug in the adapter, reported per item
+    so that nothing in a batch is silently lost."""
+
+    code = "OPERATION.ADAPTER_FAILED"
+    title = "Adapter failure"
 
 
 def _rebuild(cls: type[InterlockError], args: tuple[Any, ...]) -> InterlockError:

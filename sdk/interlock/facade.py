@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from interlock.adapter import AccountContext, InterviewAdapter, failed_result
 from interlock.config import AccountConfig, load_accounts
-from interlock.errors import InterlockError, InvalidRequest
+from interlock.errors import AdapterFailure, InterlockError, InvalidRequest
 from interlock.http import RateLimiter
 from interlock.models import (
     OperationResult,
@@ -272,7 +272,19 @@ class Interlock:
 
         async def run(account: str, items: list[SessionRef]) -> None:
             try:
-                for result in await self._account_batch(account, verb, items, reason, key):
+                done = await self._account_batch(account, verb, items, reason, key)
+            except Exception as exc:  # an adapter bug must not make its items vanish
+                log.exception("adapter of account %s failed a batch", account)
+                failure = AdapterFailure(
+                    f"the {account!r} adapter failed unexpectedly ({type(exc).__name__})",
+                    account=account,
+                )
+                done = [
+                    failed_result(r, verb, failure, idempotency_key=f"{key}:{r.session_id}")
+                    for r in items
+                ]
+            try:
+                for result in done:
                     await results.put(result)
             finally:
                 await results.put(None)

@@ -212,3 +212,18 @@ async def test_unknown_account_names_the_configured_ones() -> None:
         await interlock.get_session(SessionRef(account="zz", session_id="1"))
     assert "'zz'" in info.value.message
     assert "a" in (info.value.hint or "")
+
+
+async def test_an_adapter_bug_fails_its_items_instead_of_losing_them() -> None:
+    class Buggy(SandboxAdapter):
+        async def batch_chunk(self, *args: Any, **kwargs: Any) -> list[Any]:
+            raise KeyError("bug")
+
+    buggy = Buggy(AccountContext(account="bug", options=SandboxOptions(sessions=4)))
+    interlock = Interlock({"bug": buggy, "ok": sandbox("ok", sessions=4)})
+    refs = [s.ref async for s in interlock.sessions()]
+    results = [r async for r in interlock.batch(Verb.REVOKE, refs, REASON)]
+    assert sorted(r.ref.name for r in results) == sorted(r.name for r in refs)
+    failed = [r for r in results if r.ref.account == "bug"]
+    assert {r.error_code for r in failed} == {"OPERATION.ADAPTER_FAILED"}
+    assert all(r.outcome is OperationOutcome.FAILED for r in failed)
