@@ -149,7 +149,14 @@ from datetime import datetime
 
 from interlock.adapter import AccountContext, InterviewAdapter
 from interlock.capabilities import Capabilities, CapabilityLevel, ChangeObservation
-from interlock.models import OperationResult, Reason, Session, SessionFilter, SessionPage
+from interlock.models import (
+    OperationResult,
+    Reason,
+    Session,
+    SessionFilter,
+    SessionPage,
+    Verb,
+)
 
 from ${pkg}._client import build_client
 from ${pkg}.options import ${cls}Options
@@ -199,38 +206,21 @@ class ${cls}Adapter(InterviewAdapter):
             "every filter not declared in server_side_filters"
         )
 
-    async def pause(
+    async def change_state(
         self,
+        verb: Verb,
         session_id: str,
         reason: Reason,
         *,
         idempotency_key: str,
         resume_deadline: datetime | None = None,
     ) -> OperationResult:
+        # The base class routes pause/resume/terminate/revoke here and refuses first every verb
+        # the capabilities do not declare. Override the verb methods instead if they differ.
         raise NotImplementedError(
-            "TODO: implement ${cls}Adapter.pause (or declare pause unsupported/manual): send it "
-            "with read_back=..., answer already_in_state when the session is already paused"
-        )
-
-    async def resume(
-        self, session_id: str, reason: Reason, *, idempotency_key: str
-    ) -> OperationResult:
-        raise NotImplementedError(
-            "TODO: implement ${cls}Adapter.resume (or declare resume unsupported/manual)"
-        )
-
-    async def terminate(
-        self, session_id: str, reason: Reason, *, idempotency_key: str
-    ) -> OperationResult:
-        raise NotImplementedError(
-            "TODO: implement ${cls}Adapter.terminate (or declare terminate unsupported/manual)"
-        )
-
-    async def revoke(
-        self, session_id: str, reason: Reason, *, idempotency_key: str
-    ) -> OperationResult:
-        raise NotImplementedError(
-            "TODO: implement ${cls}Adapter.revoke (or declare revoke unsupported/manual)"
+            f"TODO: implement ${cls}Adapter.change_state for {verb} (or declare {verb} "
+            "unsupported/manual): send it with read_back=..., answer already_in_state when the "
+            "target state already holds"
         )
 '''
 
