@@ -12,9 +12,10 @@ from pathlib import Path
 from typing import Annotated, Any, NoReturn, ParamSpec, TypeVar
 
 import typer
-from interlock.errors import InterlockError
 from pydantic import BaseModel, ValidationError
 from rich.console import Console
+
+from interlock.errors import InterlockError
 
 P = ParamSpec("P")
 T = TypeVar("T")

@@ -6,13 +6,13 @@ from datetime import datetime
 from typing import Annotated
 
 import typer
+from rich.table import Table
+
 from interlock import Interlock, Reason, ReasonCode, SessionFilter, SessionRef, SessionState, Verb
 from interlock.doubles import make_double, wire_adapter
 from interlock.errors import InvalidRequest
 from interlock.models import OperationResult, Session
 from interlock.plugins import get_plugin_manager
-from rich.table import Table
-
 from interlock_gateway.cli._common import (
     ConfigOption,
     JsonOption,

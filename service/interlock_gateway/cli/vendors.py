@@ -6,9 +6,9 @@ import asyncio
 from typing import Annotated
 
 import typer
+
 from interlock.doubles import DoubleSettings, make_double, serve
 from interlock.plugins import get_plugin_manager
-
 from interlock_gateway.cli._common import console, fail, handle_errors, print_json
 
 app = typer.Typer(help="Run the vendor doubles that ship with each adapter.", no_args_is_help=True)
