@@ -119,6 +119,7 @@ async def preview(runtime: Runtime, caller: Caller, request: PreviewRequest) -> 
     now = runtime.clock()
     expires = now + runtime.batches.settings.confirm_ttl
     digest = request_digest(request.model_dump(mode="json"))
+    runtime.batches.remember(caller.principal_id, digest, expires, resolved)
     total = len(sessions) + len(resolved.not_permitted)
     return PreviewOut(
         action=request.action,

@@ -37,7 +37,7 @@ from ..store.tables import (
     OperationStatus,
 )
 from .preview import classify, too_large
-from .resolve import resolve
+from .resolve import Resolved, resolve
 from .schemas import BatchRequest
 from .tokens import request_digest
 from .views import batch_reply
@@ -85,6 +85,8 @@ def _item(
     session: Session,
     target: Target,
     now: datetime,
+    *,
+    settle: bool,
 ) -> dict[str, Any]:
     verb = Verb(batch.action)
     hold = verb in FINAL_VERBS and runtime.settings.undo_window.total_seconds() > 0
@@ -118,6 +120,8 @@ def _item(
         "created_at": now,
         "updated_at": now,
     }
+    if not settle:
+        return row
     try:
         transition = plan_transition(session.state, verb)
     except InvalidTransition as error:
@@ -151,11 +155,26 @@ def _batch(
     )
 
 
+async def _resolve(
+    runtime: Runtime, caller: Caller, request: BatchRequest, verb: Verb, limit: int
+) -> tuple[Resolved, bool]:
+    """The preview's resolution when the confirm token is valid and this process made it
+    (``fresh`` False: read at preview time, ≤ 5 minutes ago), else a fresh one."""
+    if request.confirm_token is not None:
+        digest = request_digest(request.model_dump(mode="json"))
+        now = runtime.clock()
+        runtime.batches.tokens.check(request.confirm_token, digest, caller.principal_id, now)
+        cached = runtime.batches.recall(caller.principal_id, digest, now)
+        if isinstance(cached, Resolved):
+            return cached, False
+    return await resolve(runtime, caller, request, ACTION_OF[verb], limit), True
+
+
 async def create(runtime: Runtime, caller: Caller, request: BatchRequest, key: str) -> Reply:
     """Check and store the batch; 202 with it (the worker does the rest)."""
     verb = Verb(request.action)
     limit = runtime.settings.max_batch_items
-    resolved = await resolve(runtime, caller, request, ACTION_OF[verb], limit)
+    resolved, fresh = await _resolve(runtime, caller, request, verb, limit)
     if resolved.too_many:
         raise too_large(limit)
     if resolved.not_permitted:
@@ -181,11 +200,14 @@ async def create(runtime: Runtime, caller: Caller, request: BatchRequest, key: s
             accounts=impact.unsupported_accounts,
         )
     _check_token(runtime, caller, request, len(resolved.sessions))
+    if not fresh:  # states may have moved since the preview: the worker decides each item
+        impact.already, impact.invalid = [], []
     now = runtime.clock()
     digest = request_digest(request.model_dump(mode="json"))
     batch = _batch(caller, request, key, digest, now, len(resolved.sessions))
     rows = [
-        _item(runtime, caller, batch, i, s, t, now) for i, (s, t) in enumerate(resolved.sessions)
+        _item(runtime, caller, batch, i, s, t, now, settle=fresh)
+        for i, (s, t) in enumerate(resolved.sessions)
     ]
     approval = None
     if impact.protected:
