@@ -148,7 +148,8 @@ def _summary(batch: dict[str, Any], items: list[dict[str, Any]]) -> None:
     console.print(
         f"batch {batch['id']}: {batch['status']} — succeeded {counts['succeeded']}, "
         f"failed {counts['failed']}, skipped {counts['skipped']}"
-        + (f" (held until commit: {counts['in_grace']})" if counts["in_grace"] else "")
+        + (f" (held until commit: {counts['in_grace']})" if counts["in_grace"] else ""),
+        soft_wrap=True,
     )
     problems = [i for i in items if i["error"]]
     if problems:

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from ..api.harness import FakeClock, Harness, gateway, gateway_settings
+from .test_loopback import Stack
 
 
 @pytest.fixture
@@ -24,3 +25,12 @@ async def harness(database_url: str, tmp_path: Path, clock: FakeClock) -> AsyncI
     )
     async with gateway(settings, clock=clock) as running:
         yield running
+
+
+@pytest.fixture
+async def stack_factory() -> AsyncIterator[list[Stack]]:
+    """Loopback stacks a test starts, torn down after it."""
+    stacks: list[Stack] = []
+    yield stacks
+    for stack in stacks:
+        stack.close()

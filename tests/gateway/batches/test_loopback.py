@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -99,14 +98,6 @@ class Stack:
     async def stats(self, client: httpx.AsyncClient) -> dict[str, Any]:
         stats: dict[str, Any] = (await client.get(f"{self.info['control']}/stats")).json()
         return stats
-
-
-@pytest.fixture
-async def stack_factory(database_url: str, tmp_path: Path) -> AsyncIterator[list[Stack]]:
-    stacks: list[Stack] = []
-    yield stacks
-    for stack in stacks:
-        stack.close()
 
 
 async def test_two_replicas_share_the_work_and_the_vendor_quota(

@@ -1,0 +1,64 @@
+"""``interlock batch`` against a running gateway (a real ``interlock serve`` process)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+import httpx
+import pytest
+from typer.testing import CliRunner
+
+from interlock_gateway.batches.loopback import DoubleSpec
+from interlock_gateway.cli import app
+from interlock_gateway.cli.batch import parse_filter
+
+from .test_loopback import Stack
+
+runner = CliRunner()
+
+
+def test_filter_expressions_become_the_api_filter() -> None:
+    spec = parse_filter("account=dingtalk state=in_progress,paused batch_no=B7")
+    assert spec == {"account": "dingtalk", "states": ["in_progress", "paused"], "batch_no": "B7"}
+
+
+def test_no_key_is_one_clear_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("INTERLOCK_API_KEY", raising=False)
+    result = runner.invoke(app, ["batch", "pause", "--session", "x", "--reason", "other"])
+    assert result.exit_code == 1
+    assert "INTERLOCK_API_KEY is not set" in result.output
+
+
+async def test_preview_progress_and_summary(
+    backend: str, database_url: str, tmp_path: Path, stack_factory: list[Stack]
+) -> None:
+    if backend != "sqlite":
+        pytest.skip("the CLI talks HTTP; one database is enough")
+    stack = Stack(tmp_path, database_url, [DoubleSpec("dingtalk", "dingtalk", 50.0, 1.0, 25)])
+    stack_factory.append(stack)
+    await stack.start(1)
+    env = {"INTERLOCK_API_KEY": stack.key}
+    base = ["batch", "terminate", "--reason", "system_fault", "--gateway", stack.urls[0]]
+    text = await asyncio.to_thread(
+        runner.invoke,
+        app,
+        [*base, "--filter", "account=dingtalk state=in_progress", "--yes"],
+        env=env,
+    )
+    assert text.exit_code == 0, text.output
+    assert "Preview: terminate 25 session(s)" in text.output
+    assert "succeeded 25, failed 0, skipped 0" in text.output
+    async with httpx.AsyncClient() as client:
+        names = (await stack.names(client))[:2]
+    as_json = await asyncio.to_thread(
+        runner.invoke,
+        app,
+        [*base, "--session", names[0], "--session", names[1], "--yes", "--json"],
+        env=env,
+    )
+    assert as_json.exit_code == 0, as_json.output
+    result = json.loads(as_json.output)
+    assert result["counts"]["succeeded"] == 2  # already terminated: already_in_state
+    assert [item["session"] for item in result["items"]] == names
