@@ -100,7 +100,7 @@ class Stack:
         return stats
 
 
-async def test_two_replicas_share_the_work_and_the_vendor_quota(
+async def test_two_replicas_share_the_work_and_the_quota_and_survive_one_dying(
     backend: str, database_url: str, tmp_path: Path, stack_factory: list[Stack]
 ) -> None:
     if backend != "postgresql":
@@ -112,6 +112,9 @@ async def test_two_replicas_share_the_work_and_the_vendor_quota(
     await stack.start(2)
     async with httpx.AsyncClient() as client:
         batch_id = await stack.run_batch(client, await stack.names(client))
+        await asyncio.sleep(1.5)
+        first = next(iter(stack.gateways.processes))
+        stack.gateways.kill(first)  # its items in flight are taken over after their lease
         batch = await stack.finished(client, batch_id)
         stats = await stack.stats(client)
     assert batch["counts"]["succeeded"] == 90
