@@ -31,9 +31,10 @@ REASON = {"code": "system_fault", "note": "loopback test"}
 async def test_crash_recovery_loses_nothing_and_applies_nothing_twice(
     database_url: str, tmp_path: Path
 ) -> None:
-    report = await run_crash_test(database_url, tmp_path, items=60, kills=3, qps=30.0)
+    report = await run_crash_test(database_url, tmp_path, items=90, kills=3, qps=10.0)
     print(report.line())
-    assert report.items == 60
+    assert report.kills >= 3
+    assert report.items == 90
     assert report.lost == 0
     assert report.double_applied == 0
     assert report.audit_ok
