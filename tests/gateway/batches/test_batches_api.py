@@ -200,3 +200,19 @@ async def test_a_rejected_batch_approval_rejects_every_item(harness: Harness) ->
     assert batch["status"] == "rejected"
     assert {i["error"]["code"] for i in batch["items"]} == {"APPROVAL.REJECTED"}
     assert harness.calls(mutating=True) == 0
+
+
+async def test_an_expired_batch_approval_rejects_the_batch(harness: Harness) -> None:
+    from interlock_gateway.batches.approvals import reject_expired
+
+    protected = names(harness, 1, SessionState.IN_PROGRESS, title="Sales Director")
+    body = {"action": "terminate", "sessions": protected, "reason": REASON}
+    created = (await submit(harness, body, who="mgr")).json()
+    harness.clock.advance(hours=25)
+    async with harness.runtime.db.write() as tx:
+        assert await reject_expired(tx, harness.runtime.trail, harness.clock()) == 1
+    batch = await run_to_end(harness, created["id"])
+    assert batch["status"] == "rejected"
+    assert batch["items"][0]["error"]["code"] == "APPROVAL.EXPIRED"
+    late = await harness.post(f"/v1/approvals/{created['approval_id']}/approve", "admin", {})
+    assert late.status_code == 409
