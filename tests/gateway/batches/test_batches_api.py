@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from interlock.doubles import Fault
 from interlock.models import SessionState
+from interlock_gateway.batches.approvals import reject_expired
 from interlock_gateway.store.tables import AuditRecord, Batch, Operation
 
 from ..api.harness import Harness
@@ -203,8 +204,6 @@ async def test_a_rejected_batch_approval_rejects_every_item(harness: Harness) ->
 
 
 async def test_an_expired_batch_approval_rejects_the_batch(harness: Harness) -> None:
-    from interlock_gateway.batches.approvals import reject_expired
-
     protected = names(harness, 1, SessionState.IN_PROGRESS, title="Sales Director")
     body = {"action": "terminate", "sessions": protected, "reason": REASON}
     created = (await submit(harness, body, who="mgr")).json()
