@@ -14,6 +14,7 @@ Beisen's times carry no zone: the account's time zone is required, at constructi
 from __future__ import annotations
 
 import asyncio
+import functools
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
@@ -73,8 +74,9 @@ class BeisenAdapter(InterviewAdapter):
         )
         self._batches = JobBatches(self._client, jobs, self._read_many, prefix=RECRUIT)
 
-    @property
+    @functools.cached_property
     def capabilities(self) -> Capabilities:
+        # Computed once: it depends only on the account's (frozen) options.
         native = CapabilityLevel.NATIVE
         return Capabilities(
             pause=native,

@@ -7,6 +7,7 @@ sessions/...``); reads of positions use DingTalk's documented ``jobs/{jobId}/inf
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Sequence
 from datetime import datetime
@@ -78,8 +79,9 @@ class DingTalkAdapter(InterviewAdapter):
         self._batches = BatchRunner(self)
         self._push = _verifier(context, options)
 
-    @property
+    @functools.cached_property
     def capabilities(self) -> Capabilities:
+        # Computed once: it depends only on the account's (frozen) options.
         native = CapabilityLevel.NATIVE
         push = self._push is not None
         return Capabilities(

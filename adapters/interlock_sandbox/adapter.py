@@ -7,6 +7,7 @@ contains only what is specific to the vendor: paths, request bodies, result mapp
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Literal
@@ -75,8 +76,9 @@ class SandboxAdapter(InterviewAdapter):
             transport = httpx.MockTransport(self.double.handle)
         self._client = build_client(context, options, transport)
 
-    @property
+    @functools.cached_property
     def capabilities(self) -> Capabilities:
+        # Computed once: it depends only on the account's (frozen) options.
         native = CapabilityLevel.NATIVE
         return Capabilities(
             pause=native,

@@ -8,6 +8,7 @@ before any vendor call.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Callable, Sequence
 from datetime import datetime, tzinfo
@@ -96,8 +97,9 @@ class YonyouAdapter(InterviewAdapter):
         self._batches = BatchRunner(self)
         self._push = PushReceiver(account=self.account, options=options, clock=context.clock)
 
-    @property
+    @functools.cached_property
     def capabilities(self) -> Capabilities:
+        # Computed once: it depends only on the account's (frozen) options.
         return Capabilities(
             pause=CapabilityLevel.UNSUPPORTED,
             resume=CapabilityLevel.UNSUPPORTED,
