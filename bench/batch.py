@@ -93,6 +93,7 @@ async def _wait(client: httpx.AsyncClient, url: str, key: str, batch_id: str) ->
         response = await client.get(
             f"{url}/v1/batches/{batch_id}?page_size=0",
             headers={"Authorization": f"Bearer {key}"},
+            timeout=60,
         )
         batch: dict[str, Any] = response.json()
         if batch["status"] == "completed":

@@ -53,6 +53,7 @@ _GOOD = frozenset({Status.SUCCEEDED, Status.GRACE, Status.COMMITTED, Status.REJE
 _HOUSEKEEPING_S = 0.5
 _PURGE_S = 30.0
 _PREVIEWS_KEPT = 8
+_COMMIT_GROUP = 20
 
 
 def _due_batch_items(now: datetime) -> object:
@@ -230,9 +231,14 @@ class BatchEngine:
         )
 
     async def _commit_chunk(self, results: list[tuple[Claim, Step]]) -> None:
-        """Record every item of a chunk in ONE transaction (as ``queue.finish`` does per item:
-        compare-and-set on the lease, the audit record, the follow-ups). One commit per chunk
-        instead of one per item is what lets native chunks outrun the database."""
+        """Record a chunk's items a group at a time (as ``queue.finish`` does per item:
+        compare-and-set on the lease, the audit record, the follow-ups). A transaction per
+        group instead of per item lets native chunks outrun the database; groups stay small
+        so the one SQLite writer is never held long while API requests wait for it."""
+        for start in range(0, len(results), _COMMIT_GROUP):
+            await self._commit_group(results[start : start + _COMMIT_GROUP])
+
+    async def _commit_group(self, results: list[tuple[Claim, Step]]) -> None:
         now = self.clock()
         async with self.db.write() as tx:
             for item, step in results:
