@@ -31,11 +31,9 @@ def test_no_key_is_one_clear_line(monkeypatch: pytest.MonkeyPatch) -> None:
     assert "INTERLOCK_API_KEY is not set" in result.output
 
 
-async def test_preview_progress_and_summary(
-    backend: str, database_url: str, tmp_path: Path, stack_factory: list[Stack]
-) -> None:
-    if backend != "sqlite":
-        pytest.skip("the CLI talks HTTP; one database is enough")
+async def test_preview_progress_and_summary(tmp_path: Path, stack_factory: list[Stack]) -> None:
+    # The CLI only talks HTTP: one database (SQLite) is enough.
+    database_url = f"sqlite+aiosqlite:///{tmp_path / 'gateway.db'}"
     stack = Stack(tmp_path, database_url, [DoubleSpec("dingtalk", "dingtalk", 50.0, 1.0, 25)])
     stack_factory.append(stack)
     await stack.start(1)

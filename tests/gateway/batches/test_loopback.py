@@ -101,11 +101,13 @@ class Stack:
         return stats
 
 
+# Several replicas need PostgreSQL (SQLite is single-replica by design).
+@pytest.mark.parametrize(
+    "backend", [pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True
+)
 async def test_two_replicas_share_the_work_and_the_quota_and_survive_one_dying(
-    backend: str, database_url: str, tmp_path: Path, stack_factory: list[Stack]
+    database_url: str, tmp_path: Path, stack_factory: list[Stack]
 ) -> None:
-    if backend != "postgresql":
-        pytest.skip("several replicas need PostgreSQL (SQLite is single-replica by design)")
     limit = 10.0
     specs = [DoubleSpec(a, a, limit, 2.0, 30) for a in ("dingtalk", "beisen", "yonyou")]
     stack = Stack(tmp_path, database_url, specs)
