@@ -16,6 +16,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from interlock.models import SessionRef
+from interlock.plugins import LoadedPlugins
 
 from ..api.problems import Problem
 from ..audit import AuditEntry, AuditTrail
@@ -26,7 +27,7 @@ from ..store.tables import Approval, ApprovalState, Batch, BatchStatus, Operatio
 if TYPE_CHECKING:  # the runtime imports the engine, which imports this module
     from ..runtime import Runtime
 
-__all__ = ["decide", "is_batch_approval", "reject_expired"]
+__all__ = ["batch_visible", "decide", "is_batch_approval", "reject_expired"]
 
 Status = OperationStatus
 
@@ -36,6 +37,34 @@ async def is_batch_approval(runtime: Runtime, approval_id: str) -> bool:
     async with runtime.db.session() as session:
         approval = await session.get(Approval, approval_id)
     return approval is not None and approval.batch_id is not None
+
+
+async def batch_visible(
+    session: AsyncSession, caller: Caller, approval: Approval, plugins: LoadedPlugins | None
+) -> bool:
+    """Whether ``caller`` may see a batch approval: every item it holds is in their scope."""
+    if approval.batch_id is None:
+        return False
+    targets = await _all_targets(session, approval.batch_id, approval.requester)
+    return bool(targets) and all(
+        authorize(caller, Action.APPROVALS_LIST, t, plugins=plugins) for t in targets
+    )
+
+
+async def _all_targets(session: AsyncSession, batch_id: str, requester: str) -> list[Target]:
+    rows = (
+        await session.execute(
+            select(Operation.account, Operation.session_id, Operation.details).where(
+                Operation.batch_id == batch_id
+            )
+        )
+    ).all()
+    return [
+        Target.from_snapshot(
+            SessionRef(account=a, session_id=s), (d or {}).get("position", {}), requester
+        )
+        for a, s, d in rows
+    ]
 
 
 def _not_found(approval_id: str) -> Problem:

@@ -310,18 +310,21 @@ async def list_visible(
     page_size: int,
     page_token: str | None,
     plugins: LoadedPlugins | None = None,
-) -> tuple[list[tuple[Approval, Operation]], str | None]:
+) -> tuple[list[tuple[Approval, Operation | None]], str | None]:
     """Approvals (newest first) whose sessions the caller may see, one page at a time.
 
     Rows are scanned in chunks and filtered by the policy, so a page is full unless the
     scan ran out; at most ten chunks are scanned per page.
     """
-    statement = select(Approval, Operation).join(Operation, Approval.operation_id == Operation.id)
+    # Outer join: a batch's approval gates no single operation (see batches/approvals.py).
+    statement = select(Approval, Operation).outerjoin(
+        Operation, Approval.operation_id == Operation.id
+    )
     if state is not None:
         statement = statement.where(Approval.state == state.value)
     statement = statement.order_by(Approval.created_at.desc(), Approval.id.desc())
     cursor = _decode_cursor(page_token) if page_token else None
-    found: list[tuple[Approval, Operation]] = []
+    found: list[tuple[Approval, Operation | None]] = []
     async with db.session() as session:
         for _ in range(10):
             chunk = statement
@@ -335,7 +338,16 @@ async def list_visible(
             rows = (await session.execute(chunk.limit(page_size))).all()
             for approval, op in rows:
                 cursor = (approval.created_at, approval.id)
-                if authorize(caller, Action.APPROVALS_LIST, visible_target(op), plugins=plugins):
+                if op is None:
+                    from ..batches.approvals import batch_visible  # it imports the API layer
+
+                    visible = await batch_visible(session, caller, approval, plugins)
+                else:
+                    target = visible_target(op)
+                    visible = bool(
+                        authorize(caller, Action.APPROVALS_LIST, target, plugins=plugins)
+                    )
+                if visible:
                     found.append((approval, op))
                 if len(found) == page_size:
                     return found, _encode_cursor(approval)

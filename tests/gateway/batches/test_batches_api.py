@@ -179,6 +179,12 @@ async def test_protected_sessions_wait_for_one_approval_of_the_whole_batch(
     assert batch["counts"]["awaiting_approval"] == 4
     await harness.settle()
     assert harness.calls(mutating=True) == 0  # nothing moves before the approval
+    listed = await harness.client.get(
+        "/v1/approvals?state=pending", headers=harness.headers("admin")
+    )
+    assert [a["batch_id"] for a in listed.json()["approvals"]] == [batch["id"]]
+    other = await harness.client.get("/v1/approvals", headers=harness.headers("mgr_hr"))
+    assert other.json()["approvals"] == []
     path = f"/v1/approvals/{batch['approval_id']}"
     own = await harness.post(f"{path}/approve", "mgr", {})
     assert (own.status_code, own.json()["code"]) == (403, "APPROVAL.SELF_APPROVAL")
