@@ -214,7 +214,7 @@ def write_config(path: Path, info: dict[str, Any], *, native: bool, share: float
             f"[accounts.{name}]",
             f"adapter = {_toml_value(account['adapter'])}",
             'timezone = "Asia/Shanghai"',
-            "concurrency = 8",
+            "concurrency = 16",
         ]
         lines += [f"{key} = {_toml_value(value)}" for key, value in options.items()]
     lines[3:3] = ["vendor_qps = {" + ", ".join(f'"{k}" = {v}' for k, v in fallback.items()) + "}"]
