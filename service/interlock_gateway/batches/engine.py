@@ -54,6 +54,7 @@ _HOUSEKEEPING_S = 0.2
 _PURGE_S = 30.0
 _PREVIEWS_KEPT = 8
 _COMMIT_GROUP = 20
+_NATIVE_UNITS = 4
 
 
 def _due_batch_items(now: datetime) -> object:
@@ -160,13 +161,13 @@ class BatchEngine:
             state = self.breaker.state(account)
             if state is BreakerState.OPEN or account not in self.interlock.accounts:
                 continue
+            size = max(1, *(self.native_size(account, verb) for verb in Verb))
             cap = 1 if state is BreakerState.HALF_OPEN else self.concurrency(account)
+            if size > 1:  # chunks are heavy: a few in flight keep memory flat
+                cap = min(cap, _NATIVE_UNITS)
             free = cap - self._units[account]
             if free <= 0:
                 continue
-            size = max(
-                1, self.native_size(account, Verb.PAUSE), self.native_size(account, Verb.TERMINATE)
-            )
             where = and_(Operation.kind == OperationKind.BATCH_ITEM, Operation.account == account)
             claims = await claim(
                 self.db, owner=owner, now=now, lease=lease, limit=free * size, where=where
