@@ -18,7 +18,7 @@ from starlette.routing import BaseRoute
 from interlock import Interlock, __version__
 from interlock.plugins import LoadedPlugins
 
-from .api import include_routers
+from .api.routers import include_routers
 from .api.deps import declared_action
 from .api.middleware import BodyLimitMiddleware, RequestIdMiddleware
 from .api.openapi import install_openapi
