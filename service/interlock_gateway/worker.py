@@ -77,6 +77,7 @@ class Worker:
         """Set by the runtime: claims batch items per account (concurrency, breaker, chunks)."""
         self._task: asyncio.Task[None] | None = None
         self._wake = asyncio.Event()
+        self._stopping = False
         self._running: dict[str, asyncio.Task[None]] = {}
         self._claiming = asyncio.Lock()
         self._waiters: dict[str, list[asyncio.Event]] = {}
@@ -90,15 +91,27 @@ class Worker:
     def start(self) -> None:
         """Start the background loop."""
         if self._task is None:
+            self._stopping = False
             self._task = asyncio.create_task(self._loop(), name="interlock-worker")
 
     async def stop(self) -> None:
-        """Stop claiming; give running phases a moment, then leave the rest to their leases."""
+        """Stop claiming; give running phases a moment, then leave the rest to their leases.
+
+        The loop is asked to stop rather than cancelled: a tick in the middle of a database
+        call finishes it first. Cancelling an aiosqlite call abandons its future while the
+        connection's thread still runs the statement; if the event loop closes before that
+        thread answers, it raises "Event loop is closed" in the thread. Cancellation is only
+        the fallback for a tick that does not end within the grace period.
+        """
         if self._task is not None:
-            self._task.cancel()
+            self._stopping = True
+            self._wake.set()
+            task, self._task = self._task, None
+            done, _ = await asyncio.wait([task], timeout=_STOP_GRACE_S)
+            if not done:
+                task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+                await task
         running = list(self._running.values())
         if running:
             _, pending = await asyncio.wait(running, timeout=_STOP_GRACE_S)
@@ -179,11 +192,13 @@ class Worker:
 
     async def _loop(self) -> None:
         interval = self.settings.worker_poll_interval.total_seconds()
-        while True:
+        while not self._stopping:
             try:
                 await self._tick()
             except Exception:  # the database may be briefly unavailable; keep the loop alive
                 log.exception("worker tick failed; retrying at the next poll")
+            if self._stopping:
+                return
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), interval)
             self._wake.clear()
