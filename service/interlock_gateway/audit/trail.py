@@ -13,9 +13,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
+from typing import cast
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..store.tables import AuditCheckpoint, AuditHead, AuditRecord
@@ -30,6 +31,19 @@ __all__ = ["DEFAULT_CHECKPOINT_EVERY", "AuditTrail", "verify_chain"]
 DEFAULT_CHECKPOINT_EVERY = 1000
 _VERIFY_PAGE = 1000
 _CHAIN_COLUMNS = tuple(getattr(AuditRecord, field) for field in ChainRow._fields)
+
+# The three statements of an append, built once on the Core tables (no ORM bulk-persistence
+# layer and no statement construction per record: this runs for every audited request).
+_HEAD = cast(Table, AuditHead.__table__)
+_RECORDS = cast(Table, AuditRecord.__table__)
+_BUMP = (
+    update(_HEAD)
+    .where(_HEAD.c.id == 1)
+    .values(last_seq=_HEAD.c.last_seq + 1)
+    .returning(_HEAD.c.last_seq, _HEAD.c.last_hash)
+)
+_INSERT_RECORD = insert(_RECORDS)
+_SET_LAST_HASH = update(_HEAD).where(_HEAD.c.id == 1).values(last_hash=bindparam("new_last_hash"))
 
 
 class AuditTrail:
@@ -76,19 +90,14 @@ class AuditTrail:
         Returns the stored row (``seq``, ``hash``, ``record`` ...). On SQLite run it in a
         write transaction (``Database.write()``) so concurrent writers queue rather than fail.
         """
-        bump = (
-            update(AuditHead)
-            .where(AuditHead.id == 1)
-            .values(last_seq=AuditHead.last_seq + 1)
-            .returning(AuditHead.last_seq, AuditHead.last_hash)
-        )
-        seq, prev_hash = (await session.execute(bump)).one()
+        seq, prev_hash = (await session.execute(_BUMP)).one()
         row = row_for(seq, self._clock(), entry, prev_hash)
-        await session.execute(insert(AuditRecord).values(row._asdict()))
-        await session.execute(update(AuditHead).where(AuditHead.id == 1).values(last_hash=row.hash))
+        values = row._asdict()
+        await session.execute(_INSERT_RECORD, values)
+        await session.execute(_SET_LAST_HASH, {"new_last_hash": row.hash})
         if seq % self.checkpoint_every == 0:
             await self._insert_checkpoint(session, seq, row.hash)
-        return AuditRecord(**row._asdict())
+        return AuditRecord(**values)
 
     async def _insert_checkpoint(
         self, session: AsyncSession, seq: int, record_hash: str
