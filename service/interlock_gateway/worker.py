@@ -34,7 +34,7 @@ from .clock import Clock
 from .services import approvals, queue
 from .services.audit import SYSTEM_ACTOR, entry_for_operation
 from .services.execute import Executor, FaultHook, Step
-from .services.followups import followups
+from .services.followups import followups, makes_work_due
 from .services.queue import Claim, claim, due_exists, finish, heartbeat
 from .settings import GatewaySettings
 from .store import Database
@@ -304,8 +304,8 @@ class Worker:
         if not done:
             log.warning("operation %s: lease lost before finishing; another worker owns it", op.id)
             return
-        if after:
-            self.wake()  # follow-ups may have made something due
+        if after and makes_work_due(item, now):
+            self.wake()  # a follow-up is due already: do not wait for the next poll
 
     def _notify(self, op_id: str) -> None:
         self._recent[op_id] = None

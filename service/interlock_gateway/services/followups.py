@@ -25,7 +25,7 @@ from .audit import SYSTEM_ACTOR, entry_for_operation
 from .execute import Step
 from .queue import AfterFinish, Claim, Phase
 
-__all__ = ["EXPIRY_ACTOR", "followups"]
+__all__ = ["EXPIRY_ACTOR", "followups", "makes_work_due"]
 
 EXPIRY_ACTOR = "system:pause-expiry"
 _ENDS_PAUSE = {Verb.RESUME.value, Verb.TERMINATE.value, Verb.REVOKE.value}
@@ -47,6 +47,17 @@ def followups(
     if claim.phase is Phase.EXPIRE and applied and op.details.get("pause_operation"):
         steps.append(_mark_expired(op, trail, now))
     return steps
+
+
+def makes_work_due(claim: Claim, now: datetime) -> bool:
+    """Whether the follow-ups of ``claim`` may have stored work that is due already.
+
+    Only a scheduled pause expiry adds work, due at the pause's ``resume_deadline``;
+    cancelling expiries and marking a pause expired add none. The worker looks for work at
+    once only then (otherwise its next poll finds the expiry in time).
+    """
+    deadline = claim.op.resume_deadline
+    return deadline is not None and deadline <= now
 
 
 def _can_terminate(interlock: Interlock, account: str) -> bool:
