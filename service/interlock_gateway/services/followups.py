@@ -12,8 +12,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import update
+from sqlalchemy import Table, bindparam, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from interlock import Interlock
@@ -29,6 +30,25 @@ __all__ = ["EXPIRY_ACTOR", "followups", "makes_work_due"]
 
 EXPIRY_ACTOR = "system:pause-expiry"
 _ENDS_PAUSE = {Verb.RESUME.value, Verb.TERMINATE.value, Verb.REVOKE.value}
+_OPERATIONS = cast(Table, Operation.__table__)
+_PENDING = OperationStatus.PENDING.value
+# Built once on the Core table: it runs after every resume, terminate and revoke.
+_CANCEL_EXPIRIES = (
+    update(_OPERATIONS)
+    .where(
+        _OPERATIONS.c.account == bindparam("of_account"),
+        _OPERATIONS.c.session_id == bindparam("of_session"),
+        _OPERATIONS.c.actor == EXPIRY_ACTOR,
+        _OPERATIONS.c.status == _PENDING,
+        _OPERATIONS.c.id != bindparam("except_id"),
+    )
+    .values(
+        status=OperationStatus.CANCELLED.value,
+        next_attempt_at=None,
+        error_message=bindparam("message"),
+        updated_at=bindparam("now"),
+    )
+)
 
 
 def followups(
@@ -95,20 +115,14 @@ def _schedule_expiry(pause: Operation, now: datetime) -> AfterFinish:
 def _cancel_expiries(op: Operation, now: datetime) -> AfterFinish:
     async def cancel(session: AsyncSession) -> None:
         await session.execute(
-            update(Operation)
-            .where(
-                Operation.account == op.account,
-                Operation.session_id == op.session_id,
-                Operation.actor == EXPIRY_ACTOR,
-                Operation.status == OperationStatus.PENDING,
-                Operation.id != op.id,
-            )
-            .values(
-                status=OperationStatus.CANCELLED.value,
-                next_attempt_at=None,
-                error_message=f"superseded by operation {op.id} ({op.verb})",
-                updated_at=now,
-            )
+            _CANCEL_EXPIRIES,
+            {
+                "of_account": op.account,
+                "of_session": op.session_id,
+                "except_id": op.id,
+                "message": f"superseded by operation {op.id} ({op.verb})",
+                "now": now,
+            },
         )
 
     return cancel
