@@ -18,11 +18,11 @@ from starlette.routing import BaseRoute
 from interlock import Interlock, __version__
 from interlock.plugins import LoadedPlugins
 
-from .api.routers import include_routers
 from .api.deps import declared_action
 from .api.middleware import BodyLimitMiddleware, RequestIdMiddleware
 from .api.openapi import install_openapi
 from .api.problems import install_problem_handlers
+from .api.routers import include_routers
 from .clock import Clock
 from .observability import install_observability
 from .runtime import Runtime
