@@ -63,9 +63,7 @@ class BeisenAdapter(InterviewAdapter):
                 "so the account needs a time zone",
                 hint='set timezone = "Asia/Shanghai" (the tenant\'s IANA zone) on the account',
             )
-        options = context.options
-        if not isinstance(options, BeisenOptions):
-            options = BeisenOptions.model_validate(options or {})
+        options = self.options_as(BeisenOptions)
         self.options = options
         self.zone = context.timezone
         self._client = build_client(context, options)

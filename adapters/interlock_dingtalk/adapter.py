@@ -69,9 +69,7 @@ class DingTalkAdapter(InterviewAdapter):
 
     def __init__(self, context: AccountContext) -> None:
         super().__init__(context)
-        options = context.options
-        if not isinstance(options, DingTalkOptions):
-            options = DingTalkOptions.model_validate(options or {})
+        options = self.options_as(DingTalkOptions)
         self.options = options
         self.timezone = context.timezone or DEFAULT_TIMEZONE
         self._client = build_client(context, options)

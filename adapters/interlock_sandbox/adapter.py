@@ -58,9 +58,7 @@ class SandboxAdapter(InterviewAdapter):
 
     def __init__(self, context: AccountContext) -> None:
         super().__init__(context)
-        options = context.options
-        if not isinstance(options, SandboxOptions):
-            options = SandboxOptions.model_validate(options or {})
+        options = self.options_as(SandboxOptions)
         self.options = options
         transport: httpx.AsyncBaseTransport | None = context.transport
         self.double: SandboxDouble | None = None

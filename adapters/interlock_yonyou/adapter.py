@@ -80,9 +80,7 @@ class YonyouAdapter(InterviewAdapter):
 
     def __init__(self, context: AccountContext) -> None:
         super().__init__(context)
-        options = context.options
-        if not isinstance(options, YonyouOptions):
-            options = YonyouOptions.model_validate(options or {})
+        options = self.options_as(YonyouOptions)
         if context.timezone is None:
             raise errors.ConfigurationError(
                 f"account {context.account!r}: yonyou sends zone-less local times; "

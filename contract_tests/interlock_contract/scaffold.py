@@ -167,9 +167,7 @@ class ${cls}Adapter(InterviewAdapter):
 
     def __init__(self, context: AccountContext) -> None:
         super().__init__(context)
-        options = context.options
-        if not isinstance(options, ${cls}Options):
-            options = ${cls}Options.model_validate(options or {})
+        options = self.options_as(${cls}Options)
         self.options = options
         self._client = build_client(context, options)
 

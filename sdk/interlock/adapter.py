@@ -12,7 +12,9 @@ import asyncio
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+
+from pydantic import BaseModel
 
 from interlock.capabilities import Capabilities
 from interlock.errors import InterlockError, UnsupportedOperation
@@ -38,6 +40,7 @@ if TYPE_CHECKING:
 __all__ = ["AccountContext", "InterviewAdapter", "failed_result"]
 
 Clock = Callable[[], datetime]
+OptionsT = TypeVar("OptionsT", bound=BaseModel)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -98,6 +101,12 @@ class InterviewAdapter(abc.ABC):
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} account={self.account!r}>"
+
+    def options_as(self, model: type[OptionsT]) -> OptionsT:
+        """The account's options as ``model``: validated by the config loader already, or
+        validated here when the adapter is built directly (tests, embedding applications)."""
+        options = self.context.options
+        return options if isinstance(options, model) else model.model_validate(options or {})
 
     # -- description -------------------------------------------------------------------------
 
