@@ -230,8 +230,11 @@ class Worker:
                     tasks.append(task)
             return tasks
 
-    def _forget(self, op_id: str, _task: asyncio.Task[None]) -> None:
-        self._running.pop(op_id, None)
+    def _forget(self, op_id: str, task: asyncio.Task[None]) -> None:
+        # Only if the entry is still this task's: an item that a unit handed back to the
+        # queue may already run again in a newer task by the time the unit's task ends.
+        if self._running.get(op_id) is task:
+            del self._running[op_id]
 
     async def _claim(self) -> list[Claim]:
         free = self.settings.worker_concurrency - len(self._running)
