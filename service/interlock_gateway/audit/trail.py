@@ -1,11 +1,11 @@
 """The audit trail: append inside the caller's transaction, sign checkpoints, verify.
 
-``append`` takes the caller's :class:`~sqlalchemy.ext.asyncio.AsyncSession` so an operation
-and its audit record commit (or roll back) together. The single ``audit_head`` row is the
-append lock: the first statement is ``UPDATE audit_head SET last_seq = last_seq + 1 ...
-RETURNING``, which on PostgreSQL row-locks the head until commit (like ``SELECT ... FOR
-UPDATE``) and on SQLite takes the database write lock at once. A rolled-back transaction
-rolls the increment back too, so the sequence has no gaps.
+``append`` takes the caller's :class:`~sqlalchemy.ext.asyncio.AsyncSession` (``append_sync``
+the synchronous session of a ``Database.run`` body) so an operation and its audit record
+commit (or roll back) together. The single ``audit_head`` row is the append lock: a
+transaction's first append locks and reads it, and the new tip is written just before the
+transaction commits (see :mod:`.head`). A rolled-back transaction stores neither its records
+nor a new tip, so the sequence has no gaps.
 """
 
 from __future__ import annotations
@@ -16,13 +16,15 @@ from pathlib import Path
 from typing import cast
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from sqlalchemy import Table, bindparam, func, insert, select, update
+from sqlalchemy import Table, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from ..store.tables import AuditCheckpoint, AuditHead, AuditRecord
 from ..store.types import utcnow
 from .chain import ChainRow, row_for
 from .entry import AuditEntry
+from .head import advance_tip, current_tip
 from .signing import DEFAULT_SIGNING_KEY_PATH, CheckpointSigner
 from .verify import ChainVerifier, CheckpointRow, HeadRow, VerifyResult
 
@@ -32,18 +34,9 @@ DEFAULT_CHECKPOINT_EVERY = 1000
 _VERIFY_PAGE = 1000
 _CHAIN_COLUMNS = tuple(getattr(AuditRecord, field) for field in ChainRow._fields)
 
-# The three statements of an append, built once on the Core tables (no ORM bulk-persistence
-# layer and no statement construction per record: this runs for every audited request).
-_HEAD = cast(Table, AuditHead.__table__)
-_RECORDS = cast(Table, AuditRecord.__table__)
-_BUMP = (
-    update(_HEAD)
-    .where(_HEAD.c.id == 1)
-    .values(last_seq=_HEAD.c.last_seq + 1)
-    .returning(_HEAD.c.last_seq, _HEAD.c.last_hash)
-)
-_INSERT_RECORD = insert(_RECORDS)
-_SET_LAST_HASH = update(_HEAD).where(_HEAD.c.id == 1).values(last_hash=bindparam("new_last_hash"))
+# Built once on the Core table (no ORM layer, no statement construction per record: this
+# runs for every audited request). The head is read and written once per transaction (head.py).
+_INSERT_RECORD = insert(cast(Table, AuditRecord.__table__))
 
 
 class AuditTrail:
@@ -90,18 +83,21 @@ class AuditTrail:
         Returns the stored row (``seq``, ``hash``, ``record`` ...). On SQLite run it in a
         write transaction (``Database.write()``) so concurrent writers queue rather than fail.
         """
-        seq, prev_hash = (await session.execute(_BUMP)).one()
+        return await session.run_sync(self.append_sync, entry)
+
+    def append_sync(self, session: Session, entry: AuditEntry) -> AuditRecord:
+        """:meth:`append` for a synchronous session (a ``Database.run`` body)."""
+        last_seq, prev_hash = current_tip(session)
+        seq = last_seq + 1
         row = row_for(seq, self._clock(), entry, prev_hash)
         values = row._asdict()
-        await session.execute(_INSERT_RECORD, values)
-        await session.execute(_SET_LAST_HASH, {"new_last_hash": row.hash})
+        session.execute(_INSERT_RECORD, values)
+        advance_tip(session, seq, row.hash)
         if seq % self.checkpoint_every == 0:
-            await self._insert_checkpoint(session, seq, row.hash)
+            self._insert_checkpoint(session, seq, row.hash)
         return AuditRecord(**values)
 
-    async def _insert_checkpoint(
-        self, session: AsyncSession, seq: int, record_hash: str
-    ) -> AuditCheckpoint:
+    def _insert_checkpoint(self, session: Session, seq: int, record_hash: str) -> AuditCheckpoint:
         checkpoint = AuditCheckpoint(
             seq=seq,
             hash=record_hash,
@@ -109,7 +105,7 @@ class AuditTrail:
             key_id=self.signer.key_id,
             created_at=self._clock(),
         )
-        await session.execute(
+        session.execute(
             insert(AuditCheckpoint).values(
                 seq=checkpoint.seq,
                 hash=checkpoint.hash,
@@ -122,21 +118,16 @@ class AuditTrail:
 
     async def checkpoint(self, session: AsyncSession) -> AuditCheckpoint | None:
         """Sign the current tip now (``None`` if the trail is empty or the tip is signed)."""
-        head = (
-            await session.execute(
-                select(AuditHead.last_seq, AuditHead.last_hash)
-                .where(AuditHead.id == 1)
-                .with_for_update()
-            )
-        ).one()
-        if head.last_seq == 0:
+        return await session.run_sync(self._checkpoint_tip)
+
+    def _checkpoint_tip(self, session: Session) -> AuditCheckpoint | None:
+        seq, tip_hash = current_tip(session)
+        if seq == 0:
             return None
-        exists = await session.scalar(
-            select(AuditCheckpoint.seq).where(AuditCheckpoint.seq == head.last_seq)
-        )
+        exists = session.scalar(select(AuditCheckpoint.seq).where(AuditCheckpoint.seq == seq))
         if exists is not None:
             return None
-        return await self._insert_checkpoint(session, head.last_seq, head.last_hash)
+        return self._insert_checkpoint(session, seq, tip_hash)
 
     async def verify(self, session: AsyncSession) -> VerifyResult:
         """Check the whole stored chain, page by page; names the first broken record."""

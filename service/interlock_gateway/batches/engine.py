@@ -16,6 +16,7 @@ re-queued for when the breaker half-opens without spending an attempt.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections import Counter, OrderedDict
@@ -33,9 +34,8 @@ from ..audit import AuditEntry, AuditTrail
 from ..breaker import BreakerState, CircuitBreaker
 from ..clock import Clock
 from ..quota import LocalRateLimiter, SharedRateLimiter, purge_quota
-from ..services.audit import SYSTEM_ACTOR, entry_for_operation
+from ..services.audit import SYSTEM_ACTOR
 from ..services.execute import Executor, FaultHook, Step, _reason
-from ..services.followups import followups
 from ..services.queue import Claim, Phase, claim
 from ..settings import GatewaySettings
 from ..store.engine import Database
@@ -53,7 +53,6 @@ _GOOD = frozenset({Status.SUCCEEDED, Status.GRACE, Status.COMMITTED, Status.REJE
 _HOUSEKEEPING_S = 0.2
 _PURGE_S = 30.0
 _PREVIEWS_KEPT = 8
-_COMMIT_GROUP = 20
 _NATIVE_UNITS = 4
 
 
@@ -203,11 +202,11 @@ class BatchEngine:
                 step = await executor.run(unit[0])
                 await finish(unit[0], self._after(unit[0], step))
             else:
-                await self._run_chunk(unit)
+                await self._run_chunk(unit, finish)
         finally:
             self._units[account] -= 1
 
-    async def _run_chunk(self, unit: list[Claim]) -> None:
+    async def _run_chunk(self, unit: list[Claim], finish: Finish) -> None:
         first = unit[0].op
         verb = Verb(first.verb)
         refs = [SessionRef(account=c.op.account, session_id=c.op.session_id) for c in unit]
@@ -227,45 +226,11 @@ class BatchEngine:
             self.breaker.record_failure(first.account)
         else:
             self.breaker.record_success(first.account)
-        await self._commit_chunk(
-            [(i, self._hold_if_open(i, s)) for i, s in zip(unit, steps, strict=True)]
+        # Recorded item by item like single units; the database's group commit puts the
+        # chunk's outcomes into one or a few transactions.
+        await asyncio.gather(
+            *(finish(i, self._hold_if_open(i, s)) for i, s in zip(unit, steps, strict=True))
         )
-
-    async def _commit_chunk(self, results: list[tuple[Claim, Step]]) -> None:
-        """Record a chunk's items a group at a time (as ``queue.finish`` does per item:
-        compare-and-set on the lease, the audit record, the follow-ups). A transaction per
-        group instead of per item lets native chunks outrun the database; groups stay small
-        so the one SQLite writer is never held long while API requests wait for it."""
-        for start in range(0, len(results), _COMMIT_GROUP):
-            await self._commit_group(results[start : start + _COMMIT_GROUP])
-
-    async def _commit_group(self, results: list[tuple[Claim, Step]]) -> None:
-        now = self.clock()
-        async with self.db.write() as tx:
-            for item, step in results:
-                op, owner = item.op, item.op.lease_owner
-                columns = {**step.columns(op), "updated_at": now}
-                done = await tx.execute(
-                    update(Operation)
-                    .where(
-                        Operation.id == op.id,
-                        Operation.lease_owner == owner,
-                        Operation.status == Status.IN_FLIGHT,
-                    )
-                    .values(**columns, lease_owner=None, lease_until=None)
-                    .execution_options(synchronize_session=False)
-                )
-                if getattr(done, "rowcount", 0) != 1:
-                    log.warning("operation %s: lease lost before finishing", op.id)
-                    continue
-                for name, value in columns.items():
-                    setattr(op, name, value)
-                outcome = step.outcome.value if step.outcome else step.status.value
-                entry = entry_for_operation(op, step.action, outcome, actor=SYSTEM_ACTOR)
-                await self.trail.append(tx, entry)
-                after = followups(item, step, interlock=self.interlock, trail=self.trail, now=now)
-                for follow in after:
-                    await follow(tx)
 
     def _chunk_step(self, item: Claim, result: OperationResult | None) -> Step:
         verb = Verb(item.op.verb)

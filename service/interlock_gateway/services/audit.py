@@ -87,8 +87,7 @@ def entry_for_operation(
 
 async def record(db: Database, trail: AuditTrail, entry: AuditEntry) -> None:
     """Append ``entry`` in a transaction of its own (for refusals, which store nothing else)."""
-    async with db.write() as session:
-        await trail.append(session, entry)
+    await db.run(lambda session: trail.append_sync(session, entry))
 
 
 async def append(session: AsyncSession, trail: AuditTrail, entry: AuditEntry) -> None:

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import cast
 
 from sqlalchemy import Table, bindparam, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from interlock import Interlock
 from interlock.models import OperationOutcome, ReasonCode, Verb
@@ -85,7 +85,7 @@ def _can_terminate(interlock: Interlock, account: str) -> bool:
 
 
 def _schedule_expiry(pause: Operation, now: datetime) -> AfterFinish:
-    async def schedule(session: AsyncSession) -> None:
+    def schedule(session: Session) -> None:
         session.add(
             Operation(
                 id=str(uuid.uuid4()),
@@ -113,8 +113,8 @@ def _schedule_expiry(pause: Operation, now: datetime) -> AfterFinish:
 
 
 def _cancel_expiries(op: Operation, now: datetime) -> AfterFinish:
-    async def cancel(session: AsyncSession) -> None:
-        await session.execute(
+    def cancel(session: Session) -> None:
+        session.execute(
             _CANCEL_EXPIRIES,
             {
                 "of_account": op.account,
@@ -131,8 +131,8 @@ def _cancel_expiries(op: Operation, now: datetime) -> AfterFinish:
 def _mark_expired(expiry: Operation, trail: AuditTrail, now: datetime) -> AfterFinish:
     pause_id = str(expiry.details["pause_operation"])
 
-    async def mark(session: AsyncSession) -> None:
-        pause = await session.get(Operation, pause_id)
+    def mark(session: Session) -> None:
+        pause = session.get(Operation, pause_id)
         if pause is None:
             return
         pause.details = {**(pause.details or {}), "expired_at": now.isoformat()}
@@ -145,6 +145,6 @@ def _mark_expired(expiry: Operation, trail: AuditTrail, now: datetime) -> AfterF
             actor=SYSTEM_ACTOR,
             details={"expiry_operation": expiry.id},
         )
-        await trail.append(session, entry)
+        trail.append_sync(session, entry)
 
     return mark

@@ -14,6 +14,7 @@ import uuid
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session as OrmSession
 
 from interlock.errors import InvalidTransition
 from interlock.models import Reason, Session, SessionRef, Verb
@@ -73,20 +74,23 @@ async def accept(
     op = _new_operation(runtime, caller, verb, session, target, reason, idempotency_key, now)
     approval = _plan(runtime, op, verb, session, target, now)
     claimed = runtime.worker.claim_new(op) if op.status == Status.PENDING else None
-    async with runtime.db.write() as tx:
+    entry = audit.entry_for_operation(
+        op,
+        f"operation.{verb}",
+        op.outcome or "accepted",
+        actor=audit.actor_of(caller),
+        approval_id=approval.id if approval else None,
+    )
+
+    def store(tx: OrmSession) -> None:
         tx.add(op)
         if approval is not None:
-            await tx.flush()  # the approval references the operation
+            tx.flush()  # the approval references the operation
             tx.add(approval)
-        entry = audit.entry_for_operation(
-            op,
-            f"operation.{verb}",
-            op.outcome or "accepted",
-            actor=audit.actor_of(caller),
-            approval_id=approval.id if approval else None,
-        )
-        await tx.flush()
-        await runtime.trail.append(tx, entry)
+        tx.flush()
+        runtime.trail.append_sync(tx, entry)
+
+    await runtime.db.run(store)
     return await settle(runtime, op, approval, claimed=claimed)
 
 

@@ -13,14 +13,14 @@ lost its lease can never overwrite the outcome of the one that took over.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import and_, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from ..audit import AuditEntry, AuditTrail
@@ -160,7 +160,8 @@ async def heartbeat(
         )
 
 
-AfterFinish = Callable[[AsyncSession], Awaitable[None]]
+AfterFinish = Callable[[Session], None]
+"""A follow-up write in the finishing transaction (a ``Database.run`` body's session)."""
 
 
 async def finish(
@@ -177,21 +178,24 @@ async def finish(
 
     :returns: ``False`` (and writes nothing) when ``owner`` no longer holds the lease.
     """
-    async with db.write() as session:
-        result = await session.execute(
-            update(Operation)
-            .where(
-                Operation.id == op_id,
-                Operation.lease_owner == owner,
-                Operation.status == Status.IN_FLIGHT,
-            )
-            .values(**changes, lease_owner=None, lease_until=None)
-            .execution_options(synchronize_session=False)
+    statement = (
+        update(Operation)
+        .where(
+            Operation.id == op_id,
+            Operation.lease_owner == owner,
+            Operation.status == Status.IN_FLIGHT,
         )
-        if getattr(result, "rowcount", 0) != 1:
+        .values(**changes, lease_owner=None, lease_until=None)
+        .execution_options(synchronize_session=False)
+    )
+
+    def record(session: Session) -> bool:
+        if getattr(session.execute(statement), "rowcount", 0) != 1:
             return False
         for entry in entries:
-            await trail.append(session, entry)
+            trail.append_sync(session, entry)
         for step in after:
-            await step(session)
-    return True
+            step(session)
+        return True
+
+    return await db.run(record)
