@@ -17,6 +17,7 @@ from .batches.engine import BatchEngine
 from .batches.faults import crash_fault_from_env
 from .batches.settings import BatchSettings
 from .clock import Clock, system_clock
+from .keycache import KeyCache
 from .quota import account_rate, build_limiter
 from .services.ratelimit import MutationRateLimiter
 from .settings import GatewaySettings
@@ -30,7 +31,7 @@ log = logging.getLogger("interlock.gateway")
 
 @dataclass(kw_only=True, eq=False)
 class Runtime:
-    """Settings, database, SDK facade, audit trail, rate limiter and worker of one app."""
+    """Settings, database, SDK facade, audit trail, rate limiter, worker, key cache."""
 
     settings: GatewaySettings
     db: Database
@@ -41,6 +42,7 @@ class Runtime:
     worker: Worker
     owns_interlock: bool
     batches: BatchEngine
+    keys: KeyCache
 
     @property
     def plugins(self) -> LoadedPlugins:
@@ -103,6 +105,7 @@ class Runtime:
             worker=worker,
             owns_interlock=owns,
             batches=batches,
+            keys=KeyCache(db, settings.key_cache_ttl),
         )
         if settings.worker_enabled:
             worker.start()

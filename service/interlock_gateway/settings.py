@@ -108,6 +108,11 @@ class GatewaySettings(BaseSettings):
         default=50.0, description="mutations per second per principal (0 disables)"
     )
     mutation_burst: Annotated[int, Field(ge=1)] = 100
+    key_cache_ttl: NonNegativeDelta = Field(
+        default=timedelta(seconds=1),
+        description="how long an accepted API key is remembered (a revocation takes effect "
+        "within this long); 0 looks every key up",
+    )
 
     # -- worker ------------------------------------------------------------------------------
     worker_enabled: bool = True
@@ -135,6 +140,7 @@ class GatewaySettings(BaseSettings):
         "worker_poll_interval",
         "worker_lease",
         "worker_retry_base",
+        "key_cache_ttl",
         mode="before",
     )
     @classmethod

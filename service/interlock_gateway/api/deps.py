@@ -25,7 +25,6 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from ..audit import AuditEntry
 from ..clock import Clock
 from ..policy import Action, Caller, authorize
-from ..principals import authenticate
 from ..runtime import Runtime
 from ..services import audit
 from ..store.tables import Role
@@ -105,7 +104,7 @@ async def authenticate_caller(
                 "AUTH.MALFORMED", "the Authorization header is not 'Bearer <key>'"
             )
         raise _unauthenticated("AUTH.MISSING_KEY", "no API key was sent")
-    found = await authenticate(runtime.db, credentials.credentials)
+    found = await runtime.keys.authenticate(credentials.credentials)
     if found is None:
         raise _unauthenticated("AUTH.INVALID_KEY", "the API key is unknown, revoked or malformed")
     principal = found.principal
