@@ -205,6 +205,10 @@ class BatchEngine:
                 await self._run_chunk(unit, finish)
         finally:
             self._units[account] -= 1
+        if not +self._units:
+            # Nothing of any account runs here any more: the unit may have been a batch's
+            # last, so look now rather than at the next housekeeping round.
+            await self.advance_batches(self.clock())
 
     async def _run_chunk(self, unit: list[Claim], finish: Finish) -> None:
         first = unit[0].op
@@ -300,7 +304,11 @@ class BatchEngine:
         """Mark batches running once work started, completed once no item needs the worker."""
         active = (BatchStatus.PENDING.value, BatchStatus.RUNNING.value)
         async with self.db.session() as session:
-            ids = (await session.scalars(select(Batch.id).where(Batch.status.in_(active)))).all()
+            rows = (
+                await session.execute(
+                    select(Batch.id, Batch.status).where(Batch.status.in_(active))
+                )
+            ).all()
             waiting = await session.scalar(
                 select(Batch.id).where(Batch.status == BatchStatus.AWAITING_APPROVAL).limit(1)
             )
@@ -309,14 +317,15 @@ class BatchEngine:
 
             async with self.db.write() as tx:
                 await reject_expired(tx, self.trail, now)
-        for batch_id in ids:
-            await self._advance(batch_id, now)
+        for batch_id, status in rows:
+            await self._advance(batch_id, status, now)
 
-    async def _advance(self, batch_id: str, now: datetime) -> None:
+    async def _advance(self, batch_id: str, status: str, now: datetime) -> None:
         counts, _ = await count_items(self.db, batch_id)
         active = (BatchStatus.PENDING.value, BatchStatus.RUNNING.value)
         if counts.pending or counts.in_flight or counts.awaiting_approval:
-            if counts.in_flight or counts.succeeded or counts.failed:
+            started = counts.in_flight or counts.succeeded or counts.failed
+            if status == BatchStatus.PENDING and started:
                 async with self.db.write() as tx:
                     await tx.execute(
                         update(Batch)

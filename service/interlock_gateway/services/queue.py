@@ -13,14 +13,16 @@ lost its lease can never overwrite the outcome of the one that took over.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import Table, and_, bindparam, or_, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.dml import Update
 from sqlalchemy.sql.elements import ColumnElement
 
 from ..audit import AuditEntry, AuditTrail
@@ -111,9 +113,10 @@ async def claim(
     statement = select(Operation).where(due).order_by(*order).limit(limit)
     if not db.is_sqlite:
         statement = statement.with_for_update(skip_locked=True)
-    claims: list[Claim] = []
-    async with db.write() as session:
-        for op in (await session.scalars(statement)).all():
+
+    def take(session: Session) -> list[Claim]:
+        claims: list[Claim] = []
+        for op in session.scalars(statement).all():
             phase = phase_of(op)
             # A grace period that closes starts a new phase: its attempts count afresh.
             attempts = 1 if op.status == Status.GRACE else op.attempts + 1
@@ -124,7 +127,9 @@ async def claim(
             op.details = {**(op.details or {}), "phase": phase.value}
             op.updated_at = now
             claims.append(Claim(op, phase))
-    return claims
+        return claims
+
+    return await db.run(take)
 
 
 def claim_new(op: Operation, *, owner: str, now: datetime, lease: timedelta) -> Claim:
@@ -160,6 +165,28 @@ async def heartbeat(
         )
 
 
+@functools.lru_cache(maxsize=128)
+def _finish_statement(columns: frozenset[str]) -> Update:
+    """The compare-and-set that records a phase's result, for one set of changed columns.
+
+    Built once per set on the Core table (it runs for every finished phase and batch item:
+    building an ORM update per call was a third of the finishing cost).
+    """
+    table = cast(Table, Operation.__table__)
+    values: dict[str, Any] = {
+        name: bindparam(f"set_{name}", type_=table.c[name].type) for name in sorted(columns)
+    }
+    return (
+        update(table)
+        .where(
+            table.c.id == bindparam("of_id"),
+            table.c.lease_owner == bindparam("of_owner"),
+            table.c.status == Status.IN_FLIGHT.value,
+        )
+        .values({**values, "lease_owner": None, "lease_until": None})
+    )
+
+
 AfterFinish = Callable[[Session], None]
 """A follow-up write in the finishing transaction (a ``Database.run`` body's session)."""
 
@@ -178,19 +205,12 @@ async def finish(
 
     :returns: ``False`` (and writes nothing) when ``owner`` no longer holds the lease.
     """
-    statement = (
-        update(Operation)
-        .where(
-            Operation.id == op_id,
-            Operation.lease_owner == owner,
-            Operation.status == Status.IN_FLIGHT,
-        )
-        .values(**changes, lease_owner=None, lease_until=None)
-        .execution_options(synchronize_session=False)
-    )
+    statement = _finish_statement(frozenset(changes))
+    values = {f"set_{name}": value for name, value in changes.items()}
+    values |= {"of_id": op_id, "of_owner": owner}
 
     def record(session: Session) -> bool:
-        if getattr(session.execute(statement), "rowcount", 0) != 1:
+        if getattr(session.execute(statement, values), "rowcount", 0) != 1:
             return False
         for entry in entries:
             trail.append_sync(session, entry)
