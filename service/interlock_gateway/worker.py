@@ -23,6 +23,8 @@ import socket
 import time
 import uuid
 from collections import OrderedDict
+from collections.abc import Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete
@@ -35,7 +37,7 @@ from .services import approvals, queue
 from .services.audit import SYSTEM_ACTOR, entry_for_operation
 from .services.execute import Executor, FaultHook, Step
 from .services.followups import followups, makes_work_due
-from .services.queue import Claim, claim, due_exists, finish, heartbeat
+from .services.queue import Claim, Outcome, claim, due_exists, finish, heartbeat
 from .settings import GatewaySettings
 from .store import Database
 from .store.tables import IdempotencyKey, Operation, OperationKind
@@ -279,7 +281,7 @@ class Worker:
     async def _run_unit(self, unit: list[Claim]) -> None:
         assert self.batches is not None
         try:
-            await self.batches.run(unit, self.executor, self._finish)
+            await self.batches.run(unit, self.executor, self._finish_many)
         except Exception:
             # As in _run: the items stay in flight until their leases end, then reconcile.
             log.exception("batch unit of %d item(s) interrupted", len(unit))
@@ -289,26 +291,34 @@ class Worker:
             self.wake()  # the account has a free slot again: claim its next unit now
 
     async def _finish(self, item: Claim, step: Step) -> None:
-        op, now = item.op, self.clock()
+        await self._finish_many([(item, step)])
+
+    async def _finish_many(self, results: Sequence[tuple[Claim, Step]]) -> None:
+        """Record phase results in one transaction (a native chunk's items together)."""
+        now = self.clock()
+        outcomes = [self._outcome(item, step, now) for item, step in results]
+        done = await finish(self.db, self.trail, owner=self.owner, outcomes=outcomes)
+        for (item, _), recorded in zip(results, done, strict=True):
+            if not recorded:
+                log.warning(
+                    "operation %s: lease lost before finishing; another worker owns it",
+                    item.op.id,
+                )
+        due = any(
+            recorded and outcome.after and makes_work_due(item, now)
+            for (item, _), outcome, recorded in zip(results, outcomes, done, strict=True)
+        )
+        if due:
+            self.wake()  # a follow-up is due already: do not wait for the next poll
+
+    def _outcome(self, item: Claim, step: Step, now: datetime) -> Outcome:
+        op = item.op
         columns = {**step.columns(op), "updated_at": now}
         _apply(op, columns)
         outcome = step.outcome.value if step.outcome else step.status.value
         entry = entry_for_operation(op, step.action, outcome, actor=SYSTEM_ACTOR)
         after = followups(item, step, interlock=self.interlock, trail=self.trail, now=now)
-        done = await finish(
-            self.db,
-            self.trail,
-            owner=self.owner,
-            op_id=op.id,
-            changes=columns,
-            entries=[entry],
-            after=after,
-        )
-        if not done:
-            log.warning("operation %s: lease lost before finishing; another worker owns it", op.id)
-            return
-        if after and makes_work_due(item, now):
-            self.wake()  # a follow-up is due already: do not wait for the next poll
+        return Outcome(op.id, columns, [entry], after)
 
     def _notify(self, op_id: str) -> None:
         self._recent[op_id] = None

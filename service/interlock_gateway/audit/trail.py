@@ -10,10 +10,10 @@ nor a new tip, so the sequence has no gaps.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import Table, func, insert, select
@@ -87,15 +87,29 @@ class AuditTrail:
 
     def append_sync(self, session: Session, entry: AuditEntry) -> AuditRecord:
         """:meth:`append` for a synchronous session (a ``Database.run`` body)."""
-        last_seq, prev_hash = current_tip(session)
-        seq = last_seq + 1
-        row = row_for(seq, self._clock(), entry, prev_hash)
-        values = row._asdict()
-        session.execute(_INSERT_RECORD, values)
-        advance_tip(session, seq, row.hash)
-        if seq % self.checkpoint_every == 0:
-            self._insert_checkpoint(session, seq, row.hash)
-        return AuditRecord(**values)
+        return self.append_many_sync(session, [entry])[0]
+
+    def append_many_sync(
+        self, session: Session, entries: Sequence[AuditEntry]
+    ) -> list[AuditRecord]:
+        """Append ``entries`` in order, inserted with one ``executemany``."""
+        if not entries:
+            return []
+        seq, last_hash = current_tip(session)
+        rows: list[dict[str, Any]] = []
+        signed: list[tuple[int, str]] = []
+        for entry in entries:
+            seq += 1
+            row = row_for(seq, self._clock(), entry, last_hash)
+            rows.append(row._asdict())
+            last_hash = row.hash
+            if seq % self.checkpoint_every == 0:
+                signed.append((seq, last_hash))
+        session.execute(_INSERT_RECORD, rows)
+        advance_tip(session, seq, last_hash)
+        for checkpoint_seq, checkpoint_hash in signed:
+            self._insert_checkpoint(session, checkpoint_seq, checkpoint_hash)
+        return [AuditRecord(**values) for values in rows]
 
     def _insert_checkpoint(self, session: Session, seq: int, record_hash: str) -> AuditCheckpoint:
         checkpoint = AuditCheckpoint(

@@ -16,11 +16,10 @@ re-queued for when the breaker half-opens without spending an attempt.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from collections import Counter, OrderedDict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -47,7 +46,8 @@ __all__ = ["BatchEngine"]
 
 log = logging.getLogger("interlock.gateway.batches")
 Status = OperationStatus
-Finish = Callable[[Claim, Step], Awaitable[None]]
+Finish = Callable[[Sequence[tuple[Claim, Step]]], Awaitable[None]]
+"""Records phase results in one transaction (the worker's ``_finish_many``)."""
 _TRANSIENT = frozenset({"VENDOR.UNAVAILABLE", "VENDOR.RATE_LIMITED", "VENDOR.TIMEOUT"})
 _GOOD = frozenset({Status.SUCCEEDED, Status.GRACE, Status.COMMITTED, Status.REJECTED})
 _HOUSEKEEPING_S = 0.2
@@ -195,12 +195,12 @@ class BatchEngine:
     # -- running -------------------------------------------------------------------------
 
     async def run(self, unit: list[Claim], executor: Executor, finish: Finish) -> None:
-        """Carry out one unit and record each item's outcome through ``finish``."""
+        """Carry out one unit and record its items' outcomes through ``finish``."""
         account = unit[0].op.account
         try:
             if len(unit) == 1:
                 step = await executor.run(unit[0])
-                await finish(unit[0], self._after(unit[0], step))
+                await finish([(unit[0], self._after(unit[0], step))])
             else:
                 await self._run_chunk(unit, finish)
         finally:
@@ -230,11 +230,9 @@ class BatchEngine:
             self.breaker.record_failure(first.account)
         else:
             self.breaker.record_success(first.account)
-        # Recorded item by item like single units; the database's group commit puts the
-        # chunk's outcomes into one or a few transactions.
-        await asyncio.gather(
-            *(finish(i, self._hold_if_open(i, s)) for i, s in zip(unit, steps, strict=True))
-        )
+        # All the chunk's outcomes in one transaction (executemany), each still a
+        # compare-and-set on its lease with its own audit record.
+        await finish([(i, self._hold_if_open(i, s)) for i, s in zip(unit, steps, strict=True)])
 
     def _chunk_step(self, item: Claim, result: OperationResult | None) -> Step:
         verb = Verb(item.op.verb)

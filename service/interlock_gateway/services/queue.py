@@ -31,6 +31,7 @@ from ..store.tables import Operation, OperationStatus
 
 __all__ = [
     "Claim",
+    "Outcome",
     "Phase",
     "claim",
     "claim_new",
@@ -191,31 +192,63 @@ AfterFinish = Callable[[Session], None]
 """A follow-up write in the finishing transaction (a ``Database.run`` body's session)."""
 
 
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """One operation's phase result to record: its columns, audit records and follow-ups."""
+
+    op_id: str
+    changes: dict[str, Any]
+    entries: Sequence[AuditEntry]
+    after: Sequence[AfterFinish] = ()
+
+    def values(self, owner: str) -> dict[str, Any]:
+        """The parameters of :func:`_finish_statement` for this outcome."""
+        values = {f"set_{name}": value for name, value in self.changes.items()}
+        return values | {"of_id": self.op_id, "of_owner": owner}
+
+
 async def finish(
-    db: Database,
-    trail: AuditTrail,
-    *,
-    owner: str,
-    op_id: str,
-    changes: dict[str, Any],
-    entries: Sequence[AuditEntry],
-    after: Sequence[AfterFinish] = (),
-) -> bool:
-    """Record a phase's result, its audit records and follow-ups in one transaction.
+    db: Database, trail: AuditTrail, *, owner: str, outcomes: Sequence[Outcome]
+) -> list[bool]:
+    """Record phase results — each a compare-and-set on ``owner``'s lease, its audit records
+    and follow-ups — in one transaction.
 
-    :returns: ``False`` (and writes nothing) when ``owner`` no longer holds the lease.
+    Several outcomes (a native chunk's items) are written with one ``executemany`` per set
+    of changed columns and one for their audit records, after reading which of them
+    ``owner`` still holds (locked on PostgreSQL).
+
+    :returns: per outcome, ``False`` (and nothing of it written) when ``owner`` no longer
+        holds the lease.
     """
-    statement = _finish_statement(frozenset(changes))
-    values = {f"set_{name}": value for name, value in changes.items()}
-    values |= {"of_id": op_id, "of_owner": owner}
+    table = cast(Table, Operation.__table__)
+    ids = [outcome.op_id for outcome in outcomes]
+    held = select(table.c.id).where(
+        table.c.id.in_(ids),
+        table.c.lease_owner == owner,
+        table.c.status == Status.IN_FLIGHT.value,
+    )
+    if not db.is_sqlite:
+        held = held.with_for_update()
 
-    def record(session: Session) -> bool:
-        if getattr(session.execute(statement, values), "rowcount", 0) != 1:
-            return False
-        for entry in entries:
-            trail.append_sync(session, entry)
-        for step in after:
-            step(session)
-        return True
+    def record(session: Session) -> list[bool]:
+        if len(outcomes) == 1:  # a single phase: the update itself is the compare-and-set
+            only = outcomes[0]
+            result = session.execute(_finish_statement(frozenset(only.changes)), only.values(owner))
+            owned = set(ids) if getattr(result, "rowcount", 0) == 1 else set()
+            mine = list(outcomes) if owned else []
+        else:
+            owned = set(session.scalars(held))
+            mine = [outcome for outcome in outcomes if outcome.op_id in owned]
+            by_columns: dict[frozenset[str], list[dict[str, Any]]] = {}
+            for outcome in mine:
+                rows = by_columns.setdefault(frozenset(outcome.changes), [])
+                rows.append(outcome.values(owner))
+            for columns, rows in by_columns.items():
+                session.execute(_finish_statement(columns), rows)
+        trail.append_many_sync(session, [entry for outcome in mine for entry in outcome.entries])
+        for outcome in mine:
+            for step in outcome.after:
+                step(session)
+        return [op_id in owned for op_id in ids]
 
     return await db.run(record)
