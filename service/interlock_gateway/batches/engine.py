@@ -53,7 +53,7 @@ _GOOD = frozenset({Status.SUCCEEDED, Status.GRACE, Status.COMMITTED, Status.REJE
 _HOUSEKEEPING_S = 0.2
 _PURGE_S = 30.0
 _PREVIEWS_KEPT = 8
-_NATIVE_UNITS = 4
+_NATIVE_ITEMS_IN_FLIGHT = 400  # per account and process, in native chunks
 
 
 def _due_batch_items(now: datetime) -> object:
@@ -162,8 +162,9 @@ class BatchEngine:
                 continue
             size = max(1, *(self.native_size(account, verb) for verb in Verb))
             cap = 1 if state is BreakerState.HALF_OPEN else self.concurrency(account)
-            if size > 1:  # chunks are heavy: a few in flight keep memory flat
-                cap = min(cap, _NATIVE_UNITS)
+            if size > 1:  # chunks are heavy: a bounded number of items in flight keeps
+                # memory flat, whatever the account's chunk size
+                cap = min(cap, max(1, _NATIVE_ITEMS_IN_FLIGHT // size))
             free = cap - self._units[account]
             if free <= 0:
                 continue
