@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any, cast
+from typing import cast
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import Table, func, insert, select
@@ -87,29 +87,28 @@ class AuditTrail:
 
     def append_sync(self, session: Session, entry: AuditEntry) -> AuditRecord:
         """:meth:`append` for a synchronous session (a ``Database.run`` body)."""
-        return self.append_many_sync(session, [entry])[0]
+        (row,) = self.append_many_sync(session, [entry])
+        return AuditRecord(**row._asdict())
 
-    def append_many_sync(
-        self, session: Session, entries: Sequence[AuditEntry]
-    ) -> list[AuditRecord]:
-        """Append ``entries`` in order, inserted with one ``executemany``."""
+    def append_many_sync(self, session: Session, entries: Sequence[AuditEntry]) -> list[ChainRow]:
+        """Append ``entries`` in order, inserted with one ``executemany``; the stored rows."""
         if not entries:
             return []
         seq, last_hash = current_tip(session)
-        rows: list[dict[str, Any]] = []
+        rows: list[ChainRow] = []
         signed: list[tuple[int, str]] = []
         for entry in entries:
             seq += 1
             row = row_for(seq, self._clock(), entry, last_hash)
-            rows.append(row._asdict())
+            rows.append(row)
             last_hash = row.hash
             if seq % self.checkpoint_every == 0:
                 signed.append((seq, last_hash))
-        session.execute(_INSERT_RECORD, rows)
+        session.execute(_INSERT_RECORD, [row._asdict() for row in rows])
         advance_tip(session, seq, last_hash)
         for checkpoint_seq, checkpoint_hash in signed:
             self._insert_checkpoint(session, checkpoint_seq, checkpoint_hash)
-        return [AuditRecord(**values) for values in rows]
+        return rows
 
     def _insert_checkpoint(self, session: Session, seq: int, record_hash: str) -> AuditCheckpoint:
         checkpoint = AuditCheckpoint(

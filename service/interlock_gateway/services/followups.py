@@ -24,7 +24,7 @@ from ..audit import AuditTrail
 from ..store.tables import Operation, OperationStatus, OperationVerb
 from .audit import SYSTEM_ACTOR, entry_for_operation
 from .execute import Step
-from .queue import AfterFinish, Claim, Phase
+from .queue import AfterFinish, Claim, Phase, StatementFollowUp
 
 __all__ = ["EXPIRY_ACTOR", "followups", "makes_work_due"]
 
@@ -113,19 +113,16 @@ def _schedule_expiry(pause: Operation, now: datetime) -> AfterFinish:
 
 
 def _cancel_expiries(op: Operation, now: datetime) -> AfterFinish:
-    def cancel(session: Session) -> None:
-        session.execute(
-            _CANCEL_EXPIRIES,
-            {
-                "of_account": op.account,
-                "of_session": op.session_id,
-                "except_id": op.id,
-                "message": f"superseded by operation {op.id} ({op.verb})",
-                "now": now,
-            },
-        )
-
-    return cancel
+    return StatementFollowUp(
+        _CANCEL_EXPIRIES,
+        {
+            "of_account": op.account,
+            "of_session": op.session_id,
+            "except_id": op.id,
+            "message": f"superseded by operation {op.id} ({op.verb})",
+            "now": now,
+        },
+    )
 
 
 def _mark_expired(expiry: Operation, trail: AuditTrail, now: datetime) -> AfterFinish:

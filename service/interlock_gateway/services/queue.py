@@ -22,6 +22,7 @@ from typing import Any, cast
 
 from sqlalchemy import Table, and_, bindparam, or_, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import Executable
 from sqlalchemy.sql.dml import Update
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -33,6 +34,7 @@ __all__ = [
     "Claim",
     "Outcome",
     "Phase",
+    "StatementFollowUp",
     "claim",
     "claim_new",
     "due_exists",
@@ -193,6 +195,30 @@ AfterFinish = Callable[[Session], None]
 
 
 @dataclass(frozen=True, slots=True)
+class StatementFollowUp:
+    """A follow-up that is one statement: a chunk's follow-ups of the same statement run as
+    one ``executemany``."""
+
+    statement: Executable
+    params: dict[str, Any]
+
+    def __call__(self, session: Session) -> None:
+        session.execute(self.statement, self.params)
+
+
+def _run_follow_ups(session: Session, outcomes: Sequence[Outcome]) -> None:
+    grouped: dict[Executable, list[dict[str, Any]]] = {}
+    for outcome in outcomes:
+        for step in outcome.after:
+            if isinstance(step, StatementFollowUp) and len(outcomes) > 1:
+                grouped.setdefault(step.statement, []).append(step.params)
+            else:
+                step(session)
+    for statement, params in grouped.items():
+        session.execute(statement, params)
+
+
+@dataclass(frozen=True, slots=True)
 class Outcome:
     """One operation's phase result to record: its columns, audit records and follow-ups."""
 
@@ -246,9 +272,7 @@ async def finish(
             for columns, rows in by_columns.items():
                 session.execute(_finish_statement(columns), rows)
         trail.append_many_sync(session, [entry for outcome in mine for entry in outcome.entries])
-        for outcome in mine:
-            for step in outcome.after:
-                step(session)
+        _run_follow_ups(session, mine)
         return [op_id in owned for op_id in ids]
 
     return await db.run(record)

@@ -5,14 +5,19 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import cast
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import select
 
+from interlock import Interlock
+from interlock.models import OperationOutcome
 from interlock_gateway.audit import AuditEntry, AuditTrail, CheckpointSigner
-from interlock_gateway.services.queue import Outcome, finish
+from interlock_gateway.services.execute import Step
+from interlock_gateway.services.followups import EXPIRY_ACTOR, followups
+from interlock_gateway.services.queue import Claim, Outcome, Phase, finish
 from interlock_gateway.store import Database
-from interlock_gateway.store.tables import AuditRecord, Operation
+from interlock_gateway.store.tables import AuditRecord, Operation, OperationStatus
 
 NOW = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
 
@@ -99,3 +104,42 @@ async def test_a_single_outcome_is_its_own_compare_and_set(db: Database) -> None
     assert await rows(db) == ({op.id: ("in_flight", "w1")}, [])
     assert await finish(db, audit, owner="w1", outcomes=[outcome(op)]) == [True]
     assert await rows(db) == ({op.id: ("succeeded", None)}, [op.id])
+
+
+async def test_a_chunks_follow_ups_cancel_each_sessions_pending_pause_expiry(
+    db: Database,
+) -> None:
+    chunk = [in_flight("w1") for _ in range(4)]
+    expiries = [pending_expiry(op.session_id) for op in chunk[:3]]  # the 4th had no pause
+    elsewhere = pending_expiry("s-other")  # another session's expiry stays
+    await store(db, [*chunk, *expiries, elsewhere])
+    audit = trail()
+    step = Step(OperationStatus.SUCCEEDED, OperationOutcome.APPLIED, "operation.terminate.outcome")
+    outcomes = []
+    for op in chunk:
+        after = followups(
+            Claim(op, Phase.APPLY), step, interlock=cast(Interlock, None), trail=audit, now=NOW
+        )
+        outcomes.append(Outcome(op.id, outcome(op).changes, outcome(op).entries, after))
+    assert await finish(db, audit, owner="w1", outcomes=outcomes) == [True] * 4
+    status, _ = await rows(db)
+    assert [status[e.id][0] for e in expiries] == ["cancelled"] * 3
+    assert status[elsewhere.id][0] == "pending"
+
+
+def pending_expiry(session_id: str) -> Operation:
+    return Operation(
+        id=str(uuid.uuid4()),
+        account="sbx",
+        vendor="sandbox",
+        session_id=session_id,
+        verb="terminate",
+        reason_code="pause_expired",
+        actor=EXPIRY_ACTOR,
+        status="pending",
+        next_attempt_at=NOW + timedelta(hours=24),
+        attempts=0,
+        details={"phase": "expire"},
+        created_at=NOW,
+        updated_at=NOW,
+    )
