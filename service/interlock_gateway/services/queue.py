@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, bindparam, or_, select, update
+from sqlalchemy import Select, Table, and_, bindparam, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Executable
 from sqlalchemy.sql.dml import Update
@@ -190,6 +190,17 @@ def _finish_statement(columns: frozenset[str]) -> Update:
     )
 
 
+def _still_held(ids: list[str], owner: str, *, lock: bool) -> Select[tuple[str]]:
+    """Which of ``ids`` ``owner`` still holds in flight (row-locked where ``lock``)."""
+    table = cast(Table, Operation.__table__)
+    held = select(table.c.id).where(
+        table.c.id.in_(ids),
+        table.c.lease_owner == owner,
+        table.c.status == Status.IN_FLIGHT.value,
+    )
+    return held.with_for_update() if lock else held
+
+
 AfterFinish = Callable[[Session], None]
 """A follow-up write in the finishing transaction (a ``Database.run`` body's session)."""
 
@@ -246,15 +257,7 @@ async def finish(
     :returns: per outcome, ``False`` (and nothing of it written) when ``owner`` no longer
         holds the lease.
     """
-    table = cast(Table, Operation.__table__)
     ids = [outcome.op_id for outcome in outcomes]
-    held = select(table.c.id).where(
-        table.c.id.in_(ids),
-        table.c.lease_owner == owner,
-        table.c.status == Status.IN_FLIGHT.value,
-    )
-    if not db.is_sqlite:
-        held = held.with_for_update()
 
     def record(session: Session) -> list[bool]:
         if len(outcomes) == 1:  # a single phase: the update itself is the compare-and-set
@@ -263,7 +266,7 @@ async def finish(
             owned = set(ids) if getattr(result, "rowcount", 0) == 1 else set()
             mine = list(outcomes) if owned else []
         else:
-            owned = set(session.scalars(held))
+            owned = set(session.scalars(_still_held(ids, owner, lock=not db.is_sqlite)))
             mine = [outcome for outcome in outcomes if outcome.op_id in owned]
             by_columns: dict[frozenset[str], list[dict[str, Any]]] = {}
             for outcome in mine:
