@@ -3,7 +3,7 @@
 Loop: extend the leases it holds, expire overdue approvals, then — if anything is due —
 claim up to its free slots (:func:`~.services.queue.claim`) and run each claim as a task:
 :class:`~.services.execute.Executor` talks to the vendor through the facade, then
-:func:`~.services.queue.finish` records the outcome, its audit record and follow-ups in one
+:func:`~.services.finish.finish` records the outcome, its audit record and follow-ups in one
 transaction. A request handler that just stored an operation calls :meth:`Worker.wake` and
 :meth:`Worker.wait_for` to answer with the outcome when it comes quickly.
 
@@ -36,8 +36,9 @@ from .clock import Clock
 from .services import approvals, queue
 from .services.audit import SYSTEM_ACTOR, entry_for_operation
 from .services.execute import Executor, FaultHook, Step
+from .services.finish import Outcome, finish
 from .services.followups import followups, makes_work_due
-from .services.queue import Claim, Outcome, claim, due_exists, finish, heartbeat
+from .services.queue import Claim, claim, due_exists, heartbeat
 from .settings import GatewaySettings
 from .store import Database
 from .store.tables import IdempotencyKey, Operation, OperationKind

@@ -24,7 +24,8 @@ from ..audit import AuditTrail
 from ..store.tables import Operation, OperationStatus, OperationVerb
 from .audit import SYSTEM_ACTOR, entry_for_operation
 from .execute import Step
-from .queue import AfterFinish, Claim, Phase, StatementFollowUp
+from .finish import AfterFinish, StatementFollowUp
+from .queue import Claim, Phase
 
 __all__ = ["EXPIRY_ACTOR", "followups", "makes_work_due"]
 

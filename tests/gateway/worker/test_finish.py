@@ -1,4 +1,4 @@
-"""Recording phase results (``queue.finish``): one outcome or a chunk's many in one
+"""Recording phase results (``services.finish``): one outcome or a chunk's many in one
 transaction, each a compare-and-set on its lease with its own audit record (both backends)."""
 
 from __future__ import annotations
@@ -14,8 +14,9 @@ from interlock import Interlock
 from interlock.models import OperationOutcome
 from interlock_gateway.audit import AuditEntry, AuditTrail, CheckpointSigner
 from interlock_gateway.services.execute import Step
+from interlock_gateway.services.finish import Outcome, finish
 from interlock_gateway.services.followups import EXPIRY_ACTOR, followups
-from interlock_gateway.services.queue import Claim, Outcome, Phase, finish
+from interlock_gateway.services.queue import Claim, Phase
 from interlock_gateway.store import Database
 from interlock_gateway.store.tables import AuditRecord, Operation, OperationStatus
 
