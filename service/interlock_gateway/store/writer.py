@@ -62,6 +62,7 @@ class GroupWriter:
         self._engine = engine
         self._lock = lock
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="interlock-writer")
+        self._closed = False
         self._queues: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Queue] = (
             weakref.WeakKeyDictionary()
         )
@@ -119,6 +120,12 @@ class GroupWriter:
             return False, error
 
     def close(self) -> None:
-        """Wait for the group in progress, close the connection (in its thread), stop."""
+        """Wait for the group in progress, close the connection (in its thread), stop.
+
+        Idempotent: a second call finds the thread stopped and does nothing.
+        """
+        if self._closed:
+            return
+        self._closed = True
         self._thread.submit(self._engine.dispose).result()
         self._thread.shutdown(wait=True)

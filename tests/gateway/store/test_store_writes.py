@@ -95,3 +95,11 @@ async def test_async_writers_and_bodies_take_turns_on_sqlite(
     )
     names = await stored_names(database_url)
     assert names == {f"async-{i}" for i in range(10)} | {f"body-{i}" for i in range(10)}
+
+
+async def test_dispose_twice_is_harmless(database_url: str) -> None:
+    database = Database(database_url)
+    await database.run(add_lease("once"))
+    await database.dispose()
+    await database.dispose()
+    assert await stored_names(database_url) == {"once"}
