@@ -9,7 +9,6 @@ tampering or split an export.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
 from enum import StrEnum
 from typing import Annotated
 
@@ -80,14 +79,6 @@ def audit_filter(
 Filters = Annotated[AuditFilter, Depends(audit_filter)]
 
 
-@asynccontextmanager
-async def _snapshot(runtime: Runtime) -> AsyncIterator[AsyncSession]:
-    async with runtime.db.session() as session:
-        if not runtime.db.is_sqlite:
-            await session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
-        yield session
-
-
 @router.get(
     "/audit",
     summary="List audit records, newest first",
@@ -113,7 +104,7 @@ async def list_records(
             hint=f"use page_size ≤ {limit} and follow next_page_token",
             errors=[{"field": "query.page_size", "message": f"≤ {limit}", "type": "less_than"}],
         )
-    async with _snapshot(runtime) as session:
+    async with runtime.db.snapshot() as session:
         return await query_trail(session, filters, page_size=page_size, page_token=page_token)
 
 
@@ -168,7 +159,7 @@ Writer = Callable[[AsyncSession, AuditFilter], AsyncIterator[str]]
 
 async def _stream(runtime: Runtime, writer: Writer, filters: AuditFilter) -> AsyncIterator[bytes]:
     # Lines are batched into ~64 KiB chunks: one send per record would dominate the cost.
-    async with _snapshot(runtime) as session:
+    async with runtime.db.snapshot() as session:
         buffer: list[str] = []
         size = 0
         async for line in writer(session, filters):
@@ -188,5 +179,5 @@ async def verify(
     """``ok`` is false when the chain is broken; then ``first_broken_seq`` names the first
     broken record and ``reason`` says why (altered, missing, reordered, inserted, a bad
     signature, ...). Always 200: a broken chain is a finding, not an error of the request."""
-    async with _snapshot(runtime) as session:
+    async with runtime.db.snapshot() as session:
         return await runtime.trail.verify(session)

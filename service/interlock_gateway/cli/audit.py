@@ -49,7 +49,7 @@ def _public_keys(settings: GatewaySettings, public_key: Path | None) -> dict[str
 
 
 async def _verify(settings: GatewaySettings, keys: dict[str, Ed25519PublicKey]) -> VerifyResult:
-    async with open_database(settings.resolved_database_url) as db, db.session() as session:
+    async with open_database(settings.resolved_database_url) as db, db.snapshot() as session:
         return await verify_chain(session, keys)
 
 
@@ -85,7 +85,7 @@ async def _export(
     settings: GatewaySettings, fmt: ExportFormat, audit_filter: AuditFilter, out: TextIO
 ) -> int:
     lines = 0
-    async with open_database(settings.resolved_database_url) as db, db.session() as session:
+    async with open_database(settings.resolved_database_url) as db, db.snapshot() as session:
         chunks: AsyncIterator[str] = (
             export_jsonl(session, audit_filter)
             if fmt is ExportFormat.JSONL

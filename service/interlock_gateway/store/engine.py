@@ -151,6 +151,16 @@ class Database:
         return self._reader()
 
     @asynccontextmanager
+    async def snapshot(self) -> AsyncIterator[AsyncSession]:
+        """A read session that sees one snapshot throughout (``REPEATABLE READ`` on
+        PostgreSQL; a SQLite read transaction is one already) — for reads that must agree
+        with each other, such as verifying or exporting the audit trail while it grows."""
+        async with self.session() as session:
+            if not self.is_sqlite:
+                await session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+            yield session
+
+    @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:
         """A session in a write transaction: committed on exit, rolled back on error.
 

@@ -70,3 +70,19 @@ async def test_write_rolls_back_on_error(db: Database) -> None:
         await _write_then_fail(db)
     async with db.session() as session:
         assert (await session.execute(text("SELECT count(*) FROM leases"))).scalar() == 0
+
+
+async def test_a_snapshot_does_not_see_later_commits(db: Database, database_url: str) -> None:
+    async def add(name: str) -> None:
+        async with db.write() as session:
+            session.add(Lease(name=name, owner="r1", lease_until=datetime(2026, 1, 1, tzinfo=UTC)))
+
+    await add("before")
+    async with db.snapshot() as snapshot:
+        first = (await snapshot.scalars(select(Lease.name))).all()
+        await add("during")  # committed by another connection meanwhile
+        again = (await snapshot.scalars(select(Lease.name))).all()
+    async with db.session() as fresh:
+        after = (await fresh.scalars(select(Lease.name))).all()
+    assert first == again == ["before"]
+    assert sorted(after) == ["before", "during"]
