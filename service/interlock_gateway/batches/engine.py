@@ -16,6 +16,7 @@ re-queued for when the breaker half-opens without spending an attempt.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections import Counter, OrderedDict
@@ -24,6 +25,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, or_, select, update
+from sqlalchemy.sql.elements import ColumnElement
 
 from interlock import Interlock
 from interlock.models import OperationOutcome, OperationResult, SessionRef, Verb
@@ -65,6 +67,10 @@ def _due_batch_items(now: datetime) -> object:
             and_(Operation.status == Status.IN_FLIGHT, Operation.lease_until <= now),
         ),
     )
+
+
+def _of(account: str) -> ColumnElement[bool]:
+    return and_(Operation.kind == OperationKind.BATCH_ITEM, Operation.account == account)
 
 
 def _is_transient(step: Step) -> bool:
@@ -155,27 +161,32 @@ class BatchEngine:
                     select(Operation.account).where(_due_batch_items(now)).distinct()  # type: ignore[arg-type]
                 )
             ).all()
-        units: list[list[Claim]] = []
-        for account in accounts:
-            state = self.breaker.state(account)
-            if state is BreakerState.OPEN or account not in self.interlock.accounts:
-                continue
-            size = max(1, *(self.native_size(account, verb) for verb in Verb))
-            cap = 1 if state is BreakerState.HALF_OPEN else self.concurrency(account)
-            if size > 1:  # chunks are heavy: a bounded number of items in flight keeps
-                # memory flat, whatever the account's chunk size
-                cap = min(cap, max(1, _NATIVE_ITEMS_IN_FLIGHT // size))
-            free = cap - self._units[account]
-            if free <= 0:
-                continue
-            where = and_(Operation.kind == OperationKind.BATCH_ITEM, Operation.account == account)
-            claims = await claim(
-                self.db, owner=owner, now=now, lease=lease, limit=free * size, where=where
+        limits = {account: limit for account in accounts if (limit := self._room(account))}
+        # Claimed together: on SQLite the group commit makes them one transaction.
+        claimed = await asyncio.gather(
+            *(
+                claim(self.db, owner=owner, now=now, lease=lease, limit=limit, where=_of(account))
+                for account, limit in limits.items()
             )
+        )
+        units: list[list[Claim]] = []
+        for account, claims in zip(limits, claimed, strict=True):
             for unit in self._group(account, claims):
                 self._units[account] += 1
                 units.append(unit)
         return units
+
+    def _room(self, account: str) -> int:
+        """How many of the account's items this process may claim now (0: none)."""
+        state = self.breaker.state(account)
+        if state is BreakerState.OPEN or account not in self.interlock.accounts:
+            return 0
+        size = max(1, *(self.native_size(account, verb) for verb in Verb))
+        cap = 1 if state is BreakerState.HALF_OPEN else self.concurrency(account)
+        if size > 1:  # chunks are heavy: a bounded number of items in flight keeps
+            # memory flat, whatever the account's chunk size
+            cap = min(cap, max(1, _NATIVE_ITEMS_IN_FLIGHT // size))
+        return max(0, cap - self._units[account]) * size
 
     def _group(self, account: str, claims: list[Claim]) -> list[list[Claim]]:
         units: list[list[Claim]] = []
