@@ -11,8 +11,8 @@ caller: the lock is held only for database work, and one commit serves many writ
 raises, the group rolls back and each body runs again in a transaction of its own, so only
 the one at fault fails — bodies must therefore change nothing but the session (they may run
 twice; only one run commits). A caller is answered only after the commit, so what it was
-told is stored is stored. A body whose caller was cancelled before the body started is dropped, like
-a transaction that never began.
+told is stored is stored. A body whose caller was cancelled before the body started is
+dropped, like a transaction that never began.
 """
 
 from __future__ import annotations
