@@ -11,6 +11,7 @@ from interlock.config import load_accounts
 from interlock.plugins import get_plugin_manager
 
 from ..app import create_app
+from ..heap import settle_heap
 from ..observability import configure_logging
 from ..settings import GatewaySettings
 from ._common import console, handle_errors
@@ -41,8 +42,10 @@ def serve(
     configure_logging(log_level.upper())  # JSON lines with the request id, uvicorn's too
     # log_config=None keeps that pipeline; uvicorn's access log would print raw query strings
     # (names in ?candidate=), the gateway logs one line per request with the route template.
+    app = create_app(settings)
+    settle_heap()  # everything imported and built so far lives as long as the process
     uvicorn.run(
-        create_app(settings),
+        app,
         host=host,
         port=port,
         log_level=log_level,

@@ -13,16 +13,16 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Select, Table, bindparam, select, update
+from sqlalchemy import Select, bindparam, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Executable
 from sqlalchemy.sql.dml import Update
 
 from ..audit import AuditEntry, AuditTrail
 from ..store.engine import Database
-from ..store.tables import Operation, OperationStatus
+from ..store.tables import OPERATIONS, OperationStatus
 
 __all__ = ["AfterFinish", "Outcome", "StatementFollowUp", "finish"]
 
@@ -36,7 +36,7 @@ def _finish_statement(columns: frozenset[str]) -> Update:
     Built once per set on the Core table (it runs for every finished phase and batch item:
     building an ORM update per call was a third of the finishing cost).
     """
-    table = cast(Table, Operation.__table__)
+    table = OPERATIONS
     values: dict[str, Any] = {
         name: bindparam(f"set_{name}", type_=table.c[name].type) for name in sorted(columns)
     }
@@ -53,7 +53,7 @@ def _finish_statement(columns: frozenset[str]) -> Update:
 
 def _still_held(ids: list[str], owner: str, *, lock: bool) -> Select[tuple[str]]:
     """Which of ``ids`` ``owner`` still holds in flight (row-locked where ``lock``)."""
-    table = cast(Table, Operation.__table__)
+    table = OPERATIONS
     held = select(table.c.id).where(
         table.c.id.in_(ids),
         table.c.lease_owner == owner,

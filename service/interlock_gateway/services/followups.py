@@ -12,16 +12,15 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
-from typing import cast
 
-from sqlalchemy import Table, bindparam, update
+from sqlalchemy import bindparam, update
 from sqlalchemy.orm import Session
 
 from interlock import Interlock
 from interlock.models import OperationOutcome, ReasonCode, Verb
 
 from ..audit import AuditTrail
-from ..store.tables import Operation, OperationStatus, OperationVerb
+from ..store.tables import OPERATIONS, Operation, OperationStatus, OperationVerb
 from .audit import SYSTEM_ACTOR, entry_for_operation
 from .execute import Step
 from .finish import AfterFinish, StatementFollowUp
@@ -31,7 +30,7 @@ __all__ = ["EXPIRY_ACTOR", "followups", "makes_work_due"]
 
 EXPIRY_ACTOR = "system:pause-expiry"
 _ENDS_PAUSE = {Verb.RESUME.value, Verb.TERMINATE.value, Verb.REVOKE.value}
-_OPERATIONS = cast(Table, Operation.__table__)
+_OPERATIONS = OPERATIONS
 _PENDING = OperationStatus.PENDING.value
 # Built once on the Core table: it runs after every resume, terminate and revoke.
 _CANCEL_EXPIRIES = (

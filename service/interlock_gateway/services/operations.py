@@ -12,9 +12,9 @@ from __future__ import annotations
 import asyncio
 import uuid
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Table, insert, select
+from sqlalchemy import insert, select
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session as OrmSession
 
@@ -27,7 +27,7 @@ from ..api.schemas import dump
 from ..audit import AuditEntry, AuditTarget
 from ..policy import Action, Caller, Target, authorize, is_protected
 from ..runtime import Runtime
-from ..store.tables import Approval, Operation, OperationKind, OperationStatus
+from ..store.tables import OPERATIONS, Approval, Operation, OperationKind, OperationStatus
 from . import audit
 from .approvals import new_approval, request_hash, visible_target
 from .idempotency import Reply
@@ -110,7 +110,7 @@ async def check_supported(
         raise adapter.unsupported_error(verb)
 
 
-_INSERT_OPERATION = insert(cast(Table, Operation.__table__))
+_INSERT_OPERATION = insert(OPERATIONS)
 
 
 def _column_values(op: Operation) -> dict[str, Any]:

@@ -15,13 +15,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, bindparam, or_, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.dml import Update
 from sqlalchemy.sql.elements import ColumnElement
 
 from ..store.engine import Database
-from ..store.tables import Operation, OperationStatus
+from ..store.tables import OPERATIONS, Operation, OperationStatus
 
 __all__ = [
     "Claim",
@@ -108,21 +110,46 @@ async def claim(
         statement = statement.with_for_update(skip_locked=True)
 
     def take(session: Session) -> list[Claim]:
+        # The claimed copies are detached and updated by hand; the rows with one executemany
+        # (an ORM flush of hundreds of loaded objects cost more than the claim's SQL). Only
+        # these objects are expunged: the session may hold other bodies' work (group commit).
         claims: list[Claim] = []
+        rows: list[dict[str, Any]] = []
         for op in session.scalars(statement).all():
+            session.expunge(op)
             phase = phase_of(op)
             # A grace period that closes starts a new phase: its attempts count afresh.
             attempts = 1 if op.status == Status.GRACE else op.attempts + 1
+            details = {**(op.details or {}), "phase": phase.value}
+            rows.append({"of_id": op.id, "set_attempts": attempts, "set_details": details})
             op.status = Status.IN_FLIGHT
             op.lease_owner = owner
             op.lease_until = now + lease
             op.attempts = attempts
-            op.details = {**(op.details or {}), "phase": phase.value}
+            op.details = details
             op.updated_at = now
             claims.append(Claim(op, phase))
+        if rows:
+            session.execute(_claim_statement(owner, now + lease, now), rows)
         return claims
 
     return await db.run(take)
+
+
+def _claim_statement(owner: str, lease_until: datetime, now: datetime) -> Update:
+    table = OPERATIONS
+    return (
+        update(table)
+        .where(table.c.id == bindparam("of_id"))
+        .values(
+            status=Status.IN_FLIGHT.value,
+            lease_owner=owner,
+            lease_until=lease_until,
+            updated_at=now,
+            attempts=bindparam("set_attempts"),
+            details=bindparam("set_details", type_=table.c.details.type),
+        )
+    )
 
 
 def claim_new(op: Operation, *, owner: str, now: datetime, lease: timedelta) -> Claim:

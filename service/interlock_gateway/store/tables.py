@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     BigInteger,
@@ -20,6 +20,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    Table,
     Text,
     UniqueConstraint,
 )
@@ -29,6 +30,7 @@ from .types import JSONType, UTCDateTime, utcnow
 
 __all__ = [
     "GENESIS_HASH",
+    "OPERATIONS",
     "ApiKey",
     "Approval",
     "ApprovalState",
@@ -263,6 +265,10 @@ class Operation(Base):
     details: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+OPERATIONS = cast(Table, Operation.__table__)
+"""The operations table, for Core statements on the hot paths (no ORM unit of work)."""
 
 
 class Approval(Base):
