@@ -139,6 +139,24 @@ class Worker:
             op, owner=self.owner, now=self.clock(), lease=self.settings.worker_lease
         )
 
+    def claim_new_items(self, rows: list[dict[str, Any]]) -> list[list[Claim]]:
+        """Claim a new batch's first wave before its rows are inserted (see
+        :meth:`~.batches.engine.BatchEngine.claim_new`); [] if this worker does not run."""
+        if not self.running or self.batches is None:
+            return []
+        lease = self.settings.worker_lease
+        return self.batches.claim_new(rows, owner=self.owner, now=self.clock(), lease=lease)
+
+    def adopt_units(self, units: list[list[Claim]]) -> None:
+        """Run units from :meth:`claim_new_items` once their rows are committed."""
+        for unit in units:
+            self._spawn_unit(unit)
+
+    def release_units(self, units: list[list[Claim]]) -> None:
+        """Give back units from :meth:`claim_new_items` whose rows were not stored."""
+        if self.batches is not None:
+            self.batches.release(units)
+
     def adopt(self, item: Claim) -> asyncio.Task[None]:
         """Run a claim made with :meth:`claim_new` once its row is committed.
 
@@ -226,12 +244,15 @@ class Worker:
             if self.batches is not None:
                 lease = self.settings.worker_lease
                 for unit in await self.batches.claim(self.owner, self.clock(), lease):
-                    task = asyncio.create_task(self._run_unit(unit), name="interlock-batch-unit")
-                    for item in unit:
-                        self._running[item.op.id] = task
-                        task.add_done_callback(functools.partial(self._forget, item.op.id))
-                    tasks.append(task)
+                    tasks.append(self._spawn_unit(unit))
             return tasks
+
+    def _spawn_unit(self, unit: list[Claim]) -> asyncio.Task[None]:
+        task = asyncio.create_task(self._run_unit(unit), name="interlock-batch-unit")
+        for item in unit:
+            self._running[item.op.id] = task
+            task.add_done_callback(functools.partial(self._forget, item.op.id))
+        return task
 
     def _forget(self, op_id: str, task: asyncio.Task[None]) -> None:
         # Only if the entry is still this task's: an item that a unit handed back to the

@@ -176,6 +176,44 @@ class BatchEngine:
                 units.append(unit)
         return units
 
+    def claim_new(
+        self, rows: list[dict[str, Any]], *, owner: str, now: datetime, lease: timedelta
+    ) -> list[list[Claim]]:
+        """Claim a new batch's first wave before its rows are inserted.
+
+        Like :func:`~..services.queue.claim_new` for a single operation: up to each
+        account's room, ``pending`` rows are changed to be stored already ``in_flight`` under
+        ``owner``'s lease, so the accepting process runs them without a claim transaction
+        (on an idle gateway the claim was most of the time to the first vendor call). Their
+        units are reserved now: hand them to the worker once the rows are committed, or give
+        them back with :meth:`release`. If this process dies, the leases end and any replica
+        reconciles the items like every other claim.
+        """
+        pending: dict[str, list[dict[str, Any]]] = {}
+        for row in rows:
+            if row["status"] == Status.PENDING:
+                pending.setdefault(row["account"], []).append(row)
+        units: list[list[Claim]] = []
+        for account, account_rows in pending.items():
+            claims = []
+            for row in account_rows[: self._room(account)]:
+                row.update(
+                    status=Status.IN_FLIGHT.value,
+                    lease_owner=owner,
+                    lease_until=now + lease,
+                    attempts=1,
+                )
+                claims.append(Claim(Operation(**row), Phase(row["details"]["phase"])))
+            for unit in self._group(account, claims):
+                self._units[account] += 1
+                units.append(unit)
+        return units
+
+    def release(self, units: list[list[Claim]]) -> None:
+        """Give back units reserved by :meth:`claim_new` that will not run here."""
+        for unit in units:
+            self._units[unit[0].op.account] -= 1
+
     def _room(self, account: str) -> int:
         """How many of the account's items this process may claim now (0: none)."""
         state = self.breaker.state(account)

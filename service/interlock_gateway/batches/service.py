@@ -109,6 +109,8 @@ def _item(
         "state_after": None,
         "resume_deadline": now + runtime.settings.resume_window if verb is Verb.PAUSE else None,
         "attempts": 0,
+        "lease_owner": None,  # every row has every key: they are inserted with executemany
+        "lease_until": None,
         "next_attempt_at": now,
         "error_code": None,
         "error_message": None,
@@ -212,7 +214,15 @@ async def create(runtime: Runtime, caller: Caller, request: BatchRequest, key: s
     approval = None
     if impact.protected:
         approval = _hold_for_approval(runtime, batch, rows, now)
-    await _store(runtime, caller, batch, rows, approval, len(impact.protected))
+    # The first wave is stored already claimed by this process and starts at once.
+    units = runtime.worker.claim_new_items(rows)
+    try:
+        await _store(runtime, caller, batch, rows, approval, len(impact.protected))
+    except BaseException:
+        runtime.worker.release_units(units)  # if the rows were stored after all (a
+        # cancellation mid-commit), their leases end and the worker reconciles them
+        raise
+    runtime.worker.adopt_units(units)
     runtime.worker.wake()
     return await batch_reply(runtime, batch.id, status=202)
 
