@@ -36,16 +36,15 @@ def _finish_statement(columns: frozenset[str]) -> Update:
     Built once per set on the Core table (it runs for every finished phase and batch item:
     building an ORM update per call was a third of the finishing cost).
     """
-    table = OPERATIONS
     values: dict[str, Any] = {
-        name: bindparam(f"set_{name}", type_=table.c[name].type) for name in sorted(columns)
+        name: bindparam(f"set_{name}", type_=OPERATIONS.c[name].type) for name in sorted(columns)
     }
     return (
-        update(table)
+        update(OPERATIONS)
         .where(
-            table.c.id == bindparam("of_id"),
-            table.c.lease_owner == bindparam("of_owner"),
-            table.c.status == Status.IN_FLIGHT.value,
+            OPERATIONS.c.id == bindparam("of_id"),
+            OPERATIONS.c.lease_owner == bindparam("of_owner"),
+            OPERATIONS.c.status == Status.IN_FLIGHT.value,
         )
         .values({**values, "lease_owner": None, "lease_until": None})
     )
@@ -53,11 +52,10 @@ def _finish_statement(columns: frozenset[str]) -> Update:
 
 def _still_held(ids: list[str], owner: str, *, lock: bool) -> Select[tuple[str]]:
     """Which of ``ids`` ``owner`` still holds in flight (row-locked where ``lock``)."""
-    table = OPERATIONS
-    held = select(table.c.id).where(
-        table.c.id.in_(ids),
-        table.c.lease_owner == owner,
-        table.c.status == Status.IN_FLIGHT.value,
+    held = select(OPERATIONS.c.id).where(
+        OPERATIONS.c.id.in_(ids),
+        OPERATIONS.c.lease_owner == owner,
+        OPERATIONS.c.status == Status.IN_FLIGHT.value,
     )
     return held.with_for_update() if lock else held
 

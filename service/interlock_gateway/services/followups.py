@@ -30,17 +30,16 @@ __all__ = ["EXPIRY_ACTOR", "followups", "makes_work_due"]
 
 EXPIRY_ACTOR = "system:pause-expiry"
 _ENDS_PAUSE = {Verb.RESUME.value, Verb.TERMINATE.value, Verb.REVOKE.value}
-_OPERATIONS = OPERATIONS
 _PENDING = OperationStatus.PENDING.value
 # Built once on the Core table: it runs after every resume, terminate and revoke.
 _CANCEL_EXPIRIES = (
-    update(_OPERATIONS)
+    update(OPERATIONS)
     .where(
-        _OPERATIONS.c.account == bindparam("of_account"),
-        _OPERATIONS.c.session_id == bindparam("of_session"),
-        _OPERATIONS.c.actor == EXPIRY_ACTOR,
-        _OPERATIONS.c.status == _PENDING,
-        _OPERATIONS.c.id != bindparam("except_id"),
+        OPERATIONS.c.account == bindparam("of_account"),
+        OPERATIONS.c.session_id == bindparam("of_session"),
+        OPERATIONS.c.actor == EXPIRY_ACTOR,
+        OPERATIONS.c.status == _PENDING,
+        OPERATIONS.c.id != bindparam("except_id"),
     )
     .values(
         status=OperationStatus.CANCELLED.value,

@@ -137,17 +137,16 @@ async def claim(
 
 
 def _claim_statement(owner: str, lease_until: datetime, now: datetime) -> Update:
-    table = OPERATIONS
     return (
-        update(table)
-        .where(table.c.id == bindparam("of_id"))
+        update(OPERATIONS)
+        .where(OPERATIONS.c.id == bindparam("of_id"))
         .values(
             status=Status.IN_FLIGHT.value,
             lease_owner=owner,
             lease_until=lease_until,
             updated_at=now,
             attempts=bindparam("set_attempts"),
-            details=bindparam("set_details", type_=table.c.details.type),
+            details=bindparam("set_details", type_=OPERATIONS.c.details.type),
         )
     )
 
