@@ -17,10 +17,11 @@ re-queued for when the breaker half-opens without spending an attempt.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 from collections import Counter, OrderedDict
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -37,7 +38,7 @@ from ..clock import Clock
 from ..quota import LocalRateLimiter, SharedRateLimiter, purge_quota
 from ..services.audit import SYSTEM_ACTOR
 from ..services.execute import Executor, FaultHook, Step, _reason
-from ..services.queue import Claim, Phase, claim
+from ..services.queue import Claim, Phase, claim, phase_of
 from ..settings import GatewaySettings
 from ..store.engine import Database
 from ..store.tables import Batch, BatchStatus, Operation, OperationKind, OperationStatus
@@ -56,6 +57,8 @@ _HOUSEKEEPING_S = 0.2
 _PURGE_S = 30.0
 _PREVIEWS_KEPT = 8
 _NATIVE_ITEMS_IN_FLIGHT = 400  # per account and process, in native chunks
+_ChunkKey = tuple[str | None, str]
+"""A native chunk's items share a batch and a verb."""
 
 
 def _due_batch_items(now: datetime) -> object:
@@ -165,7 +168,15 @@ class BatchEngine:
         # Claimed together: on SQLite the group commit makes them one transaction.
         claimed = await asyncio.gather(
             *(
-                claim(self.db, owner=owner, now=now, lease=lease, limit=limit, where=_of(account))
+                claim(
+                    self.db,
+                    owner=owner,
+                    now=now,
+                    lease=lease,
+                    limit=limit,
+                    where=_of(account),
+                    fit=functools.partial(self._fitting_due, account),
+                )
                 for account, limit in limits.items()
             )
         )
@@ -195,8 +206,15 @@ class BatchEngine:
                 pending.setdefault(row["account"], []).append(row)
         units: list[list[Claim]] = []
         for account, account_rows in pending.items():
+            chunks = (
+                self._chunk_of(
+                    account, row["batch_id"], row["verb"], Phase(row["details"]["phase"]), True
+                )
+                for row in account_rows[: self._room(account)]
+            )
+            fitting = self._fitting(account, chunks)
             claims = []
-            for row in account_rows[: self._room(account)]:
+            for row in account_rows[:fitting]:
                 row.update(
                     status=Status.IN_FLIGHT.value,
                     lease_owner=owner,
@@ -215,28 +233,79 @@ class BatchEngine:
             self._units[unit[0].op.account] -= 1
 
     def _room(self, account: str) -> int:
-        """How many of the account's items this process may claim now (0: none)."""
+        """How many of the account's items this process may claim now at most (0: none):
+        its free units, each a full chunk. :meth:`_fitting` then takes what fits."""
+        return self._free_units(account) * self._largest_chunk(account)
+
+    def _largest_chunk(self, account: str) -> int:
+        return max(1, *(self.native_size(account, verb) for verb in Verb))
+
+    def _free_units(self, account: str) -> int:
         state = self.breaker.state(account)
         if state is BreakerState.OPEN or account not in self.interlock.accounts:
             return 0
-        size = max(1, *(self.native_size(account, verb) for verb in Verb))
         cap = 1 if state is BreakerState.HALF_OPEN else self.concurrency(account)
+        size = self._largest_chunk(account)
         if size > 1:  # chunks are heavy: a bounded number of items in flight keeps
             # memory flat, whatever the account's chunk size
             cap = min(cap, max(1, _NATIVE_ITEMS_IN_FLIGHT // size))
-        return max(0, cap - self._units[account]) * size
+        return max(0, cap - self._units[account])
+
+    def _chunk_of(
+        self, account: str, batch_id: str | None, verb: str, phase: Phase, first_attempt: bool
+    ) -> tuple[_ChunkKey, int] | None:
+        """The native chunk an item goes out in (key and size), or None: a unit of its own.
+
+        Only first attempts of the apply phase are chunked; an item tried before is read
+        back on its own first, and the undo window's phases are per item.
+        """
+        if verb == "undo" or phase is not Phase.APPLY or not first_attempt:
+            return None
+        size = self.native_size(account, Verb(verb))
+        return ((batch_id, verb), size) if size > 1 else None
+
+    def _fitting(self, account: str, chunks: Iterable[tuple[_ChunkKey, int] | None]) -> int:
+        """How many of the account's next items (in order; each with its :meth:`_chunk_of`)
+        fit in its free units: a single item is a unit, a chunk one per ``size`` items."""
+        free = self._free_units(account)
+        units = taken = 0
+        filling: dict[_ChunkKey, int] = {}
+        for chunk in chunks:
+            if chunk is None:
+                units += 1
+            else:
+                key, size = chunk
+                if filling.get(key, 0) == 0:
+                    units += 1  # this item opens a chunk
+                filling[key] = (filling.get(key, 0) + 1) % size
+            if units > free:
+                break
+            taken += 1
+        return taken
+
+    def _fitting_due(self, account: str, ops: Sequence[Operation]) -> int:
+        """:meth:`_fitting` for due rows as the claim reads them (before it updates them)."""
+        return self._fitting(
+            account,
+            (
+                self._chunk_of(account, op.batch_id, op.verb, phase_of(op), op.attempts == 0)
+                for op in ops
+            ),
+        )
 
     def _group(self, account: str, claims: list[Claim]) -> list[list[Claim]]:
         units: list[list[Claim]] = []
-        chunks: dict[tuple[str | None, str], list[Claim]] = {}
+        chunks: dict[_ChunkKey, list[Claim]] = {}
         for item in claims:
-            size = self.native_size(account, Verb(item.op.verb)) if item.op.verb != "undo" else 0
-            if item.phase is Phase.APPLY and not item.recovering and size > 1:
-                chunk = chunks.setdefault((item.op.batch_id, item.op.verb), [])
-                chunk.append(item)
-                if len(chunk) == size:
-                    units.append(chunk)
-                    chunks[(item.op.batch_id, item.op.verb)] = []
+            op = item.op
+            chunk = self._chunk_of(account, op.batch_id, op.verb, item.phase, not item.recovering)
+            if chunk is not None:
+                key, size = chunk
+                members = chunks.setdefault(key, [])
+                members.append(item)
+                if len(members) == size:
+                    units.append(members)
+                    chunks[key] = []
             else:
                 units.append([item])
         units.extend(chunk for chunk in chunks.values() if chunk)

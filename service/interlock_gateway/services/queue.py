@@ -11,7 +11,7 @@ serialises claims by itself. Recording a claim's result is :mod:`.finish`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -96,10 +96,13 @@ async def claim(
     lease: timedelta,
     limit: int,
     where: ColumnElement[bool] | None = None,
+    fit: Callable[[Sequence[Operation]], int] | None = None,
 ) -> list[Claim]:
     """Claim up to ``limit`` due operations for ``owner`` until ``now + lease``.
 
-    ``where`` narrows the claim (the batch engine claims batch items per account).
+    ``where`` narrows the claim (the batch engine claims batch items per account); ``fit``
+    says how many of the due rows read (in claim order, as stored) to take — the batch
+    engine counts units, and how many items make a unit depends on the rows.
     """
     if limit <= 0:
         return []
@@ -115,7 +118,8 @@ async def claim(
         # these objects are expunged: the session may hold other bodies' work (group commit).
         claims: list[Claim] = []
         rows: list[dict[str, Any]] = []
-        for op in session.scalars(statement).all():
+        due = session.scalars(statement).all()
+        for op in due[: fit(due)] if fit is not None else due:
             session.expunge(op)
             phase = phase_of(op)
             # A grace period that closes starts a new phase: its attempts count afresh.
