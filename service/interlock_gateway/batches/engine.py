@@ -41,7 +41,14 @@ from ..services.execute import Executor, FaultHook, Step, _reason
 from ..services.queue import Claim, Phase, claim, phase_of
 from ..settings import GatewaySettings
 from ..store.engine import Database
-from ..store.tables import Batch, BatchStatus, Operation, OperationKind, OperationStatus
+from ..store.tables import (
+    Batch,
+    BatchStatus,
+    Operation,
+    OperationKind,
+    OperationStatus,
+    operation_from_row,
+)
 from .counts import count_items
 from .settings import BatchSettings
 
@@ -221,7 +228,7 @@ class BatchEngine:
                     lease_until=now + lease,
                     attempts=1,
                 )
-                claims.append(Claim(Operation(**row), Phase(row["details"]["phase"])))
+                claims.append(Claim(operation_from_row(row), Phase(row["details"]["phase"])))
             for unit in self._group(account, claims):
                 self._units[account] += 1
                 units.append(unit)

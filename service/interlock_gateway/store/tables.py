@@ -51,6 +51,7 @@ __all__ = [
     "Replica",
     "Role",
     "VendorQuota",
+    "operation_from_row",
 ]
 
 #: ``prev_hash`` of audit record 1.
@@ -269,6 +270,18 @@ class Operation(Base):
 
 OPERATIONS = cast(Table, Operation.__table__)
 """The operations table, for Core statements on the hot paths (no ORM unit of work)."""
+
+
+def operation_from_row(values: dict[str, Any]) -> Operation:
+    """An :class:`Operation` (transient, never added to a session) holding ``values``.
+
+    For the copies a batch's first wave hands to the worker: the mapped constructor sets each
+    attribute through the ORM's instrumentation (~25 µs a row, 600 rows per batch on the
+    request path); this fills the instance's state the way the ORM's own loading does.
+    """
+    op: Operation = Operation.__mapper__.class_manager.new_instance()
+    op.__dict__.update(values)
+    return op
 
 
 class Approval(Base):
