@@ -77,35 +77,18 @@ def _check_token(runtime: Runtime, caller: Caller, request: BatchRequest, total:
     )
 
 
-def _item(
-    runtime: Runtime,
-    caller: Caller,
-    batch: Batch,
-    index: int,
-    session: Session,
-    target: Target,
-    now: datetime,
-    *,
-    settle: bool,
-) -> dict[str, Any]:
+def _item_columns(runtime: Runtime, caller: Caller, batch: Batch, now: datetime) -> dict[str, Any]:
+    """The columns every item of ``batch`` shares (computed once, not once per item)."""
     verb = Verb(batch.action)
-    hold = verb in FINAL_VERBS and runtime.settings.undo_window.total_seconds() > 0
-    row: dict[str, Any] = {
-        "id": str(uuid.uuid4()),
+    return {
         "kind": OperationKind.BATCH_ITEM.value,
         "batch_id": batch.id,
-        "item_index": index,
-        "account": session.ref.account,
-        "vendor": runtime.interlock.adapter(session.ref.account).vendor,
-        "session_id": session.ref.session_id,
-        "position_id": target.position_id,
         "verb": verb.value,
         "reason_code": batch.reason_code,
         "reason_note": batch.reason_note,
         "actor": caller.name,
         "status": Status.PENDING.value,
         "outcome": None,
-        "state_before": session.state.value,
         "state_after": None,
         "resume_deadline": now + runtime.settings.resume_window if verb is Verb.PAUSE else None,
         "attempts": 0,
@@ -114,18 +97,46 @@ def _item(
         "next_attempt_at": now,
         "error_code": None,
         "error_message": None,
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
+def _first_phase(runtime: Runtime, verb: Verb) -> Phase:
+    """Terminate and revoke hold the candidate first while there is an undo window."""
+    hold = verb in FINAL_VERBS and runtime.settings.undo_window.total_seconds() > 0
+    return Phase.HOLD if hold else Phase.APPLY
+
+
+def _item(
+    runtime: Runtime,
+    shared: dict[str, Any],
+    phase: Phase,
+    index: int,
+    session: Session,
+    target: Target,
+    *,
+    settle: bool,
+) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        **shared,
+        "id": str(uuid.uuid4()),
+        "item_index": index,
+        "account": session.ref.account,
+        "vendor": runtime.interlock.adapter(session.ref.account).vendor,
+        "session_id": session.ref.session_id,
+        "position_id": target.position_id,
+        "state_before": session.state.value,
         "details": {
-            "phase": (Phase.HOLD if hold else Phase.APPLY).value,
+            "phase": phase.value,
             "position": target.snapshot(),
             "candidate_id": session.candidate.id,
         },
-        "created_at": now,
-        "updated_at": now,
     }
     if not settle:
         return row
     try:
-        transition = plan_transition(session.state, verb)
+        transition = plan_transition(session.state, Verb(shared["verb"]))
     except InvalidTransition as error:
         row.update(status=Status.REJECTED.value, outcome="rejected", next_attempt_at=None)
         row.update(error_code=error.code, error_message=error.message)
@@ -207,8 +218,9 @@ async def create(runtime: Runtime, caller: Caller, request: BatchRequest, key: s
     now = runtime.clock()
     digest = request_digest(request.model_dump(mode="json"))
     batch = _batch(caller, request, key, digest, now, len(resolved.sessions))
+    shared, phase = _item_columns(runtime, caller, batch, now), _first_phase(runtime, verb)
     rows = [
-        _item(runtime, caller, batch, i, s, t, now, settle=fresh)
+        _item(runtime, shared, phase, i, s, t, settle=fresh)
         for i, (s, t) in enumerate(resolved.sessions)
     ]
     approval = None
