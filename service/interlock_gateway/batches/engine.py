@@ -171,7 +171,9 @@ class BatchEngine:
                     select(Operation.account).where(_due_batch_items(now)).distinct()  # type: ignore[arg-type]
                 )
             ).all()
-        limits = {account: limit for account in accounts if (limit := self._room(account))}
+        # Free units are read here, in the event loop: ``fit`` runs in the claim's body (the
+        # writer thread on SQLite) and reads nothing but the accounts' configuration.
+        free = {account: n for account in accounts if (n := self._free_units(account))}
         # Claimed together: on SQLite the group commit makes them one transaction.
         claimed = await asyncio.gather(
             *(
@@ -180,15 +182,15 @@ class BatchEngine:
                     owner=owner,
                     now=now,
                     lease=lease,
-                    limit=limit,
+                    limit=n * self._largest_chunk(account),  # each unit a full chunk at most
                     where=_of(account),
-                    fit=functools.partial(self._fitting_due, account),
+                    fit=functools.partial(self._fitting_due, account, n),
                 )
-                for account, limit in limits.items()
+                for account, n in free.items()
             )
         )
         units: list[list[Claim]] = []
-        for account, claims in zip(limits, claimed, strict=True):
+        for account, claims in zip(free, claimed, strict=True):
             for unit in self._group(account, claims):
                 self._units[account] += 1
                 units.append(unit)
@@ -213,13 +215,14 @@ class BatchEngine:
                 pending.setdefault(row["account"], []).append(row)
         units: list[list[Claim]] = []
         for account, account_rows in pending.items():
+            free = self._free_units(account)
             chunks = (
                 self._chunk_of(
                     account, row["batch_id"], row["verb"], Phase(row["details"]["phase"]), True
                 )
-                for row in account_rows[: self._room(account)]
+                for row in account_rows[: free * self._largest_chunk(account)]
             )
-            fitting = self._fitting(account, chunks)
+            fitting = self._fitting(free, chunks)
             claims = []
             for row in account_rows[:fitting]:
                 row.update(
@@ -239,15 +242,11 @@ class BatchEngine:
         for unit in units:
             self._units[unit[0].op.account] -= 1
 
-    def _room(self, account: str) -> int:
-        """How many of the account's items this process may claim now at most (0: none):
-        its free units, each a full chunk. :meth:`_fitting` then takes what fits."""
-        return self._free_units(account) * self._largest_chunk(account)
-
     def _largest_chunk(self, account: str) -> int:
         return max(1, *(self.native_size(account, verb) for verb in Verb))
 
     def _free_units(self, account: str) -> int:
+        """How many more units of the account this process may run now (0: none)."""
         state = self.breaker.state(account)
         if state is BreakerState.OPEN or account not in self.interlock.accounts:
             return 0
@@ -271,10 +270,10 @@ class BatchEngine:
         size = self.native_size(account, Verb(verb))
         return ((batch_id, verb), size) if size > 1 else None
 
-    def _fitting(self, account: str, chunks: Iterable[tuple[_ChunkKey, int] | None]) -> int:
-        """How many of the account's next items (in order; each with its :meth:`_chunk_of`)
-        fit in its free units: a single item is a unit, a chunk one per ``size`` items."""
-        free = self._free_units(account)
+    @staticmethod
+    def _fitting(free: int, chunks: Iterable[tuple[_ChunkKey, int] | None]) -> int:
+        """How many of an account's next items (in order; each with its :meth:`_chunk_of`)
+        fit in ``free`` units: a single item is a unit, a chunk one per ``size`` items."""
         units = taken = 0
         filling: dict[_ChunkKey, int] = {}
         for chunk in chunks:
@@ -290,10 +289,10 @@ class BatchEngine:
             taken += 1
         return taken
 
-    def _fitting_due(self, account: str, ops: Sequence[Operation]) -> int:
+    def _fitting_due(self, account: str, free: int, ops: Sequence[Operation]) -> int:
         """:meth:`_fitting` for due rows as the claim reads them (before it updates them)."""
         return self._fitting(
-            account,
+            free,
             (
                 self._chunk_of(account, op.batch_id, op.verb, phase_of(op), op.attempts == 0)
                 for op in ops

@@ -58,7 +58,8 @@ async def test_items_beyond_the_room_are_left_to_the_claim(
     harness: Harness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     engine = harness.runtime.batches
-    monkeypatch.setattr(engine, "_room", lambda account: 2 if engine._units[account] == 0 else 0)
+    # Two units while none runs; a terminate in the undo window is one item per unit.
+    monkeypatch.setattr(engine, "_free_units", lambda account: 2 - engine._units[account])
     pending_at_store: list[tuple[str, str | None]] = []
     original_adopt = harness.runtime.worker.adopt_units
 
@@ -70,8 +71,9 @@ async def test_items_beyond_the_room_are_left_to_the_claim(
     monkeypatch.setattr(harness.runtime.worker, "adopt_units", adopt_units)
     claimed = watch_claims(harness, monkeypatch)
     sessions = names(harness, 5, SessionState.IN_PROGRESS)
+    body = {"action": "terminate", "sessions": sessions, "reason": REASON}
 
-    response = await submit(harness, {"action": "pause", "sessions": sessions, "reason": REASON})
+    response = await submit(harness, body)
 
     assert response.status_code == 202, response.text
     owner = harness.runtime.worker.owner
@@ -80,7 +82,7 @@ async def test_items_beyond_the_room_are_left_to_the_claim(
     assert batch["counts"]["succeeded"] == 5
     rows = await items(harness, batch["id"])
     assert sorted(claimed) == sorted(op.id for op in rows[2:])  # the three beyond the room
-    assert harness.mutations() == 5
+    assert harness.mutations() == 5  # each candidate held (paused) once, in its undo window
 
 
 async def test_a_failed_store_gives_the_room_back_and_stores_nothing(
