@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from interlock_gateway.store import head_revision
+
 from .cli_support import assert_clean_failure, invoke
 
 
@@ -20,10 +22,10 @@ def _in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 def test_upgrade_creates_the_default_sqlite_database(tmp_path: Path) -> None:
     result = invoke("db", "upgrade")
     assert result.exit_code == 0, result.output
-    assert "revision 0001" in result.stdout
+    assert f"revision {head_revision()}" in result.stdout
     assert (tmp_path / ".interlock" / "interlock.db").is_file()
     current = invoke("db", "current", "--json")
-    assert json.loads(current.stdout) == {"current": "0001", "head": "0001"}
+    assert json.loads(current.stdout) == {"current": head_revision(), "head": head_revision()}
 
 
 def test_upgrade_honours_the_flag_and_the_environment(
@@ -33,7 +35,7 @@ def test_upgrade_honours_the_flag_and_the_environment(
     assert invoke("db", "upgrade").exit_code == 0
     again = invoke("db", "upgrade", "--database-url", empty_database_url)
     assert again.exit_code == 0, again.output
-    assert json.loads(invoke("db", "current", "--json").stdout)["current"] == "0001"
+    assert json.loads(invoke("db", "current", "--json").stdout)["current"] == head_revision()
 
 
 @pytest.mark.parametrize(

@@ -42,13 +42,11 @@ __all__ = [
     "BatchStatus",
     "IdempotencyKey",
     "IdempotencyStatus",
-    "Lease",
     "Operation",
     "OperationKind",
     "OperationStatus",
     "OperationVerb",
     "Principal",
-    "Replica",
     "Role",
     "VendorQuota",
     "operation_from_row",
@@ -386,10 +384,9 @@ class AuditHead(Base):
 
 
 class VendorQuota(Base):
-    """Calls made to one vendor API group in one fixed window, shared by all replicas.
-
-    Replicas take a slot with an atomic upsert (``count = count + 1 WHERE count < limit``).
-    """
+    """One call slot of a vendor API group, starting at ``window_start``, shared by all
+    replicas: a replica reserves it with ``INSERT … ON CONFLICT DO NOTHING``, so each slot is
+    taken once in total (``count`` is 1; see ``quota.py``)."""
 
     __tablename__ = "vendor_quota"
 
@@ -397,25 +394,3 @@ class VendorQuota(Base):
     api: Mapped[str] = mapped_column(String(64), primary_key=True)
     window_start: Mapped[datetime] = mapped_column(primary_key=True)
     count: Mapped[int] = mapped_column(Integer, default=0)
-
-
-class Replica(Base):
-    """A running gateway process and its heartbeat (for lease take-over and /readyz)."""
-
-    __tablename__ = "replicas"
-
-    id: Mapped[str] = mapped_column(String(100), primary_key=True)
-    hostname: Mapped[str] = mapped_column(String(255))
-    pid: Mapped[int] = mapped_column(Integer)
-    started_at: Mapped[datetime] = mapped_column(default=utcnow)
-    heartbeat_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
-
-
-class Lease(Base):
-    """A named singleton job (e.g. the checkpoint or pause-expiry scanner) held by one replica."""
-
-    __tablename__ = "leases"
-
-    name: Mapped[str] = mapped_column(String(100), primary_key=True)
-    owner: Mapped[str] = mapped_column(String(100))
-    lease_until: Mapped[datetime] = mapped_column()

@@ -11,7 +11,7 @@ from sqlalchemy.exc import StatementError
 
 from interlock_gateway.store import Database, create_engine, default_database_url
 from interlock_gateway.store.engine import resolve_database_url
-from interlock_gateway.store.tables import Lease
+from interlock_gateway.store.tables import VendorQuota
 
 
 def test_default_url_is_sqlite_under_dot_interlock() -> None:
@@ -44,9 +44,9 @@ async def test_datetimes_come_back_aware_utc(db: Database) -> None:
     shanghai = timezone(timedelta(hours=8))
     moment = datetime(2026, 3, 1, 20, 30, 15, 123456, tzinfo=shanghai)
     async with db.write() as session:
-        session.add(Lease(name="probe", owner="r1", lease_until=moment))
+        session.add(VendorQuota(account="probe", api="x", window_start=moment, count=1))
     async with db.session() as session:
-        stored = await session.scalar(select(Lease.lease_until))
+        stored = await session.scalar(select(VendorQuota.window_start))
     assert stored == moment
     assert stored is not None
     assert stored.tzinfo is UTC
@@ -55,12 +55,12 @@ async def test_datetimes_come_back_aware_utc(db: Database) -> None:
 async def test_naive_datetimes_are_refused(db: Database) -> None:
     with pytest.raises(StatementError, match="naive datetime"):
         async with db.write() as session:
-            session.add(Lease(name="probe", owner="r1", lease_until=datetime(2026, 1, 1)))
+            session.add(VendorQuota(account="probe", api="x", window_start=datetime(2026, 1, 1)))
 
 
 async def _write_then_fail(db: Database) -> None:
     async with db.write() as session:
-        session.add(Lease(name="probe", owner="r1", lease_until=datetime.now(UTC)))
+        session.add(VendorQuota(account="probe", api="x", window_start=datetime.now(UTC)))
         await session.flush()
         raise RuntimeError("boom")
 
@@ -69,20 +69,21 @@ async def test_write_rolls_back_on_error(db: Database) -> None:
     with pytest.raises(RuntimeError):
         await _write_then_fail(db)
     async with db.session() as session:
-        assert (await session.execute(text("SELECT count(*) FROM leases"))).scalar() == 0
+        assert (await session.execute(text("SELECT count(*) FROM vendor_quota"))).scalar() == 0
 
 
 async def test_a_snapshot_does_not_see_later_commits(db: Database, database_url: str) -> None:
     async def add(name: str) -> None:
         async with db.write() as session:
-            session.add(Lease(name=name, owner="r1", lease_until=datetime(2026, 1, 1, tzinfo=UTC)))
+            moment = datetime(2026, 1, 1, tzinfo=UTC)
+            session.add(VendorQuota(account="probe", api=name, window_start=moment, count=1))
 
     await add("before")
     async with db.snapshot() as snapshot:
-        first = (await snapshot.scalars(select(Lease.name))).all()
+        first = (await snapshot.scalars(select(VendorQuota.api))).all()
         await add("during")  # committed by another connection meanwhile
-        again = (await snapshot.scalars(select(Lease.name))).all()
+        again = (await snapshot.scalars(select(VendorQuota.api))).all()
     async with db.session() as fresh:
-        after = (await fresh.scalars(select(Lease.name))).all()
+        after = (await fresh.scalars(select(VendorQuota.api))).all()
     assert first == again == ["before"]
     assert sorted(after) == ["before", "during"]
