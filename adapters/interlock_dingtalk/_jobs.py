@@ -53,6 +53,3 @@ class JobDirectory:
         unique = list(dict.fromkeys(job_ids))
         jobs = await asyncio.gather(*(self.get(j) for j in unique))
         return dict(zip(unique, jobs, strict=True))
-
-    def forget(self) -> None:
-        self._cache.clear()

@@ -15,7 +15,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from interlock.errors import SessionNotFound
-from interlock.models import Session, SessionFilter, SessionRef, Verb
+from interlock.models import Session, SessionFilter, SessionRef
 
 from ..api.problems import Problem
 from ..policy import Action, Caller, Target, authorize
@@ -190,8 +190,3 @@ async def resolve(
         return await _by_names(runtime, caller, action, list(request.sessions))
     assert request.filter is not None
     return await _by_filter(runtime, caller, action, request.filter, limit)
-
-
-def verb_of(request: PreviewRequest) -> Verb:
-    """The SDK verb of the request's action."""
-    return Verb(request.action)
