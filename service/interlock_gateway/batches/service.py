@@ -58,23 +58,19 @@ def _refuse_not_permitted(names: list[str]) -> Problem:
     )
 
 
-def _check_token(runtime: Runtime, caller: Caller, request: BatchRequest, total: int) -> None:
+def _require_confirmation(runtime: Runtime, request: BatchRequest, total: int) -> None:
+    """Refuse a large batch sent without a preview's token (a token given was checked when
+    the request was resolved)."""
     threshold = runtime.batches.settings.confirm_threshold
-    digest = request_digest(request.model_dump(mode="json"))
-    if request.confirm_token is None:
-        if total > threshold:
-            raise Problem(
-                428,
-                "BATCH.CONFIRMATION_REQUIRED",
-                "Preview required",
-                f"batches of more than {threshold} sessions need a confirm_token",
-                hint="POST /v1/previews with the same request and pass its confirm_token",
-                threshold=threshold,
-            )
-        return
-    runtime.batches.tokens.check(
-        request.confirm_token, digest, caller.principal_id, runtime.clock()
-    )
+    if request.confirm_token is None and total > threshold:
+        raise Problem(
+            428,
+            "BATCH.CONFIRMATION_REQUIRED",
+            "Preview required",
+            f"batches of more than {threshold} sessions need a confirm_token",
+            hint="POST /v1/previews with the same request and pass its confirm_token",
+            threshold=threshold,
+        )
 
 
 def _item_columns(runtime: Runtime, caller: Caller, batch: Batch, now: datetime) -> dict[str, Any]:
@@ -169,12 +165,15 @@ def _batch(
 
 
 async def _resolve(
-    runtime: Runtime, caller: Caller, request: BatchRequest, verb: Verb, limit: int
+    runtime: Runtime, caller: Caller, request: BatchRequest, digest: str, limit: int
 ) -> tuple[Resolved, bool]:
     """The preview's resolution when the confirm token is valid and this process made it
-    (``fresh`` False: read at preview time, ≤ 5 minutes ago), else a fresh one."""
+    (``fresh`` False: read at preview time, ≤ 5 minutes ago), else a fresh one.
+
+    :raises Problem: the confirm token is stale, forged or for another request.
+    """
+    verb = Verb(request.action)
     if request.confirm_token is not None:
-        digest = request_digest(request.model_dump(mode="json"))
         now = runtime.clock()
         runtime.batches.tokens.check(request.confirm_token, digest, caller.principal_id, now)
         cached = runtime.batches.recall(caller.principal_id, digest, now)
@@ -187,7 +186,8 @@ async def create(runtime: Runtime, caller: Caller, request: BatchRequest, key: s
     """Check and store the batch; 202 with it (the worker does the rest)."""
     verb = Verb(request.action)
     limit = runtime.settings.max_batch_items
-    resolved, fresh = await _resolve(runtime, caller, request, verb, limit)
+    digest = request_digest(request.model_dump(mode="json"))
+    resolved, fresh = await _resolve(runtime, caller, request, digest, limit)
     if resolved.too_many:
         raise too_large(limit)
     if resolved.not_permitted:
@@ -212,11 +212,10 @@ async def create(runtime: Runtime, caller: Caller, request: BatchRequest, key: s
             hint="leave those accounts out (filter by account or vendor)",
             accounts=impact.unsupported_accounts,
         )
-    _check_token(runtime, caller, request, len(resolved.sessions))
+    _require_confirmation(runtime, request, len(resolved.sessions))
     if not fresh:  # states may have moved since the preview: the worker decides each item
         impact.already, impact.invalid = [], []
     now = runtime.clock()
-    digest = request_digest(request.model_dump(mode="json"))
     batch = _batch(caller, request, key, digest, now, len(resolved.sessions))
     shared, phase = _item_columns(runtime, caller, batch, now), _first_phase(runtime, verb)
     rows = [
