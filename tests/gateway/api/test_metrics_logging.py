@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import json
 import logging
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ from interlock.models import Reason, ReasonCode, SessionRef, SessionState, Verb
 from interlock_gateway.observability import configure_logging, scrub_text
 from interlock_gateway.store.tables import Operation
 
+from ..factories import make_operation
 from .harness import ACCOUNT, FakeClock, Harness, gateway, gateway_settings
 
 
@@ -90,18 +90,14 @@ async def test_vendor_verbs_are_observed_through_the_plugin_hooks(harness: Harne
 
 def _stored(status: str, verb: str = "terminate", outcome: str | None = None) -> Operation:
     now = FakeClock().now
-    return Operation(
-        id=str(uuid.uuid4()),
-        kind="single",
+    return make_operation(
         account=ACCOUNT,
-        vendor="sandbox",
         session_id="s-1",
         verb=verb,
         reason_code="operator_error",
         actor="admin",
         status=status,
         outcome=outcome,
-        attempts=0,
         details={},
         created_at=now,
         updated_at=now,

@@ -28,6 +28,13 @@ async def verifies(db: Database, trail: AuditTrail) -> bool:
         return (await trail.verify(session)).ok
 
 
+async def assert_chain_ends_at(db: Database, trail: AuditTrail, seq: int, last_hash: str) -> None:
+    """The head is record ``seq`` with ``last_hash``, there are ``seq`` records, all verify."""
+    head_seq, head_hash, count, _ = await head_and_count(db)
+    assert (head_seq, head_hash, count) == (seq, last_hash, seq)
+    assert await verifies(db, trail)
+
+
 async def test_many_appends_in_one_transaction_end_with_the_head_on_the_last(
     db: Database, trail: AuditTrail
 ) -> None:
@@ -85,9 +92,7 @@ async def test_savepoints_around_pending_appends_keep_one_chain(
         await _append_in_savepoint(session, trail, 2, keep=True)
         last = await trail.append(session, make_entry(3))
     assert last.seq == 3
-    seq, head_hash, count, _ = await head_and_count(db)
-    assert (seq, head_hash, count) == (3, last.hash, 3)
-    assert await verifies(db, trail)
+    await assert_chain_ends_at(db, trail, 3, last.hash)
 
 
 async def test_appends_only_inside_savepoints_roll_back_cleanly(
@@ -99,9 +104,7 @@ async def test_appends_only_inside_savepoints_roll_back_cleanly(
         await _append_in_savepoint(session, trail, 6, keep=True)
         last = await trail.append(session, make_entry(7))
     assert last.seq == 4
-    seq, head_hash, count, _ = await head_and_count(db)
-    assert (seq, head_hash, count) == (4, last.hash, 4)
-    assert await verifies(db, trail)
+    await assert_chain_ends_at(db, trail, 4, last.hash)
 
 
 async def _append_in_savepoint(

@@ -4,8 +4,7 @@ claim writes, and that the copies it hands out match the stored rows."""
 from __future__ import annotations
 
 import asyncio
-import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -15,26 +14,14 @@ from interlock_gateway.services.queue import Phase, claim
 from interlock_gateway.store import Database
 from interlock_gateway.store.tables import Operation
 
-NOW = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
+from ..factories import NOW, make_operation
+
 LEASE = timedelta(seconds=30)
 
 
 def op(status: str, **columns: Any) -> Operation:
-    values: dict[str, Any] = {
-        "id": str(uuid.uuid4()),
-        "account": "sbx",
-        "vendor": "sandbox",
-        "session_id": f"s-{uuid.uuid4().hex[:8]}",
-        "verb": "terminate",
-        "reason_code": "system_fault",
-        "actor": "alice",
-        "status": status,
-        "attempts": 0,
-        "details": {"phase": "apply", "position": {"id": "p1"}},
-        "created_at": NOW,
-        "updated_at": NOW,
-    }
-    return Operation(**(values | columns))
+    details = {"phase": "apply", "position": {"id": "p1"}}
+    return make_operation(**({"status": status, "details": details} | columns))
 
 
 async def stored(db: Database) -> dict[str, Operation]:

@@ -3,8 +3,7 @@ transaction, each a compare-and-set on its lease with its own audit record (both
 
 from __future__ import annotations
 
-import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import cast
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -20,25 +19,15 @@ from interlock_gateway.services.queue import Claim, Phase
 from interlock_gateway.store import Database
 from interlock_gateway.store.tables import AuditRecord, Operation, OperationStatus
 
-NOW = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
+from ..factories import NOW, make_operation
 
 
 def in_flight(owner: str) -> Operation:
-    return Operation(
-        id=str(uuid.uuid4()),
-        account="sbx",
-        vendor="sandbox",
-        session_id=f"s-{uuid.uuid4().hex[:8]}",
-        verb="terminate",
-        reason_code="system_fault",
-        actor="alice",
+    return make_operation(
         status="in_flight",
         lease_owner=owner,
         lease_until=NOW + timedelta(seconds=30),
         attempts=1,
-        details={"phase": "apply"},
-        created_at=NOW,
-        updated_at=NOW,
     )
 
 
@@ -129,18 +118,10 @@ async def test_a_chunks_follow_ups_cancel_each_sessions_pending_pause_expiry(
 
 
 def pending_expiry(session_id: str) -> Operation:
-    return Operation(
-        id=str(uuid.uuid4()),
-        account="sbx",
-        vendor="sandbox",
+    return make_operation(
         session_id=session_id,
-        verb="terminate",
         reason_code="pause_expired",
         actor=EXPIRY_ACTOR,
-        status="pending",
         next_attempt_at=NOW + timedelta(hours=24),
-        attempts=0,
         details={"phase": "expire"},
-        created_at=NOW,
-        updated_at=NOW,
     )
