@@ -25,12 +25,7 @@ from typing import Any
 
 import httpx
 
-from interlock import Interlock
-from interlock.config import load_accounts
-from interlock.errors import VendorRateLimited
-from interlock.models import Reason, ReasonCode, SessionRef
-from interlock.plugins import get_plugin_manager
-from interlock_gateway.batches.loopback import (
+from harness.loopback import (
     DoubleSpec,
     Gateways,
     free_port,
@@ -38,6 +33,11 @@ from interlock_gateway.batches.loopback import (
     wait_ready,
     write_config,
 )
+from interlock import Interlock
+from interlock.config import load_accounts
+from interlock.errors import VendorRateLimited
+from interlock.models import Reason, ReasonCode, SessionRef
+from interlock.plugins import get_plugin_manager
 
 LIMITS = {"dingtalk": 20.0, "beisen": 50.0, "yonyou": 30.0}
 PER_ACCOUNT = 400

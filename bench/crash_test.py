@@ -22,7 +22,7 @@ from pathlib import Path
 import psycopg
 from sqlalchemy.engine import make_url
 
-from interlock_gateway.batches.scenario import CrashReport, run_crash_test
+from harness.crash import CrashReport, run_crash_test
 
 ITEMS = int(os.environ.get("CRASH_TEST_ITEMS", "1000"))
 KILLS = int(os.environ.get("CRASH_TEST_KILLS", "10"))

@@ -35,7 +35,13 @@ from interlock.models import (
     Verb,
     utc_now,
 )
-from interlock.plugins import LoadedPlugins, OperationFinished, OperationStarted, get_plugin_manager
+from interlock.plugins import (
+    LoadedPlugins,
+    OperationFinished,
+    OperationStarted,
+    get_plugin_manager,
+    notify_observers,
+)
 
 if TYPE_CHECKING:
     import httpx
@@ -314,54 +320,84 @@ class Interlock:
             return [
                 failed_result(r, verb, error, idempotency_key=f"{key}:{r.session_id}") for r in refs
             ]
-        size = adapter.capabilities.native_batch_size
-        if size:
-            return await self._native_chunks(adapter, verb, refs, reason, key, size)
-        gate = asyncio.Semaphore(self.concurrency(account))
+        if not adapter.capabilities.native_batch_size:
+            gate = asyncio.Semaphore(self.concurrency(account))
 
-        async def one(ref: SessionRef) -> OperationResult:
-            item_key = f"{key}:{ref.session_id}"
-            async with gate:
-                try:
-                    return await self.perform(verb, ref, reason, idempotency_key=item_key)
-                except InterlockError as error:
-                    return failed_result(ref, verb, error, idempotency_key=item_key)
+            async def one(ref: SessionRef) -> OperationResult:
+                item_key = f"{key}:{ref.session_id}"
+                async with gate:
+                    try:
+                        return await self.perform(verb, ref, reason, idempotency_key=item_key)
+                    except InterlockError as error:
+                        return failed_result(ref, verb, error, idempotency_key=item_key)
 
-        return list(await asyncio.gather(*(one(r) for r in refs)))
+            return list(await asyncio.gather(*(one(r) for r in refs)))
+        # Native batch calls: the adapter chunks (the base class owns that); items keep the
+        # keys ``{key}:{session id}`` the started events carry.
+        started = [self._started(None, r, verb, reason, f"{key}:{r.session_id}") for r in refs]
+        results = await adapter.batch(
+            verb,
+            [r.session_id for r in refs],
+            reason,
+            idempotency_key=key,
+            concurrency=self.concurrency(account),
+        )
+        for event, result in zip(started, results, strict=True):
+            self._finished(event, result)
+        return results
 
-    async def _native_chunks(
+    # -- the gateway's narrow path -------------------------------------------------------------
+    #
+    # The gateway runs operations in phases (hold, commit, restore ...) and observes each
+    # operation once itself, with its own ids. These two methods carry out exactly one vendor
+    # call as asked: no observer hooks, no regrouping, no ids invented.
+
+    async def send(
         self,
-        adapter: InterviewAdapter,
         verb: Verb,
-        refs: list[SessionRef],
+        ref: SessionRef,
         reason: Reason,
-        key: str,
-        size: int,
+        *,
+        idempotency_key: str,
+        resume_deadline: datetime | None = None,
+    ) -> OperationResult:
+        """One verb on one session, refused before any vendor call when unsupported."""
+        _check_reason(reason)
+        adapter = self.adapter(ref.account)
+        if not adapter.capabilities.supports(verb):
+            raise adapter.unsupported_error(verb)
+        return await adapter.perform(
+            verb,
+            ref.session_id,
+            reason,
+            idempotency_key=idempotency_key,
+            resume_deadline=resume_deadline,
+        )
+
+    async def send_chunk(
+        self,
+        verb: Verb,
+        account: str,
+        session_ids: Sequence[str],
+        reason: Reason,
+        *,
+        idempotency_key: str,
     ) -> list[OperationResult]:
-        gate = asyncio.Semaphore(self.concurrency(adapter.account))
-
-        async def chunk(part: list[SessionRef], number: int) -> list[OperationResult]:
-            chunk_key = f"{key}:chunk{number}"
-            started = [
-                self._started(None, r, verb, reason, f"{chunk_key}:{r.session_id}") for r in part
-            ]
-            async with gate:
-                try:
-                    results = await adapter.batch(
-                        verb, [r.session_id for r in part], reason, idempotency_key=chunk_key
-                    )
-                except InterlockError as error:
-                    results = [
-                        failed_result(r, verb, error, idempotency_key=f"{chunk_key}:{r.session_id}")
-                        for r in part
-                    ]
-            for event, result in zip(started, results, strict=True):
-                self._finished(event, result)
-            return results
-
-        parts = [refs[i : i + size] for i in range(0, len(refs), size)]
-        done = await asyncio.gather(*(chunk(p, n) for n, p in enumerate(parts)))
-        return [r for part in done for r in part]
+        """One native batch call for ``session_ids`` (at most the adapter's native batch size):
+        one result per id, in input order. Raises when the whole call failed."""
+        _check_reason(reason)
+        adapter = self.adapter(account)
+        size = adapter.capabilities.native_batch_size or 0
+        if not adapter.capabilities.supports(verb) or not size:
+            raise adapter.unsupported_error(verb)
+        if len(session_ids) > size:
+            raise InvalidRequest(
+                f"a native batch of account {account!r} holds at most {size} sessions",
+                hint="split the ids into chunks of the adapter's native_batch_size",
+            )
+        return await adapter.batch_chunk(
+            verb, list(session_ids), reason, idempotency_key=idempotency_key
+        )
 
     # -- observer hooks ----------------------------------------------------------------------
 
@@ -392,12 +428,7 @@ class Interlock:
         self._notify_observers("interlock_operation_finished", event=event)
 
     def _notify_observers(self, hook_name: str, **kwargs: Any) -> None:
-        hook = getattr(self.plugins.manager.hook, hook_name)
-        for impl in hook.get_hookimpls():
-            try:
-                impl.function(**kwargs)
-            except Exception:  # an observer must never block an operation
-                log.exception("observer %s of %s failed", impl.plugin_name, hook_name)
+        notify_observers(self.plugins, hook_name, **kwargs)
 
 
 def _check_reason(reason: object) -> None:

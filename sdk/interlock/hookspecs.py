@@ -43,38 +43,53 @@ def interlock_register_adapters(register: Callable[[AdapterSpec], None]) -> None
 
 @hookspec
 def interlock_operation_started(event: OperationStarted) -> None:
-    """Observe an operation about to be carried out (audit sinks, metrics).
+    """Observe an operation beginning (audit sinks, metrics).
 
-    Called exactly once per operation, before the first vendor call, for single operations
-    and for every item of a batch. Observers must not raise; an exception is logged and
-    swallowed so that an observer can never block an operation.
+    Called exactly once per operation, with the operation's own id: for a plain SDK call
+    (:meth:`~interlock.Interlock.perform`, every item of :meth:`~interlock.Interlock.batch`)
+    before its vendor call; in the gateway when the operation's first phase begins (or at
+    acceptance, for one settled there without a vendor write) — never again for the later
+    phases of the same operation (the commit of a held terminate, a retry, a recovery).
+    Operations refused or cancelled before they began are not observed (the audit trail
+    records them). Observers must not raise; an exception is logged and swallowed so that an
+    observer can never block an operation.
 
-    :param event: the account, session ref, verb, reason (code only), idempotency key.
+    :param event: the session ref, verb, reason (code only), idempotency key and, in the
+        gateway, the phase the operation begins with.
 
     .. versionadded:: 0.1
+    .. versionchanged:: 0.2 once per operation (no longer once per phase); ``phase`` added.
     """
 
 
 @hookspec
 def interlock_operation_finished(event: OperationFinished) -> None:
-    """Observe an operation's outcome, exactly once per ``interlock_operation_started``.
+    """Observe an operation's end, exactly once per ``interlock_operation_started``.
+
+    In the gateway, "end" is the operation's final status: a held terminate or revoke ends when
+    it is committed or undone, not when its hold succeeded.
 
     :param event: the started event's fields plus the :class:`~interlock.models.OperationResult`
-        (outcome, states before and after, vendor request id, error code) and the duration.
+        (outcome, states before and after, vendor request id, error code), the duration and the
+        phase that ended it.
 
     .. versionadded:: 0.1
+    .. versionchanged:: 0.2 ``phase`` added.
     """
 
 
 @hookspec
 def interlock_notify(notification: Notification) -> None:
-    """Tell a person (candidate or HR) about an operation that affects them.
+    """Tell a person (candidate or HR) about something that affects them.
 
-    Called after an operation that changed a session's state succeeded. Implementations
-    deliver it (IM, e-mail, SMS) and must not raise; delivery failures are their own to log.
+    The gateway calls it when an HR user must know about their operation without asking (a
+    stop whose session was resumed at the vendor during its undo window, held again, or
+    contested). Implementations deliver it (IM, e-mail, SMS) and must not raise; delivery
+    failures are their own to log.
 
-    :param notification: the audience (``candidate`` or ``hr``), the session ref, the verb and a
-        neutral message key; never personal data beyond the pseudonymous candidate id.
+    :param notification: the audience (``candidate`` or ``hr``), the recipient principal for
+        HR notices, the session ref, the verb, the operation and a neutral message key; never
+        personal data beyond the pseudonymous candidate id.
 
     .. versionadded:: 0.1
     """

@@ -21,6 +21,7 @@ from pydantic import (
 )
 
 __all__ = [
+    "SYSTEM_REASON_CODES",
     "Candidate",
     "FilterField",
     "OperationOutcome",
@@ -104,6 +105,10 @@ class ReasonCode(StrEnum):
     SYSTEM_FAULT = "system_fault"
     PAUSE_EXPIRED = "pause_expired"
     OTHER = "other"
+
+
+SYSTEM_REASON_CODES = frozenset({ReasonCode.PAUSE_EXPIRED})
+"""Reasons only the system gives (the gateway refuses them from clients)."""
 
 
 class Reason(_Strict):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import functools
 import importlib.metadata
+import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -38,10 +39,12 @@ __all__ = [
     "PluginLoadFailure",
     "get_plugin_manager",
     "hookimpl",
+    "notify_observers",
 ]
 
 ENTRY_POINT_GROUP = "interlock.adapters"
 hookimpl = pluggy.HookimplMarker(hookspecs.PROJECT)
+_log = logging.getLogger("interlock.plugins")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -67,38 +70,58 @@ class AdapterSpec:
 
 @dataclass(frozen=True, kw_only=True)
 class OperationStarted:
-    """Payload of ``interlock_operation_started``."""
+    """Payload of ``interlock_operation_started``.
+
+    :param verb: the verb asked for; ``"undo"`` for the gateway's undo operations.
+    :param phase: the phase the operation begins with when it runs in phases (the gateway:
+        ``apply``, ``hold``, ``restore``, ``expire``, or ``accept`` when it is settled at
+        acceptance without a vendor write); ``None`` for a plain SDK call.
+    """
 
     operation_id: str
     ref: SessionRef
-    verb: Verb
+    verb: Verb | Literal["undo"]
     reason_code: ReasonCode
     idempotency_key: str
     started_at: datetime
+    phase: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
 class OperationFinished:
-    """Payload of ``interlock_operation_finished``."""
+    """Payload of ``interlock_operation_finished``.
+
+    :param phase: the phase that ended the operation (the gateway: ``apply``, ``commit`` for a
+        terminate or revoke sent when its undo window closed, ``hold`` for one undone inside
+        it, ``restore``, ``expire``, ``accept`` …); ``None`` for a plain SDK call.
+    """
 
     operation_id: str
     ref: SessionRef
-    verb: Verb
+    verb: Verb | Literal["undo"]
     reason_code: ReasonCode
     idempotency_key: str
     result: OperationResult
     duration_s: float
+    phase: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
 class Notification:
-    """Payload of ``interlock_notify``."""
+    """Payload of ``interlock_notify``.
+
+    :param recipient: for ``hr``, the principal the notice is for (who started the
+        operation); ``None`` means the account's HR contacts.
+    :param operation_id: the operation it is about, when there is one.
+    """
 
     audience: Literal["candidate", "hr"]
     ref: SessionRef
     verb: Verb
     message_key: str
     candidate_id: str | None = None
+    recipient: str | None = None
+    operation_id: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -279,3 +302,17 @@ def _specs_of(
 
     impl.function(register=register)
     return specs
+
+
+def notify_observers(plugins: LoadedPlugins, hook_name: str, **kwargs: Any) -> None:
+    """Call every implementation of an observer hook, each in isolation.
+
+    An observer must never block an operation: an exception is logged with the plug-in's name
+    and swallowed, and the other observers are still called.
+    """
+    hook = getattr(plugins.manager.hook, hook_name)
+    for impl in hook.get_hookimpls():
+        try:
+            impl.function(**kwargs)
+        except Exception:
+            _log.exception("observer %s of %s failed", impl.plugin_name, hook_name)

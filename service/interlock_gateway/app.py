@@ -27,6 +27,7 @@ from .clock import Clock
 from .observability import install_observability
 from .runtime import Runtime
 from .settings import GatewaySettings
+from .worker.execute import FaultHook
 
 __all__ = ["create_app", "iter_api_routes", "undeclared_routes"]
 
@@ -46,6 +47,7 @@ def create_app(
     interlock: Interlock | None = None,
     clock: Clock | None = None,
     plugins: LoadedPlugins | None = None,
+    fault: FaultHook | None = None,
 ) -> FastAPI:
     """Build the gateway app.
 
@@ -54,13 +56,20 @@ def create_app(
         ``[accounts.*]`` at start-up and closed at shutdown.
     :param clock: the time source for windows, leases and expiries (tests inject one).
     :param plugins: plug-ins for building the facade (ignored when ``interlock`` is given).
+    :param fault: called around every vendor write of the worker (crash tests only).
     """
     settings = settings or GatewaySettings.load()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        runtime = await Runtime.start(settings, interlock=interlock, clock=clock, plugins=plugins)
+        runtime = await Runtime.start(
+            settings, interlock=interlock, clock=clock, plugins=plugins, fault=fault
+        )
         app.state.runtime = runtime
+        app.state.context = runtime.context
+        app.state.dispatcher = runtime.worker
+        app.state.keys = runtime.keys
+        app.state.limiter = runtime.limiter
         try:
             yield
         finally:

@@ -1,6 +1,9 @@
-"""The objects one running gateway shares: built in the app's lifespan, never at import.
+"""The objects one running gateway shares, built in the app's lifespan (never at import).
 
-Routes reach them through the ``Annotated`` dependencies of :mod:`interlock_gateway.api.deps`.
+This is the composition root: it builds the database, the audit trail, the SDK facade with
+the shared vendor limiter, the lifecycle's :class:`~.operations.context.Context`, the worker
+(which is also the lifecycle's dispatcher) and the key cache. Only ``app.py`` (and the CLI)
+import it; everything below receives what it needs.
 """
 
 from __future__ import annotations
@@ -12,17 +15,17 @@ from interlock import Interlock
 from interlock.config import load_accounts
 from interlock.plugins import LoadedPlugins, get_plugin_manager
 
+from .api.ratelimit import MutationRateLimiter
 from .audit import AuditTrail, CheckpointSigner
-from .batches.engine import BatchEngine
-from .batches.faults import crash_fault_from_env
-from .batches.settings import BatchSettings
 from .clock import Clock, system_clock
 from .keycache import KeyCache
-from .quota import account_rate, build_limiter
-from .services.ratelimit import MutationRateLimiter
-from .settings import GatewaySettings
+from .operations.context import Context
+from .operations.tokens import ConfirmTokens
+from .quota import LocalRateLimiter, SharedRateLimiter, account_rate, build_limiter
+from .settings import BatchSettings, GatewaySettings
 from .store import Database, upgrade
 from .worker import Worker
+from .worker.execute import FaultHook
 
 __all__ = ["Runtime"]
 
@@ -31,23 +34,35 @@ log = logging.getLogger("interlock.gateway")
 
 @dataclass(kw_only=True, eq=False)
 class Runtime:
-    """Settings, database, SDK facade, audit trail, rate limiter, worker, key cache."""
+    """Settings, the lifecycle's context, the worker, the key cache and the mutation limiter."""
 
     settings: GatewaySettings
-    db: Database
-    interlock: Interlock
-    clock: Clock
-    trail: AuditTrail
-    limiter: MutationRateLimiter
+    context: Context
     worker: Worker
-    owns_interlock: bool
-    batches: BatchEngine
     keys: KeyCache
+    limiter: MutationRateLimiter
+    owns_interlock: bool
+
+    @property
+    def db(self) -> Database:
+        return self.context.db
+
+    @property
+    def trail(self) -> AuditTrail:
+        return self.context.trail
+
+    @property
+    def interlock(self) -> Interlock:
+        return self.context.interlock
+
+    @property
+    def clock(self) -> Clock:
+        return self.context.clock
 
     @property
     def plugins(self) -> LoadedPlugins:
-        """The plug-ins the facade was built with (policy hooks come from here too)."""
-        return self.interlock.plugins
+        """The plug-ins the facade was built with (policy and observer hooks come from here)."""
+        return self.context.plugins
 
     @classmethod
     async def start(
@@ -57,55 +72,48 @@ class Runtime:
         interlock: Interlock | None = None,
         clock: Clock | None = None,
         plugins: LoadedPlugins | None = None,
+        fault: FaultHook | None = None,
     ) -> Runtime:
-        """Migrate (unless disabled), connect, build the facade and start the worker."""
+        """Migrate (unless disabled), connect, build the facade and start the worker.
+
+        :param fault: called around every vendor write of the worker (crash tests kill the
+            process from it).
+        """
         url = settings.resolved_database_url
         if settings.run_migrations:
             await upgrade(url)
-        clock = clock or system_clock
-        owns = interlock is None
         db = Database(url)
         batch_settings = BatchSettings.load(settings.config)
         # One limiter for every account: shared through the database on PostgreSQL, so
         # replicas together stay under each vendor's limit (see quota.py).
         limiter = build_limiter(db)
+        owns = interlock is None
         if interlock is None:
             plugins = plugins or get_plugin_manager()
             accounts = load_accounts(settings.config, plugins)
             interlock = Interlock.from_accounts(accounts, plugins=plugins, rate_limiter=limiter)
-            for name, adapter in interlock.accounts.items():
-                rate = account_rate(
-                    adapter, batch_settings.vendor_qps.get(name), batch_settings.rate_share
-                )
-                if rate:
-                    limiter.rates[name] = rate
+            _set_rates(limiter, interlock, batch_settings)
         interlock.resume_window = settings.resume_window
+        clock = clock or system_clock
         trail = AuditTrail(CheckpointSigner.from_file(settings.signing_key_path), clock=clock)
-        worker = Worker(db=db, interlock=interlock, trail=trail, settings=settings, clock=clock)
-        batches = BatchEngine(
+        context = Context(
             db=db,
-            interlock=interlock,
             trail=trail,
-            gateway=settings,
-            settings=batch_settings,
+            interlock=interlock,
+            settings=settings,
+            batches=batch_settings,
             clock=clock,
-            limiter=limiter if owns else None,
+            tokens=ConfirmTokens(trail.signer),
+            rates=limiter.rates if owns else {},
         )
-        worker.batches = batches
-        crash = crash_fault_from_env()
-        if crash is not None:  # crash tests only: SIGKILL after a vendor call
-            worker.executor.fault = batches.fault = crash
+        worker = Worker(context, fault=fault)
         runtime = cls(
             settings=settings,
-            db=db,
-            interlock=interlock,
-            clock=clock,
-            trail=trail,
-            limiter=MutationRateLimiter(settings.mutation_rate, settings.mutation_burst),
+            context=context,
             worker=worker,
-            owns_interlock=owns,
-            batches=batches,
             keys=KeyCache(db, settings.key_cache_ttl),
+            limiter=MutationRateLimiter(settings.mutation_rate, settings.mutation_burst),
+            owns_interlock=owns,
         )
         if settings.worker_enabled:
             worker.start()
@@ -118,3 +126,12 @@ class Runtime:
         if self.owns_interlock:
             await self.interlock.aclose()
         await self.db.dispose()
+
+
+def _set_rates(
+    limiter: SharedRateLimiter | LocalRateLimiter, interlock: Interlock, batches: BatchSettings
+) -> None:
+    for name, adapter in interlock.accounts.items():
+        rate = account_rate(adapter, batches.vendor_qps.get(name), batches.rate_share)
+        if rate:
+            limiter.rates[name] = rate

@@ -13,6 +13,18 @@
 Precedence, highest first: keyword arguments (the CLI), ``INTERLOCK_GATEWAY_<FIELD>`` (and
 ``INTERLOCK_DATABASE_URL``), the ``[gateway]`` table, the defaults below. Nothing is read at
 import time: call :meth:`GatewaySettings.load`.
+
+``[batches]`` has its own model, :class:`BatchSettings` (``INTERLOCK_BATCHES_*``)::
+
+    [batches]
+    confirm_threshold = 20        # batches above this many items need a preview's confirm_token
+    confirm_ttl = 300             # seconds a confirm_token stays valid
+    native_batches = true         # use the adapters' native batch calls, in chunks
+    breaker_threshold = 5         # consecutive retryable failures that open an account's breaker
+    breaker_cooldown = 1.0        # seconds before the first probe (doubles up to the maximum)
+    breaker_max_cooldown = 30.0
+    rate_share = 0.8              # share of vendor_qps for accounts whose adapter has no option
+    vendor_qps = { yonyou-main = 30 }   # per-API limits of accounts whose adapter has no option
 """
 
 from __future__ import annotations
@@ -38,7 +50,7 @@ from interlock.errors import ConfigurationError
 
 from .store.engine import DATABASE_URL_ENV, DEFAULT_DATA_DIR, resolve_database_url
 
-__all__ = ["CONFIG_ENV", "GatewaySettings"]
+__all__ = ["CONFIG_ENV", "BatchSettings", "GatewaySettings"]
 
 CONFIG_ENV = "INTERLOCK_CONFIG"
 MiB = 1024 * 1024
@@ -94,6 +106,11 @@ class GatewaySettings(BaseSettings):
         default=(), description="position ids whose sessions need approval"
     )
     approval_ttl: PositiveDelta = Field(default=timedelta(hours=24))
+    max_reholds: Annotated[int, Field(ge=0, le=20)] = Field(
+        default=3,
+        description="how often a stop whose session was resumed at the vendor during its undo "
+        "window is held again before it fails as contested (0: fail at once)",
+    )
 
     # -- idempotency and limits --------------------------------------------------------------
     idempotency_retention: PositiveDelta = Field(default=timedelta(hours=24))
@@ -227,3 +244,39 @@ class _TomlTable(PydanticBaseSettingsSource):
 
     def __call__(self) -> dict[str, Any]:
         return dict(_TOML_TABLE.get())
+
+
+class BatchSettings(BaseSettings):
+    """How batches are confirmed and carried out."""
+
+    model_config = SettingsConfigDict(env_prefix="INTERLOCK_BATCHES_", extra="forbid", frozen=True)
+
+    confirm_threshold: Annotated[int, Field(ge=0)] = 20
+    confirm_ttl: timedelta = timedelta(minutes=5)
+    native_batches: bool = True
+    account_concurrency: Annotated[int, Field(ge=1, le=256)] | None = Field(
+        default=None, description="parallel units per account (default: the account's own)"
+    )
+    breaker_threshold: Annotated[int, Field(ge=1)] = 5
+    breaker_cooldown: Annotated[float, Field(gt=0)] = 1.0
+    breaker_max_cooldown: Annotated[float, Field(gt=0)] = 30.0
+    rate_share: Annotated[float, Field(gt=0, le=1)] = 0.8
+    vendor_qps: dict[str, float] = Field(default_factory=dict)
+    events_interval: Annotated[float, Field(gt=0)] = 0.5
+
+    @classmethod
+    def load(cls, config: Path) -> BatchSettings:
+        """The ``[batches]`` table of ``config`` (missing file or table: defaults)."""
+        try:
+            raw = tomllib.loads(config.read_text(encoding="utf-8"))
+        except (FileNotFoundError, tomllib.TOMLDecodeError):
+            raw = {}  # the gateway's own settings loader reports a malformed file
+        table: Any = raw.get("batches", {})
+        if not isinstance(table, dict):
+            raise ConfigurationError(f"{config}: [batches] must be a table")
+        try:
+            return cls(**table)
+        except ValueError as exc:
+            raise ConfigurationError(
+                f"{config}: [batches]: {exc}", hint="see docs/decisions/batches.md"
+            ) from None

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from interlock.capabilities import Capabilities
 
 from ..policy import Action, Caller
-from .deps import Authorize, RuntimeDep, strict_query
+from .deps import Authorize, ContextDep, strict_query
 
 __all__ = ["AccountCapabilities", "AdapterMatrix", "router"]
 
@@ -42,13 +42,13 @@ class AdapterMatrix(BaseModel):
     dependencies=[Depends(strict_query())],
 )
 async def adapters(
-    caller: Annotated[Caller, Authorize(Action.ADAPTERS_READ)], runtime: RuntimeDep
+    caller: Annotated[Caller, Authorize(Action.ADAPTERS_READ)], ctx: ContextDep
 ) -> AdapterMatrix:
     """Read from each adapter's declared capabilities (no vendor call). A verb that is not
     ``native`` or ``emulated`` is refused with ``OPERATION.UNSUPPORTED`` before anything is
     stored or sent."""
     rows = [
         AccountCapabilities(account=name, vendor=adapter.vendor, capabilities=adapter.capabilities)
-        for name, adapter in sorted(runtime.interlock.accounts.items())
+        for name, adapter in sorted(ctx.interlock.accounts.items())
     ]
     return AdapterMatrix(accounts=rows)

@@ -7,17 +7,15 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse
 
-from ..batches import approvals as batch_approvals
+from ..operations import approvals
 from ..policy import Action, Caller
-from ..services import approvals
-from ..services.idempotency import Reply, idempotent
-from ..services.operations import wait_settled
-from ..services.views import approval_view
+from ..problems import page_size_too_large
 from ..store.tables import ApprovalState
-from .deps import Authorize, IdempotencyKey, RuntimeDep, strict_query
-from .problems import Problem
-from .responses import take_mutation_slot, to_response
+from .deps import Authorize, ContextDep, DispatcherDep, IdempotencyKey, LimiterDep, strict_query
+from .idempotency import idempotent
+from .replies import Reply, take_mutation_slot, to_response
 from .schemas import ApprovalOut, ApprovalPage, DecisionRequest, dump
+from .views import approval_view
 
 __all__ = ["router"]
 
@@ -28,7 +26,7 @@ _DECISION_RESPONSES: dict[int | str, dict[str, object]] = {
     200: {"model": ApprovalOut, "description": "decided; the operation shows what followed"},
     403: {"description": "you requested it yourself, or you are not an approver for it"},
     404: {"description": "no such approval (or you may not see it)"},
-    409: {"description": "already decided, or expired"},
+    409: {"description": "already decided, expired, or cancelled with its batch"},
 }
 
 
@@ -39,34 +37,27 @@ _DECISION_RESPONSES: dict[int | str, dict[str, object]] = {
 )
 async def list_approvals(
     caller: Annotated[Caller, Authorize(Action.APPROVALS_LIST)],
-    runtime: RuntimeDep,
+    ctx: ContextDep,
     state: ApprovalState | None = None,
     page_size: Annotated[int, Query(ge=1)] = 50,
     page_token: Annotated[str | None, Query(min_length=1, max_length=512)] = None,
 ) -> ApprovalPage:
     """Approvals of your departments' sessions (all for admins), newest first."""
-    if page_size > runtime.settings.max_page_size:
-        raise Problem(
-            422,
-            "REQUEST.PAGE_SIZE",
-            "Page size too large",
-            f"page_size may be at most {runtime.settings.max_page_size}",
-            hint="use a smaller page_size and follow next_page_token",
-        )
+    if page_size > ctx.settings.max_page_size:
+        raise page_size_too_large(ctx.settings.max_page_size)
     rows, token = await approvals.list_visible(
-        runtime.db,
-        caller,
-        state=state,
-        page_size=page_size,
-        page_token=page_token,
-        plugins=runtime.plugins,
+        ctx, caller, state=state, page_size=page_size, page_token=page_token
     )
-    return ApprovalPage(approvals=[approval_view(a, op) for a, op in rows], next_page_token=token)
+    return ApprovalPage(
+        approvals=[approval_view(d.approval, d.op) for d in rows], next_page_token=token
+    )
 
 
 async def _decide(
-    runtime: RuntimeDep,
     request: Request,
+    ctx: ContextDep,
+    dispatcher: DispatcherDep,
+    limiter: LimiterDep,
     caller: Caller,
     approval_id: str,
     body: DecisionRequest,
@@ -74,30 +65,15 @@ async def _decide(
     *,
     approve: bool,
 ) -> JSONResponse:
-    take_mutation_slot(runtime, caller)
+    take_mutation_slot(limiter, caller)
 
     async def produce() -> Reply:
-        if await batch_approvals.is_batch_approval(runtime, approval_id):
-            decided = await batch_approvals.decide(
-                runtime, caller, approval_id, approve=approve, note=body.note
-            )
-            return Reply(200, dump(approval_view(decided, None)))
-        approval, op = await approvals.decide(
-            runtime.db,
-            runtime.trail,
-            caller,
-            approval_id,
-            approve=approve,
-            note=body.note,
-            now=runtime.clock(),
-            plugins=runtime.plugins,
+        decided = await approvals.decide(
+            ctx, dispatcher, caller, approval_id, approve=approve, note=body.note
         )
-        op = await wait_settled(runtime, op)
-        return Reply(200, dump(approval_view(approval, op)))
+        return Reply(200, dump(approval_view(decided.approval, decided.op)))
 
-    reply = await idempotent(
-        runtime, request, caller, key, produce, body=body.model_dump(mode="json")
-    )
+    reply = await idempotent(ctx, request, caller, key, produce, body=body.model_dump(mode="json"))
     return to_response(reply, request)
 
 
@@ -105,25 +81,31 @@ async def _decide(
 async def approve(
     caller: Annotated[Caller, Authorize(Action.APPROVALS_DECIDE)],
     request: Request,
-    runtime: RuntimeDep,
+    ctx: ContextDep,
+    dispatcher: DispatcherDep,
+    limiter: LimiterDep,
     approval_id: ApprovalId,
     body: DecisionRequest,
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     """The operation proceeds (for terminate/revoke: its undo window opens now)."""
-    return await _decide(runtime, request, caller, approval_id, body, idempotency_key, approve=True)
+    return await _decide(
+        request, ctx, dispatcher, limiter, caller, approval_id, body, idempotency_key, approve=True
+    )
 
 
 @router.post("/approvals/{approval_id}/reject", summary="Reject", responses=_DECISION_RESPONSES)
 async def reject(
     caller: Annotated[Caller, Authorize(Action.APPROVALS_DECIDE)],
     request: Request,
-    runtime: RuntimeDep,
+    ctx: ContextDep,
+    dispatcher: DispatcherDep,
+    limiter: LimiterDep,
     approval_id: ApprovalId,
     body: DecisionRequest,
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     """The operation is rejected; nothing is sent to the vendor."""
     return await _decide(
-        runtime, request, caller, approval_id, body, idempotency_key, approve=False
+        request, ctx, dispatcher, limiter, caller, approval_id, body, idempotency_key, approve=False
     )

@@ -1,46 +1,31 @@
 """``/v1/audit``: read, export (streamed) and verify the tamper-evident audit trail.
 
-Auditors and admins may read; the policy table decides. Reads run in one snapshot
-(``REPEATABLE READ`` on PostgreSQL; a SQLite read transaction is one already), so records
-appended while a verification or an export pages through the table cannot be mistaken for
-tampering or split an export.
+Auditors and admins may read; the policy table decides. Each read sees one snapshot
+(``reports/audit_log.py``).
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
-from enum import StrEnum
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import StreamingResponse
 from pydantic import AwareDatetime
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from ..audit import AuditEntry, AuditFilter, AuditPage, VerifyResult, export_csv, export_jsonl
-from ..audit import query as query_trail
+from ..audit import AuditFilter, AuditPage, VerifyResult
 from ..audit.query import MAX_PAGE_SIZE
 from ..policy import Action, Caller
-from ..runtime import Runtime
-from ..services import audit as audit_service
-from .deps import Authorize, RuntimeDep, strict_query
-from .problems import Problem
+from ..problems import Problem, page_size_too_large
+from ..reports import audit_log
+from ..reports.audit_log import ExportFormat
+from .deps import Authorize, ContextDep, strict_query
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/v1", tags=["audit"])
 
 _FILTERS = ("actor", "account", "session", "action", "outcome", "from", "to")
-_CHUNK_BYTES = 64 * 1024
-
-
-class ExportFormat(StrEnum):
-    """What ``/v1/audit/export`` writes."""
-
-    JSONL = "jsonl"
-    CSV = "csv"
-
-
 _MEDIA_TYPE = {ExportFormat.JSONL: "application/x-ndjson", ExportFormat.CSV: "text/csv"}
 
 
@@ -87,25 +72,17 @@ Filters = Annotated[AuditFilter, Depends(audit_filter)]
 )
 async def list_records(
     caller: Annotated[Caller, Authorize(Action.AUDIT_READ)],
-    runtime: RuntimeDep,
+    ctx: ContextDep,
     filters: Filters,
     page_size: Annotated[int, Query(ge=1)] = 50,
     page_token: Annotated[str | None, Query(min_length=1, max_length=512)] = None,
 ) -> AuditPage:
     """Records matching every filter, with their hash-chain fields; follow
     ``next_page_token`` for older ones. Names and phone numbers are masked in the records."""
-    limit = min(runtime.settings.max_page_size, MAX_PAGE_SIZE)
+    limit = min(ctx.settings.max_page_size, MAX_PAGE_SIZE)
     if page_size > limit:
-        raise Problem(
-            422,
-            "REQUEST.PAGE_SIZE",
-            "Page size too large",
-            f"page_size may be at most {limit}",
-            hint=f"use page_size ≤ {limit} and follow next_page_token",
-            errors=[{"field": "query.page_size", "message": f"≤ {limit}", "type": "less_than"}],
-        )
-    async with runtime.db.snapshot() as session:
-        return await query_trail(session, filters, page_size=page_size, page_token=page_token)
+        raise page_size_too_large(limit)
+    return await audit_log.page(ctx, filters, page_size=page_size, page_token=page_token)
 
 
 @router.get(
@@ -126,26 +103,16 @@ async def list_records(
 )
 async def export(
     caller: Annotated[Caller, Authorize(Action.AUDIT_READ)],
-    runtime: RuntimeDep,
+    ctx: ContextDep,
     filters: Filters,
     format: Annotated[ExportFormat, Query(description="jsonl or csv")] = ExportFormat.JSONL,
 ) -> StreamingResponse:
     """Streams every matching record in constant memory. The export itself is audited
     (``audit.export``: who exported what), since it is the trail leaving the gateway."""
-    await audit_service.record(
-        runtime.db,
-        runtime.trail,
-        AuditEntry(
-            actor=audit_service.actor_of(caller),
-            action="audit.export",
-            outcome="streamed",
-            details={"format": str(format), "filters": filters.model_dump(mode="json")},
-        ),
-    )
-    writer = export_jsonl if format is ExportFormat.JSONL else export_csv
-    stamp = runtime.clock().strftime("%Y%m%dT%H%M%SZ")
+    chunks = await audit_log.export(ctx, caller, filters, format)
+    stamp = ctx.clock().strftime("%Y%m%dT%H%M%SZ")
     return StreamingResponse(
-        _stream(runtime, writer, filters),
+        _encoded(chunks),
         media_type=_MEDIA_TYPE[format],
         headers={
             "Content-Disposition": f'attachment; filename="interlock-audit-{stamp}.{format}"',
@@ -154,30 +121,16 @@ async def export(
     )
 
 
-Writer = Callable[[AsyncSession, AuditFilter], AsyncIterator[str]]
-
-
-async def _stream(runtime: Runtime, writer: Writer, filters: AuditFilter) -> AsyncIterator[bytes]:
-    # Lines are batched into ~64 KiB chunks: one send per record would dominate the cost.
-    async with runtime.db.snapshot() as session:
-        buffer: list[str] = []
-        size = 0
-        async for line in writer(session, filters):
-            buffer.append(line)
-            size += len(line)
-            if size >= _CHUNK_BYTES:
-                yield "".join(buffer).encode()
-                buffer, size = [], 0
-        if buffer:
-            yield "".join(buffer).encode()
+async def _encoded(chunks: AsyncIterator[str]) -> AsyncIterator[bytes]:
+    async for chunk in chunks:
+        yield chunk.encode()
 
 
 @router.get("/audit/verify", summary="Verify the whole hash chain and its signed checkpoints")
 async def verify(
-    caller: Annotated[Caller, Authorize(Action.AUDIT_VERIFY)], runtime: RuntimeDep
+    caller: Annotated[Caller, Authorize(Action.AUDIT_VERIFY)], ctx: ContextDep
 ) -> VerifyResult:
     """``ok`` is false when the chain is broken; then ``first_broken_seq`` names the first
     broken record and ``reason`` says why (altered, missing, reordered, inserted, a bad
     signature, ...). Always 200: a broken chain is a finding, not an error of the request."""
-    async with runtime.db.snapshot() as session:
-        return await runtime.trail.verify(session)
+    return await audit_log.verify(ctx)

@@ -10,17 +10,26 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 
-from ..batches import control, service
-from ..batches.counts import count_items
-from ..batches.schemas import BatchOut, BatchRequest, BatchUndoOut, BatchUndoRequest
-from ..batches.views import batch_view, get_visible
+from ..operations import batches
+from ..operations.batch_reads import get_visible_batch, progress, read_batch
+from ..operations.context import Context
+from ..operations.undo import undo_batch as undo_items
 from ..policy import Action, Caller
-from ..runtime import Runtime
-from ..services.idempotency import Reply, idempotent
-from ..store.tables import Batch, BatchStatus, OperationStatus
-from .deps import Authorize, IdempotencyKey, RuntimeDep, strict_query
-from .problems import Problem
-from .responses import require_key, take_mutation_slot, to_response
+from ..problems import Problem, page_size_too_large
+from ..store.tables import Batch, OperationStatus
+from .batch_schemas import BatchOut, BatchRequest, BatchUndoOut, BatchUndoRequest
+from .deps import (
+    Authorize,
+    ContextDep,
+    DispatcherDep,
+    IdempotencyKey,
+    LimiterDep,
+    strict_query,
+)
+from .idempotency import idempotent
+from .replies import Reply, require_key, take_mutation_slot, to_response
+from .schemas import dump
+from .views import batch_view
 
 __all__ = ["router"]
 
@@ -28,7 +37,12 @@ router = APIRouter(prefix="/v1", tags=["batches"])
 
 BatchId = Annotated[str, Path(min_length=1, max_length=64, description="batch id")]
 _ITEM_STATUSES = tuple(s.value for s in OperationStatus)
-_DONE = (BatchStatus.COMPLETED.value, BatchStatus.CANCELLED.value, BatchStatus.REJECTED.value)
+_KEEP_ALIVE_S = 15.0
+
+
+async def _batch_reply(ctx: Context, batch: Batch, status: int) -> Reply:
+    body = dump(batch_view(await read_batch(ctx, batch)))
+    return Reply(status, body, {"Location": f"/v1/batches/{batch.id}"})
 
 
 @router.post(
@@ -38,6 +52,7 @@ _DONE = (BatchStatus.COMPLETED.value, BatchStatus.CANCELLED.value, BatchStatus.R
     responses={
         202: {"model": BatchOut, "description": "accepted; follow Location or /events"},
         403: {"description": "some sessions do not exist or are outside your scope (listed)"},
+        409: {"description": "stops kept being accepted on these sessions meanwhile"},
         422: {"description": "nothing matched, > 1,000, unsupported verb, bad confirm_token"},
         428: {"description": "Idempotency-Key or a confirm_token is required"},
     },
@@ -45,23 +60,29 @@ _DONE = (BatchStatus.COMPLETED.value, BatchStatus.CANCELLED.value, BatchStatus.R
 async def create_batch(
     caller: Annotated[Caller, Authorize(Action.BATCHES_CREATE)],
     request: Request,
-    runtime: RuntimeDep,
+    ctx: ContextDep,
+    dispatcher: DispatcherDep,
+    limiter: LimiterDep,
     body: BatchRequest,
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     """Every session is authorized before anything is stored; one refused session refuses
     the whole batch. Batches above the confirmation threshold (20) need the
-    ``confirm_token`` of a preview of exactly this request. Requires ``Idempotency-Key``."""
+    ``confirm_token`` of a preview of exactly this request. Sessions with a stop pending are
+    skipped (``SESSION.PENDING_COMMIT``). Requires ``Idempotency-Key``."""
     key = require_key(idempotency_key, "a batch")
-    take_mutation_slot(runtime, caller)
+    take_mutation_slot(limiter, caller)
+
+    async def produce() -> Reply:
+        batch = await batches.create(ctx, dispatcher, caller, body.ask(), key)
+        return await _batch_reply(ctx, batch, 202)
+
+    async def recover() -> Reply | None:
+        found = await batches.find_by_key(ctx, caller, key)
+        return await _batch_reply(ctx, found, 202) if found else None
+
     reply = await idempotent(
-        runtime,
-        request,
-        caller,
-        key,
-        lambda: service.create(runtime, caller, body, key),
-        body=body.model_dump(mode="json"),
-        recover=lambda: service.find_by_key(runtime, caller, key),
+        ctx, request, caller, key, produce, body=body.model_dump(mode="json"), recover=recover
     )
     return to_response(reply, request)
 
@@ -74,7 +95,7 @@ async def create_batch(
 )
 async def get_batch(
     caller: Annotated[Caller, Authorize(Action.BATCHES_READ)],
-    runtime: RuntimeDep,
+    ctx: ContextDep,
     batch_id: BatchId,
     page_size: Annotated[int, Query(ge=0)] = 100,
     page_token: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
@@ -82,14 +103,8 @@ async def get_batch(
 ) -> BatchOut:
     """Items come in request order with their status, outcome, vendor request id and error
     (only for items that ended failed, skipped or cancelled)."""
-    if page_size > runtime.settings.max_page_size:
-        raise Problem(
-            422,
-            "REQUEST.PAGE_SIZE",
-            "Page size too large",
-            f"page_size may be at most {runtime.settings.max_page_size}",
-            hint="use a smaller page_size and follow next_page_token",
-        )
+    if page_size > ctx.settings.max_page_size:
+        raise page_size_too_large(ctx.settings.max_page_size)
     statuses = tuple(part for raw in status or () for part in raw.split(",") if part)
     unknown = sorted(set(statuses) - set(_ITEM_STATUSES))
     if unknown:
@@ -100,36 +115,28 @@ async def get_batch(
             f"query.status: unknown item status {', '.join(unknown)}",
             hint="statuses: " + ", ".join(_ITEM_STATUSES),
         )
-    batch = await get_visible(runtime, caller, batch_id, Action.BATCHES_READ)
-    return await batch_view(
-        runtime, batch, page_size=page_size, page_token=page_token, statuses=statuses
+    batch = await get_visible_batch(ctx, caller, batch_id, Action.BATCHES_READ)
+    page = await read_batch(
+        ctx, batch, page_size=page_size, page_token=page_token, statuses=statuses
     )
+    return batch_view(page)
 
 
-async def _progress(runtime: Runtime, batch_id: str) -> AsyncIterator[str]:
-    interval = runtime.batches.settings.events_interval
+async def _events(ctx: Context, batch_id: str) -> AsyncIterator[str]:
+    interval = ctx.batches.events_interval
     last, idle = "", 0.0
     while True:
-        async with runtime.db.session() as session:
-            batch = await session.get(Batch, batch_id)
-        if batch is None:
+        now = await progress(ctx, batch_id)
+        if now is None:
             return
-        counts, by_account = await count_items(runtime.db, batch_id)
-        payload = json.dumps(
-            {
-                "status": batch.status,
-                "item_count": batch.item_count,
-                "counts": counts.model_dump(),
-                "by_account": {a: c.model_dump() for a, c in by_account.items()},
-            }
-        )
+        payload = json.dumps(now.as_dict())
         if payload != last:
             last, idle = payload, 0.0
             yield f"event: progress\ndata: {payload}\n\n"
-        elif idle >= 15:
+        elif idle >= _KEEP_ALIVE_S:
             idle = 0.0
             yield ": keep-alive\n\n"
-        if batch.status in _DONE and not counts.in_flight:
+        if now.finished:
             yield f"event: done\ndata: {payload}\n\n"
             return
         await asyncio.sleep(interval)
@@ -146,14 +153,14 @@ async def _progress(runtime: Runtime, batch_id: str) -> AsyncIterator[str]:
 )
 async def batch_events(
     caller: Annotated[Caller, Authorize(Action.BATCHES_READ)],
-    runtime: RuntimeDep,
+    ctx: ContextDep,
     batch_id: BatchId,
 ) -> StreamingResponse:
     """``event: progress`` whenever the counts change (overall and per account), ``event:
     done`` when the batch has finished; a comment every 15 s keeps proxies from closing."""
-    await get_visible(runtime, caller, batch_id, Action.BATCHES_READ)
+    await get_visible_batch(ctx, caller, batch_id, Action.BATCHES_READ)
     return StreamingResponse(
-        _progress(runtime, batch_id),
+        _events(ctx, batch_id),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )
@@ -161,7 +168,7 @@ async def batch_events(
 
 @router.post(
     "/batches/{batch_id}/cancel",
-    summary="Cancel what has not started",
+    summary="Cancel what has not started (and withdraw the batch's pending approval)",
     responses={
         200: {"model": BatchOut, "description": "cancelled; in-flight items finish"},
         404: {"description": "no such batch (or you may not see it)"},
@@ -171,21 +178,20 @@ async def batch_events(
 async def cancel_batch(
     caller: Annotated[Caller, Authorize(Action.BATCHES_CANCEL)],
     request: Request,
-    runtime: RuntimeDep,
+    ctx: ContextDep,
+    limiter: LimiterDep,
     batch_id: BatchId,
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     """Items not yet started are marked cancelled (skipped); items in flight finish; held
-    items of a terminate/revoke batch stay held (undo them with ``/undo``)."""
-    take_mutation_slot(runtime, caller)
-    reply = await idempotent(
-        runtime,
-        request,
-        caller,
-        idempotency_key,
-        lambda: control.cancel(runtime, caller, batch_id),
-        body={},
-    )
+    items of a terminate/revoke batch stay held (undo them with ``/undo``). A pending approval
+    of the batch is cancelled with it: it can no longer be approved."""
+    take_mutation_slot(limiter, caller)
+
+    async def produce() -> Reply:
+        return await _batch_reply(ctx, await batches.cancel(ctx, caller, batch_id), 200)
+
+    reply = await idempotent(ctx, request, caller, idempotency_key, produce, body={})
     return to_response(reply, request)
 
 
@@ -201,20 +207,22 @@ async def cancel_batch(
 async def undo_batch(
     caller: Annotated[Caller, Authorize(Action.OPERATIONS_UNDO)],
     request: Request,
-    runtime: RuntimeDep,
+    ctx: ContextDep,
+    dispatcher: DispatcherDep,
+    limiter: LimiterDep,
     batch_id: BatchId,
     body: BatchUndoRequest,
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     """Each undone item gets an undo operation that resumes the candidate if the hold
     paused them; items whose window has closed are counted as not undoable."""
-    take_mutation_slot(runtime, caller)
+    take_mutation_slot(limiter, caller)
 
     async def produce() -> Reply:
-        result = await control.undo(runtime, caller, batch_id, body.note)
-        return Reply(200, result.model_dump(mode="json"))
+        result = await undo_items(ctx, dispatcher, caller, batch_id, body.note)
+        return Reply(200, dump(BatchUndoOut.model_validate(result, from_attributes=True)))
 
     reply = await idempotent(
-        runtime, request, caller, idempotency_key, produce, body=body.model_dump(mode="json")
+        ctx, request, caller, idempotency_key, produce, body=body.model_dump(mode="json")
     )
     return to_response(reply, request)

@@ -21,10 +21,10 @@ from interlock.events import CallbackRequest
 from interlock.models import ACCOUNT_NAME_PATTERN
 
 from ..observability import GatewayMetrics
+from ..operations import callbacks
 from ..policy import Action
-from ..services import callbacks
-from .deps import Declare, RuntimeDep
-from .problems import Problem, problem_of
+from ..problems import Problem, problem_of
+from .deps import ContextDep, Declare
 
 __all__ = ["router"]
 
@@ -83,14 +83,14 @@ def _unknown_account() -> Problem:
 async def receive(
     _: Annotated[None, Declare(Action.CALLBACKS_RECEIVE)],
     request: Request,
-    runtime: RuntimeDep,
+    ctx: ContextDep,
     account: Annotated[str, Path(pattern=ACCOUNT_NAME_PATTERN, description="account name")],
 ) -> Response:
     """Hands the raw request (method, query, headers, body) to the account's adapter, which
     verifies it; each event is appended to the audit trail (action ``callback``) before the
     vendor gets exactly the acknowledgement its adapter built."""
     metrics: GatewayMetrics = request.app.state.metrics
-    if account not in runtime.interlock.accounts:
+    if account not in ctx.interlock.accounts:
         metrics.observe_callback("-", "unknown_account")
         raise _unknown_account()
     pushed = CallbackRequest(
@@ -101,7 +101,7 @@ async def receive(
     )
     ip = request.client.host if request.client else None
     try:
-        reply, events = await callbacks.receive(runtime, account, pushed, ip=ip)
+        received = await callbacks.receive(ctx, account, pushed, ip=ip)
     except errors.VendorAuthFailed as exc:
         log.warning("callback refused", extra={"account": account, "why": exc.message})
         metrics.observe_callback(account, "refused")
@@ -115,5 +115,6 @@ async def receive(
         problem.status, problem.title = 400, "Callback not understood"
         raise problem from None
     metrics.observe_callback(account, "accepted")
-    log.info("callback received", extra={"account": account, "events": events})
+    log.info("callback received", extra={"account": account, "events": received.events})
+    reply = received.reply
     return Response(reply.body, status_code=reply.status_code, media_type=reply.content_type)

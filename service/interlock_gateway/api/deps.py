@@ -1,4 +1,5 @@
-"""Dependencies as ``Annotated`` aliases: the runtime, the authenticated caller, the action.
+"""Dependencies as ``Annotated`` aliases: the lifecycle's context, the dispatcher, the
+authenticated caller, the action.
 
 Every ``/v1`` route declares the action it performs with :func:`Authorize`::
 
@@ -23,40 +24,53 @@ from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from ..audit import AuditEntry
-from ..clock import Clock
+from ..keycache import KeyCache
+from ..operations import audit_entries as audit
+from ..operations.context import Context
+from ..operations.dispatch import Dispatcher
 from ..policy import Action, Caller, authorize
-from ..runtime import Runtime
-from ..services import audit
+from ..problems import Problem
 from ..store.tables import Role
-from .problems import Problem
+from .ratelimit import MutationRateLimiter
 
 __all__ = [
     "Authorize",
-    "ClockDep",
+    "ContextDep",
     "Declare",
+    "DispatcherDep",
     "IdempotencyKey",
-    "RuntimeDep",
+    "LimiterDep",
     "declared_action",
-    "get_runtime",
     "strict_query",
 ]
 
 
-def get_runtime(request: Request) -> Runtime:
-    """The app's :class:`Runtime` (set by the lifespan)."""
-    runtime: Runtime = request.app.state.runtime
-    return runtime
+def get_context(request: Request) -> Context:
+    """The lifecycle's :class:`Context` (set by the app's lifespan)."""
+    context: Context = request.app.state.context
+    return context
 
 
-RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+def get_dispatcher(request: Request) -> Dispatcher:
+    """Whoever carries out accepted operations (the worker)."""
+    dispatcher: Dispatcher = request.app.state.dispatcher
+    return dispatcher
 
 
-def get_clock(runtime: RuntimeDep) -> Clock:
-    """The injected time source."""
-    return runtime.clock
+def get_limiter(request: Request) -> MutationRateLimiter:
+    """The per-principal mutation rate limiter."""
+    limiter: MutationRateLimiter = request.app.state.limiter
+    return limiter
 
 
-ClockDep = Annotated[Clock, Depends(get_clock)]
+def _keys(request: Request) -> KeyCache:
+    keys: KeyCache = request.app.state.keys
+    return keys
+
+
+ContextDep = Annotated[Context, Depends(get_context)]
+DispatcherDep = Annotated[Dispatcher, Depends(get_dispatcher)]
+LimiterDep = Annotated[MutationRateLimiter, Depends(get_limiter)]
 
 IdempotencyKey = Annotated[
     str | None,
@@ -91,7 +105,6 @@ def _unauthenticated(code: str, detail: str) -> Problem:
 
 async def authenticate_caller(
     request: Request,
-    runtime: RuntimeDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Caller:
     """The principal behind the request's bearer key (401 problem when there is none)."""
@@ -104,7 +117,7 @@ async def authenticate_caller(
                 "AUTH.MALFORMED", "the Authorization header is not 'Bearer <key>'"
             )
         raise _unauthenticated("AUTH.MISSING_KEY", "no API key was sent")
-    found = await runtime.keys.authenticate(credentials.credentials)
+    found = await _keys(request).authenticate(credentials.credentials)
     if found is None:
         raise _unauthenticated("AUTH.INVALID_KEY", "the API key is unknown, revoked or malformed")
     principal = found.principal
@@ -131,14 +144,14 @@ class _Authorizer:
     async def __call__(
         self,
         request: Request,
-        runtime: RuntimeDep,
+        ctx: ContextDep,
         caller: Annotated[Caller, Depends(authenticate_caller)],
     ) -> Caller:
-        decision = authorize(caller, self.action, plugins=runtime.plugins)
+        decision = authorize(caller, self.action, plugins=ctx.plugins)
         if not decision.allowed:
             await audit.record(
-                runtime.db,
-                runtime.trail,
+                ctx.db,
+                ctx.trail,
                 AuditEntry(
                     actor=audit.actor_of(caller),
                     action=str(self.action),

@@ -17,7 +17,7 @@ from prometheus_client.openmetrics.exposition import CONTENT_TYPE_LATEST as OPEN
 
 from ..observability import GatewayMetrics
 from ..policy import Action
-from .deps import Declare, RuntimeDep
+from .deps import Declare
 
 __all__ = ["router"]
 
@@ -43,11 +43,10 @@ _TEXT = choose_encoder("")[1]  # what a scraper without an Accept header gets
 async def metrics(
     _: Annotated[None, Declare(Action.PUBLIC)],
     request: Request,
-    runtime: RuntimeDep,
     accept: Annotated[str | None, Header(include_in_schema=False)] = None,
 ) -> Response:
     """Request counts and latency by route template, vendor verbs by outcome and error code,
     stored operations by verb/status/outcome/account and the worker's queue depth."""
     registry: GatewayMetrics = request.app.state.metrics
-    body, content_type = await registry.render(runtime, accept)
+    body, content_type = await registry.render(accept)
     return Response(body, media_type=content_type)

@@ -12,7 +12,8 @@ import uuid
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .problems import Problem, problem_response
+from ..problems import Problem
+from .problems import problem_response
 
 __all__ = ["BodyLimitMiddleware", "RequestIdMiddleware"]
 

@@ -7,14 +7,14 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import JSONResponse
 
+from ..operations import accept as accepting
+from ..operations import undo as undoing
 from ..policy import Action, Caller
-from ..services import undo as undo_service
-from ..services.idempotency import idempotent
-from ..services.operations import get_visible, recover
-from ..services.views import operation_view
-from .deps import Authorize, IdempotencyKey, RuntimeDep
-from .responses import take_mutation_slot, to_response
+from .deps import Authorize, ContextDep, DispatcherDep, IdempotencyKey, LimiterDep
+from .idempotency import idempotent
+from .replies import Reply, operation_reply, take_mutation_slot, to_response
 from .schemas import OperationOut, UndoRequest
+from .views import operation_view
 
 __all__ = ["router"]
 
@@ -30,12 +30,12 @@ OperationId = Annotated[str, Path(min_length=1, max_length=64, description="oper
 )
 async def get_operation(
     caller: Annotated[Caller, Authorize(Action.OPERATIONS_READ)],
-    runtime: RuntimeDep,
+    ctx: ContextDep,
     op_id: OperationId,
 ) -> OperationOut:
-    """Where an operation stands: status, outcome, states, commit_at, error."""
-    op, approval = await get_visible(runtime, caller, op_id, Action.OPERATIONS_READ)
-    return operation_view(op, approval)
+    """Where an operation stands: status, outcome, states, commit_at, notices, error."""
+    found = await accepting.get_visible(ctx, caller, op_id, Action.OPERATIONS_READ)
+    return operation_view(found.op, found.approval)
 
 
 @router.post(
@@ -45,27 +45,43 @@ async def get_operation(
         200: {"model": OperationOut, "description": "the undo operation, done"},
         202: {"model": OperationOut, "description": "the undo operation, queued"},
         404: {"description": "no such operation (or you may not see it)"},
-        409: {"description": "not undoable: window closed, already undone, not final verb"},
+        409: {
+            "description": "not undoable: already undone (OPERATION.ALREADY_UNDONE), window "
+            "closed, not a final verb, or the hold not placed yet (retry)"
+        },
     },
 )
 async def undo(
     caller: Annotated[Caller, Authorize(Action.OPERATIONS_UNDO)],
     request: Request,
-    runtime: RuntimeDep,
+    ctx: ContextDep,
+    dispatcher: DispatcherDep,
+    limiter: LimiterDep,
     op_id: OperationId,
     body: UndoRequest,
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     """Cancels the pending commit and gives back the earlier state (resumes the candidate
-    if the hold paused them). Refused once ``commit_at`` has passed."""
-    take_mutation_slot(runtime, caller)
+    if the hold paused them). Refused once ``commit_at`` has passed. Of concurrent undos of
+    one operation exactly one undoes; the others are told it is already undone."""
+    take_mutation_slot(limiter, caller)
+
+    async def produce() -> Reply:
+        undone = await undoing.undo(ctx, dispatcher, caller, op_id, body.note, idempotency_key)
+        return operation_reply(undone)
+
+    async def recover() -> Reply | None:
+        key = idempotency_key
+        found = await accepting.find_by_key(ctx, caller, key) if key else None
+        return operation_reply(found) if found else None
+
     reply = await idempotent(
-        runtime,
+        ctx,
         request,
         caller,
         idempotency_key,
-        lambda: undo_service.undo(runtime, caller, op_id, body.note, idempotency_key),
+        produce,
         body=body.model_dump(mode="json"),
-        recover=(lambda: recover(runtime, caller, idempotency_key)) if idempotency_key else None,
+        recover=recover,
     )
     return to_response(reply, request)

@@ -6,10 +6,11 @@ from typing import Annotated
 
 from fastapi import APIRouter
 
-from ..batches.preview import preview as preview_service
-from ..batches.schemas import PreviewOut, PreviewRequest
+from ..operations.previews import preview
 from ..policy import Action, Caller
-from .deps import Authorize, RuntimeDep
+from .batch_schemas import PreviewOut, PreviewRequest
+from .deps import Authorize, ContextDep
+from .views import preview_view
 
 __all__ = ["router"]
 
@@ -26,12 +27,12 @@ router = APIRouter(prefix="/v1", tags=["batches"])
 )
 async def create_preview(
     caller: Annotated[Caller, Authorize(Action.PREVIEWS_CREATE)],
-    runtime: RuntimeDep,
+    ctx: ContextDep,
     body: PreviewRequest,
 ) -> PreviewOut:
     """Nothing is changed. Sessions are read from their vendors; the answer shows counts by
-    state, vendor and account, candidates answering now, sessions needing approval, names
-    you may not touch, accounts that cannot do the verb, and the estimated vendor calls and
-    duration from each account's rate limit. Pass ``confirm_token`` to ``POST /v1/batches``
-    with exactly the same request."""
-    return await preview_service(runtime, caller, body)
+    state, vendor and account, candidates answering now, sessions needing approval, sessions
+    held by a pending stop, names you may not touch, accounts that cannot do the verb, and the
+    estimated vendor calls and duration from each account's rate limit. Pass
+    ``confirm_token`` to ``POST /v1/batches`` with exactly the same request."""
+    return preview_view(await preview(ctx, caller, body.to_ask()))

@@ -1,16 +1,16 @@
-"""RFC 9457 problem details for every error the API returns.
+"""Rendering problems as RFC 9457 ``application/problem+json`` responses.
 
-Every error body is ``application/problem+json`` with ``type``, ``title``, ``status``,
-``detail``, the machine ``code``, a ``hint`` (what to do about it) and ``instance`` (the
-request path), plus the request id. SDK errors map by class (:data:`STATUS_OF`); gateway
-errors are raised as :class:`Problem`. Nothing here ever echoes request input or a stack
-trace: a validation error names the field and the rule, not the value.
+Every error body has ``type``, ``title``, ``status``, ``detail``, the machine ``code``, a
+``hint`` (what to do about it) and ``instance`` (the request path), plus the request id.
+Problems themselves are plain data (:mod:`interlock_gateway.problems`); this module adds the
+request's details and turns the framework's own errors (validation, unknown routes) into
+problems too. Nothing here ever echoes request input or a stack trace: a validation error
+names the field and the rule, not the value.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -20,127 +20,34 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from interlock import errors
 
+from ..problems import Problem, problem_of
+from ..problems import problem_body as plain_body
+
 __all__ = [
     "PROBLEM_JSON",
-    "STATUS_OF",
-    "Problem",
     "install_problem_handlers",
     "problem_body",
-    "problem_of",
     "problem_response",
-    "status_for_code",
+    "with_request",
 ]
 
 log = logging.getLogger("interlock.gateway")
 PROBLEM_JSON = "application/problem+json"
-TYPE_PREFIX = "urn:interlock:problem:"
-
-# First match wins, so subclasses come before their bases.
-STATUS_OF: tuple[tuple[type[errors.InterlockError], int], ...] = (
-    (errors.SessionNotFound, 404),
-    (errors.InvalidTransition, 409),
-    (errors.UnsupportedOperation, 422),
-    (errors.PolicyDenied, 403),
-    (errors.VendorTimeout, 504),
-    (errors.VendorRateLimited, 503),
-    (errors.VendorUnavailable, 503),
-    (errors.VendorQuotaExhausted, 503),
-    # Credential, permission and protocol failures are the gateway's upstream problem: 502,
-    # never 401/403, which would tell the caller that *their* key is wrong.
-    (errors.VendorError, 502),
-    (errors.InvalidRequest, 400),
-    (errors.ConfigurationError, 503),
-    (errors.InterlockError, 500),
-)
-
-_VENDOR_HINTS = {
-    errors.VendorAuthFailed: "the vendor refused the gateway's credentials for this account; "
-    "an operator must fix them in interlock.toml (your API key is fine)",
-    errors.VendorPermissionDenied: "the account's vendor app lacks a permission; an operator "
-    "must grant it at the vendor",
-}
-# Extension members copied from an SDK error's details (all safe: no secrets, no names).
-_SAFE_DETAILS = ("account", "vendor_request_id", "retry_after", "from_state", "verb", "field")
 
 
-class Problem(Exception):
-    """A gateway error with its HTTP status, machine code and hint."""
-
-    def __init__(
-        self,
-        status: int,
-        code: str,
-        title: str,
-        detail: str,
-        *,
-        hint: str | None = None,
-        headers: Mapping[str, str] | None = None,
-        **extensions: Any,
-    ) -> None:
-        super().__init__(detail)
-        self.status = status
-        self.code = code
-        self.title = title
-        self.detail = detail
-        self.hint = hint
-        self.headers = dict(headers or {})
-        self.extensions = {k: v for k, v in extensions.items() if v is not None}
-
-
-def problem_of(error: errors.InterlockError) -> Problem:
-    """The problem for an SDK error (status by class, vendor request id kept)."""
-    status = next(code for cls, code in STATUS_OF if isinstance(error, cls))
-    extensions = {k: error.details.get(k) for k in _SAFE_DETAILS}
-    hint = error.hint or next(
-        (text for cls, text in _VENDOR_HINTS.items() if isinstance(error, cls)), None
-    )
-    headers: dict[str, str] = {}
-    retry_after = error.details.get("retry_after")
-    if isinstance(retry_after, int | float) and retry_after > 0:
-        headers["Retry-After"] = str(max(1, round(retry_after)))
-    if status == 500:
-        hint = hint or "this is a bug in Interlock; report it with the request id"
-    return Problem(
-        status, error.code, error.title, error.message, hint=hint, headers=headers, **extensions
-    )
-
-
-# Outcome codes the gateway itself records on operations (the SDK's come from its classes).
-_GATEWAY_CODES: dict[str, tuple[int, str]] = {
-    "APPROVAL.REJECTED": (409, "Approval rejected"),
-    "APPROVAL.EXPIRED": (409, "Approval expired"),
-    "OPERATION.GAVE_UP": (503, "Operation interrupted"),
-}
-
-
-def status_for_code(code: str) -> tuple[int, str]:
-    """HTTP status and title for a stored error code (an operation's ``error_code``)."""
-    if code in _GATEWAY_CODES:
-        return _GATEWAY_CODES[code]
-    for cls in errors.all_error_classes():
-        if cls.code == code:
-            status = next(s for c, s in STATUS_OF if issubclass(cls, c))
-            return status, cls.title
-    return 502, "Operation failed"
+def with_request(body: dict[str, Any], request: Request) -> dict[str, Any]:
+    """``body`` with the request's path (``instance``) and id added."""
+    body = {"instance": request.url.path, **body}
+    request_id = getattr(request.state, "request_id", None)
+    if request_id:
+        body.setdefault("request_id", request_id)
+    return body
 
 
 def problem_body(problem: Problem, request: Request | None = None) -> dict[str, Any]:
     """The JSON body of ``problem`` for ``request``."""
-    body: dict[str, Any] = {
-        "type": TYPE_PREFIX + problem.code,
-        "title": problem.title,
-        "status": problem.status,
-        "detail": problem.detail,
-        "code": problem.code,
-        "hint": problem.hint,
-    }
-    if request is not None:
-        body["instance"] = request.url.path
-        request_id = getattr(request.state, "request_id", None)
-        if request_id:
-            body["request_id"] = request_id
-    body.update(problem.extensions)
-    return body
+    body = plain_body(problem)
+    return body if request is None else with_request(body, request)
 
 
 def problem_response(problem: Problem, request: Request | None = None) -> JSONResponse:

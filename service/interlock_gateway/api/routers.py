@@ -1,7 +1,7 @@
 """Every router of the HTTP API, in the order they are mounted.
 
 Kept apart from ``api/__init__.py`` so that importing one API module (problems, schemas) does
-not import every router and, through them, the runtime.
+not import every router.
 """
 
 from __future__ import annotations

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from enum import StrEnum
+from typing import Annotated, Any, Self
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from interlock.models import Reason, SessionState
+from interlock.models import SYSTEM_REASON_CODES, Reason, ReasonCode, SessionState
 
 __all__ = [
     "ApprovalOut",
     "ApprovalPage",
+    "ClientReason",
+    "ClientReasonCode",
     "DecisionRequest",
     "OperationOut",
+    "PendingStopOut",
     "SessionOut",
     "SessionPageOut",
     "UndoRequest",
@@ -27,10 +31,52 @@ class _Request(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class ClientReasonCode(StrEnum):
+    """Reason codes a client may give. The system's own (``pause_expired``) are not among
+    them: only the gateway's scheduler gives those."""
+
+    OPERATOR_ERROR = ReasonCode.OPERATOR_ERROR.value
+    CANDIDATE_NETWORK = ReasonCode.CANDIDATE_NETWORK.value
+    CANDIDATE_DEVICE = ReasonCode.CANDIDATE_DEVICE.value
+    CANDIDATE_EMERGENCY = ReasonCode.CANDIDATE_EMERGENCY.value
+    PROCESS_CHANGE = ReasonCode.PROCESS_CHANGE.value
+    SYSTEM_FAULT = ReasonCode.SYSTEM_FAULT.value
+    OTHER = ReasonCode.OTHER.value
+
+
+_ALLOWED = ", ".join(code.value for code in ClientReasonCode)
+
+
+class ClientReason(_Request):
+    """Why: a reason code and a note (required for ``other``)."""
+
+    code: ClientReasonCode = Field(description=f"one of: {_ALLOWED}")
+    note: Note | None = Field(default=None, description="free text; required for 'other'")
+
+    @field_validator("code", mode="before")
+    @classmethod
+    def _not_a_system_reason(cls, value: Any) -> Any:
+        if value in {code.value for code in SYSTEM_REASON_CODES}:
+            raise ValueError(
+                f"{value!r} is a reason only the system gives; allowed codes: {_ALLOWED}"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _note_for_other(self) -> Self:
+        if self.code is ClientReasonCode.OTHER and not (self.note and self.note.strip()):
+            raise ValueError("reason code 'other' needs a note saying what happened")
+        return self
+
+    def to_reason(self) -> Reason:
+        """The SDK's reason."""
+        return Reason(code=ReasonCode(self.code.value), note=self.note)
+
+
 class VerbRequest(_Request):
     """Body of pause, resume, terminate and revoke."""
 
-    reason: Reason = Field(
+    reason: ClientReason = Field(
         description="why: a code and an optional note (required for 'other')",
         examples=[{"code": "candidate_network", "note": "candidate lost connection twice"}],
     )
@@ -69,6 +115,20 @@ class PositionOut(_Response):
     department: str | None = None
 
 
+class PendingStopOut(_Response):
+    """A terminate or revoke on its way to the vendor: the undo window in every view."""
+
+    verb: str = Field(examples=["terminate"])
+    operation: str = Field(description="the stop's operation id")
+    status: str = Field(
+        description="pending or in_flight (being held or committed), grace (held, undo "
+        "possible until commit_at), awaiting_approval"
+    )
+    commit_at: datetime | None = Field(description="when it becomes final at the vendor")
+    undo: str | None = Field(description="POST here to undo it (while status is grace)")
+    requested_by: str
+
+
 class SessionOut(_Response):
     """One interview session (the vendor's unstable extras are not exposed)."""
 
@@ -85,6 +145,9 @@ class SessionOut(_Response):
     started_at: datetime | None = None
     progress: float | None = None
     resume_deadline: datetime | None = None
+    pending: PendingStopOut | None = Field(
+        default=None, description="a stop of this session that is not final yet"
+    )
 
 
 class SessionPageOut(_Response):
@@ -99,6 +162,14 @@ class ErrorOut(_Response):
 
     code: str
     message: str | None = None
+
+
+class NoticeOut(_Response):
+    """Something that happened to the operation that its requester must know."""
+
+    kind: str = Field(examples=["rehold"], description="resumed_at_vendor, rehold, contested")
+    at: datetime
+    text: str
 
 
 class ApprovalRef(_Response):
@@ -131,7 +202,8 @@ class OperationOut(_Response):
     approval: ApprovalRef | None = None
     vendor_request_id: str | None = None
     error: ErrorOut | None = None
-    attempts: int
+    notices: list[NoticeOut] = Field(default_factory=list)
+    attempts: int = Field(description="runs of the current phase (each one vendor call)")
     created_at: datetime
     updated_at: datetime
 

@@ -10,15 +10,20 @@ from pydantic import AwareDatetime
 
 from interlock.models import ACCOUNT_NAME_PATTERN, SessionRef, SessionState, Verb
 
+from ..operations import accept as accepting
+from ..operations.context import Context
+from ..operations.dispatch import Dispatcher
+from ..operations.pending import pending_stops
+from ..operations.phases import FINAL_VERBS
+from ..operations.sessions import SessionQuery, list_visible, read_visible
 from ..policy import Action, Caller
-from ..services import operations
-from ..services.idempotency import idempotent
-from ..services.sessions import SessionQuery, list_visible, read_visible
-from ..services.views import session_view
-from .deps import Authorize, IdempotencyKey, RuntimeDep, strict_query
-from .problems import Problem
-from .responses import require_key, take_mutation_slot, to_response
+from ..problems import Problem, page_size_too_large
+from .deps import Authorize, ContextDep, DispatcherDep, IdempotencyKey, LimiterDep, strict_query
+from .idempotency import idempotent
+from .ratelimit import MutationRateLimiter
+from .replies import Reply, operation_reply, require_key, take_mutation_slot, to_response
 from .schemas import OperationOut, SessionOut, SessionPageOut, VerbRequest
+from .views import session_view
 
 __all__ = ["router"]
 
@@ -44,7 +49,10 @@ _OPERATION_RESPONSES: dict[int | str, dict[str, object]] = {
     200: {"model": OperationOut, "description": "done: applied, already_in_state, grace, ..."},
     202: {"model": OperationOut, "description": "queued or awaiting approval"},
     404: {"description": "no such account or session (or you may not see it)"},
-    409: {"description": "invalid transition, or the same Idempotency-Key still running"},
+    409: {
+        "description": "invalid transition, a stop pending on the session (undo it first), "
+        "or the same Idempotency-Key still running"
+    },
     422: {"description": "invalid body, unsupported verb, or Idempotency-Key reused"},
     428: {"description": "Idempotency-Key required (terminate, revoke)"},
     502: {"description": "the vendor refused the gateway's credentials or answered garbage"},
@@ -77,7 +85,7 @@ def _states(values: list[str] | None) -> frozenset[SessionState]:
 )
 async def list_sessions(
     caller: Annotated[Caller, Authorize(Action.SESSIONS_LIST)],
-    runtime: RuntimeDep,
+    ctx: ContextDep,
     account: Annotated[str | None, Query(pattern=ACCOUNT_NAME_PATTERN)] = None,
     vendor: Annotated[str | None, Query(pattern=ACCOUNT_NAME_PATTERN)] = None,
     state: Annotated[list[str] | None, Query(description="repeat or comma-separate")] = None,
@@ -92,16 +100,8 @@ async def list_sessions(
     """Sessions matching every filter that you may see (positions you own, your
     departments', or all for admins). A page can hold fewer than ``page_size`` sessions;
     keep paging while ``next_page_token`` is present."""
-    limit = runtime.settings.max_page_size
-    if page_size > limit:
-        raise Problem(
-            422,
-            "REQUEST.PAGE_SIZE",
-            "Page size too large",
-            f"page_size may be at most {limit}",
-            hint=f"use page_size ≤ {limit} and follow next_page_token",
-            errors=[{"field": "query.page_size", "message": f"≤ {limit}", "type": "less_than"}],
-        )
+    if page_size > ctx.settings.max_page_size:
+        raise page_size_too_large(ctx.settings.max_page_size)
     query = SessionQuery(
         account=account,
         vendor=vendor,
@@ -112,7 +112,17 @@ async def list_sessions(
         start_from=start_from,
         start_to=start_to,
     )
-    return await list_visible(runtime, caller, query, page_size=page_size, page_token=page_token)
+    page = await list_visible(ctx, caller, query, page_size=page_size, page_token=page_token)
+    stops = await pending_stops(ctx.db, (s.ref for s in page.sessions))
+    return SessionPageOut(
+        sessions=[
+            session_view(
+                s, ctx.vendor_of(s.ref.account), stops.get((s.ref.account, s.ref.session_id))
+            )
+            for s in page.sessions
+        ],
+        next_page_token=page.next_page_token,
+    )
 
 
 @router.get(
@@ -122,37 +132,46 @@ async def list_sessions(
 )
 async def get_session(
     caller: Annotated[Caller, Authorize(Action.SESSIONS_READ)],
-    runtime: RuntimeDep,
+    ctx: ContextDep,
     account: Account,
     session_id: SessionId,
 ) -> SessionOut:
-    """One session, read from its vendor."""
+    """One session, read from its vendor, with its pending stop if it has one."""
     ref = SessionRef(account=account, session_id=session_id)
-    session, _ = await read_visible(runtime, caller, Action.SESSIONS_READ, ref)
-    return session_view(session, runtime.interlock.accounts[account].vendor)
+    session, _ = await read_visible(ctx, caller, Action.SESSIONS_READ, ref)
+    stops = await pending_stops(ctx.db, [ref])
+    return session_view(session, ctx.vendor_of(account), stops.get((account, session_id)))
 
 
 async def _verb(
     verb: Verb,
     request: Request,
-    runtime: RuntimeDep,
+    ctx: Context,
+    dispatcher: Dispatcher,
+    limiter: MutationRateLimiter,
     caller: Caller,
     ref: SessionRef,
     body: VerbRequest,
     key: str | None,
 ) -> JSONResponse:
-    await operations.check_supported(runtime, caller, verb, ref, body.reason)
-    if verb in operations.FINAL_VERBS:
+    reason = body.reason.to_reason()
+    await accepting.check_supported(ctx, caller, verb, ref, reason)
+    if verb in FINAL_VERBS:
         require_key(key, f"{verb}")
-    take_mutation_slot(runtime, caller)
+    take_mutation_slot(limiter, caller)
+
+    async def produce() -> Reply:
+        accepted = await accepting.accept(
+            ctx, dispatcher, caller, verb, ref, reason, idempotency_key=key
+        )
+        return operation_reply(accepted)
+
+    async def recover() -> Reply | None:
+        found = await accepting.find_by_key(ctx, caller, key) if key else None
+        return operation_reply(found) if found else None
+
     reply = await idempotent(
-        runtime,
-        request,
-        caller,
-        key,
-        lambda: operations.accept(runtime, caller, verb, ref, body.reason, idempotency_key=key),
-        body=body.model_dump(mode="json"),
-        recover=(lambda: operations.recover(runtime, caller, key)) if key else None,
+        ctx, request, caller, key, produce, body=body.model_dump(mode="json"), recover=recover
     )
     return to_response(reply, request)
 
@@ -165,7 +184,9 @@ async def _verb(
 async def pause(
     caller: Annotated[Caller, Authorize(Action.SESSIONS_PAUSE)],
     request: Request,
-    runtime: RuntimeDep,
+    ctx: ContextDep,
+    dispatcher: DispatcherDep,
+    limiter: LimiterDep,
     account: Account,
     session_id: SessionId,
     body: VerbRequest,
@@ -173,7 +194,9 @@ async def pause(
 ) -> JSONResponse:
     """Soft stop: answers so far are kept."""
     ref = SessionRef(account=account, session_id=session_id)
-    return await _verb(Verb.PAUSE, request, runtime, caller, ref, body, idempotency_key)
+    return await _verb(
+        Verb.PAUSE, request, ctx, dispatcher, limiter, caller, ref, body, idempotency_key
+    )
 
 
 @router.post(
@@ -184,7 +207,9 @@ async def pause(
 async def resume(
     caller: Annotated[Caller, Authorize(Action.SESSIONS_RESUME)],
     request: Request,
-    runtime: RuntimeDep,
+    ctx: ContextDep,
+    dispatcher: DispatcherDep,
+    limiter: LimiterDep,
     account: Account,
     session_id: SessionId,
     body: VerbRequest,
@@ -192,7 +217,9 @@ async def resume(
 ) -> JSONResponse:
     """Only before the pause's resume deadline."""
     ref = SessionRef(account=account, session_id=session_id)
-    return await _verb(Verb.RESUME, request, runtime, caller, ref, body, idempotency_key)
+    return await _verb(
+        Verb.RESUME, request, ctx, dispatcher, limiter, caller, ref, body, idempotency_key
+    )
 
 
 @router.post(
@@ -203,7 +230,9 @@ async def resume(
 async def terminate(
     caller: Annotated[Caller, Authorize(Action.SESSIONS_TERMINATE)],
     request: Request,
-    runtime: RuntimeDep,
+    ctx: ContextDep,
+    dispatcher: DispatcherDep,
+    limiter: LimiterDep,
     account: Account,
     session_id: SessionId,
     body: VerbRequest,
@@ -212,7 +241,9 @@ async def terminate(
     """Answers ``grace`` with ``commit_at``; undo before then restores the session.
     Protected positions answer ``awaiting_approval``. Requires ``Idempotency-Key``."""
     ref = SessionRef(account=account, session_id=session_id)
-    return await _verb(Verb.TERMINATE, request, runtime, caller, ref, body, idempotency_key)
+    return await _verb(
+        Verb.TERMINATE, request, ctx, dispatcher, limiter, caller, ref, body, idempotency_key
+    )
 
 
 @router.post(
@@ -223,7 +254,9 @@ async def terminate(
 async def revoke(
     caller: Annotated[Caller, Authorize(Action.SESSIONS_REVOKE)],
     request: Request,
-    runtime: RuntimeDep,
+    ctx: ContextDep,
+    dispatcher: DispatcherDep,
+    limiter: LimiterDep,
     account: Account,
     session_id: SessionId,
     body: VerbRequest,
@@ -231,4 +264,6 @@ async def revoke(
 ) -> JSONResponse:
     """Like terminate, for interviews launched by mistake. Requires ``Idempotency-Key``."""
     ref = SessionRef(account=account, session_id=session_id)
-    return await _verb(Verb.REVOKE, request, runtime, caller, ref, body, idempotency_key)
+    return await _verb(
+        Verb.REVOKE, request, ctx, dispatcher, limiter, caller, ref, body, idempotency_key
+    )

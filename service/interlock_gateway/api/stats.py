@@ -9,10 +9,10 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from ..policy import Action, Caller
-from ..services.stats import DIMENSIONS, STOP_VERBS, count_reasons
+from ..problems import Problem
+from ..reports.stats import DIMENSIONS, STOP_VERBS, count_reasons
 from ..store.tables import OperationVerb
-from .deps import Authorize, RuntimeDep, strict_query
-from .problems import Problem
+from .deps import Authorize, ContextDep, strict_query
 
 __all__ = ["ReasonGroup", "ReasonStats", "router"]
 
@@ -91,7 +91,7 @@ def _verbs(values: list[str] | None) -> list[OperationVerb]:
 )
 async def reasons(
     caller: Annotated[Caller, Authorize(Action.STATS_READ)],
-    runtime: RuntimeDep,
+    ctx: ContextDep,
     from_: Annotated[AwareDatetime | None, Query(alias="from", description="inclusive")] = None,
     to: Annotated[AwareDatetime | None, Query(description="exclusive")] = None,
     group_by: Annotated[
@@ -114,7 +114,7 @@ async def reasons(
             hint="give an earlier 'from' or a later 'to'",
             errors=[{"field": "query.from", "message": "not before 'to'", "type": "range"}],
         )
-    counts = await count_reasons(runtime.db, dimensions, since=from_, until=to, verbs=verbs)
+    counts = await count_reasons(ctx.db, dimensions, since=from_, until=to, verbs=verbs)
     total = counts.total
     groups = [
         ReasonGroup(

@@ -5,9 +5,9 @@ Three sources, each the one that knows the truth:
 * **HTTP requests** — :class:`ObservabilityMiddleware` counts every request by method, route
   *template* (``/v1/accounts/{account}/sessions/{session_id}``, never the raw path, so label
   values stay bounded and carry no identifiers) and status, and times it.
-* **Vendor calls** — an observer plug-in registered with the facade's plug-in manager receives
-  ``interlock_operation_started/finished`` for every verb the SDK carries out (the worker goes
-  through the facade), so it counts outcomes, error codes and durations per account.
+* **Operations carried out** — an observer plug-in registered with the facade's plug-in
+  manager receives ``interlock_operation_started/finished`` once per operation (see
+  ``operations/observers.py``), so it counts outcomes, error codes and durations per account.
 * **Operations and the queue** — counted from the ``operations`` table on each scrape: the
   database is the queue, so its numbers survive restarts and agree across replicas (aggregate
   them with ``max``, not ``sum``, when several replicas are scraped).
@@ -24,32 +24,24 @@ from typing import TYPE_CHECKING, Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.exposition import choose_encoder
-from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from interlock.plugins import OperationFinished, OperationStarted, hookimpl
 
-from ..store.tables import Operation, OperationStatus
+from ..reports.queue import QUEUED, count_operations
 from .logs import REQUEST_ID, bind_request_id, reset_request_id
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
 
-    from ..runtime import Runtime
+    from ..operations.context import Context
 
-__all__ = ["QUEUED", "GatewayMetrics", "ObservabilityMiddleware", "install_observability"]
+__all__ = ["GatewayMetrics", "ObservabilityMiddleware", "install_observability"]
 
 log = logging.getLogger("interlock.gateway.metrics")
 access_log = logging.getLogger("interlock.gateway.access")
 
-#: Operation statuses that are still the worker's (or an approver's) to finish.
-QUEUED = (
-    OperationStatus.PENDING,
-    OperationStatus.IN_FLIGHT,
-    OperationStatus.GRACE,
-    OperationStatus.AWAITING_APPROVAL,
-)
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 _UNMATCHED = "<unmatched>"
 
@@ -74,25 +66,27 @@ class GatewayMetrics:
         )
         self.vendor_operations = Counter(
             "interlock_vendor_operations",
-            "Verbs the SDK carried out at a vendor, by account, vendor, verb and outcome",
+            "Operations the gateway carried out, by account, vendor, verb and outcome",
             ["account", "vendor", "verb", "outcome"],
             registry=r,
         )
         self.vendor_errors = Counter(
             "interlock_vendor_errors",
-            "Vendor operations that ended in an error, by account, vendor and error code",
+            "Operations that ended in an error, by account, vendor and error code",
             ["account", "vendor", "code"],
             registry=r,
         )
         self.vendor_seconds = Histogram(
             "interlock_vendor_operation_duration_seconds",
-            "Duration of one verb at the vendor (retries included), by account and verb",
+            "Time from acceptance to the end of an operation (a held stop: its undo window), "
+            "by account and verb",
             ["account", "verb"],
             registry=r,
         )
         self.vendor_in_flight = Gauge(
             "interlock_vendor_operations_in_flight",
-            "Verbs being carried out at a vendor right now, by account",
+            "Operations begun and not ended yet (a held stop until committed or undone), "
+            "by account",
             ["account"],
             registry=r,
         )
@@ -121,24 +115,24 @@ class GatewayMetrics:
         )
         self._scrape_lock = asyncio.Lock()
         self._observer: _VendorObserver | None = None
-        self._runtime: Runtime | None = None
+        self._context: Context | None = None
 
     # -- life cycle ----------------------------------------------------------------------------
 
-    def attach(self, runtime: Runtime) -> None:
-        """Observe the runtime's facade (register the observer plug-in)."""
-        vendors = {name: adapter.vendor for name, adapter in runtime.interlock.accounts.items()}
+    def attach(self, context: Context) -> None:
+        """Observe the gateway's operations (register the observer plug-in)."""
+        vendors = {name: adapter.vendor for name, adapter in context.interlock.accounts.items()}
         self._observer = _VendorObserver(self, vendors)
-        runtime.plugins.manager.register(self._observer, name=f"interlock-metrics-{id(self):x}")
-        self._runtime = runtime
+        context.plugins.manager.register(self._observer, name=f"interlock-metrics-{id(self):x}")
+        self._context = context
 
     def detach(self) -> None:
         """Stop observing (the facade may outlive this app, e.g. across a test restart)."""
-        if self._runtime is not None and self._observer is not None:
-            manager = self._runtime.plugins.manager
+        if self._context is not None and self._observer is not None:
+            manager = self._context.plugins.manager
             if manager.is_registered(self._observer):
                 manager.unregister(self._observer)
-        self._observer, self._runtime = None, None
+        self._observer, self._context = None, None
 
     # -- recording -----------------------------------------------------------------------------
 
@@ -154,24 +148,18 @@ class GatewayMetrics:
 
     # -- exposition ----------------------------------------------------------------------------
 
-    async def render(self, runtime: Runtime, accept: str | None) -> tuple[bytes, str]:
+    async def render(self, accept: str | None) -> tuple[bytes, str]:
         """The exposition (text or OpenMetrics, per ``Accept``) and its content type."""
         encoder, content_type = choose_encoder(accept or "")
         async with self._scrape_lock:  # a concurrent scrape must not clear gauges mid-render
-            await self._read_operations(runtime)
+            await self._read_operations()
             return encoder(self.registry), content_type
 
-    async def _read_operations(self, runtime: Runtime) -> None:
-        statement = select(
-            Operation.account,
-            Operation.verb,
-            Operation.status,
-            Operation.outcome,
-            func.count(),
-        ).group_by(Operation.account, Operation.verb, Operation.status, Operation.outcome)
+    async def _read_operations(self) -> None:
+        if self._context is None:
+            return
         try:
-            async with runtime.db.session() as session:
-                rows = (await session.execute(statement)).all()
+            counts = await count_operations(self._context.db)
         except SQLAlchemyError as exc:
             log.warning("metrics: cannot read operations (%s)", type(exc).__name__)
             self.database_up.set(0)
@@ -179,16 +167,18 @@ class GatewayMetrics:
         self.database_up.set(1)
         self.operations.clear()
         depth = dict.fromkeys((s.value for s in QUEUED), 0)
-        for account, verb, status, outcome, count in rows:
-            self.operations.labels(account, verb, status, outcome or "none").set(count)
-            if status in depth:
-                depth[status] += count
+        for row in counts:
+            self.operations.labels(row.account, row.verb, row.status, row.outcome or "none").set(
+                row.count
+            )
+            if row.status in depth:
+                depth[row.status] += row.count
         for status, count in depth.items():
             self.queue_depth.labels(status).set(count)
 
 
 class _VendorObserver:
-    """The observer plug-in: SDK operation events → vendor metrics."""
+    """The observer plug-in: operation events → operation metrics."""
 
     def __init__(self, metrics: GatewayMetrics, vendors: dict[str, str]) -> None:
         self._metrics = metrics
@@ -196,7 +186,7 @@ class _VendorObserver:
 
     @hookimpl
     def interlock_operation_started(self, event: OperationStarted) -> None:
-        """One more verb in flight at the account's vendor."""
+        """One more operation begun on the account."""
         self._metrics.vendor_in_flight.labels(event.ref.account).inc()
 
     @hookimpl
@@ -280,7 +270,7 @@ def install_observability(app: FastAPI) -> GatewayMetrics:
     @asynccontextmanager
     async def lifespan(app_: Any) -> AsyncIterator[Any]:
         async with inner(app_) as state:
-            metrics.attach(app_.state.runtime)
+            metrics.attach(app_.state.context)
             try:
                 yield state
             finally:

@@ -127,6 +127,8 @@ class ApprovalState(StrEnum):
     APPROVED = "approved"
     REJECTED = "rejected"
     EXPIRED = "expired"
+    CANCELLED = "cancelled"
+    """Withdrawn with what it gated (a batch cancelled while its approval was pending)."""
 
 
 class IdempotencyStatus(StrEnum):

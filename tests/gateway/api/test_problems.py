@@ -313,9 +313,9 @@ async def test_vendor_credential_failure_is_502_with_request_id(harness: Harness
 
 
 async def test_mutation_rate_limit_is_429(harness: Harness, sid: str) -> None:
-    from interlock_gateway.services.ratelimit import MutationRateLimiter
+    from interlock_gateway.api.ratelimit import MutationRateLimiter
 
-    harness.runtime.limiter = MutationRateLimiter(rate=1, burst=1)
+    harness.app.state.limiter = MutationRateLimiter(rate=1, burst=1)
     first = await harness.verb("pause", sid, "admin", key=None)
     second = await harness.verb("resume", sid, "admin", key=None)
     assert first.status_code == 200

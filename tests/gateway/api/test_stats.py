@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from interlock_gateway.services.followups import EXPIRY_ACTOR
+from interlock_gateway.operations.rows import EXPIRY_ACTOR
 from interlock_gateway.store.tables import Operation
 
 from .harness import FakeClock, Harness, gateway, gateway_settings

@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 
 from interlock.models import SessionState
+from interlock_gateway.operations.batches import advance
 
 from ..api.harness import ACCOUNT, Harness
 
@@ -34,7 +35,7 @@ async def submit(
 async def run_to_end(harness: Harness, batch_id: str, who: str = "admin") -> dict[str, Any]:
     """Let the worker finish, then the batch with all its items."""
     await harness.settle()
-    await harness.runtime.batches.advance_batches(harness.clock())
+    await advance(harness.runtime.context, harness.clock())
     response = await harness.client.get(
         f"/v1/batches/{batch_id}?page_size=200", headers=harness.headers(who)
     )

@@ -18,7 +18,7 @@ from .helpers import REASON, names, run_to_end, submit
 
 def track_units(harness: Harness, monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
     """Units started, the peak running at once, and how many items they carried."""
-    engine = harness.runtime.batches
+    engine = harness.runtime.worker.units
     seen = {"now": 0, "peak": 0, "items": 0, "units": 0}
     original = engine.run
 
@@ -42,8 +42,7 @@ async def test_units_in_flight_never_exceed_the_accounts_concurrency(
 ) -> None:
     double = harness.double()
     double.settings = dataclasses.replace(double.settings, latency_ms=20)  # units overlap
-    engine = harness.runtime.batches
-    cap = engine.concurrency(ACCOUNT)
+    cap = harness.runtime.context.concurrency(ACCOUNT)
     seen = track_units(harness, monkeypatch)
     sessions = names(harness, 2 * cap + 2, SessionState.IN_PROGRESS)  # ≤ 20: no preview
 

@@ -9,16 +9,16 @@ import pytest
 from sqlalchemy import select
 
 from interlock.models import SessionState
-from interlock_gateway.services.queue import Claim
 from interlock_gateway.store.tables import Operation
+from interlock_gateway.worker.queue import Claim
 
 from ..api.harness import Harness
 from .helpers import REASON, names, run_to_end, submit
 
 
 def watch_claims(harness: Harness, monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Ids of the batch items the engine's claim hands out from now on."""
-    engine = harness.runtime.batches
+    """Ids of the batch items the scheduler's claim hands out from now on."""
+    engine = harness.runtime.worker.scheduler
     claimed: list[str] = []
     original = engine.claim
 
@@ -57,18 +57,19 @@ async def test_the_first_wave_runs_without_a_claim(
 async def test_items_beyond_the_room_are_left_to_the_claim(
     harness: Harness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    engine = harness.runtime.batches
+    engine = harness.runtime.worker.scheduler
     # Two units while none runs; a terminate in the undo window is one item per unit.
     monkeypatch.setattr(engine, "_free_units", lambda account: 2 - engine._units[account])
     pending_at_store: list[tuple[str, str | None]] = []
-    original_adopt = harness.runtime.worker.adopt_units
+    original_start = harness.runtime.worker.start_reserved
 
-    def adopt_units(units: list[list[Claim]]) -> None:
+    def start_reserved(reservation: Any) -> None:
         # Stored by now: look at what the insert wrote before anything runs.
+        units: list[list[Claim]] = reservation.units
         pending_at_store.extend((c.op.status, c.op.lease_owner) for u in units for c in u)
-        original_adopt(units)
+        original_start(reservation)
 
-    monkeypatch.setattr(harness.runtime.worker, "adopt_units", adopt_units)
+    monkeypatch.setattr(harness.runtime.worker, "start_reserved", start_reserved)
     claimed = watch_claims(harness, monkeypatch)
     sessions = names(harness, 5, SessionState.IN_PROGRESS)
     body = {"action": "terminate", "sessions": sessions, "reason": REASON}
@@ -88,17 +89,17 @@ async def test_items_beyond_the_room_are_left_to_the_claim(
 async def test_a_failed_store_gives_the_room_back_and_stores_nothing(
     harness: Harness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    engine = harness.runtime.batches
+    engine = harness.runtime.worker.scheduler
     trail = harness.runtime.trail
-    original_append = trail.append
+    original_append = trail.append_sync
     failures = [RuntimeError("disk full")]
 
-    async def append(*args: Any, **kwargs: Any) -> Any:
+    def append(*args: Any, **kwargs: Any) -> Any:
         if failures:
             raise failures.pop()
-        return await original_append(*args, **kwargs)
+        return original_append(*args, **kwargs)
 
-    monkeypatch.setattr(trail, "append", append)
+    monkeypatch.setattr(trail, "append_sync", append)
     sessions = names(harness, 4, SessionState.IN_PROGRESS)
     body = {"action": "pause", "sessions": sessions, "reason": REASON}
 

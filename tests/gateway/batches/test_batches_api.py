@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from interlock.doubles import Fault
 from interlock.models import SessionState
-from interlock_gateway.batches.approvals import reject_expired
+from interlock_gateway.operations.approvals import expire_due
 from interlock_gateway.store.tables import AuditRecord, Batch, Operation
 
 from ..api.harness import Harness
@@ -214,8 +214,7 @@ async def test_an_expired_batch_approval_rejects_the_batch(harness: Harness) -> 
     body = {"action": "terminate", "sessions": protected, "reason": REASON}
     created = (await submit(harness, body, who="mgr")).json()
     harness.clock.advance(hours=25)
-    async with harness.runtime.db.write() as tx:
-        assert await reject_expired(tx, harness.runtime.trail, harness.clock()) == 1
+    assert await expire_due(harness.runtime.context, harness.clock()) == 1
     batch = await run_to_end(harness, created["id"])
     assert batch["status"] == "rejected"
     assert batch["items"][0]["error"]["code"] == "APPROVAL.EXPIRED"

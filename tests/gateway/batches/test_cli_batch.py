@@ -10,7 +10,7 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
-from interlock_gateway.batches.loopback import DoubleSpec
+from harness.loopback import DoubleSpec
 from interlock_gateway.cli import app
 from interlock_gateway.cli.batch import parse_filter
 

@@ -15,7 +15,8 @@ from typing import Any
 import httpx
 import pytest
 
-from interlock_gateway.batches.loopback import (
+from harness.crash import run_crash_test
+from harness.loopback import (
     DoubleSpec,
     Gateways,
     free_port,
@@ -23,7 +24,6 @@ from interlock_gateway.batches.loopback import (
     wait_ready,
     write_config,
 )
-from interlock_gateway.batches.scenario import run_crash_test
 
 REASON = {"code": "system_fault", "note": "loopback test"}
 

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 
+import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect, select
+from sqlalchemy import inspect, select, text
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
 
 from interlock_gateway.store import Database, current_revision, head_revision, upgrade
 from interlock_gateway.store.migrate import alembic_config
@@ -23,7 +26,7 @@ def _diff(connection: Connection) -> list[object]:
 async def test_upgrade_creates_the_declared_schema(empty_database_url: str) -> None:
     assert await current_revision(empty_database_url) is None
     await upgrade(empty_database_url)
-    assert await current_revision(empty_database_url) == head_revision() == "0002"
+    assert await current_revision(empty_database_url) == head_revision() == "0003"
     db = Database(empty_database_url)
     try:
         async with db.engine.connect() as connection:
@@ -73,5 +76,49 @@ async def test_0002_drops_the_unused_tables_and_its_downgrade_brings_them_back(
         async with db.engine.connect() as connection:
             assert unused <= await connection.run_sync(_tables)
         assert await current_revision(empty_database_url) == "0001"
+    finally:
+        await db.dispose()
+
+
+_APPROVAL = (
+    "INSERT INTO batches (id, action, reason_code, actor, status, item_count, counts, "
+    "created_at, updated_at) VALUES ('b1', 'pause', 'other', 'alice', 'awaiting_approval', 1, "
+    "'{}', :now, :now);"
+    " INSERT INTO approvals (id, batch_id, request_hash, requester, state, created_at, "
+    "expires_at) VALUES ('a1', 'b1', 'h', 'alice', :state, :now, :now)"
+)
+
+
+async def _insert_approval(db: Database, state: str) -> None:
+    now = datetime.now(UTC).replace(tzinfo=None)
+    async with db.engine.begin() as connection:
+        for statement in _APPROVAL.split(";"):
+            await connection.execute(text(statement), {"now": now, "state": state})
+
+
+async def _approval_state(db: Database) -> str:
+    async with db.engine.connect() as connection:
+        state: str = (await connection.execute(text("SELECT state FROM approvals"))).scalar_one()
+    return state
+
+
+async def test_0003_allows_cancelled_approvals_keeps_rows_and_downgrades_them_to_rejected(
+    empty_database_url: str,
+) -> None:
+    await upgrade(empty_database_url, "0002")
+    db = Database(empty_database_url)
+    try:
+        with pytest.raises(IntegrityError):
+            await _insert_approval(db, "cancelled")  # not a state before 0003
+        await _insert_approval(db, "pending")
+        await upgrade(empty_database_url)
+        async with db.engine.connect() as connection:
+            assert await connection.run_sync(_diff) == []
+        assert await _approval_state(db) == "pending"  # the table rebuild kept the row
+        async with db.engine.begin() as connection:
+            await connection.execute(text("UPDATE approvals SET state = 'cancelled'"))
+        async with db.engine.begin() as connection:
+            await connection.run_sync(_downgrade, "0002")
+        assert await _approval_state(db) == "rejected"
     finally:
         await db.dispose()

@@ -10,9 +10,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from interlock_gateway.services.queue import Phase, claim
+from interlock_gateway.operations.phases import Phase
 from interlock_gateway.store import Database
 from interlock_gateway.store.tables import Operation
+from interlock_gateway.worker.queue import claim
 
 from ..factories import NOW, make_operation
 

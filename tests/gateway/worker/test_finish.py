@@ -12,12 +12,14 @@ from sqlalchemy import select
 from interlock import Interlock
 from interlock.models import OperationOutcome
 from interlock_gateway.audit import AuditEntry, AuditTrail, CheckpointSigner
-from interlock_gateway.services.execute import Step
-from interlock_gateway.services.finish import Outcome, finish
-from interlock_gateway.services.followups import EXPIRY_ACTOR, followups
-from interlock_gateway.services.queue import Claim, Phase
+from interlock_gateway.operations.phases import Phase
+from interlock_gateway.operations.rows import EXPIRY_ACTOR
 from interlock_gateway.store import Database
 from interlock_gateway.store.tables import AuditRecord, Operation, OperationStatus
+from interlock_gateway.worker.execute import Step
+from interlock_gateway.worker.finish import Outcome, finish
+from interlock_gateway.worker.followups import followups
+from interlock_gateway.worker.queue import Claim
 
 from ..factories import NOW, make_operation
 

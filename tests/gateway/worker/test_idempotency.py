@@ -150,7 +150,7 @@ async def test_transient_failures_release_the_key(harness: Harness) -> None:
 
 async def _abandon_key(harness: Harness, who: str, key: str, body: object, sid: str) -> None:
     """Leave the key as a crashed request would: in progress, never finished."""
-    from interlock_gateway.services.idempotency import fingerprint
+    from interlock_gateway.api.idempotency import fingerprint
     from interlock_gateway.store.tables import IdempotencyKey
 
     async with harness.runtime.db.write() as session:

@@ -1,0 +1,209 @@
+"""Request and response bodies of ``/v1/previews`` and ``/v1/batches``."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from interlock.models import ACCOUNT_NAME_PATTERN, Reason, SessionState, Verb
+
+from ..operations.previews import BatchAsk
+from ..operations.resolve import Selection
+from ..operations.sessions import SessionQuery
+from ..operations.tokens import request_digest
+from .schemas import ClientReason
+
+__all__ = [
+    "BatchCounts",
+    "BatchFilter",
+    "BatchItemOut",
+    "BatchOut",
+    "BatchRequest",
+    "BatchUndoOut",
+    "BatchUndoRequest",
+    "PreviewOut",
+    "PreviewRequest",
+]
+
+BatchAction = Literal["pause", "resume", "terminate", "revoke"]
+_Text = Annotated[str, Field(min_length=1, max_length=200)]
+# The body limit (1 MiB) bounds the list; the item limit (1,000) is checked with a clear
+# problem of its own, so the schema allows a little more than that.
+_Names = Annotated[
+    list[Annotated[str, Field(max_length=300)]], Field(min_length=1, max_length=5000)
+]
+
+
+class _Request(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class BatchFilter(_Request):
+    """Sessions to act on, resolved by the gateway (every field narrows)."""
+
+    account: Annotated[str, Field(pattern=ACCOUNT_NAME_PATTERN)] | None = None
+    vendor: Annotated[str, Field(pattern=ACCOUNT_NAME_PATTERN)] | None = None
+    states: list[SessionState] = Field(default_factory=list)
+    candidate: _Text | None = None
+    position: _Text | None = None
+    batch_no: _Text | None = None
+    start_from: AwareDatetime | None = None
+    start_to: AwareDatetime | None = None
+
+    def to_query(self) -> SessionQuery:
+        return SessionQuery(
+            account=self.account,
+            vendor=self.vendor,
+            states=frozenset(self.states),
+            candidate=self.candidate,
+            position=self.position,
+            batch_no=self.batch_no,
+            start_from=self.start_from,
+            start_to=self.start_to,
+        )
+
+
+class PreviewRequest(_Request):
+    """What would happen: an action on session names or on a filter."""
+
+    action: BatchAction
+    sessions: _Names | None = Field(default=None, examples=[["accounts/dingtalk-hq/sessions/8812"]])
+    filter: BatchFilter | None = None
+    reason: ClientReason
+
+    def to_ask(self, confirm_token: str | None = None) -> BatchAsk:
+        """The request as the lifecycle sees it (bound to its exact JSON by the digest)."""
+        selection = Selection(
+            names=tuple(self.sessions) if self.sessions is not None else None,
+            filter=self.filter.to_query() if self.filter is not None else None,
+        )
+        return BatchAsk(
+            action=Verb(self.action),
+            selection=selection,
+            reason=self.reason.to_reason(),
+            digest=request_digest(self.model_dump(mode="json")),
+            confirm_token=confirm_token,
+        )
+
+
+class BatchRequest(PreviewRequest):
+    """A batch: the preview's request plus its ``confirm_token`` (above the threshold)."""
+
+    confirm_token: Annotated[str, Field(min_length=10, max_length=1000)] | None = None
+
+    def ask(self) -> BatchAsk:
+        """The batch as the lifecycle sees it."""
+        return self.to_ask(self.confirm_token)
+
+
+class _Response(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, from_attributes=True)
+
+
+class AccountEstimate(_Response):
+    """Vendor calls and time one account needs, from its rate limit."""
+
+    account: str
+    vendor: str
+    items: int
+    vendor_calls: int
+    rate_per_s: float | None
+    seconds: float | None
+
+
+class PreviewOut(_Response):
+    """The impact of a request, and the token that confirms it."""
+
+    action: str
+    total: int
+    by_state: dict[str, int]
+    by_vendor: dict[str, int]
+    by_account: dict[str, int]
+    answering_now: int = Field(description="candidates in an interview right now")
+    already_in_state: int
+    invalid_transition: list[str] = Field(description="sessions whose state refuses the verb")
+    pending_stop: list[str] = Field(
+        description="sessions with a stop pending (skipped: undo the stop to act on them)"
+    )
+    needs_approval: list[str]
+    not_permitted: list[str] = Field(
+        description="names that do not exist or that you may not touch (the batch is refused)"
+    )
+    unsupported_accounts: list[str]
+    estimate_seconds: float | None
+    vendor_calls: int
+    accounts: list[AccountEstimate]
+    requires_confirmation: bool
+    confirm_token: str
+    confirm_token_expires_at: datetime
+
+
+class BatchCounts(_Response):
+    """Items by where they stand."""
+
+    pending: int = 0
+    in_flight: int = 0
+    succeeded: int = 0
+    failed: int = 0
+    skipped: int = 0
+    in_grace: int = Field(default=0, description="held; the final verb is sent at commit_at")
+    awaiting_approval: int = 0
+
+
+class ItemError(_Response):
+    """Why an item did not succeed."""
+
+    code: str
+    message: str | None = None
+
+
+class BatchItemOut(_Response):
+    """One item's result."""
+
+    index: int
+    session: str
+    account: str
+    operation_id: str
+    status: str
+    outcome: str | None
+    state_before: str | None
+    state_after: str | None
+    commit_at: datetime | None = None
+    attempts: int
+    vendor_request_id: str | None
+    error: ItemError | None
+
+
+class BatchOut(_Response):
+    """A batch, its counts (overall and per account) and one page of its items."""
+
+    id: str
+    action: str
+    status: str
+    actor: str
+    reason: Reason
+    item_count: int
+    counts: BatchCounts
+    by_account: dict[str, BatchCounts]
+    approval_id: str | None = None
+    created_at: datetime
+    finished_at: datetime | None
+    items: list[BatchItemOut] = Field(default_factory=list)
+    next_page_token: str | None = None
+
+
+class BatchUndoRequest(_Request):
+    """Undo every item of a terminate/revoke batch that is still in its undo window."""
+
+    note: Annotated[str, Field(min_length=1, max_length=500)] | None = None
+
+
+class BatchUndoOut(_Response):
+    """What the undo did."""
+
+    batch_id: str
+    undone: int
+    not_undoable: int
+    undo_operations: list[str]

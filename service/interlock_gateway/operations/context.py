@@ -1,0 +1,74 @@
+"""What the operation lifecycle needs from a running gateway, handed in (never imported)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from interlock import Interlock
+from interlock.adapter import InterviewAdapter
+from interlock.models import Verb
+from interlock.plugins import LoadedPlugins
+
+from ..audit import AuditTrail
+from ..clock import Clock
+from ..problems import Problem
+from ..settings import BatchSettings, GatewaySettings
+from ..store import Database
+from .tokens import ConfirmTokens, PreviewCache
+
+__all__ = ["Context"]
+
+
+@dataclass(frozen=True, kw_only=True, eq=False)
+class Context:
+    """The database, audit trail, SDK facade, settings and clock of one gateway.
+
+    :param rates: calls per second each account's shared limiter allows (for estimates).
+    """
+
+    db: Database
+    trail: AuditTrail
+    interlock: Interlock
+    settings: GatewaySettings
+    batches: BatchSettings
+    clock: Clock
+    tokens: ConfirmTokens
+    previews: PreviewCache = field(default_factory=PreviewCache)
+    rates: Mapping[str, float] = field(default_factory=dict)
+
+    @property
+    def plugins(self) -> LoadedPlugins:
+        """The plug-ins the facade was built with (policy and observer hooks come from here)."""
+        return self.interlock.plugins
+
+    def adapter(self, account: str) -> InterviewAdapter:
+        """The account's adapter, or a 404 problem naming the configured accounts."""
+        adapter = self.interlock.accounts.get(account)
+        if adapter is None:
+            known = ", ".join(sorted(self.interlock.accounts)) or "none"
+            raise Problem(
+                404,
+                "ACCOUNT.NOT_FOUND",
+                "Account not found",
+                f"no account named {account!r} is configured",
+                hint=f"configured accounts: {known}",
+            )
+        return adapter
+
+    def vendor_of(self, account: str) -> str:
+        """The vendor name of a configured account."""
+        return self.interlock.accounts[account].vendor
+
+    def native_size(self, account: str, verb: Verb) -> int:
+        """Items per native batch call for ``verb`` on ``account`` (0: one call per item)."""
+        if not self.batches.native_batches:
+            return 0
+        adapter = self.interlock.adapter(account)
+        if not adapter.capabilities.supports(verb):
+            return 0
+        return adapter.capabilities.native_batch_size or 0
+
+    def concurrency(self, account: str) -> int:
+        """Units of the account's batch items in flight at once, per process."""
+        return self.batches.account_concurrency or self.interlock.concurrency(account)
