@@ -6,7 +6,7 @@ import asyncio
 import functools
 import json
 import sys
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Annotated, Any, NoReturn, ParamSpec, TypeVar
 
@@ -70,6 +70,3 @@ def print_json(value: Any) -> None:
     if isinstance(value, BaseModel):
         value = value.model_dump(mode="json")
     sys.stdout.write(json.dumps(value, ensure_ascii=False, default=str, indent=2) + "\n")
-
-
-AsyncFn = Callable[..., Awaitable[Any]]

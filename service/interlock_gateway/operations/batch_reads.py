@@ -160,15 +160,6 @@ async def read_batch(
     return BatchPage(batch, counts, by_account, approval_id, items, token)
 
 
-async def load_batch(ctx: Context, batch_id: str) -> Batch:
-    """The batch row (it exists: the caller created or checked it)."""
-    async with ctx.db.session() as session:
-        batch = await session.get(Batch, batch_id)
-    if batch is None:
-        raise batch_not_found(batch_id)
-    return batch
-
-
 async def get_visible_batch(ctx: Context, caller: Caller, batch_id: str, action: Action) -> Batch:
     """The batch, if ``caller`` requested it or may act on every one of its items."""
     async with ctx.db.session() as session:
