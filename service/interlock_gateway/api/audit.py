@@ -29,7 +29,7 @@ _FILTERS = ("actor", "account", "session", "action", "outcome", "from", "to")
 _MEDIA_TYPE = {ExportFormat.JSONL: "application/x-ndjson", ExportFormat.CSV: "text/csv"}
 
 
-def audit_filter(
+async def audit_filter(
     actor: Annotated[str | None, Query(min_length=1, max_length=100, description="who")] = None,
     account: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
     session: Annotated[str | None, Query(min_length=1, max_length=200, description="id")] = None,

@@ -188,7 +188,8 @@ async def wait_for_phase(ctx: Context, dispatcher: Dispatcher, accepted: Accepte
     ``sync_wait`` as it was (then the answer is "accepted": 202)."""
     if accepted.op.status not in (Status.PENDING, Status.IN_FLIGHT):
         return accepted
-    dispatcher.wake()
+    if accepted.op.status == Status.PENDING:
+        dispatcher.wake()  # queued, not reserved: the worker should look now
     recorded = await dispatcher.settled(accepted.op.id, ctx.settings.sync_wait.total_seconds())
     return accepted if recorded is None else Accepted(recorded, accepted.approval)
 
