@@ -7,8 +7,10 @@ A key that authenticated within the last ``ttl`` is answered from memory instead
 The price is bounded and stated: a key revoked elsewhere (the CLI, another replica) keeps
 working for at most ``ttl`` in a process that accepted it just before. Unknown or refused
 keys are never remembered, so a revoked key is refused from the first lookup after the
-window, and guessing keys costs a database read each time as before. Entries are keyed by
-the key's SHA-256, never the key itself.
+window, and guessing keys costs a database read each time as before. The same bound holds
+for a change of what a principal owns; the process that makes the change forgets the
+principal's keys at once (:meth:`KeyCache.forget`). Entries are keyed by the key's SHA-256,
+never the key itself.
 """
 
 from __future__ import annotations
@@ -60,3 +62,9 @@ class KeyCache:
         while len(self._seen) > _MAX_ENTRIES:
             self._seen.popitem(last=False)
         return found
+
+    def forget(self, principal: str) -> None:
+        """Forget every remembered key of ``principal`` (its links or role just changed)."""
+        stale = [d for d, (_, found) in self._seen.items() if found.principal.name == principal]
+        for digest in stale:
+            del self._seen[digest]

@@ -11,7 +11,7 @@ wins, and a plug-in's allow can never grant what the table denied.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -59,6 +59,8 @@ class Action(StrEnum):
     AUDIT_VERIFY = "audit:verify"
     STATS_READ = "stats:read"
     ADAPTERS_READ = "adapters:read"
+    PRINCIPALS_READ = "principals:read"
+    PRINCIPALS_MANAGE = "principals:manage"
     CALLBACKS_RECEIVE = "callbacks:receive"
     METRICS_READ = "metrics:read"
 
@@ -73,7 +75,8 @@ class Scope(StrEnum):
     MANAGED_DEPARTMENT = "managed_department"
     """Only positions of the principal's departments (approving is a manager's act)."""
     OWNED = "owned"
-    """Positions the principal owns: listed on the principal or naming it as owner."""
+    """Positions the principal owns, on the target's account: granted to it
+    (``account/position``), or naming one of its linked vendor users as an owner."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,13 +89,19 @@ class Rule:
 
 @dataclass(frozen=True, slots=True)
 class Caller:
-    """The authenticated principal as the policy sees it (from the database, never the client)."""
+    """The authenticated principal as the policy sees it (from the database, never the client).
+
+    :param positions: granted positions, ``account/position id``.
+    :param departments: granted departments, ``account/department``.
+    :param vendor_users: account → the vendor user ids this principal is, on that account.
+    """
 
     principal_id: int
     name: str
     role: Role
     positions: frozenset[str] = frozenset()
     departments: frozenset[str] = frozenset()
+    vendor_users: Mapping[str, frozenset[str]] = field(default_factory=dict)
     tenant: str = "default"
     key_id: str | None = None
     ip: str | None = None
@@ -209,21 +218,34 @@ UNAUTHENTICATED: dict[Action, Rule] = {
 
 
 def _owns(caller: Caller, target: Target) -> bool:
-    # A position is the caller's when it is listed on the principal, or when the vendor
-    # names the principal among the position's owners (DingTalk's jobOwners, ...).
-    return (target.position_id is not None and target.position_id in caller.positions) or (
-        caller.name in target.owner_ids
+    # Always within the target's own account: vendors reuse id shapes, so a position id or a
+    # vendor user id means nothing without its account. Nothing is matched by the
+    # principal's own name.
+    account = target.ref.account if target.ref is not None else None
+    if account is None:
+        return False
+    if target.position_id is not None and f"{account}/{target.position_id}" in caller.positions:
+        return True
+    linked = caller.vendor_users.get(account, frozenset())
+    return any(owner in linked for owner in target.owner_ids)
+
+
+def _in_department(caller: Caller, target: Target) -> bool:
+    account = target.ref.account if target.ref is not None else None
+    return (
+        account is not None
+        and target.department is not None
+        and f"{account}/{target.department}" in caller.departments
     )
 
 
 def _in_scope(scope: Scope, caller: Caller, target: Target) -> bool:
     if scope is Scope.ALL:
         return True
-    in_department = target.department is not None and target.department in caller.departments
     if scope is Scope.MANAGED_DEPARTMENT:
-        return in_department
+        return _in_department(caller, target)
     if scope is Scope.DEPARTMENT:
-        return in_department or _owns(caller, target)
+        return _in_department(caller, target) or _owns(caller, target)
     return _owns(caller, target)
 
 

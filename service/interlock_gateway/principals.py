@@ -1,4 +1,8 @@
-"""Principals and their API keys: create (key shown once), list, revoke, authenticate.
+"""Principals and their API keys: create (key shown once), list, link, revoke, authenticate.
+
+What a principal owns is explicit and per account (see :class:`~.store.tables.Principal`):
+vendor user ids per account (``vendor_users``), and ``account/id`` grants of positions and
+departments. Nothing is ever matched by the principal's own name.
 
 A key reads ``ilk_<prefix>_<secret>``: the 8-character prefix is public (it names the key in
 lists and audit records), the secret is 256 random bits of which only the SHA-256 is stored.
@@ -8,12 +12,13 @@ random, not a human password; comparison is constant-time.
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import hmac
 import re
 import secrets
 import string
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime, timedelta
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -38,18 +43,23 @@ __all__ = [
     "authenticate",
     "create_principal",
     "get_principal",
+    "grant",
     "issue_key",
+    "link_vendor_users",
     "list_keys",
     "list_principals",
     "revoke_key",
     "revoke_principal",
+    "scoped_ids",
+    "vendor_user_ids",
 ]
 
 KEY_PREFIX = "ilk_"
 _PREFIX_ALPHABET = string.ascii_lowercase + string.digits
 _KEY_SHAPE = re.compile(r"^(ilk_[a-z0-9]{8})_([A-Za-z0-9_-]{43,128})$")
 _NAME = re.compile(r"^\w[\w.@-]{0,99}$")
-_ID = re.compile(r"^[\w.:/-]{1,200}$")
+_ID = re.compile(r"^[\w.:-]{1,200}$")
+_ACCOUNT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._~-]{0,127}$")
 # Writing last_used_at on every request would turn each read into a write; a minute is
 # precise enough to answer "is this key still in use?".
 DEFAULT_TOUCH_INTERVAL = timedelta(minutes=1)
@@ -81,6 +91,11 @@ class PrincipalInfo(BaseModel):
     role: Role
     positions: tuple[str, ...]
     departments: tuple[str, ...]
+    vendor_users: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+    legacy_grants: dict[str, tuple[str, ...]] = Field(
+        default_factory=dict,
+        description="grants made before ownership was per account: they grant nothing",
+    )
     tenant: str
     created_at: datetime
     revoked_at: datetime | None = None
@@ -99,6 +114,8 @@ class PrincipalInfo(BaseModel):
             role=Role(row.role),
             positions=tuple(row.positions),
             departments=tuple(row.departments),
+            vendor_users={a: tuple(ids) for a, ids in sorted((row.vendor_users or {}).items())},
+            legacy_grants={k: tuple(v) for k, v in (row.legacy_grants or {}).items()},
             tenant=row.tenant,
             created_at=row.created_at,
             revoked_at=row.revoked_at,
@@ -147,11 +164,53 @@ def _new_key() -> tuple[str, str, str]:
     return f"{prefix}_{secret}", prefix, _hash_secret(secret)
 
 
-def _check_ids(kind: str, values: Sequence[str]) -> list[str]:
+def _check_account(account: str, accounts: Collection[str] | None) -> None:
+    if not _ACCOUNT.match(account):
+        raise InvalidRequest(f"account name {account!r} is not valid", hint="as in interlock.toml")
+    if accounts is not None and account not in accounts:
+        close = difflib.get_close_matches(account, list(accounts), n=1)
+        known = ", ".join(sorted(accounts)) or "none"
+        raise InvalidRequest(
+            f"no account named {account!r} is configured",
+            hint=f"did you mean {close[0]!r}?" if close else f"configured accounts: {known}",
+        )
+
+
+def _check_id(kind: str, value: str) -> None:
+    if not _ID.match(value):
+        raise InvalidRequest(f"{kind} id {value!r} is not valid", hint="letters, digits, ._:-")
+
+
+def scoped_ids(
+    kind: str, values: Sequence[str], accounts: Collection[str] | None = None
+) -> list[str]:
+    """``account/id`` grants, checked (account configured when ``accounts`` is given) and
+    de-duplicated in order. An id without its account is refused: ids are the vendor's and
+    mean nothing outside their account."""
     for value in values:
-        if not _ID.match(value):
-            raise InvalidRequest(f"{kind} id {value!r} is not valid", hint="letters, digits, ._:/-")
-    return list(dict.fromkeys(values))  # de-duplicated, order kept
+        account, slash, ident = value.partition("/")
+        if not slash or not ident:
+            raise InvalidRequest(
+                f"{kind} {value!r} names no account",
+                hint=f"write ACCOUNT/{kind.upper()}_ID, e.g. dingtalk-hq/{value or 'P1'}",
+            )
+        _check_account(account, accounts)
+        _check_id(kind, ident)
+    return list(dict.fromkeys(values))
+
+
+def vendor_user_ids(
+    links: Mapping[str, Sequence[str]], accounts: Collection[str] | None = None
+) -> dict[str, list[str]]:
+    """``{account: [vendor user id, ...]}`` checked and de-duplicated (empty lists dropped)."""
+    checked: dict[str, list[str]] = {}
+    for account, ids in links.items():
+        _check_account(account, accounts)
+        for ident in ids:
+            _check_id("vendor user", ident)
+        if ids:
+            checked[account] = list(dict.fromkeys(ids))
+    return dict(sorted(checked.items()))
 
 
 async def _find(session: AsyncSession, name: str) -> Principal:
@@ -177,9 +236,16 @@ async def create_principal(
     *,
     positions: Sequence[str] = (),
     departments: Sequence[str] = (),
+    vendor_users: Mapping[str, Sequence[str]] | None = None,
+    accounts: Collection[str] | None = None,
     tenant: str = "default",
 ) -> NewPrincipal:
-    """Create a principal with one key, in the caller's transaction; returns the key once."""
+    """Create a principal with one key, in the caller's transaction; returns the key once.
+
+    :param positions: ``account/position`` grants. :param departments: ``account/department``.
+    :param vendor_users: account → vendor user ids this principal is.
+    :param accounts: the configured accounts, to refuse links to accounts that do not exist.
+    """
     if not _NAME.match(name):
         raise InvalidRequest(f"principal name {name!r} is not valid", hint="letters, digits, ._@-")
     try:
@@ -190,8 +256,10 @@ async def create_principal(
     row = Principal(
         name=name,
         role=role.value,
-        positions=_check_ids("position", positions),
-        departments=_check_ids("department", departments),
+        positions=scoped_ids("position", positions, accounts),
+        departments=scoped_ids("department", departments, accounts),
+        vendor_users=vendor_user_ids(vendor_users or {}, accounts),
+        legacy_grants={},
         tenant=tenant,
     )
     if await session.scalar(select(Principal.id).where(Principal.name == name)) is not None:
@@ -204,6 +272,52 @@ async def create_principal(
         raise PrincipalExists(f"a principal named {name!r} already exists") from exc
     key, prefix = await _add_key(session, row.id)
     return NewPrincipal(principal=PrincipalInfo.of(row), key=key, key_id=prefix)
+
+
+async def link_vendor_users(
+    session: AsyncSession,
+    name: str,
+    account: str,
+    user_ids: Sequence[str],
+    *,
+    accounts: Collection[str] | None = None,
+) -> tuple[PrincipalInfo, PrincipalInfo]:
+    """Set the vendor user ids ``name`` is on ``account`` (empty: unlink the account).
+
+    :returns: the principal before and after (for the audit record).
+    """
+    row = await _find(session, name)
+    before = PrincipalInfo.of(row)
+    links = dict(row.vendor_users or {})
+    links.pop(account, None)
+    links.update(vendor_user_ids({account: list(user_ids)}, accounts))
+    row.vendor_users = dict(sorted(links.items()))
+    await session.flush()
+    return before, PrincipalInfo.of(row)
+
+
+async def grant(
+    session: AsyncSession,
+    name: str,
+    *,
+    positions: Sequence[str] = (),
+    departments: Sequence[str] = (),
+    revoke: bool = False,
+    accounts: Collection[str] | None = None,
+) -> tuple[PrincipalInfo, PrincipalInfo]:
+    """Add (or, with ``revoke``, remove) ``account/id`` grants; before and after."""
+    row = await _find(session, name)
+    before = PrincipalInfo.of(row)
+    new_positions = scoped_ids("position", positions, accounts)
+    new_departments = scoped_ids("department", departments, accounts)
+    if revoke:
+        row.positions = [p for p in row.positions if p not in new_positions]
+        row.departments = [d for d in row.departments if d not in new_departments]
+    else:
+        row.positions = list(dict.fromkeys([*row.positions, *new_positions]))
+        row.departments = list(dict.fromkeys([*row.departments, *new_departments]))
+    await session.flush()
+    return before, PrincipalInfo.of(row)
 
 
 async def issue_key(session: AsyncSession, name: str) -> tuple[str, str]:

@@ -21,6 +21,7 @@ from .clock import Clock, system_clock
 from .keycache import KeyCache
 from .operations.context import Context
 from .operations.tokens import ConfirmTokens
+from .principals import list_principals
 from .quota import LocalRateLimiter, SharedRateLimiter, account_rate, build_limiter
 from .settings import BatchSettings, GatewaySettings
 from .store import Database, upgrade
@@ -118,6 +119,7 @@ class Runtime:
         if settings.worker_enabled:
             worker.start()
         log.info("gateway started (database %s)", db.engine.dialect.name)
+        await _warn_about_legacy_grants(db)
         return runtime
 
     async def stop(self) -> None:
@@ -126,6 +128,17 @@ class Runtime:
         if self.owns_interlock:
             await self.interlock.aclose()
         await self.db.dispose()
+
+
+async def _warn_about_legacy_grants(db: Database) -> None:
+    async with db.session() as session:
+        legacy = [p for p in await list_principals(session) if p.legacy_grants]
+    if legacy:  # a count only: principal names stay out of logs
+        log.warning(
+            "%d principal(s) hold grants that name no account and grant nothing; "
+            "`interlock db upgrade` lists them with the command to grant them again",
+            len(legacy),
+        )
 
 
 def _set_rates(

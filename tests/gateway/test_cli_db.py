@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
-from interlock_gateway.store import head_revision
+from interlock_gateway.store import Database, head_revision
 
 from .cli_support import assert_clean_failure, invoke
 
@@ -51,3 +54,29 @@ def test_bad_urls_fail_in_one_line(url: str) -> None:
     result = invoke("db", "upgrade", "--database-url", url)
     assert_clean_failure(result)
     assert "s3cret" not in result.output + result.stderr
+
+
+def test_upgrade_reports_grants_that_named_no_account(empty_database_url: str) -> None:
+    """Migration 0004's report: what no longer grants anything, and the command to fix it."""
+    assert invoke("db", "upgrade", "--revision", "0003", "--database-url", empty_database_url)
+
+    async def legacy_principal() -> None:
+        db = Database(empty_database_url)
+        try:
+            async with db.engine.begin() as connection:
+                await connection.execute(
+                    text(
+                        "INSERT INTO principals (name, role, positions, departments, tenant, "
+                        "created_at) VALUES ('wang', 'manager', '[]', '[\"sales\"]', 'default', "
+                        ":now)"
+                    ),
+                    {"now": datetime.now(UTC).replace(tzinfo=None)},
+                )
+        finally:
+            await db.dispose()
+
+    asyncio.run(legacy_principal())
+    result = invoke("db", "upgrade", "--database-url", empty_database_url)
+    assert result.exit_code == 0, result.output
+    assert "1 principal(s) hold grants that name no account" in result.stderr
+    assert "interlock principals grant wang --department ACCOUNT/sales" in result.stderr

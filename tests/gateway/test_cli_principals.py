@@ -1,4 +1,5 @@
-"""``interlock principals``: add (key once, ``--json`` exactly three keys), list, revoke."""
+"""``interlock principals``: add (key once, ``--json`` exactly three keys), link, grant, list,
+revoke — ownership per account, every change audited."""
 
 from __future__ import annotations
 
@@ -35,7 +36,8 @@ def _authenticates(url: str, key: str) -> bool:
 def test_add_json_prints_exactly_name_role_key(database_url: str) -> None:
     result = invoke(
         "principals", "add", "zhang.wei", "--role", "specialist",
-        "--positions", "p-1,p-2", "--database-url", database_url, "--json",
+        "--position", "demo/p-1", "--position", "demo/p-2",
+        "--database-url", database_url, "--json",
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     body = json.loads(result.stdout)
@@ -106,3 +108,95 @@ def test_list_on_an_uninitialised_database_says_what_to_do(tmp_path: Path) -> No
     result = invoke("principals", "list", "--database-url", url)
     assert_clean_failure(result)
     assert "interlock db upgrade" in result.stderr
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Path:
+    """An interlock.toml naming two accounts (account names are checked against it)."""
+    path = tmp_path / "interlock.toml"
+    accounts = ("dingtalk-hq", "beisen-cn")
+    path.write_text(
+        "".join(f'[accounts.{name}]\nadapter = "sandbox"\n\n' for name in accounts),
+        encoding="utf-8",
+    )
+    return path
+
+
+def _listed(database_url: str, name: str) -> dict[str, object]:
+    listed = invoke("principals", "list", "--database-url", database_url, "--json")
+    entry: dict[str, object] = next(p for p in json.loads(listed.stdout) if p["name"] == name)
+    return entry
+
+
+def test_add_links_vendor_users_per_account(database_url: str, config: Path) -> None:
+    result = invoke(
+        "principals", "add", "alice", "--role", "specialist",
+        "--vendor-user", "dingtalk-hq=user01", "--vendor-user", "beisen-cn=u-778",
+        "--config", str(config), "--database-url", database_url,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "owns nothing" not in result.stderr
+    assert _listed(database_url, "alice")["vendor_users"] == {
+        "beisen-cn": ["u-778"],
+        "dingtalk-hq": ["user01"],
+    }
+
+
+def test_a_specialist_without_links_is_told_it_owns_nothing(database_url: str) -> None:
+    result = invoke(
+        "principals", "add", "bob", "--role", "specialist", "--database-url", database_url
+    )
+    assert result.exit_code == 0, result.output
+    assert "owns nothing" in result.stderr
+    assert "--vendor-user" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        ("--vendor-user", "dingtalk=user01"),
+        ("--vendor-user", "no-equals-sign"),
+        ("--position", "p-1"),
+        ("--department", "sales"),
+    ],
+    ids=["misspelt-account", "not-account-equals-id", "position-without-account",
+         "department-without-account"],
+)  # fmt: skip
+def test_links_and_grants_must_name_a_configured_account(
+    database_url: str, config: Path, extra: tuple[str, ...]
+) -> None:
+    result = invoke(
+        "principals", "add", "carol", "--role", "specialist", *extra,
+        "--config", str(config), "--database-url", database_url,
+    )  # fmt: skip
+    assert_clean_failure(result)
+    if extra[1] == "dingtalk=user01":
+        assert "did you mean 'dingtalk-hq'" in result.stderr
+
+
+def test_link_unlink_grant_are_audited_with_before_and_after(
+    database_url: str, config: Path
+) -> None:
+    common = ("--config", str(config), "--database-url", database_url)
+    assert invoke("principals", "add", "dave", "--role", "manager", *common).exit_code == 0
+    linked = invoke("principals", "link", "dave", "--vendor-user", "beisen-cn=u1", *common)
+    assert linked.exit_code == 0, linked.output
+    granted = invoke("principals", "grant", "dave", "--department", "dingtalk-hq/sales", *common)
+    assert granted.exit_code == 0, granted.output
+    unlinked = invoke("principals", "unlink", "dave", "--account", "beisen-cn", *common)
+    assert unlinked.exit_code == 0, unlinked.output
+    entry = _listed(database_url, "dave")
+    assert entry["vendor_users"] == {}
+    assert entry["departments"] == ["dingtalk-hq/sales"]
+    exported = invoke("audit", "export", "--database-url", database_url, "--format", "jsonl")
+    records = [json.loads(line)["record"] for line in exported.stdout.splitlines()]
+    changes = [(r["action"], r["details"].get("account")) for r in records]
+    assert changes == [
+        ("principal.add", None),
+        ("principal.link", "beisen-cn"),
+        ("principal.grant", None),
+        ("principal.unlink", "beisen-cn"),
+    ]
+    link_record = records[1]["details"]
+    assert link_record["before"]["vendor_users"] == {}
+    assert link_record["after"]["vendor_users"] == {"beisen-cn": ["u1"]}

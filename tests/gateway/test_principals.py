@@ -31,14 +31,14 @@ KEY_SHAPE = re.compile(r"^ilk_[a-z0-9]{8}_[A-Za-z0-9_-]{43}$")
 async def _add(db: Database, name: str = "alice", role: str = "specialist") -> str:
     async with db.write() as session:
         created = await create_principal(
-            session, name, role, positions=["p-1", "p-2", "p-1"], departments=["d-9"]
+            session, name, role, positions=["a/p-1", "a/p-2", "a/p-1"], departments=["a/d-9"]
         )
     return created.key
 
 
 async def test_create_returns_the_key_once_and_stores_only_a_hash(db: Database) -> None:
     async with db.write() as session:
-        created = await create_principal(session, "alice", Role.MANAGER, departments=["d-1"])
+        created = await create_principal(session, "alice", Role.MANAGER, departments=["a/d-1"])
     assert KEY_SHAPE.match(created.key)
     assert created.key not in repr(created)
     assert created.key_id == created.key[:12]
@@ -49,7 +49,7 @@ async def test_create_returns_the_key_once_and_stores_only_a_hash(db: Database) 
     assert stored.secret_hash == hashlib.sha256(secret.encode()).hexdigest()
     assert secret not in (stored.prefix + stored.secret_hash)
     assert created.principal.role is Role.MANAGER
-    assert created.principal.departments == ("d-1",)
+    assert created.principal.departments == ("a/d-1",)
 
 
 async def test_list_and_get(db: Database) -> None:
@@ -61,7 +61,7 @@ async def test_list_and_get(db: Database) -> None:
         keys = await list_keys(session, "bob")
     assert names == ["alice", "bob"]
     assert alice.role is Role.ADMIN
-    assert alice.positions == ("p-1", "p-2")  # de-duplicated, order kept
+    assert alice.positions == ("a/p-1", "a/p-2")  # de-duplicated, order kept
     assert [k.principal for k in keys] == ["bob"]
 
 
@@ -150,3 +150,38 @@ async def test_unknown_principal(db: Database) -> None:
     with pytest.raises(PrincipalNotFound):
         async with db.write() as session:
             await revoke_principal(session, "nobody")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"positions": ["p-1"]}, "names no account"),
+        ({"departments": ["sales"]}, "names no account"),
+        ({"positions": ["nosuch/p-1"]}, "no account named 'nosuch'"),
+        ({"vendor_users": {"nosuch": ["u1"]}}, "no account named 'nosuch'"),
+        ({"vendor_users": {"a": ["bad id!"]}}, "vendor user id"),
+    ],
+    ids=["position-without-account", "department-without-account", "unknown-account",
+         "link-to-unknown-account", "bad-vendor-user"],
+)  # fmt: skip
+async def test_grants_and_links_must_name_a_configured_account(
+    db: Database, kwargs: dict[str, object], message: str
+) -> None:
+    with pytest.raises(InvalidRequest, match=message):
+        async with db.write() as session:
+            await create_principal(session, "alice", "specialist", accounts=["a"], **kwargs)  # type: ignore[arg-type]
+
+
+async def test_links_are_per_account_and_replace_that_accounts_links(db: Database) -> None:
+    from interlock_gateway.principals import link_vendor_users
+
+    async with db.write() as session:
+        await create_principal(
+            session, "alice", "specialist", vendor_users={"a": ["u1"], "b": ["u9"]}
+        )
+        before, after = await link_vendor_users(session, "alice", "a", ["u2", "u3"])
+    assert before.vendor_users == {"a": ("u1",), "b": ("u9",)}
+    assert after.vendor_users == {"a": ("u2", "u3"), "b": ("u9",)}
+    async with db.write() as session:
+        _, unlinked = await link_vendor_users(session, "alice", "b", [])
+    assert unlinked.vendor_users == {"a": ("u2", "u3")}

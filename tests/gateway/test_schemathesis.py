@@ -68,12 +68,15 @@ async def _principals(url: str, interlock: Interlock) -> dict[str, str]:
         async with db.write() as session:
             for name in ROLES.values():
                 spec = PRINCIPALS[name]
+                accounts = list(interlock.accounts)
                 created = await create_principal(
                     session,
                     name,
                     spec["role"],
-                    positions=[titles[t] for t in spec.get("positions", ())],
-                    departments=spec.get("departments", ()),
+                    positions=[
+                        f"{a}/{titles[t]}" for a in accounts for t in spec.get("positions", ())
+                    ],
+                    departments=[f"{a}/{d}" for a in accounts for d in spec.get("departments", ())],
                 )
                 keys[name] = created.key
     finally:

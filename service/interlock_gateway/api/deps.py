@@ -39,6 +39,7 @@ __all__ = [
     "Declare",
     "DispatcherDep",
     "IdempotencyKey",
+    "KeysDep",
     "LimiterDep",
     "declared_action",
     "strict_query",
@@ -72,9 +73,15 @@ def _keys(request: Request) -> KeyCache:
     return keys
 
 
+async def get_keys(request: Request) -> KeyCache:
+    """The remembered API keys (forgotten when a principal changes)."""
+    return _keys(request)
+
+
 ContextDep = Annotated[Context, Depends(get_context)]
 DispatcherDep = Annotated[Dispatcher, Depends(get_dispatcher)]
 LimiterDep = Annotated[MutationRateLimiter, Depends(get_limiter)]
+KeysDep = Annotated[KeyCache, Depends(get_keys)]
 
 IdempotencyKey = Annotated[
     str | None,
@@ -131,6 +138,7 @@ async def authenticate_caller(
         role=Role(principal.role),
         positions=frozenset(principal.positions),
         departments=frozenset(principal.departments),
+        vendor_users={a: frozenset(ids) for a, ids in principal.vendor_users.items()},
         tenant=principal.tenant,
         key_id=found.key_id,
         ip=request.client.host if request.client else None,

@@ -18,6 +18,7 @@ from . import (
     metrics,
     operations,
     previews,
+    principals,
     sessions,
     stats,
 )
@@ -34,6 +35,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     audit.router,
     stats.router,
     adapters.router,
+    principals.router,
     callbacks.router,
     metrics.router,
 )

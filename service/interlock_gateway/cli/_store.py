@@ -7,6 +7,7 @@ resolution as ``interlock serve``). Database failures become one line on stderr.
 
 from __future__ import annotations
 
+import tomllib
 from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -23,6 +24,7 @@ from ._common import fail, run
 __all__ = [
     "DatabaseUrlOption",
     "GatewayConfigOption",
+    "configured_accounts",
     "open_database",
     "run_db",
     "settings_for",
@@ -55,6 +57,19 @@ GatewayConfigOption = Annotated[
 def settings_for(config: Path | None, database_url: str | None) -> GatewaySettings:
     """The gateway settings the command should use (config file, environment, flags)."""
     return GatewaySettings.load(config, database_url=database_url)
+
+
+def configured_accounts(settings: GatewaySettings) -> list[str] | None:
+    """The account names of the config file (``None`` when there is no config file: then
+    account names cannot be checked)."""
+    try:
+        raw = tomllib.loads(settings.config.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except tomllib.TOMLDecodeError as exc:
+        fail(f"{settings.config}: not valid TOML: {exc}")
+    accounts = raw.get("accounts", {})
+    return sorted(accounts) if isinstance(accounts, dict) else []
 
 
 def shown_url(url: str) -> str:

@@ -34,9 +34,9 @@ from interlock.models import SessionState
 from interlock.plugins import AdapterSpec, LoadedPlugins, get_plugin_manager
 
 from ..app import create_app
-from ..audit import AuditActor, AuditEntry
+from ..audit import AuditActor
 from ..observability import configure_logging
-from ..principals import create_principal
+from ..operations import principal_admin
 from ..runtime import Runtime
 from ..server import is_loopback, serving
 from ..settings import GatewaySettings
@@ -105,31 +105,35 @@ def write_config(path: Path, doubles: Iterable[ServedDouble], data_dir: Path) ->
     path.chmod(0o600)  # the doubles' (fake) credentials; the habit matters
 
 
-def _positions(doubles: Iterable[ServedDouble], titles: Iterable[str]) -> list[str]:
+def _owners(served: ServedDouble, titles: Iterable[str]) -> list[str]:
+    """The vendor users who own the positions titled ``titles`` on one account (not the
+    admin who owns them all)."""
     wanted = set(titles)
-    return [p.id for d in doubles for p in d.double.world.positions if p.title in wanted]
+    owners = {o for p in served.double.world.positions if p.title in wanted for o in p.owners}
+    shared = set.intersection(*(set(p.owners) for p in served.double.world.positions))
+    return sorted(owners - shared)
 
 
 async def create_demo_principals(runtime: Runtime, doubles: list[ServedDouble]) -> dict[str, str]:
-    """The four demo principals (audited like ``interlock principals add``); name → key."""
+    """The four demo principals, their ownership per account, audited like
+    ``interlock principals add``; name → key."""
     specs: dict[str, dict[str, Any]] = {
-        "specialist": {"positions": _positions(doubles, SPECIALIST_POSITIONS)},
-        "manager": {"departments": MANAGER_DEPARTMENTS},
+        "specialist": {
+            "vendor_users": {d.account: _owners(d, SPECIALIST_POSITIONS) for d in doubles}
+        },
+        "manager": {
+            "departments": [f"{d.account}/{dept}" for d in doubles for dept in MANAGER_DEPARTMENTS]
+        },
         "admin": {},
         "auditor": {},
     }
     keys: dict[str, str] = {}
-    async with runtime.db.write() as session:
-        for role, scope in specs.items():
-            created = await create_principal(session, role, role, **scope)
-            keys[role] = created.key
-            entry = AuditEntry(
-                actor=DEMO_ACTOR,
-                action="principal.add",
-                outcome="applied",
-                details={"principal": role, "role": role, "key_id": created.key_id},
-            )
-            await runtime.trail.append(session, entry)
+    accounts = [d.account for d in doubles]
+    for role, scope in specs.items():
+        created = await principal_admin.add(
+            runtime.db, runtime.trail, DEMO_ACTOR, role, role, accounts=accounts, **scope
+        )
+        keys[role] = created.key
     return keys
 
 

@@ -155,7 +155,15 @@ class Base(DeclarativeBase):
 
 
 class Principal(Base):
-    """A person or tool that calls the gateway. Never deleted, only revoked."""
+    """A person or tool that calls the gateway. Never deleted, only revoked.
+
+    What a principal owns is explicit and per account: ``vendor_users`` links it to vendor
+    user ids (``{account: [user id, ...]}``; a position whose vendor-reported owners include
+    one of them is the principal's), ``positions`` and ``departments`` grant
+    ``account/position`` and ``account/department``. ``legacy_grants`` holds grants made
+    before ownership was per account (no account named): kept for the record, granting
+    nothing until re-granted with an account.
+    """
 
     __tablename__ = "principals"
     __table_args__ = (CheckConstraint(_in("role", Role), name="role"),)
@@ -165,6 +173,8 @@ class Principal(Base):
     role: Mapped[str] = mapped_column(String(16))
     positions: Mapped[list[str]] = mapped_column(default=list)
     departments: Mapped[list[str]] = mapped_column(default=list)
+    vendor_users: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    legacy_grants: Mapped[dict[str, Any]] = mapped_column(default=dict)
     tenant: Mapped[str] = mapped_column(String(100), default="default")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(default=None)

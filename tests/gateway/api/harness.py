@@ -211,13 +211,14 @@ async def _create_principals(harness: Harness, names: Sequence[str]) -> None:
     async with harness.runtime.db.write() as session:
         for name in names:
             spec = PRINCIPALS[name]
-            positions = [harness.position_id(t) for t in spec.get("positions", ())]
+            # Grants are per account: the sandbox accounts share a world, so each gets them.
+            accounts = list(harness.interlock.accounts)
+            positions = [
+                f"{a}/{harness.position_id(t)}" for a in accounts for t in spec.get("positions", ())
+            ]
+            departments = [f"{a}/{d}" for a in accounts for d in spec.get("departments", ())]
             created = await create_principal(
-                session,
-                name,
-                spec["role"],
-                positions=positions,
-                departments=spec.get("departments", ()),
+                session, name, spec["role"], positions=positions, departments=departments
             )
             harness.keys[name] = created.key
 

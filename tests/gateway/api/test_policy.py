@@ -28,25 +28,55 @@ def caller(role: Role, **kw: Any) -> Caller:
 
 CASES = [
     pytest.param(
-        caller(Role.SPECIALIST, positions=frozenset({"p-backend"})),
+        caller(Role.SPECIALIST, positions=frozenset({"demo/p-backend"})),
         True,
-        id="specialist-listed-position",
+        id="specialist-granted-position",
     ),
-    pytest.param(caller(Role.SPECIALIST, name="user01"), True, id="specialist-vendor-owner"),
     pytest.param(
-        caller(Role.SPECIALIST, departments=frozenset({"rnd"})),
+        caller(Role.SPECIALIST, positions=frozenset({"other/p-backend"})),
+        False,
+        id="specialist-same-position-id-on-another-account",
+    ),
+    pytest.param(
+        caller(Role.SPECIALIST, positions=frozenset({"p-backend"})),
+        False,
+        id="specialist-grant-without-account",
+    ),
+    pytest.param(
+        caller(Role.SPECIALIST, vendor_users={"demo": frozenset({"user01"})}),
+        True,
+        id="specialist-linked-vendor-owner",
+    ),
+    pytest.param(
+        caller(Role.SPECIALIST, vendor_users={"other": frozenset({"user01"})}),
+        False,
+        id="specialist-linked-on-another-account",
+    ),
+    pytest.param(caller(Role.SPECIALIST, name="user01"), False, id="name-equal-to-a-vendor-owner"),
+    pytest.param(caller(Role.SPECIALIST, name="hr-admin"), False, id="name-equal-to-the-admin"),
+    pytest.param(
+        caller(Role.SPECIALIST, departments=frozenset({"demo/rnd"})),
         False,
         id="specialist-department-is-not-ownership",
     ),
     pytest.param(caller(Role.SPECIALIST), False, id="specialist-nothing"),
     pytest.param(
-        caller(Role.MANAGER, departments=frozenset({"rnd"})), True, id="manager-department"
+        caller(Role.MANAGER, departments=frozenset({"demo/rnd"})), True, id="manager-department"
     ),
     pytest.param(
-        caller(Role.MANAGER, positions=frozenset({"p-backend"})), True, id="manager-own-position"
+        caller(Role.MANAGER, departments=frozenset({"other/rnd"})),
+        False,
+        id="manager-department-of-another-account",
     ),
     pytest.param(
-        caller(Role.MANAGER, departments=frozenset({"hr"})), False, id="manager-other-department"
+        caller(Role.MANAGER, positions=frozenset({"demo/p-backend"})),
+        True,
+        id="manager-own-position",
+    ),
+    pytest.param(
+        caller(Role.MANAGER, departments=frozenset({"demo/hr"})),
+        False,
+        id="manager-other-department",
     ),
     pytest.param(caller(Role.ADMIN), True, id="admin"),
     pytest.param(caller(Role.AUDITOR), False, id="auditor"),
@@ -77,7 +107,7 @@ def test_auditor_reads_audit_and_stats_only() -> None:
 
 
 def test_approver_must_differ_from_requester() -> None:
-    manager = caller(Role.MANAGER, name="mgr", departments=frozenset({"rnd"}))
+    manager = caller(Role.MANAGER, name="mgr", departments=frozenset({"demo/rnd"}))
     own = Target(ref=REF, department="rnd", requester="mgr")
     other = Target(ref=REF, department="rnd", requester="spec")
     assert authorize(manager, Action.APPROVALS_DECIDE, own).rule_id == "approval.maker_checker"
@@ -87,7 +117,7 @@ def test_approver_must_differ_from_requester() -> None:
 
 
 def test_approving_needs_the_department_not_just_an_owned_position() -> None:
-    manager = caller(Role.MANAGER, positions=frozenset({"p-backend"}))
+    manager = caller(Role.MANAGER, positions=frozenset({"demo/p-backend"}))
     assert not authorize(manager, Action.APPROVALS_DECIDE, TARGET).allowed
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import UTC, datetime
 
 import pytest
@@ -13,6 +14,7 @@ from sqlalchemy import inspect, select, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
+from interlock_gateway.principals import list_principals
 from interlock_gateway.store import Database, current_revision, head_revision, upgrade
 from interlock_gateway.store.migrate import alembic_config
 from interlock_gateway.store.tables import GENESIS_HASH, AuditHead, Base
@@ -26,7 +28,7 @@ def _diff(connection: Connection) -> list[object]:
 async def test_upgrade_creates_the_declared_schema(empty_database_url: str) -> None:
     assert await current_revision(empty_database_url) is None
     await upgrade(empty_database_url)
-    assert await current_revision(empty_database_url) == head_revision() == "0003"
+    assert await current_revision(empty_database_url) == head_revision() == "0004"
     db = Database(empty_database_url)
     try:
         async with db.engine.connect() as connection:
@@ -120,5 +122,38 @@ async def test_0003_allows_cancelled_approvals_keeps_rows_and_downgrades_them_to
         async with db.engine.begin() as connection:
             await connection.run_sync(_downgrade, "0002")
         assert await _approval_state(db) == "rejected"
+    finally:
+        await db.dispose()
+
+
+async def test_0004_sets_aside_grants_without_an_account_and_keeps_the_scoped_ones(
+    empty_database_url: str,
+) -> None:
+    await upgrade(empty_database_url, "0003")
+    db = Database(empty_database_url)
+    now = datetime.now(UTC).replace(tzinfo=None)
+    try:
+        async with db.engine.begin() as connection:
+            await connection.execute(
+                text(
+                    "INSERT INTO principals (name, role, positions, departments, tenant, "
+                    "created_at) VALUES ('alice', 'specialist', :p, :d, 'default', :now)"
+                ),
+                {"p": '["p-1", "hq/p-2"]', "d": '["sales"]', "now": now},
+            )
+        await upgrade(empty_database_url)
+        async with db.engine.connect() as connection:
+            assert await connection.run_sync(_diff) == []
+        async with db.session() as session:
+            (alice,) = await list_principals(session)
+        assert alice.positions == ("hq/p-2",)  # named its account: still granted
+        assert alice.departments == ()
+        assert alice.legacy_grants == {"positions": ("p-1",), "departments": ("sales",)}
+        assert alice.vendor_users == {}
+        async with db.engine.begin() as connection:
+            await connection.run_sync(_downgrade, "0003")
+        async with db.engine.connect() as connection:
+            row = (await connection.execute(text("SELECT positions FROM principals"))).scalar_one()
+        assert sorted(row if isinstance(row, list) else json.loads(row)) == ["hq/p-2", "p-1"]
     finally:
         await db.dispose()
