@@ -18,6 +18,7 @@ from starlette.routing import BaseRoute
 from interlock import Interlock, __version__
 from interlock.plugins import LoadedPlugins
 
+from .api.authentication import AuthenticationMiddleware
 from .api.deps import declared_action
 from .api.middleware import BodyLimitMiddleware, RequestIdMiddleware
 from .api.openapi import install_openapi
@@ -85,8 +86,11 @@ def create_app(
     install_problem_handlers(app)
     include_routers(app)
     install_openapi(app)
-    # Added last = outermost: the request id exists before the body limit can refuse.
+    # Added last = outermost: the request id exists before anything can refuse; a request
+    # is authenticated before its body is read or anything about it is validated.
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    token = settings.metrics_token.get_secret_value() if settings.metrics_token else None
+    app.add_middleware(AuthenticationMiddleware, metrics_token=token)
     install_observability(app)  # metrics and the logged request id: inside the request id
     app.add_middleware(RequestIdMiddleware)
     missing = undeclared_routes(app)

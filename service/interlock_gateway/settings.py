@@ -36,7 +36,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic.fields import FieldInfo
 from pydantic_settings import (
     BaseSettings,
@@ -46,6 +46,7 @@ from pydantic_settings import (
     SettingsError,
 )
 
+from interlock.config import resolve_secret
 from interlock.errors import ConfigurationError
 
 from .store.engine import DATABASE_URL_ENV, DEFAULT_DATA_DIR, resolve_database_url
@@ -125,6 +126,11 @@ class GatewaySettings(BaseSettings):
         default=50.0, description="mutations per second per principal (0 disables)"
     )
     mutation_burst: Annotated[int, Field(ge=1)] = 100
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        description="if set, /metrics needs 'Authorization: Bearer <token>' (a scraper's "
+        "credential, not an API key)",
+    )
     key_cache_ttl: NonNegativeDelta = Field(
         default=timedelta(seconds=1),
         description="how long an accepted API key is remembered (a revocation takes effect "
@@ -138,6 +144,12 @@ class GatewaySettings(BaseSettings):
     worker_concurrency: Annotated[int, Field(ge=1, le=1000)] = 32
     worker_max_attempts: Annotated[int, Field(ge=1, le=100)] = 5
     worker_retry_base: PositiveDelta = Field(default=timedelta(seconds=2))
+
+    @field_validator("metrics_token", mode="before")
+    @classmethod
+    def _secret_reference(cls, value: Any) -> Any:
+        # "env:VAR" and "file:/path", as for account secrets: the token never sits in the file.
+        return resolve_secret(value, where="[gateway] metrics_token", env=os.environ)
 
     @field_validator("protected_levels", "protected_positions", mode="before")
     @classmethod

@@ -11,7 +11,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import StreamingResponse
-from pydantic import AwareDatetime
 
 from ..audit import AuditFilter, AuditPage, VerifyResult
 from ..audit.query import MAX_PAGE_SIZE
@@ -20,6 +19,7 @@ from ..problems import Problem, page_size_too_large
 from ..reports import audit_log
 from ..reports.audit_log import ExportFormat
 from .deps import Authorize, ContextDep, strict_query
+from .fields import Instant, SearchText
 
 __all__ = ["router"]
 
@@ -30,15 +30,13 @@ _MEDIA_TYPE = {ExportFormat.JSONL: "application/x-ndjson", ExportFormat.CSV: "te
 
 
 async def audit_filter(
-    actor: Annotated[str | None, Query(min_length=1, max_length=100, description="who")] = None,
-    account: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
-    session: Annotated[str | None, Query(min_length=1, max_length=200, description="id")] = None,
-    action: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
-    outcome: Annotated[str | None, Query(min_length=1, max_length=32)] = None,
-    from_: Annotated[
-        AwareDatetime | None, Query(alias="from", description="inclusive (ISO 8601 with zone)")
-    ] = None,
-    to: Annotated[AwareDatetime | None, Query(description="exclusive")] = None,
+    actor: Annotated[SearchText | None, Query(max_length=100, description="who")] = None,
+    account: Annotated[SearchText | None, Query(max_length=100)] = None,
+    session: Annotated[SearchText | None, Query(description="session id")] = None,
+    action: Annotated[SearchText | None, Query(max_length=64)] = None,
+    outcome: Annotated[SearchText | None, Query(max_length=32)] = None,
+    from_: Annotated[Instant | None, Query(alias="from", description="inclusive")] = None,
+    to: Annotated[Instant | None, Query(description="exclusive")] = None,
 ) -> AuditFilter:
     """The filters shared by the listing and the export (``from`` < ``to``)."""
     if from_ is not None and to is not None and from_ >= to:

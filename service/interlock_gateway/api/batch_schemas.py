@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from interlock.models import ACCOUNT_NAME_PATTERN, Reason, SessionState, Verb
 
@@ -13,6 +13,7 @@ from ..operations.previews import BatchAsk
 from ..operations.resolve import Selection
 from ..operations.sessions import SessionQuery
 from ..operations.tokens import request_digest
+from .fields import FreeText, Instant, SearchText
 from .schemas import ClientReason
 
 __all__ = [
@@ -28,7 +29,6 @@ __all__ = [
 ]
 
 BatchAction = Literal["pause", "resume", "terminate", "revoke"]
-_Text = Annotated[str, Field(min_length=1, max_length=200)]
 # The body limit (1 MiB) bounds the list; the item limit (1,000) is checked with a clear
 # problem of its own, so the schema allows a little more than that.
 _Names = Annotated[
@@ -46,11 +46,11 @@ class BatchFilter(_Request):
     account: Annotated[str, Field(pattern=ACCOUNT_NAME_PATTERN)] | None = None
     vendor: Annotated[str, Field(pattern=ACCOUNT_NAME_PATTERN)] | None = None
     states: list[SessionState] = Field(default_factory=list)
-    candidate: _Text | None = None
-    position: _Text | None = None
-    batch_no: _Text | None = None
-    start_from: AwareDatetime | None = None
-    start_to: AwareDatetime | None = None
+    candidate: SearchText | None = None
+    position: SearchText | None = None
+    batch_no: SearchText | None = None
+    start_from: Instant | None = None
+    start_to: Instant | None = None
 
     def to_query(self) -> SessionQuery:
         return SessionQuery(
@@ -197,7 +197,7 @@ class BatchOut(_Response):
 class BatchUndoRequest(_Request):
     """Undo every item of a terminate/revoke batch that is still in its undo window."""
 
-    note: Annotated[str, Field(min_length=1, max_length=500)] | None = None
+    note: FreeText | None = None
 
 
 class BatchUndoOut(_Response):

@@ -18,7 +18,6 @@ from fastapi.responses import Response
 
 from interlock import errors
 from interlock.events import CallbackRequest
-from interlock.models import ACCOUNT_NAME_PATTERN
 
 from ..observability import GatewayMetrics
 from ..operations import callbacks
@@ -34,24 +33,16 @@ router = APIRouter(prefix="/v1", tags=["callbacks"])
 _PROBLEM = "an RFC 9457 problem (application/problem+json)"
 
 
-def _refused(detail: str) -> Problem:
+def _refused() -> Problem:
+    """The one answer to a push that was not verified — whatever the reason: an account that
+    does not exist, one that takes no pushes, a bad signature or a replay. Until the
+    signature is checked, the caller is anonymous and learns nothing about the accounts."""
     return Problem(
         401,
         "VENDOR.AUTH_FAILED",
         "Callback not verified",
-        detail,
+        "the push was not verified for this callback URL",
         hint="pushes must carry the vendor's signature for this account's callback credentials",
-    )
-
-
-def _unknown_account() -> Problem:
-    # Unlike authenticated routes, no list of configured accounts: the caller is anonymous.
-    return Problem(
-        404,
-        "ACCOUNT.NOT_FOUND",
-        "Account not found",
-        "no account with this name receives callbacks",
-        hint="the callback URL must name the account as configured in interlock.toml",
     )
 
 
@@ -75,16 +66,17 @@ def _unknown_account() -> Problem:
             },
         },
         400: {"description": f"verified but not understood: {_PROBLEM}"},
-        401: {"description": f"the signature did not verify, or a replay: {_PROBLEM}"},
-        404: {"description": f"no such account: {_PROBLEM}"},
-        422: {"description": f"this account's adapter takes no pushes: {_PROBLEM}"},
+        401: {
+            "description": "not verified — a bad signature, a replay, or a URL that receives "
+            f"no pushes (one answer for all: {_PROBLEM})"
+        },
     },
 )
 async def receive(
     _: Annotated[None, Declare(Action.CALLBACKS_RECEIVE)],
     request: Request,
     ctx: ContextDep,
-    account: Annotated[str, Path(pattern=ACCOUNT_NAME_PATTERN, description="account name")],
+    account: Annotated[str, Path(description="the account, as named in interlock.toml")],
 ) -> Response:
     """Hands the raw request (method, query, headers, body) to the account's adapter, which
     verifies it; each event is appended to the audit trail (action ``callback``) before the
@@ -92,7 +84,7 @@ async def receive(
     metrics: GatewayMetrics = request.app.state.metrics
     if account not in ctx.interlock.accounts:
         metrics.observe_callback("-", "unknown_account")
-        raise _unknown_account()
+        raise _refused()
     pushed = CallbackRequest(
         method=request.method,
         query=dict(request.query_params),
@@ -105,10 +97,10 @@ async def receive(
     except errors.VendorAuthFailed as exc:
         log.warning("callback refused", extra={"account": account, "why": exc.message})
         metrics.observe_callback(account, "refused")
-        raise _refused("the push's signature did not verify (or it was a replay)") from None
-    except errors.UnsupportedOperation as exc:
+        raise _refused() from None
+    except errors.UnsupportedOperation:
         metrics.observe_callback(account, "unsupported")
-        raise problem_of(exc) from None
+        raise _refused() from None
     except errors.VendorProtocolError as exc:
         metrics.observe_callback(account, "malformed")
         problem = problem_of(exc)

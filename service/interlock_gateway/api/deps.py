@@ -30,7 +30,7 @@ from ..operations.context import Context
 from ..operations.dispatch import Dispatcher
 from ..policy import Action, Caller, authorize
 from ..problems import Problem
-from ..store.tables import Role
+from .authentication import authenticate_request
 from .ratelimit import MutationRateLimiter
 
 __all__ = [
@@ -95,56 +95,21 @@ IdempotencyKey = Annotated[
     ),
 ]
 
+# Declares the scheme in the OpenAPI document; the key itself was checked by the
+# authentication middleware before routing (``authentication.py``).
 _bearer = HTTPBearer(
     auto_error=False,
     scheme_name="ApiKey",
     description="`Authorization: Bearer ilk_…` — an API key from `interlock principals add`",
 )
-_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="interlock"'}
-
-
-def _unauthenticated(code: str, detail: str) -> Problem:
-    return Problem(
-        401,
-        code,
-        "Authentication required",
-        detail,
-        hint="send 'Authorization: Bearer <API key>'; keys come from `interlock principals add`",
-        headers=_CHALLENGE,
-    )
 
 
 async def authenticate_caller(
     request: Request,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    _: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Caller:
     """The principal behind the request's bearer key (401 problem when there is none)."""
-    cached = getattr(request.state, "caller", None)
-    if isinstance(cached, Caller):
-        return cached
-    if credentials is None:
-        if request.headers.get("authorization"):
-            raise _unauthenticated(
-                "AUTH.MALFORMED", "the Authorization header is not 'Bearer <key>'"
-            )
-        raise _unauthenticated("AUTH.MISSING_KEY", "no API key was sent")
-    found = await _keys(request).authenticate(credentials.credentials)
-    if found is None:
-        raise _unauthenticated("AUTH.INVALID_KEY", "the API key is unknown, revoked or malformed")
-    principal = found.principal
-    caller = Caller(
-        principal_id=principal.id,
-        name=principal.name,
-        role=Role(principal.role),
-        positions=frozenset(principal.positions),
-        departments=frozenset(principal.departments),
-        vendor_users={a: frozenset(ids) for a, ids in principal.vendor_users.items()},
-        tenant=principal.tenant,
-        key_id=found.key_id,
-        ip=request.client.host if request.client else None,
-    )
-    request.state.caller = caller
-    return caller
+    return await authenticate_request(request, _keys(request))
 
 
 class _Authorizer:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated, Any, Self
+from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from interlock.models import SYSTEM_REASON_CODES, Reason, ReasonCode, SessionState
+
+from .fields import FreeText
 
 __all__ = [
     "ApprovalOut",
@@ -24,7 +26,7 @@ __all__ = [
     "VerbRequest",
 ]
 
-Note = Annotated[str, Field(min_length=1, max_length=500)]
+Note = FreeText
 
 
 class _Request(BaseModel):

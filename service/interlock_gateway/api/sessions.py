@@ -6,7 +6,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import AwareDatetime
 
 from interlock.models import ACCOUNT_NAME_PATTERN, SessionRef, SessionState, Verb
 
@@ -19,6 +18,7 @@ from ..operations.sessions import SessionQuery, list_visible, read_visible
 from ..policy import Action, Caller
 from ..problems import Problem, page_size_too_large
 from .deps import Authorize, ContextDep, DispatcherDep, IdempotencyKey, LimiterDep, strict_query
+from .fields import Instant, SearchText
 from .idempotency import idempotent
 from .ratelimit import MutationRateLimiter
 from .replies import Reply, operation_reply, require_key, take_mutation_slot, to_response
@@ -43,7 +43,7 @@ _FILTERS = (
     "page_size",
     "page_token",
 )
-_Text = Annotated[str | None, Query(min_length=1, max_length=200)]
+_Text = Annotated[SearchText | None, Query()]
 
 _OPERATION_RESPONSES: dict[int | str, dict[str, object]] = {
     200: {"model": OperationOut, "description": "done: applied, already_in_state, grace, ..."},
@@ -92,8 +92,8 @@ async def list_sessions(
     candidate: _Text = None,
     position: _Text = None,
     batch_no: _Text = None,
-    start_from: AwareDatetime | None = None,
-    start_to: AwareDatetime | None = None,
+    start_from: Annotated[Instant | None, Query(description="scheduled at or after")] = None,
+    start_to: Annotated[Instant | None, Query(description="scheduled before")] = None,
     page_size: Annotated[int, Query(ge=1)] = 50,
     page_token: Annotated[str | None, Query(min_length=1, max_length=2048)] = None,
 ) -> SessionPageOut:

@@ -6,13 +6,14 @@ from datetime import date, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from ..policy import Action, Caller
 from ..problems import Problem
 from ..reports.stats import DIMENSIONS, STOP_VERBS, count_reasons
 from ..store.tables import OperationVerb
 from .deps import Authorize, ContextDep, strict_query
+from .fields import Instant
 
 __all__ = ["ReasonGroup", "ReasonStats", "router"]
 
@@ -92,8 +93,8 @@ def _verbs(values: list[str] | None) -> list[OperationVerb]:
 async def reasons(
     caller: Annotated[Caller, Authorize(Action.STATS_READ)],
     ctx: ContextDep,
-    from_: Annotated[AwareDatetime | None, Query(alias="from", description="inclusive")] = None,
-    to: Annotated[AwareDatetime | None, Query(description="exclusive")] = None,
+    from_: Annotated[Instant | None, Query(alias="from", description="inclusive")] = None,
+    to: Annotated[Instant | None, Query(description="exclusive")] = None,
     group_by: Annotated[
         list[str] | None,
         Query(description="comma-separated or repeated: reason, vendor, account, day, verb"),
