@@ -24,6 +24,7 @@ from .api.middleware import BodyLimitMiddleware, RequestIdMiddleware
 from .api.openapi import install_openapi
 from .api.problems import install_problem_handlers
 from .api.routers import include_routers
+from .api.streams import BatchStreams
 from .clock import Clock
 from .observability import install_observability
 from .runtime import Runtime
@@ -71,6 +72,7 @@ def create_app(
         app.state.dispatcher = runtime.worker
         app.state.keys = runtime.keys
         app.state.limiter = runtime.limiter
+        app.state.streams = BatchStreams(runtime.context, settings)
         try:
             yield
         finally:

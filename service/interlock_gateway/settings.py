@@ -137,6 +137,20 @@ class GatewaySettings(BaseSettings):
         "within this long); 0 looks every key up",
     )
 
+    # -- event streams -----------------------------------------------------------------------
+    max_streams_per_principal: Annotated[int, Field(ge=1, le=1000)] = Field(
+        default=5, description="event streams one principal may hold open at once (429 beyond)"
+    )
+    max_streams: Annotated[int, Field(ge=1, le=100_000)] = Field(
+        default=200, description="event streams this process serves at once (429 beyond)"
+    )
+    stream_heartbeat: PositiveDelta = Field(
+        default=timedelta(seconds=15), description="a comment line this often keeps it open"
+    )
+    stream_idle_timeout: PositiveDelta = Field(
+        default=timedelta(minutes=10), description="a stream without a change closes after this"
+    )
+
     # -- worker ------------------------------------------------------------------------------
     worker_enabled: bool = True
     worker_poll_interval: PositiveDelta = Field(default=timedelta(milliseconds=500))
@@ -170,6 +184,8 @@ class GatewaySettings(BaseSettings):
         "worker_lease",
         "worker_retry_base",
         "key_cache_ttl",
+        "stream_heartbeat",
+        "stream_idle_timeout",
         mode="before",
     )
     @classmethod

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import json
 from collections.abc import AsyncIterator
 from typing import Annotated
 
@@ -11,7 +9,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 
 from ..operations import batches
-from ..operations.batch_reads import get_visible_batch, progress, read_batch
+from ..operations.batch_reads import get_visible_batch, read_batch
 from ..operations.context import Context
 from ..operations.undo import undo_batch as undo_items
 from ..policy import Action, Caller
@@ -24,6 +22,7 @@ from .deps import (
     DispatcherDep,
     IdempotencyKey,
     LimiterDep,
+    StreamsDep,
     strict_query,
 )
 from .idempotency import idempotent
@@ -37,7 +36,6 @@ router = APIRouter(prefix="/v1", tags=["batches"])
 
 BatchId = Annotated[str, Path(min_length=1, max_length=64, description="batch id")]
 _ITEM_STATUSES = tuple(s.value for s in OperationStatus)
-_KEEP_ALIVE_S = 15.0
 
 
 async def _batch_reply(ctx: Context, batch: Batch, status: int) -> Reply:
@@ -122,45 +120,37 @@ async def get_batch(
     return batch_view(page)
 
 
-async def _events(ctx: Context, batch_id: str) -> AsyncIterator[str]:
-    interval = ctx.batches.events_interval
-    last, idle = "", 0.0
-    while True:
-        now = await progress(ctx, batch_id)
-        if now is None:
-            return
-        payload = json.dumps(now.as_dict())
-        if payload != last:
-            last, idle = payload, 0.0
-            yield f"event: progress\ndata: {payload}\n\n"
-        elif idle >= _KEEP_ALIVE_S:
-            idle = 0.0
-            yield ": keep-alive\n\n"
-        if now.finished:
-            yield f"event: done\ndata: {payload}\n\n"
-            return
-        await asyncio.sleep(interval)
-        idle += interval
-
-
 @router.get(
     "/batches/{batch_id}/events",
     summary="Progress as server-sent events (progress …, then done)",
     responses={
         200: {"content": {"text/event-stream": {}}, "description": "the event stream"},
         404: {"description": "no such batch (or you may not see it)"},
+        429: {"description": "too many event streams open (yours, or this gateway's)"},
     },
 )
 async def batch_events(
     caller: Annotated[Caller, Authorize(Action.BATCHES_READ)],
     ctx: ContextDep,
+    streams: StreamsDep,
     batch_id: BatchId,
 ) -> StreamingResponse:
     """``event: progress`` whenever the counts change (overall and per account), ``event:
-    done`` when the batch has finished; a comment every 15 s keeps proxies from closing."""
+    done`` when the batch has finished; a comment every 15 s keeps proxies from closing, and
+    ``event: idle`` ends a stream after 10 minutes without a change. At most 5 streams per
+    principal (429 with ``Retry-After`` beyond)."""
     await get_visible_batch(ctx, caller, batch_id, Action.BATCHES_READ)
+    release = streams.reserve(caller.principal_id)  # 429 now, before the stream starts
+
+    async def events() -> AsyncIterator[str]:
+        try:
+            async for event in streams.events(batch_id):
+                yield event
+        finally:
+            release()  # the stream ended, or the client went away
+
     return StreamingResponse(
-        _events(ctx, batch_id),
+        events(),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )

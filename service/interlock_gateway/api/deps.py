@@ -32,6 +32,7 @@ from ..policy import Action, Caller, authorize
 from ..problems import Problem
 from .authentication import authenticate_request
 from .ratelimit import MutationRateLimiter
+from .streams import BatchStreams
 
 __all__ = [
     "Authorize",
@@ -41,6 +42,7 @@ __all__ = [
     "IdempotencyKey",
     "KeysDep",
     "LimiterDep",
+    "StreamsDep",
     "declared_action",
     "strict_query",
 ]
@@ -73,6 +75,12 @@ def _keys(request: Request) -> KeyCache:
     return keys
 
 
+async def get_streams(request: Request) -> BatchStreams:
+    """The open event streams and their limits."""
+    streams: BatchStreams = request.app.state.streams
+    return streams
+
+
 async def get_keys(request: Request) -> KeyCache:
     """The remembered API keys (forgotten when a principal changes)."""
     return _keys(request)
@@ -82,6 +90,7 @@ ContextDep = Annotated[Context, Depends(get_context)]
 DispatcherDep = Annotated[Dispatcher, Depends(get_dispatcher)]
 LimiterDep = Annotated[MutationRateLimiter, Depends(get_limiter)]
 KeysDep = Annotated[KeyCache, Depends(get_keys)]
+StreamsDep = Annotated[BatchStreams, Depends(get_streams)]
 
 IdempotencyKey = Annotated[
     str | None,
