@@ -24,6 +24,7 @@ from .api.openapi import install_openapi
 from .api.problems import install_problem_handlers
 from .api.routers import include_routers
 from .clock import Clock
+from .console import install_console
 from .observability import install_observability
 from .runtime import Runtime
 from .settings import GatewaySettings
@@ -70,6 +71,7 @@ def create_app(
         app.state.dispatcher = runtime.worker
         app.state.keys = runtime.keys
         app.state.limiter = runtime.limiter
+        app.state.signins = runtime.signins
         try:
             yield
         finally:
@@ -85,6 +87,7 @@ def create_app(
     install_problem_handlers(app)
     include_routers(app)
     install_openapi(app)
+    install_console(app)  # the HR console at /console: same operations, same authorize()
     # Added last = outermost: the request id exists before the body limit can refuse.
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     install_observability(app)  # metrics and the logged request id: inside the request id

@@ -131,6 +131,16 @@ class GatewaySettings(BaseSettings):
         "within this long); 0 looks every key up",
     )
 
+    # -- console -----------------------------------------------------------------------------
+    console_idle_timeout: PositiveDelta = Field(
+        default=timedelta(minutes=30),
+        description="a console sign-in ends after this long without a request",
+    )
+    console_session_lifetime: PositiveDelta = Field(
+        default=timedelta(hours=12),
+        description="a console sign-in ends this long after it began, however active",
+    )
+
     # -- worker ------------------------------------------------------------------------------
     worker_enabled: bool = True
     worker_poll_interval: PositiveDelta = Field(default=timedelta(milliseconds=500))
