@@ -14,7 +14,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import ColumnElement, delete, select, update
 
 from .clock import Clock, system_clock
 from .principals import Authenticated, PrincipalInfo
@@ -138,6 +138,6 @@ def _live(row: ConsoleSession, now: datetime, idle: timedelta) -> bool:
     return row.ended_at is None and now < row.expires_at and now - row.last_seen_at < idle
 
 
-def _stale(now: datetime) -> object:
+def _stale(now: datetime) -> ColumnElement[bool]:
     cutoff = now - _KEEP_ENDED
     return (ConsoleSession.expires_at < cutoff) | (ConsoleSession.ended_at < cutoff)

@@ -77,7 +77,8 @@ def _install_console_problems(app: FastAPI) -> None:
         assert isinstance(exc, Problem)
         if not request.url.path.startswith(PREFIX + "/") or api_handler is None:
             assert api_handler is not None
-            return await api_handler(request, exc)  # type: ignore[no-any-return]
+            answer = api_handler(request, exc)
+            return answer if isinstance(answer, Response) else await answer
         page = page_of(request, await optional_user(request))
         return render(page, "error.html", exc.status, refusal=refusal_of(exc, gettext(page)))
 

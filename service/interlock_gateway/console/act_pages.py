@@ -118,10 +118,10 @@ def _approvers(page: Page, session: Session) -> str:
     _ = gettext(page)
     department = session.position.department
     if department:
-        return _(N_("a manager of department %(department)s, or an admin")) % {
-            "department": department
-        }
-    return _(N_("an admin"))
+        text: str = _(N_("a manager of department %(department)s, or an admin"))
+        return text % {"department": department}
+    admin: str = _(N_("an admin"))
+    return admin
 
 
 @router.get(_PATH, response_class=HTMLResponse)

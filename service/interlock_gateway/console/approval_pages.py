@@ -14,9 +14,10 @@ from interlock.models import SessionRef
 
 from ..operations import approvals
 from ..operations.batch_reads import get_visible_batch
+from ..operations.sessions import visible_target
 from ..policy import Action, Target, authorize
 from ..problems import Problem
-from ..store.tables import ApprovalState
+from ..store.tables import ApprovalState, Operation
 from .gate import allowed
 from .messages import CONSEQUENCES, N_, VERBS, refusal_of
 from .web import (
@@ -54,7 +55,7 @@ async def inbox(request: Request, user: User) -> Response:
         approval, op = decided.approval, decided.op
         verb = op.verb if op is not None else await _batch_verb(request, user, approval.batch_id)
         own = approval.requester == user.caller.name
-        target = Target(requester=approval.requester, **_position(op))
+        target = _target(op, approval.requester)
         may = authorize(user.caller, Action.APPROVALS_DECIDE, target, plugins=ctx.plugins)
         items.append(
             {
@@ -88,10 +89,11 @@ def _error_message(request: Request, gettext_: object) -> str | None:
     return refusal_of(problem, gettext_).message  # type: ignore[arg-type]
 
 
-def _position(op: object) -> dict[str, object]:
-    details = getattr(op, "details", None) or {}
-    position = details.get("position", {})
-    return {"position_id": position.get("position_id"), "department": position.get("department")}
+def _target(op: Operation | None, requester: str) -> Target:
+    """The policy's target of an approval's operation (its stored position)."""
+    if op is None:
+        return Target(requester=requester)
+    return visible_target(op, requester)
 
 
 async def _batch_verb(request: Request, user: ConsoleUser, batch_id: str | None) -> str:

@@ -5,6 +5,7 @@ and exports (CSV with a UTF-8 BOM so Excel reads Chinese correctly, and JSONL) â
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
@@ -39,7 +40,7 @@ def _filter(
 ) -> tuple[AuditFilter | None, dict[str, str]]:
     _ = gettext_  # the user's gettext
     errors_: dict[str, str] = {}
-    times = {}
+    times: dict[str, datetime] = {}
     for name in ("from", "to"):
         if params[name]:
             try:

@@ -8,9 +8,9 @@ shipped, so a catalog can never be stale against its source).
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from dataclasses import dataclass
-from datetime import datetime
 from functools import cache
 from importlib.resources import files
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
@@ -114,13 +114,13 @@ class Formats:
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.zone_name)
 
-    def datetime(self, value: datetime | None) -> str:
+    def datetime(self, value: dt.datetime | None) -> str:
         """Date and time in the user's zone (``2026/12/3 14:32`` / ``12/3/26, 2:32 PM``)."""
         if value is None:
             return ""
         return format_datetime(value, "short", tzinfo=self.zone, locale=self.locale)
 
-    def time(self, value: datetime | None) -> str:
+    def time(self, value: dt.datetime | None) -> str:
         """Time of day in the user's zone (``14:32`` / ``2:32 PM``)."""
         if value is None:
             return ""
@@ -132,13 +132,13 @@ class Formats:
     def percent(self, value: float) -> str:
         return format_percent(value, "#,##0.0%", locale=self.locale)
 
-    def local_input(self, value: datetime | None) -> str:
+    def local_input(self, value: dt.datetime | None) -> str:
         """A ``datetime-local`` input's value in the user's zone."""
         return "" if value is None else value.astimezone(self.zone).strftime("%Y-%m-%dT%H:%M")
 
-    def from_local_input(self, text: str) -> datetime:
+    def from_local_input(self, text: str) -> dt.datetime:
         """An aware datetime from a ``datetime-local`` value typed in the user's zone.
 
         :raises ValueError: not a date and time.
         """
-        return datetime.fromisoformat(text).replace(tzinfo=self.zone)
+        return dt.datetime.fromisoformat(text).replace(tzinfo=self.zone)
