@@ -88,6 +88,7 @@ def _show(
     reason: ReasonForm,
     *,
     form_key: str,
+    return_to: str,
     refusal: Refusal | None = None,
     status: int = 200,
 ) -> HTMLResponse:
@@ -109,7 +110,7 @@ def _show(
         reasons=CLIENT_REASONS,
         reason=reason,
         form_key=form_key,
-        return_to=safe_next(request.query_params.get("return_to") or "/console/sessions"),
+        return_to=return_to,
         refusal=refusal,
     )
 
@@ -138,7 +139,9 @@ async def confirm_page(
     except (Problem, errors.InterlockError) as error:
         return render(page, "error.html", status=404, refusal=refusal_of(error, gettext(page)))
     blank = ReasonForm(code="", note="")
-    return _show(request, page, session, found, parsed, blank, form_key=secrets.token_urlsafe(16))
+    return_to = safe_next(request.query_params.get("return_to") or "/console/sessions")
+    key = secrets.token_urlsafe(16)
+    return _show(request, page, session, found, parsed, blank, form_key=key, return_to=return_to)
 
 
 @router.post(_PATH, response_class=HTMLResponse)
@@ -174,6 +177,7 @@ async def act(request: Request, user: User, account: str, session_id: str, verb:
         parsed,
         reason,
         form_key=form_key,
+        return_to=return_to,
         refusal=refusal,
         status=422 if reason.errors else 409,
     )
