@@ -7,6 +7,8 @@ positions), plus a control API the tests use to stage what a real vendor would d
 * ``POST /candidate?account=&session=&name=`` renames a candidate (an XSS attempt);
 * ``POST /fault?account=&fault=&times=&after=`` fails the next mutating calls (a batch item
   that fails with the vendor's message);
+* ``POST /remove?account=&session=`` deletes a session at the vendor (a batch item the vendor
+  then refuses, with its own message);
 * ``POST /session?account=&state=&title=`` adds a session of that position in that state.
 
 :func:`start_console_world` starts it and waits for ``OUT.json`` (account → adapter options,
@@ -58,6 +60,11 @@ async def _serve(sessions: int, out: Path) -> None:
     async def fault(account: str, fault: str, times: int = 1, after: int = 0) -> dict[str, int]:
         doubles[account].inject(Fault(fault), times=times, only_mutations=True, after=after)
         return {"times": times}
+
+    @control.post("/remove")
+    async def remove(account: str, session: str) -> dict[str, str]:
+        del doubles[account].world.sessions[session]  # deleted at the vendor meanwhile
+        return {"ok": "removed"}
 
     @control.post("/session")
     async def add(account: str, state: str, title: str) -> dict[str, str]:

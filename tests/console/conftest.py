@@ -69,6 +69,10 @@ class Gateway:
         params = {"account": account, "fault": fault, "times": times, "after": after}
         httpx.post(f"{self.control}/fault", params=params).raise_for_status()
 
+    def remove(self, account: str, session_id: str) -> None:
+        params = {"account": account, "session": session_id}
+        httpx.post(f"{self.control}/remove", params=params).raise_for_status()
+
     def api(self, who: str, path: str) -> Any:
         headers = {"Authorization": f"Bearer {self.keys[who]}"}
         response = httpx.get(f"{self.url}{path}", headers=headers, timeout=30)
