@@ -84,7 +84,8 @@ def test_auditor_filters_verifies_and_exports(gateway, browser, screenshots) -> 
     with page.expect_download() as jsonl_download:
         page.click("a[href*='export.jsonl']")
     lines = Path(jsonl_download.value.path()).read_bytes().splitlines()
-    assert lines and all(line.startswith(b"{") for line in lines)
+    assert lines
+    assert all(line.startswith(b"{") for line in lines)
 
 
 def test_chinese_from_accept_language_switch_and_remembered(gateway, browser, screenshots) -> None:
