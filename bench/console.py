@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 
 import httpx
+
 from harness.console_world import start_console_world, write_console_config
 from harness.loopback import free_port
 
