@@ -26,6 +26,7 @@ from .api.problems import install_problem_handlers
 from .api.routers import include_routers
 from .api.streams import BatchStreams
 from .clock import Clock
+from .console import install_console
 from .observability import install_observability
 from .runtime import Runtime
 from .settings import GatewaySettings
@@ -73,6 +74,7 @@ def create_app(
         app.state.keys = runtime.keys
         app.state.limiter = runtime.limiter
         app.state.streams = BatchStreams(runtime.context, settings)
+        app.state.signins = runtime.signins
         try:
             yield
         finally:
@@ -88,6 +90,7 @@ def create_app(
     install_problem_handlers(app)
     include_routers(app)
     install_openapi(app)
+    install_console(app)  # the HR console at /console: same operations, same authorize()
     # Added last = outermost: the request id exists before anything can refuse; a request
     # is authenticated before its body is read or anything about it is validated.
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)

@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from interlock.errors import InvalidRequest
 
+from .policy import Caller
 from .store.engine import Database
 from .store.tables import ApiKey, Principal, Role
 from .store.types import utcnow
@@ -41,6 +42,7 @@ __all__ = [
     "PrincipalInfo",
     "PrincipalNotFound",
     "authenticate",
+    "caller_of",
     "create_principal",
     "get_principal",
     "grant",
@@ -151,6 +153,21 @@ class KeyInfo(BaseModel):
     created_at: datetime
     last_used_at: datetime | None = None
     revoked_at: datetime | None = None
+
+
+def caller_of(info: PrincipalInfo, key_id: str | None, ip: str | None) -> Caller:
+    """The policy's view of a principal who authenticated with ``key_id`` (API or console)."""
+    return Caller(
+        principal_id=info.id,
+        name=info.name,
+        role=Role(info.role),
+        positions=frozenset(info.positions),
+        departments=frozenset(info.departments),
+        vendor_users={a: frozenset(ids) for a, ids in info.vendor_users.items()},
+        tenant=info.tenant,
+        key_id=key_id,
+        ip=ip,
+    )
 
 
 def _hash_secret(secret: str) -> str:

@@ -24,6 +24,7 @@ from .operations.tokens import ConfirmTokens
 from .principals import list_principals
 from .quota import LocalRateLimiter, SharedRateLimiter, account_rate, build_limiter
 from .settings import BatchSettings, GatewaySettings
+from .signins import SignIns
 from .store import Database, upgrade
 from .worker import Worker
 from .worker.execute import FaultHook
@@ -35,13 +36,15 @@ log = logging.getLogger("interlock.gateway")
 
 @dataclass(kw_only=True, eq=False)
 class Runtime:
-    """Settings, the lifecycle's context, the worker, the key cache and the mutation limiter."""
+    """Settings, the lifecycle's context, the worker, the key cache, the mutation limiter and
+    the console's sign-ins."""
 
     settings: GatewaySettings
     context: Context
     worker: Worker
     keys: KeyCache
     limiter: MutationRateLimiter
+    signins: SignIns
     owns_interlock: bool
 
     @property
@@ -114,6 +117,12 @@ class Runtime:
             worker=worker,
             keys=KeyCache(db, settings.key_cache_ttl),
             limiter=MutationRateLimiter(settings.mutation_rate, settings.mutation_burst),
+            signins=SignIns(
+                db,
+                idle=settings.console_idle_timeout,
+                lifetime=settings.console_session_lifetime,
+                clock=clock,
+            ),
             owns_interlock=owns,
         )
         if settings.worker_enabled:

@@ -151,6 +151,16 @@ class GatewaySettings(BaseSettings):
         default=timedelta(minutes=10), description="a stream without a change closes after this"
     )
 
+    # -- console -----------------------------------------------------------------------------
+    console_idle_timeout: PositiveDelta = Field(
+        default=timedelta(minutes=30),
+        description="a console sign-in ends after this long without a request",
+    )
+    console_session_lifetime: PositiveDelta = Field(
+        default=timedelta(hours=12),
+        description="a console sign-in ends this long after it began, however active",
+    )
+
     # -- worker ------------------------------------------------------------------------------
     worker_enabled: bool = True
     worker_poll_interval: PositiveDelta = Field(default=timedelta(milliseconds=500))

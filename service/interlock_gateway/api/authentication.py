@@ -20,15 +20,13 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..keycache import KeyCache
 from ..policy import Caller
-from ..principals import Authenticated
+from ..principals import caller_of
 from ..problems import Problem
-from ..store.tables import Role
 from .problems import problem_response
 
 __all__ = [
     "AuthenticationMiddleware",
     "authenticate_request",
-    "caller_of",
     "unauthenticated",
 ]
 
@@ -45,22 +43,6 @@ def unauthenticated(code: str, detail: str) -> Problem:
         detail,
         hint="send 'Authorization: Bearer <API key>'; keys come from `interlock principals add`",
         headers=_CHALLENGE,
-    )
-
-
-def caller_of(found: Authenticated, ip: str | None) -> Caller:
-    """The policy's view of an authenticated principal."""
-    principal = found.principal
-    return Caller(
-        principal_id=principal.id,
-        name=principal.name,
-        role=Role(principal.role),
-        positions=frozenset(principal.positions),
-        departments=frozenset(principal.departments),
-        vendor_users={a: frozenset(ids) for a, ids in principal.vendor_users.items()},
-        tenant=principal.tenant,
-        key_id=found.key_id,
-        ip=ip,
     )
 
 
@@ -89,7 +71,9 @@ async def authenticate_request(request: Request, keys: KeyCache) -> Caller:
     found = await keys.authenticate(key)
     if found is None:
         raise unauthenticated("AUTH.INVALID_KEY", "the API key is unknown, revoked or malformed")
-    caller = caller_of(found, request.client.host if request.client else None)
+    caller = caller_of(
+        found.principal, found.key_id, request.client.host if request.client else None
+    )
     request.state.caller = caller
     return caller
 

@@ -33,6 +33,7 @@ class ReasonGroup(_Response):
     reason: str | None = Field(default=None, examples=["candidate_network"])
     vendor: str | None = None
     account: str | None = None
+    department: str | None = Field(default=None, description="the position's department")
     day: date | None = Field(default=None, description="UTC day the operation was requested")
     verb: str | None = None
     count: int = Field(ge=0)
@@ -97,7 +98,10 @@ async def reasons(
     to: Annotated[Instant | None, Query(description="exclusive")] = None,
     group_by: Annotated[
         list[str] | None,
-        Query(description="comma-separated or repeated: reason, vendor, account, day, verb"),
+        Query(
+            description="comma-separated or repeated: reason, vendor, account, department, "
+            "day, verb"
+        ),
     ] = None,
     verb: Annotated[
         list[str] | None, Query(description="count these verbs (default: pause,terminate,revoke)")

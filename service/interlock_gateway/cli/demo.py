@@ -164,6 +164,8 @@ def print_banner(url: str, doubles: list[ServedDouble], keys: dict[str, str]) ->
         "",
         f"Interlock gateway demo on {url}   (API docs: {url}/docs)",
         "",
+        f"HR console: {url}/console   (sign in with the specialist's or the manager's key)",
+        "",
         "Vendor doubles (seeded sessions):",
         *(f"  {d.account:<14} {d.spec.vendor:<10} {d.url}" for d in doubles),
         "",

@@ -160,6 +160,8 @@ async def _by_filter(
     if not accounts:
         return resolved
     async for session in ctx.interlock.sessions(session_filter, accounts=accounts, page_size=_PAGE):
+        if not spec.matches(session):
+            continue
         target = Target.of_session(session)
         if authorize(caller, action, target, plugins=ctx.plugins):
             resolved.sessions.append((session, target))

@@ -20,6 +20,7 @@ from typing import Any
 
 from interlock.errors import InterlockError, InvalidRequest, SessionNotFound
 from interlock.models import Session, SessionFilter, SessionRef, SessionState
+from interlock.privacy import mask_name
 
 from ..audit import AuditEntry
 from ..policy import Action, Caller, Target, authorize
@@ -99,7 +100,14 @@ async def _audit(
 
 @dataclass(frozen=True)
 class SessionQuery:
-    """The filters of ``GET /v1/sessions`` (validated by the route)."""
+    """The filters of ``GET /v1/sessions`` (validated by the route), and two the console adds.
+
+    ``candidate_name`` is a candidate's full name. Names leave an adapter only masked, so it
+    matches the sessions whose masked name equals the full name masked the same way
+    (``张伟`` → ``张*``): every candidate of that name, and possibly others who share the
+    mask — never fewer. ``position_title`` matches part of the title, ignoring case. Both are
+    applied by the gateway to what the vendors list (the SDK filters by position id).
+    """
 
     account: str | None = None
     vendor: str | None = None
@@ -109,12 +117,29 @@ class SessionQuery:
     batch_no: str | None = None
     start_from: datetime | None = None
     start_to: datetime | None = None
+    candidate_name: str | None = None
+    position_title: str | None = None
+
+    @property
+    def gateway_filtered(self) -> bool:
+        """Whether some filter is applied here after listing (pages may come out short)."""
+        return bool(self.candidate_name or self.position_title)
+
+    def matches(self, session: Session) -> bool:
+        """The filters the gateway applies itself (the vendor side applied the rest)."""
+        if self.candidate_name and session.candidate.masked_name != mask_name(self.candidate_name):
+            return False
+        title = (self.position_title or "").casefold()
+        return not title or title in session.position.title.casefold()
 
     def session_filter(self) -> SessionFilter:
         """The SDK filter for the vendor side."""
+        candidate = self.candidate
+        if candidate is None and self.candidate_name:
+            candidate = mask_name(self.candidate_name)  # narrows at the vendor side already
         return SessionFilter(
             states=self.states,
-            candidate=self.candidate,
+            candidate=candidate,
             position=self.position,
             batch_no=self.batch_no,
             start_from=self.start_from,
@@ -132,13 +157,21 @@ class SessionQuery:
             "batch_no": self.batch_no,
             "start_from": self.start_from.isoformat() if self.start_from else None,
             "start_to": self.start_to.isoformat() if self.start_to else None,
+            "candidate_name": self.candidate_name,
+            "position_title": self.position_title,
         }
 
     def digest(self, caller: Caller) -> str:
         """Binds a page token to this query and caller."""
         parts = [caller.name, self.account, self.vendor, sorted(self.states), self.candidate]
         parts += [self.position, self.batch_no, str(self.start_from), str(self.start_to)]
+        if self.gateway_filtered:  # tokens issued before these filters existed stay valid
+            parts += [self.candidate_name, self.position_title]
         return hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()[:16]
+
+
+#: Vendor pages read at most for one page of a listing filtered by the gateway itself.
+_GATEWAY_FILTER_PAGES = 20
 
 
 def _accounts(ctx: Context, query: SessionQuery) -> list[str]:
@@ -199,18 +232,26 @@ async def list_visible(
     names = _accounts(ctx, query)
     if not names:
         return SessionPage(sessions=[])
-    try:
-        page = await ctx.interlock.list_sessions(
-            query.session_filter(), accounts=names, page_size=page_size, page_token=inner
-        )
-    except InvalidRequest:  # the facade's own cursor check
-        raise invalid_page_token() from None
-    visible = [
-        s
-        for s in page.sessions
-        if authorize(caller, Action.SESSIONS_LIST, Target.of_session(s), plugins=ctx.plugins)
-    ]
-    token = _encode_token(digest, page.next_page_token) if page.next_page_token else None
+    visible: list[Session] = []
+    # Filters applied here can leave a vendor page empty: read on (a bounded number of
+    # pages) until the page has something to show, rather than hand out empty pages.
+    for _ in range(_GATEWAY_FILTER_PAGES if query.gateway_filtered else 1):
+        try:
+            page = await ctx.interlock.list_sessions(
+                query.session_filter(), accounts=names, page_size=page_size, page_token=inner
+            )
+        except InvalidRequest:  # the facade's own cursor check
+            raise invalid_page_token() from None
+        visible += [
+            s
+            for s in page.sessions
+            if query.matches(s)
+            and authorize(caller, Action.SESSIONS_LIST, Target.of_session(s), plugins=ctx.plugins)
+        ]
+        inner = page.next_page_token
+        if inner is None or len(visible) >= page_size:
+            break
+    token = _encode_token(digest, inner) if inner else None
     return SessionPage(sessions=visible, next_page_token=token)
 
 

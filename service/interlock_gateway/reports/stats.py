@@ -50,11 +50,13 @@ def _utc_day_postgresql(element: utc_day, compiler: SQLCompiler, **kw: Any) -> s
     return f"to_char(({column}) AT TIME ZONE 'UTC', 'YYYY-MM-DD')"
 
 
-#: group_by value → the column it groups on.
+#: group_by value → the column it groups on. ``department`` is the position's department as
+#: the vendor reported it when the operation was accepted (stored with the operation).
 DIMENSIONS: dict[str, ColumnElement[Any] | QueryableAttribute[Any]] = {
     "reason": Operation.reason_code,
     "vendor": Operation.vendor,
     "account": Operation.account,
+    "department": Operation.details["position"]["department"].as_string(),
     "day": utc_day(Operation.created_at),
     "verb": Operation.verb,
 }

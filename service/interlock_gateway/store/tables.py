@@ -40,6 +40,7 @@ __all__ = [
     "Base",
     "Batch",
     "BatchStatus",
+    "ConsoleSession",
     "IdempotencyKey",
     "IdempotencyStatus",
     "Operation",
@@ -406,3 +407,20 @@ class VendorQuota(Base):
     api: Mapped[str] = mapped_column(String(64), primary_key=True)
     window_start: Mapped[datetime] = mapped_column(primary_key=True)
     count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ConsoleSession(Base):
+    """A console sign-in: an API key exchanged for a cookie (only the cookie's SHA-256 is
+    kept). Stored here, not in memory, so any replica serves the next request."""
+
+    __tablename__ = "console_sessions"
+    __table_args__ = (Index(None, "expires_at"),)
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    principal_id: Mapped[int] = mapped_column(ForeignKey("principals.id"), index=True)
+    key_id: Mapped[str] = mapped_column(String(16))
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column()
+    last_seen_at: Mapped[datetime] = mapped_column()
+    expires_at: Mapped[datetime] = mapped_column()
+    ended_at: Mapped[datetime | None] = mapped_column(default=None)

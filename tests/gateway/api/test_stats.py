@@ -172,7 +172,7 @@ async def test_no_stops_means_no_groups(harness: Harness) -> None:
         (
             {"group_by": "reason,team"},
             "query.group_by",
-            ["reason", "vendor", "account", "day", "verb"],
+            ["reason", "vendor", "account", "department", "day", "verb"],
         ),
         ({"verb": "pause,stop"}, "query.verb", ["pause", "resume", "terminate", "revoke", "undo"]),
     ],
