@@ -1,89 +1,22 @@
-"""DingTalk over HTTP: client construction, token fetch and the response interpreter.
+"""DingTalk over HTTP: client construction and the token fetch.
 
 Everything generic (retries, token cache, rate limits, timeouts, read-back) is the toolkit's;
-this module only says how DingTalk authenticates and how it reports errors.
+this module only says how DingTalk authenticates (its answers are read by ``_interpret``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, TypeVar
-
 import httpx
-from pydantic import BaseModel
 
-from interlock import errors
 from interlock.adapter import AccountContext
 from interlock.http import RateLimiter, Token, TokenBucketLimiter, TokenCache, VendorClient
-from interlock_dingtalk._errors import translate, translate_legacy
+from interlock_dingtalk._interpret import REQUEST_ID_HEADER, expect, interpret
 from interlock_dingtalk._models import VendorToken
 from interlock_dingtalk.options import DingTalkOptions
 
-__all__ = [
-    "REQUEST_ID_HEADER",
-    "TOKEN_HEADER",
-    "build_client",
-    "expect",
-    "interpret",
-]
+__all__ = ["TOKEN_HEADER", "build_client"]
 
-REQUEST_ID_HEADER = "x-acs-request-id"
 TOKEN_HEADER = "x-acs-dingtalk-access-token"  # noqa: S105 - a header name, not a secret
-
-M = TypeVar("M", bound=BaseModel)
-
-
-def interpret(response: httpx.Response) -> Any:
-    """Return the bare result object of a 2xx; raise the neutral error otherwise.
-
-    The body decides, not only the status line: an old-style ``{"errcode": ≠0}`` or an error
-    envelope inside an HTTP 200 is an error too.
-    """
-    request_id = response.headers.get(REQUEST_ID_HEADER)
-    status = response.status_code
-    success = 200 <= status < 300
-    if success and not response.content.strip():
-        return {}  # e.g. PUT signInInfos answers 200 with an empty body
-    try:
-        body = response.json()
-    except ValueError:
-        if status >= 500:
-            raise errors.VendorUnavailable(
-                f"dingtalk answered HTTP {status}", vendor_request_id=request_id
-            ) from None
-        raise errors.VendorProtocolError(
-            f"dingtalk answered HTTP {status} with a body that is not JSON",
-            field="body",
-            vendor_request_id=request_id,
-        ) from None
-    if not success:
-        if not isinstance(body, dict):
-            raise errors.VendorProtocolError(
-                f"dingtalk answered HTTP {status} without an error object",
-                field="body",
-                vendor_request_id=request_id,
-            )
-        raise translate(status, body, request_id)
-    if isinstance(body, dict):
-        if body.get("errcode") not in (None, 0, "0"):
-            raise translate_legacy(body, request_id)
-        if _is_error_envelope(body):
-            raise translate(status, body, request_id)
-    return body
-
-
-def _is_error_envelope(body: dict[str, Any]) -> bool:
-    return isinstance(body.get("code"), str) and "requestid" in body and "message" in body
-
-
-def expect(model: type[M]) -> Callable[[httpx.Response], M]:
-    """An interpreter that also validates the result into ``model`` (so a malformed payload
-    becomes ``VENDOR.PROTOCOL_ERROR`` naming the field, inside the toolkit)."""
-
-    def read(response: httpx.Response) -> M:
-        return model.model_validate(interpret(response))
-
-    return read
 
 
 def build_client(context: AccountContext, options: DingTalkOptions) -> VendorClient:

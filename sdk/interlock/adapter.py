@@ -9,15 +9,21 @@ from __future__ import annotations
 
 import abc
 import asyncio
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar
 
 from pydantic import BaseModel
 
 from interlock.capabilities import Capabilities
-from interlock.errors import InterlockError, UnsupportedOperation
+from interlock.errors import (
+    InterlockError,
+    InvalidTransition,
+    SessionNotFound,
+    UnsupportedOperation,
+    VendorUnavailable,
+)
 from interlock.events import CallbackRequest, CallbackResult
 from interlock.models import (
     OperationOutcome,
@@ -31,13 +37,21 @@ from interlock.models import (
     Verb,
     utc_now,
 )
+from interlock.transitions import TARGET_STATE, plan_transition
 
 if TYPE_CHECKING:
     import httpx
 
     from interlock.http import RateLimiter, RetryPolicy
 
-__all__ = ["AccountContext", "InterviewAdapter", "failed_result"]
+__all__ = [
+    "AccountContext",
+    "InterviewAdapter",
+    "confirmed_result",
+    "explain_refusal",
+    "failed_result",
+    "read_back_result",
+]
 
 Clock = Callable[[], datetime]
 OptionsT = TypeVar("OptionsT", bound=BaseModel)
@@ -82,6 +96,66 @@ def failed_result(
         error_code=error.code,
         error_message=str(error),
     )
+
+
+def confirmed_result(
+    ref: SessionRef,
+    verb: Verb | Literal["restore"],
+    state_after: SessionState,
+    *,
+    idempotency_key: str | None,
+) -> OperationResult:
+    """``applied``, as a read-back confirmed it after an ambiguous failure (the toolkit's
+    ``VendorReply.confirmed_by_read_back``): no vendor answer names the state before."""
+    return OperationResult(
+        ref=ref,
+        verb=verb,
+        outcome=OperationOutcome.APPLIED,
+        state_after=state_after,
+        idempotency_key=idempotency_key,
+        confirmed_by_read_back=True,
+    )
+
+
+def explain_refusal(state: SessionState, verb: Verb, message: str) -> InvalidTransition:
+    """Why the vendor refused ``verb`` on a session it now reports as ``state``.
+
+    Vendors refuse without naming states; read the session back and pass its state here. The
+    answer is :func:`~interlock.transitions.plan_transition`'s own error, naming both states,
+    when the neutral state machine refuses too; otherwise (the vendor refused although the state
+    allows the verb, e.g. a pause past its resume deadline) the vendor's ``message`` with both
+    states. Check ``already_in_state`` before calling this when the vendor refuses a verb whose
+    target already holds.
+    """
+    try:
+        plan_transition(state, verb)
+    except InvalidTransition as canonical:
+        return canonical
+    return InvalidTransition(message, from_state=str(state), verb=str(verb))
+
+
+def read_back_result(
+    ref: SessionRef, verb: Verb, state: SessionState | None, *, idempotency_key: str | None
+) -> OperationResult:
+    """One item of a batch call that failed ambiguously, decided from its state read back.
+
+    ``state`` None means the session does not exist. At the verb's target state the item is
+    ``applied`` (confirmed by read-back); a state that refuses the verb fails with the canonical
+    refusal; any other state did not change, so the item fails retryably (resending is safe).
+    """
+    if state is None:
+        missing = SessionNotFound(f"session {ref.session_id!r} does not exist")
+        return failed_result(ref, verb, missing, idempotency_key=idempotency_key)
+    if state is TARGET_STATE[verb]:
+        return confirmed_result(ref, verb, state, idempotency_key=idempotency_key)
+    try:
+        plan_transition(state, verb)
+    except InvalidTransition as refusal:
+        return failed_result(ref, verb, refusal, idempotency_key=idempotency_key)
+    unchanged = VendorUnavailable(
+        "the batch call was cut off and this session did not change; retrying it is safe"
+    )
+    return failed_result(ref, verb, unchanged, idempotency_key=idempotency_key)
 
 
 class InterviewAdapter(abc.ABC):
@@ -347,6 +421,3 @@ class InterviewAdapter(abc.ABC):
             account=self.account,
             verb=str(verb),
         )
-
-
-OptionsMapping = Mapping[str, Any]

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import random
 from collections import OrderedDict
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta, tzinfo
 from typing import Any, ClassVar
 
 import httpx
@@ -33,6 +33,7 @@ from interlock_dingtalk.double._catalogue import LEGACY_ERRCODES, DingTalkError
 from interlock_dingtalk.double._push import PushSender
 from interlock_dingtalk.double._render import VENDOR_STATUS, error, millis, new_request_id, ok
 from interlock_dingtalk.double._routes import RECRUITMENT_SCOPE, Route, match
+from interlock_dingtalk.double._tenant import Tenant
 from interlock_dingtalk.double._throttle import MonthlyQuota, TokenBuckets
 
 __all__ = ["SESSION_CHANGE_EVENT", "DingTalkDouble"]
@@ -53,19 +54,15 @@ class DingTalkDouble(VendorDouble):
 
     def __init__(self, settings: DoubleSettings | None = None) -> None:
         super().__init__(settings)
-        self.timezone = DEFAULT_DOUBLE_TIMEZONE
+        self.tenant = Tenant(
+            self.world, DEFAULT_DOUBLE_TIMEZONE, self.world.clock() - timedelta(days=30)
+        )
         self.tokens = TokenIssuer()
         self.app_buckets = TokenBuckets(self.qps)
         self.api_buckets: TokenBuckets | None = None
         self.quota = MonthlyQuota()
         self.revoked_scopes: set[str] = set()
-        self.deleted_jobs: set[str] = set()
-        self.sign_ins: dict[str, int] = {}
-        self.synced: dict[str, dict[str, Any]] = {}
-        self.created_at = self.world.clock() - timedelta(days=30)
         self.pushes = PushSender(_auth.CALLBACK_TOKEN, _auth.CALLBACK_AES_KEY, self.world.clock)
-        self._flows: dict[str, str] = {}
-        self._flow_ids: dict[str, str] = {}
         self._replies: OrderedDict[tuple[str, str, str], tuple[int, dict[str, str], bytes]] = (
             OrderedDict()
         )
@@ -161,19 +158,14 @@ class DingTalkDouble(VendorDouble):
         """Take a permission away from the app (403 ``AccessTokenPermissionDenied``)."""
         self.revoked_scopes.add(scope)
 
-    def from_millis(self, value: int) -> datetime:
-        return datetime.fromtimestamp(value / 1000, UTC)
+    @property
+    def timezone(self) -> tzinfo:
+        return self.tenant.timezone
 
-    def flow_id_of(self, session_id: str) -> str:
-        """The recruitment flow of an interview (created on first use, then stable)."""
-        if session_id not in self._flow_ids:
-            flow = str(random.Random(f"flow:{session_id}").randrange(10**11, 10**12))
-            self._flow_ids[session_id] = flow
-            self._flows[flow] = session_id
-        return self._flow_ids[session_id]
-
-    def session_of_flow(self, flow_id: str) -> str | None:
-        return self._flows.get(flow_id)
+    @property
+    def deleted_jobs(self) -> set[str]:
+        """Jobs DingTalk no longer knows (``GetJobInfoByJobId`` answers not found)."""
+        return self.tenant.deleted_jobs
 
     def push_session_change(
         self,
@@ -232,7 +224,7 @@ class DingTalkDouble(VendorDouble):
                 raise DingTalkError("Forbidden.AccessDenied.ApiCountLimitForOrg")
             if route.biz_code and request.url.params.get("bizCode", "ddats") != "ddats":
                 raise DingTalkError("invalidParam", "bizCode only accepts ddats")
-            return self._serve(Call(self, request, args, caller, rid), route)
+            return self._serve(Call(self.tenant, request, args, caller, rid), route)
         except DingTalkError as exc:
             return error(exc.code, rid, exc.message, extra=exc.extra)
 

@@ -50,14 +50,14 @@ def query_sessions(call: Call) -> httpx.Response:
     size = int_param(call, "size", default=PAGE_DEFAULT, low=1, high=200)
     offset = offset_of(call)
     matches = _filter(call.body)
-    rows = [s for s in call.double.world.sessions.values() if matches(s)]
+    rows = [s for s in call.tenant.world.sessions.values() if matches(s)]
     page = rows[offset : offset + size]
     more = offset + size < len(rows)
     data = {
         "totalCount": len(rows),
         "hasMore": more,
         **({"nextToken": str(offset + size)} if more else {}),
-        "list": [session_json(s, call.double.timezone) for s in page],
+        "list": [session_json(s, call.tenant.timezone) for s in page],
     }
     return ok(data, call.request_id)
 
@@ -90,10 +90,10 @@ def _filter(body: dict[str, Any]) -> Any:
 
 def get_session(call: Call) -> httpx.Response:
     """``GET .../sessions/{sessionId}?bizCode=ddats``."""
-    session = call.double.world.sessions.get(call.args["sessionId"])
+    session = call.tenant.world.sessions.get(call.args["sessionId"])
     if session is None:
         raise DingTalkError("resource.not.found", "AI面试会话不存在")
-    return ok(session_json(session, call.double.timezone), call.request_id)
+    return ok(session_json(session, call.tenant.timezone), call.request_id)
 
 
 def change(call: Call) -> httpx.Response:
@@ -136,7 +136,7 @@ def _failed_item(call: Call, session_id: str, exc: DingTalkError) -> dict[str, A
         "errorCode": exc.code,
         "errorMessage": exc.message,
     }
-    session = call.double.world.sessions.get(session_id)
+    session = call.tenant.world.sessions.get(session_id)
     if session is not None:
         item["status"] = status_of(session)
     return item
@@ -144,7 +144,7 @@ def _failed_item(call: Call, session_id: str, exc: DingTalkError) -> dict[str, A
 
 def apply(call: Call, session_id: str, verb: Verb, deadline_ms: int | None) -> dict[str, Any]:
     """Carry out ``verb`` on one session; the answer names the status before and after."""
-    world = call.double.world
+    world = call.tenant.world
     session = world.sessions.get(session_id)
     if session is None:
         raise DingTalkError("resource.not.found", "AI面试会话不存在")
@@ -153,7 +153,7 @@ def apply(call: Call, session_id: str, verb: Verb, deadline_ms: int | None) -> d
         raise DingTalkError("invalidStatus", f"当前状态({before})不允许执行{verb}操作")
     deadline = None
     if deadline_ms is not None:
-        deadline = call.double.from_millis(deadline_ms)
+        deadline = call.tenant.from_millis(deadline_ms)
         if deadline <= world.clock():
             raise DingTalkError("invalidParam", "resumeDeadlineMillis 必须晚于当前时间")
     try:

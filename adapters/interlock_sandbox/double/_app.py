@@ -213,8 +213,13 @@ class SandboxDouble(VendorDouble):
             except SessionNotFound:
                 results.append(_item_error(session_id, "not_found", "no such session"))
             except InvalidTransition as exc:
-                results.append(_item_error(session_id, "invalid_transition", exc.message))
+                failure = _item_error(session_id, "invalid_transition", exc.message)
+                results.append({**failure, "status": self._status(str(session_id))})
         return ok({"results": results}, rid)
+
+    def _status(self, session_id: str) -> str:
+        session = self.world.get(session_id)
+        return session.vendor_state_override or VENDOR_STATUS[session.state]
 
 
 def _item_error(session_id: Any, code: str, message: str) -> dict[str, Any]:

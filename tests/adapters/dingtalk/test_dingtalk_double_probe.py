@@ -431,7 +431,7 @@ async def test_sign_in_info_is_an_empty_200(probe: Probe) -> None:
     reply = await probe.call("PUT", path, params=BIZ, json={"signInTimeMillis": 1764000000000})
     assert reply.status_code == 200
     assert reply.content == b""
-    assert probe.double.sign_ins[s.id] == 1764000000000
+    assert probe.double.tenant.sign_ins[s.id] == 1764000000000
     assert_error(await probe.call("PUT", path, params=BIZ, json={}), 400, "invalidParam")
 
 
