@@ -9,7 +9,7 @@ from __future__ import annotations
 import httpx
 
 from interlock.adapter import AccountContext
-from interlock.http import RateLimiter, Token, TokenBucketLimiter, TokenCache, VendorClient
+from interlock.http import RateLimiter, Token, TokenCache, VendorClient
 from interlock_dingtalk._interpret import REQUEST_ID_HEADER, expect, interpret
 from interlock_dingtalk._models import VendorToken
 from interlock_dingtalk.options import DingTalkOptions
@@ -19,7 +19,9 @@ __all__ = ["TOKEN_HEADER", "build_client"]
 TOKEN_HEADER = "x-acs-dingtalk-access-token"  # noqa: S105 - a header name, not a secret
 
 
-def build_client(context: AccountContext, options: DingTalkOptions) -> VendorClient:
+def build_client(
+    context: AccountContext, options: DingTalkOptions, limiter: RateLimiter | None
+) -> VendorClient:
     """A toolkit client for one DingTalk account (token in ``x-acs-dingtalk-access-token``)."""
     client: VendorClient
 
@@ -48,21 +50,12 @@ def build_client(context: AccountContext, options: DingTalkOptions) -> VendorCli
         tokens=TokenCache(fetch_token),
         apply_token=apply_token,
         retry=context.retry_policy,
-        limiter=_limiter(context, options),
+        limiter=limiter,
         timeout_s=options.timeout_s,
         request_id_header=REQUEST_ID_HEADER,
         secrets=options.secret_values(),
     )
     return client
-
-
-def _limiter(context: AccountContext, options: DingTalkOptions) -> RateLimiter | None:
-    """The shared limiter if the account has one, else our own below DingTalk's per-API QPS."""
-    if context.rate_limiter is not None:
-        return context.rate_limiter
-    if options.vendor_qps is None:
-        return None
-    return TokenBucketLimiter(default=options.vendor_qps, share=options.rate_share)
 
 
 def _token_request(options: DingTalkOptions) -> tuple[str, str, dict[str, str]]:

@@ -78,7 +78,9 @@ class DingTalkAdapter(InterviewAdapter):
         options = self.options_as(DingTalkOptions)
         self.options = options
         self.timezone = context.timezone or DEFAULT_TIMEZONE
-        self._client = build_client(context, options)
+        # The shared limiter if the account has one, else our own below DingTalk's per-API QPS.
+        limiter = self.rate_limiter(default=options.vendor_qps, share=options.rate_share)
+        self._client = build_client(context, options, limiter)
         self._jobs = JobDirectory(self._fetch_job, ttl_s=options.job_cache_ttl_s)
         self._batches = BatchRunner(self._client, ref=self.ref, read_states=self._read_states)
         self._push = _verifier(context, options)

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 
 from interlock.adapter import AccountContext
-from interlock.http import Token, TokenBucketLimiter, TokenCache, VendorClient
+from interlock.http import RateLimiter, Token, TokenCache, VendorClient
 from interlock_sandbox._interpret import REQUEST_ID_HEADER, expecting, interpret
 from interlock_sandbox._models import VendorToken
 from interlock_sandbox.options import SandboxOptions
@@ -19,14 +19,12 @@ from interlock_sandbox.options import SandboxOptions
 __all__ = ["build_client"]
 
 
-def _own_limiter(options: SandboxOptions) -> TokenBucketLimiter | None:
-    """Without a shared limiter, stay under ``rate_share`` of the vendor's per-API limit."""
-    if options.vendor_qps is None:
-        return None
-    return TokenBucketLimiter(default=options.vendor_qps, share=options.rate_share)
-
-
-def build_client(context: AccountContext, options: SandboxOptions, transport: Any) -> VendorClient:
+def build_client(
+    context: AccountContext,
+    options: SandboxOptions,
+    transport: Any,
+    limiter: RateLimiter | None,
+) -> VendorClient:
     """A toolkit client for one sandbox account (bearer token in the Authorization header)."""
     secret = options.client_secret.get_secret_value()
     client: VendorClient
@@ -55,7 +53,7 @@ def build_client(context: AccountContext, options: SandboxOptions, transport: An
         tokens=TokenCache(fetch_token),
         apply_token=apply_token,
         retry=context.retry_policy,
-        limiter=context.rate_limiter or _own_limiter(options),
+        limiter=limiter,
         timeout_s=options.timeout_s,
         request_id_header=REQUEST_ID_HEADER,
         secrets=(secret,),

@@ -79,7 +79,9 @@ class SandboxAdapter(InterviewAdapter):
                 )
             )
             transport = httpx.MockTransport(self.double.handle)
-        self._client = build_client(context, options, transport)
+        # Without a shared limiter, stay under rate_share of the vendor's per-API limit.
+        limiter = self.rate_limiter(default=options.vendor_qps, share=options.rate_share)
+        self._client = build_client(context, options, transport, limiter)
         self._batches = BatchRunner(self._client, ref=self.ref, read_states=self._read_states)
 
     @functools.cached_property

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import abc
 import asyncio
-from collections.abc import Callable, Sequence
+import time
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar
@@ -25,6 +26,7 @@ from interlock.errors import (
     VendorUnavailable,
 )
 from interlock.events import CallbackRequest, CallbackResult
+from interlock.http import RateLimiter, RetryPolicy, TokenBucketLimiter, VendorSignals
 from interlock.models import (
     OperationOutcome,
     OperationResult,
@@ -41,8 +43,6 @@ from interlock.transitions import TARGET_STATE, plan_transition
 
 if TYPE_CHECKING:
     import httpx
-
-    from interlock.http import RateLimiter, RetryPolicy
 
 __all__ = [
     "AccountContext",
@@ -71,6 +71,9 @@ class AccountContext:
     :param retry_policy: the retry policy for the account's ``VendorClient`` (``retry=``);
         ``None`` means the toolkit's default. The contract suite injects one that records its
         waits instead of sleeping, so fault tests are fast and can check ``Retry-After``.
+    :param monotonic: the clock of the adapter's own waits (its rate limiter's).
+    :param sleep: how the adapter's own waits wait. The contract suite injects virtual time
+        shared with the double: a wait advances the clock the double's throttle reads.
     """
 
     account: str
@@ -80,6 +83,8 @@ class AccountContext:
     rate_limiter: RateLimiter | None = None
     clock: Clock = field(default=utc_now)
     retry_policy: RetryPolicy | None = None
+    monotonic: Callable[[], float] = field(default=time.monotonic)
+    sleep: Callable[[float], Awaitable[None]] = field(default=asyncio.sleep)
 
 
 def failed_result(
@@ -168,6 +173,8 @@ class InterviewAdapter(abc.ABC):
 
     vendor: ClassVar[str]
     """Short vendor name, e.g. ``dingtalk``; the gateway filters and groups by it."""
+    vendor_signals: ClassVar[VendorSignals] = VendorSignals()
+    """The vendor's own throttle and ambiguity answers (the contract kit injects them)."""
 
     def __init__(self, context: AccountContext) -> None:
         self.context = context
@@ -181,6 +188,35 @@ class InterviewAdapter(abc.ABC):
         validated here when the adapter is built directly (tests, embedding applications)."""
         options = self.context.options
         return options if isinstance(options, model) else model.model_validate(options or {})
+
+    def rate_limiter(
+        self,
+        limits: Mapping[str, float] | None = None,
+        *,
+        default: float | None = None,
+        share: float = 0.8,
+        burst_s: float = 0.0,
+    ) -> RateLimiter | None:
+        """The limiter for the account's ``VendorClient`` (``limiter=``).
+
+        The account's shared limiter when it has one (the gateway's, shared by replicas);
+        otherwise a :class:`~interlock.http.TokenBucketLimiter` at ``share`` of the vendor's
+        per-API ``limits`` (``default`` for APIs not listed) that waits with the context's clock
+        and sleep — virtual time under the contract suite, so a realistic throttle in the double
+        costs no real time. None when no limit is given.
+        """
+        if self.context.rate_limiter is not None:
+            return self.context.rate_limiter
+        if not limits and default is None:
+            return None
+        return TokenBucketLimiter(
+            limits,
+            default=default,
+            share=share,
+            burst_s=burst_s,
+            clock=self.context.monotonic,
+            sleep=self.context.sleep,
+        )
 
     # -- description -------------------------------------------------------------------------
 
@@ -321,15 +357,16 @@ class InterviewAdapter(abc.ABC):
         """Apply ``verb`` to many sessions; one result per item, in input order, never raising
         for a single item. Per-item idempotency keys are ``{idempotency_key}:{session_id}``.
 
-        With ``capabilities.native_batch_size`` declared, the ids go to :meth:`batch_chunk` in
-        chunks of that size (chunk keys ``{idempotency_key}:{n}``); otherwise this is a
-        bounded-concurrency loop over :meth:`perform`.
+        When the capabilities declare a native batch for ``verb``, the ids go to
+        :meth:`batch_chunk` in chunks of ``native_batch_size`` (chunk keys
+        ``{idempotency_key}:{n}``); otherwise this is a bounded-concurrency loop over
+        :meth:`perform`.
         """
         if not self.capabilities.supports(verb):
             raise self.unsupported_error(verb)
         gate = asyncio.Semaphore(max(1, concurrency))
         size = self.capabilities.native_batch_size
-        if size:
+        if self.capabilities.native_batch(verb):
             return await self._native_batch(
                 verb, list(session_ids), reason, idempotency_key, size, gate
             )

@@ -7,9 +7,10 @@ Order of checks for every request, as DingTalk's API gateway does them:
 3. the token must be in the ``x-acs-dingtalk-access-token`` header (query or Bearer → 400
    ``AuthenticationFailed.MissingParameter``) and valid (else **400** ``InvalidAuthentication``);
 4. permission (403 ``AccessTokenPermissionDenied`` with ``accessdenieddetail.requiredScopes``);
-5. throttling: a global per-API bucket when set (403 ``QpsLimitForApi``) and a token bucket per
+5. throttling: a global per-API limit when set (403 ``QpsLimitForApi``) and a limit per
    (app, API) at ``settings.qps`` (default 20/s; 403 ``QpsLimitForAppkeyAndApi``, no
-   ``Retry-After``, never 429); then the monthly quota per org (403 ``ApiCountLimitForOrg``);
+   ``Retry-After``, never 429) — at most that many calls in *any* one-second window, sliding or
+   calendar, as DingTalk documents; then the monthly quota per org (403 ``ApiCountLimitForOrg``);
 6. ``bizCode`` (only ``ddats``), an idempotent replay for a repeated ``clientToken``, the handler.
 """
 
@@ -22,8 +23,14 @@ from typing import Any, ClassVar
 
 import httpx
 
-from interlock.doubles import DEFAULT_DOUBLE_TIMEZONE, DoubleSettings, FaultPlan, VendorDouble
-from interlock.doubles._base import Fault
+from interlock.doubles import (
+    DEFAULT_DOUBLE_TIMEZONE,
+    DoubleSettings,
+    Fault,
+    FaultPlan,
+    QpsWindow,
+    VendorDouble,
+)
 from interlock.events import CallbackRequest
 from interlock.models import SessionState
 from interlock_dingtalk.double import _auth
@@ -34,7 +41,7 @@ from interlock_dingtalk.double._push import PushSender
 from interlock_dingtalk.double._render import VENDOR_STATUS, error, millis, new_request_id, ok
 from interlock_dingtalk.double._routes import RECRUITMENT_SCOPE, Route, match
 from interlock_dingtalk.double._tenant import Tenant
-from interlock_dingtalk.double._throttle import MonthlyQuota, TokenBuckets
+from interlock_dingtalk.double._throttle import MonthlyQuota
 
 __all__ = ["SESSION_CHANGE_EVENT", "DingTalkDouble"]
 
@@ -51,15 +58,22 @@ class DingTalkDouble(VendorDouble):
     default_base_url: ClassVar[str] = "https://api.dingtalk.interlock.invalid"
     default_qps: ClassVar[float] = 20.0
     unmapped_vendor_state: ClassVar[str] = "ARCHIVED"
+    token_paths: ClassVar[frozenset[str]] = frozenset(
+        {"/v1.0/oauth2/accessToken", "/v1.0/oauth2/corpAccessToken"}
+    )
 
     def __init__(self, settings: DoubleSettings | None = None) -> None:
         super().__init__(settings)
         self.tenant = Tenant(
-            self.world, DEFAULT_DOUBLE_TIMEZONE, self.world.clock() - timedelta(days=30)
+            self.world,
+            DEFAULT_DOUBLE_TIMEZONE,
+            self.world.clock() - timedelta(days=30),
+            record_query=self.record_query,
+            shuffled=self.shuffled,
         )
-        self.tokens = TokenIssuer()
-        self.app_buckets = TokenBuckets(self.qps)
-        self.api_buckets: TokenBuckets | None = None
+        self.tokens = TokenIssuer(clock=self.monotonic, on_issue=self.issue_token)
+        self.app_limit = QpsWindow(self.qps, clock=self.monotonic)
+        self.api_limit: QpsWindow | None = None
         self.quota = MonthlyQuota()
         self.revoked_scopes: set[str] = set()
         self.pushes = PushSender(_auth.CALLBACK_TOKEN, _auth.CALLBACK_AES_KEY, self.world.clock)
@@ -81,7 +95,7 @@ class DingTalkDouble(VendorDouble):
             _auth.SUITE_TICKET,
             _auth.CALLBACK_TOKEN,
             _auth.CALLBACK_AES_KEY,
-            *self.tokens.values,
+            *super().secrets,
         )
 
     def adapter_options(self, base_url: str) -> dict[str, Any]:
@@ -152,7 +166,7 @@ class DingTalkDouble(VendorDouble):
 
     def set_api_qps(self, qps: float | None) -> None:
         """DingTalk's global per-API limit across all apps (403 ``QpsLimitForApi``)."""
-        self.api_buckets = None if qps is None else TokenBuckets(qps)
+        self.api_limit = None if qps is None else QpsWindow(qps, clock=self.monotonic)
 
     def revoke_scope(self, scope: str = RECRUITMENT_SCOPE) -> None:
         """Take a permission away from the app (403 ``AccessTokenPermissionDenied``)."""
@@ -229,7 +243,6 @@ class DingTalkDouble(VendorDouble):
             return error(exc.code, rid, exc.message, extra=exc.extra)
 
     def _token(self, request: httpx.Request, route: Route, rid: str) -> httpx.Response:
-        self.token_requests += 1
         check = (
             _auth.internal_credentials if route.api == "GetAccessToken" else _auth.corp_credentials
         )
@@ -253,9 +266,9 @@ class DingTalkDouble(VendorDouble):
             )
 
     def _throttle(self, caller: Caller, api: str, rid: str) -> httpx.Response | None:
-        if self.api_buckets is not None and not self.api_buckets.allow(api):
+        if self.api_limit is not None and not self.api_limit.allow(api):
             return self.throttled(error("Forbidden.AccessDenied.QpsLimitForApi", rid))
-        if not self.app_buckets.allow(f"{caller.app}|{api}"):
+        if not self.app_limit.allow(f"{caller.app}|{api}"):
             return self.throttled(error("Forbidden.AccessDenied.QpsLimitForAppkeyAndApi", rid))
         return None
 

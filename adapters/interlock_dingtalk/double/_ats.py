@@ -119,14 +119,17 @@ def flow_info(call: Call) -> httpx.Response:
 
 
 def sign_in(call: Call) -> httpx.Response:
-    """``PUT /v1.0/ats/interviews/{interviewId}/signInInfos`` → 200 with an empty body."""
+    """``PUT /v1.0/ats/interviews/{interviewId}/signInInfos`` → 200 with an empty JSON object.
+
+    The SDK's response model has no fields, and its client parses every body as JSON (an empty
+    body fails it), so the real API answers ``{}``."""
     interview_id = call.args["interviewId"]
     signed = millis_field(call.body, "signInTimeMillis", required=True)
     if interview_id not in call.tenant.world.sessions:
         raise DingTalkError("resource.not.found", "面试不存在")
     assert signed is not None
     call.tenant.sign_ins[interview_id] = signed
-    return ok(None, call.request_id)
+    return ok({}, call.request_id)
 
 
 def sync_ai_interview(call: Call) -> httpx.Response:

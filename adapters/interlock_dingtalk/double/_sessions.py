@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 
 from interlock.errors import InvalidTransition, SessionNotFound
-from interlock.models import SessionState, Verb
+from interlock.models import FilterField, SessionState, Verb
 from interlock_dingtalk.double._call import (
     Call,
     int_param,
@@ -23,7 +23,8 @@ from interlock_dingtalk.double._call import (
     string_list,
 )
 from interlock_dingtalk.double._catalogue import DingTalkError
-from interlock_dingtalk.double._render import millis, ok, session_json, status_of
+from interlock_dingtalk.double._render import VENDOR_STATUS, millis, ok, session_json, status_of
+from interlock_dingtalk.double._tenant import Tenant
 
 __all__ = [
     "ACTIONS",
@@ -52,6 +53,7 @@ def query_sessions(call: Call) -> httpx.Response:
     matches = _filter(call.body)
     rows = [s for s in call.tenant.world.sessions.values() if matches(s)]
     page = rows[offset : offset + size]
+    call.tenant.record_query(_neutral_filters(call.body), (s.id for s in page))
     more = offset + size < len(rows)
     data = {
         "totalCount": len(rows),
@@ -86,6 +88,33 @@ def _filter(body: dict[str, Any]) -> Any:
         )
 
     return matches
+
+
+_STATE_OF = {status: state for state, status in VENDOR_STATUS.items()}
+
+
+def _neutral_filters(body: dict[str, Any]) -> dict[FilterField, Any]:
+    """The filters this query evaluated, as neutral fields and values (already validated)."""
+    found: dict[FilterField, Any] = {}
+    if body.get("statusList") is not None:
+        statuses = body["statusList"]
+        found[FilterField.STATE] = frozenset(
+            _STATE_OF.get(s, SessionState.UNKNOWN) for s in statuses
+        )
+    for name, field in (
+        ("candidateId", FilterField.CANDIDATE),
+        ("jobId", FilterField.POSITION),
+        ("batchNo", FilterField.BATCH_NO),
+    ):
+        if body.get(name) is not None:
+            found[field] = body[name]
+    for name, field in (
+        ("startTimeBeginMillis", FilterField.START_FROM),
+        ("startTimeEndMillis", FilterField.START_TO),
+    ):
+        if body.get(name) is not None:
+            found[field] = Tenant.from_millis(body[name])
+    return found
 
 
 def get_session(call: Call) -> httpx.Response:
@@ -124,7 +153,7 @@ def batch(call: Call) -> httpx.Response:
         "totalCount": len(results),
         "successCount": succeeded,
         "failedCount": len(results) - succeeded,
-        "results": results,
+        "results": call.tenant.shuffled(results),  # DingTalk documents no order
     }
     return ok(data, call.request_id)
 

@@ -7,11 +7,16 @@ dispatches to them do not import each other.
 from __future__ import annotations
 
 import random
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from interlock.doubles import World
+from interlock.models import FilterField
+
+RecordQuery = Callable[[Mapping[FilterField, Any], Iterable[str]], None]
+Shuffle = Callable[[Sequence[Any]], list[Any]]
 
 __all__ = ["Tenant"]
 
@@ -23,6 +28,10 @@ class Tenant:
     world: World
     timezone: tzinfo
     created_at: datetime
+    record_query: RecordQuery = field(repr=False)
+    """Records a listing's filters and ids (``VendorDouble.record_query``)."""
+    shuffled: Shuffle = field(repr=False)
+    """Puts batch answers in the vendor's (undocumented, so random) order."""
     deleted_jobs: set[str] = field(default_factory=set)
     sign_ins: dict[str, int] = field(default_factory=dict)
     synced: dict[str, dict[str, Any]] = field(default_factory=dict)

@@ -17,17 +17,15 @@ from __future__ import annotations
 import random
 import re
 import secrets
-import time
 import uuid
 from datetime import datetime
 from typing import Any, ClassVar
 
 import httpx
 
-from interlock.doubles import DoubleSettings, FaultPlan, QpsWindow, VendorDouble
-from interlock.doubles._base import Fault
+from interlock.doubles import DoubleSettings, Fault, FaultPlan, QpsWindow, VendorDouble
 from interlock.errors import InvalidTransition, SessionNotFound
-from interlock.models import SessionState, Verb
+from interlock.models import FilterField, SessionState, Verb
 from interlock_sandbox.double._render import VENDOR_STATUS, body_of, error, ok, session_json
 
 __all__ = ["ERROR_CATALOGUE", "SandboxDouble"]
@@ -57,20 +55,21 @@ class SandboxDouble(VendorDouble):
     vendor: ClassVar[str] = "sandbox"
     default_base_url: ClassVar[str] = "https://sandbox.interlock.invalid"
     default_qps: ClassVar[float] = 100.0
+    token_paths: ClassVar[frozenset[str]] = frozenset({"/oauth/token"})
     token_lifetime_s: float = 3600.0
 
     def __init__(self, settings: DoubleSettings | None = None) -> None:
         super().__init__(settings)
         self._tokens: dict[str, float] = {}
         self._replies: dict[str, httpx.Response] = {}
-        self._throttle = QpsWindow(self.qps)
+        self._throttle = QpsWindow(self.qps, clock=self.monotonic)
 
     def new_id(self, rng: random.Random) -> str:
         return f"sbx-{rng.getrandbits(40):010x}"
 
     @property
     def secrets(self) -> tuple[str, ...]:
-        return (CLIENT_SECRET, *self._tokens)
+        return (CLIENT_SECRET, *super().secrets)
 
     def adapter_options(self, base_url: str) -> dict[str, Any]:
         return {
@@ -104,11 +103,13 @@ class SandboxDouble(VendorDouble):
         token = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
         if not token:
             return error(401, "unauthenticated", "missing bearer token", rid)
-        if self._tokens.get(token, 0.0) <= time.monotonic():
+        if self._tokens.get(token, 0.0) <= self.monotonic():
             return error(401, "token_expired", "the access token is expired or unknown", rid)
-        if not self._throttle.allow(self.api_of(request)):
+        api = self.api_of(request)
+        if not self._throttle.allow(api):
+            wait = f"{max(0.001, self._throttle.retry_after(api)):.3f}"
             return self.throttled(
-                error(429, "rate_limited", "slow down", rid, **{"retry-after": "1"})
+                error(429, "rate_limited", "slow down", rid, **{"retry-after": wait})
             )
         key = request.headers.get("idempotency-key")
         if key and key in self._replies:
@@ -146,12 +147,11 @@ class SandboxDouble(VendorDouble):
         return error(404, "not_found", f"no route {request.method} {path}", rid)
 
     def _token(self, request: httpx.Request, rid: str) -> httpx.Response:
-        self.token_requests += 1
         body = body_of(request)
         if body.get("client_id") != CLIENT_ID or body.get("client_secret") != CLIENT_SECRET:
             return error(401, "invalid_client", "unknown client or wrong secret", rid)
-        token = secrets.token_urlsafe(24)
-        self._tokens[token] = time.monotonic() + self.token_lifetime_s
+        token = self.issue_token(secrets.token_urlsafe(24))
+        self._tokens[token] = self.monotonic() + self.token_lifetime_s
         return ok({"access_token": token, "expires_in": int(self.token_lifetime_s)}, rid)
 
     def _list(self, request: httpx.Request, rid: str) -> httpx.Response:
@@ -165,6 +165,7 @@ class SandboxDouble(VendorDouble):
         rows = [s for s in self.world.sessions.values() if _matches(s, params)]
         start = int(params.get("cursor") or 0)
         page = rows[start : start + page_size]
+        self.record_query(_filters_of(params), (s.id for s in page))
         more = start + page_size < len(rows)
         data = {
             "sessions": [session_json(s) for s in page],
@@ -215,7 +216,7 @@ class SandboxDouble(VendorDouble):
             except InvalidTransition as exc:
                 failure = _item_error(session_id, "invalid_transition", exc.message)
                 results.append({**failure, "status": self._status(str(session_id))})
-        return ok({"results": results}, rid)
+        return ok({"results": self.shuffled(results)}, rid)  # the vendor promises no order
 
     def _status(self, session_id: str) -> str:
         session = self.world.get(session_id)
@@ -238,3 +239,26 @@ def _matches(s: Any, params: httpx.QueryParams) -> bool:
     return all(
         any(checks[name](v) for v in params.get_list(name)) for name in _FILTERS if name in params
     )
+
+
+_STATE_OF = {status: state for state, status in VENDOR_STATUS.items()}
+
+
+def _filters_of(params: httpx.QueryParams) -> dict[FilterField, Any]:
+    """The listing's filters as neutral fields and values (for :meth:`record_query`)."""
+    filters: dict[FilterField, Any] = {}
+    if "status" in params:
+        filters[FilterField.STATE] = frozenset(
+            _STATE_OF.get(v, SessionState.UNKNOWN) for v in params.get_list("status")
+        )
+    for name, field in (
+        ("candidate", FilterField.CANDIDATE),
+        ("position", FilterField.POSITION),
+        ("batch_no", FilterField.BATCH_NO),
+    ):
+        if name in params:
+            filters[field] = params[name]
+    for name, field in (("start_from", FilterField.START_FROM), ("start_to", FilterField.START_TO)):
+        if name in params:
+            filters[field] = datetime.fromisoformat(params[name])
+    return filters
