@@ -11,6 +11,12 @@ $(VENV)/.installed: pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e ".[dev]"
+	@# An editable install is found through an import hook that mypy cannot follow; a .pth
+	@# naming the source roots lets strict mypy (here and in adapter projects) see them.
+	$(PY) -c "import pathlib, sysconfig; roots = [str(pathlib.Path(d).resolve()) for d in \
+	  ('sdk', 'adapters', 'service', 'contract_tests')]; \
+	  pathlib.Path(sysconfig.get_paths()['purelib'], 'interlock-sources.pth').write_text( \
+	  '\n'.join(roots) + '\n')"
 	@touch $@
 
 install: $(VENV)/.installed

@@ -2,7 +2,7 @@
 
 Each chunk's sessions are read first, so that an id whose verb's target already holds is
 answered without a write and a refused one gets the canonical refusal. Revoke has no batch call
-at Beisen: its ids are cancelled one by one.
+at Beisen, so the adapter declares none for it and the base class sends revoke one by one.
 
 The job is submitted with an ``X-PAAS-Request-ID`` derived from the chunk's idempotency key, so
 an ambiguous submit (a timeout after sending) is resolved by looking the job up by that id —
@@ -12,7 +12,6 @@ decides each item: ids in no failure list were changed; the rest fail with their
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 
@@ -26,12 +25,10 @@ from interlock_beisen._interpret import REQUEST_ID_HEADER
 from interlock_beisen._jobs import JobWaiter, canonical_id, item_causes, request_id_for
 from interlock_beisen._mapping import CONTROL_API
 
-__all__ = ["BatchRunner", "ChangeOne", "ReadMany", "is_guid"]
+__all__ = ["BatchRunner", "ReadMany", "is_guid"]
 
 ReadMany = Callable[[list[str]], Awaitable[dict[str, Session]]]
 """Up to 100 sessions read in one call, by canonical id (missing ids are absent)."""
-ChangeOne = Callable[[Verb, Session, Reason, str], Awaitable[OperationResult]]
-"""One verb on a session just read (the adapter's single write)."""
 
 
 class BatchRunner:
@@ -44,20 +41,18 @@ class BatchRunner:
         *,
         ref: Callable[[str], SessionRef],
         read_many: ReadMany,
-        change_one: ChangeOne,
         prefix: str,
     ) -> None:
         self._client = client
         self._jobs = jobs
         self._ref = ref
         self._read_many = read_many
-        self._change_one = change_one
         self._prefix = prefix
 
     async def chunk(
         self, verb: Verb, session_ids: Sequence[str], reason: Reason, key: str
     ) -> list[OperationResult]:
-        """One read and one job (revoke: single cancels), one result per id in input order."""
+        """One read and one job, one result per id in input order."""
         ids = list(session_ids)
         wanted = list(dict.fromkeys(canonical_id(i) for i in ids if is_guid(i)))
         try:
@@ -68,11 +63,7 @@ class BatchRunner:
             ]
         decided, to_send = self._decide_before(verb, sessions.values(), key)
         if to_send:
-            sent = (
-                await self._cancel_each(to_send, reason, key)
-                if verb is Verb.REVOKE
-                else await self._run_job(verb, to_send, reason, key)
-            )
+            sent = await self._run_job(verb, to_send, reason, key)
             decided.update({canonical_id(i): result for i, result in sent.items()})
         return [self._item_result(verb, i, decided, key) for i in ids]
 
@@ -114,21 +105,6 @@ class BatchRunner:
             missing = errors.SessionNotFound(f"beisen: no interview {session_id!r}")
             return failed_result(self._ref(session_id), verb, missing, idempotency_key=item_key)
         return result.model_copy(update={"ref": self._ref(session_id), "idempotency_key": item_key})
-
-    async def _cancel_each(
-        self, sessions: list[Session], reason: Reason, key: str
-    ) -> dict[str, OperationResult]:
-        """Revoke has no batch call at Beisen: one ``CancelInterview`` per session."""
-
-        async def one(session: Session) -> OperationResult:
-            item_key = f"{key}:{session.ref.session_id}"
-            try:
-                return await self._change_one(Verb.REVOKE, session, reason, item_key)
-            except errors.InterlockError as error:
-                return failed_result(session.ref, Verb.REVOKE, error, idempotency_key=item_key)
-
-        done = await asyncio.gather(*(one(s) for s in sessions))
-        return {r.ref.session_id: r for r in done}
 
     async def _run_job(
         self, verb: Verb, sessions: list[Session], reason: Reason, key: str

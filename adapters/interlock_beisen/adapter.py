@@ -21,6 +21,7 @@ from typing import Any
 from interlock import errors
 from interlock.adapter import AccountContext, InterviewAdapter, explain_refusal
 from interlock.capabilities import Capabilities, CapabilityLevel, ChangeObservation
+from interlock.http import ThrottleSignal, VendorSignals
 from interlock.models import (
     FilterField,
     OperationOutcome,
@@ -52,6 +53,16 @@ class BeisenAdapter(InterviewAdapter):
     """Adapter for Beisen (北森) RecruitV6 AI interviews."""
 
     vendor = "beisen"
+    vendor_signals = VendorSignals(
+        throttles=(
+            ThrottleSignal(
+                status=429,
+                body={"message": "API rate limit exceeded"},
+                wait_header="retry-after",  # sent on some 429s only
+                documented_wait_s=1.0,  # the per-second window
+            ),
+        )
+    )
 
     def __init__(self, context: AccountContext) -> None:
         super().__init__(context)
@@ -73,7 +84,6 @@ class BeisenAdapter(InterviewAdapter):
             jobs,
             ref=self.ref,
             read_many=self._read_many,
-            change_one=self._change,
             prefix=RECRUIT,
         )
 
@@ -88,12 +98,12 @@ class BeisenAdapter(InterviewAdapter):
             revoke=native,
             restore=False,
             native_batch_size=self.options.batch_size,
+            # CancelInterview has no batch call: revoke is batched one call per item.
+            native_batch_verbs=frozenset({Verb.PAUSE, Verb.RESUME, Verb.TERMINATE}),
             server_side_filters=frozenset({FilterField.START_FROM, FilterField.START_TO}),
             push_events=False,
             change_observation=ChangeObservation.POLLING,
-            notes="Beisen pushes no events: changes are observed by polling "
-            "Interview/GetInterviewsByDate. Batch pause/resume/terminate are asynchronous "
-            "Beisen jobs polled to a final state; revoke (CancelInterview) has no batch call.",
+            notes="no push: polls Interview/GetInterviewsByDate; batches are async jobs",
         )
 
     async def aclose(self) -> None:
@@ -271,8 +281,9 @@ class BeisenAdapter(InterviewAdapter):
     async def batch_chunk(
         self, verb: Verb, session_ids: Sequence[str], reason: Reason, *, idempotency_key: str
     ) -> list[OperationResult]:
-        """≤ ``batch_size`` ids: one read and one asynchronous Beisen job (revoke: single
-        cancels), one result per id in input order, never raising per item."""
+        """≤ ``batch_size`` ids: one read and one asynchronous Beisen job, one result per id in
+        input order, never raising per item (revoke has no batch call: the base class sends it
+        one session at a time)."""
         return await self._batches.chunk(verb, session_ids, reason, idempotency_key)
 
 

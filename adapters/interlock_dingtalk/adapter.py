@@ -23,7 +23,7 @@ from interlock.adapter import (
 )
 from interlock.capabilities import Capabilities, CapabilityLevel, ChangeObservation
 from interlock.events import CallbackRequest, CallbackResult
-from interlock.http import VendorClient, VendorReply
+from interlock.http import ThrottleSignal, VendorClient, VendorReply, VendorSignals
 from interlock.models import (
     OperationOutcome,
     OperationResult,
@@ -47,6 +47,7 @@ from interlock_dingtalk._api import (
 )
 from interlock_dingtalk._batch import BatchRunner
 from interlock_dingtalk._client import build_client
+from interlock_dingtalk._errors import QPS_RETRY_AFTER_S
 from interlock_dingtalk._interpret import expect
 from interlock_dingtalk._jobs import JobDirectory
 from interlock_dingtalk._mapping import (
@@ -72,6 +73,19 @@ class DingTalkAdapter(InterviewAdapter):
     """Adapter for DingTalk 智能招聘 (ATS) AI interviews."""
 
     vendor = "dingtalk"
+    vendor_signals = VendorSignals(
+        throttles=tuple(
+            ThrottleSignal(
+                status=403,
+                body={"code": code, "message": "QPS超过限制", "requestid": "signal"},
+                documented_wait_s=QPS_RETRY_AFTER_S,  # "sleep 1秒，然后继续执行", no header
+            )
+            for code in (
+                "Forbidden.AccessDenied.QpsLimitForAppkeyAndApi",
+                "Forbidden.AccessDenied.QpsLimitForApi",
+            )
+        )
+    )
 
     def __init__(self, context: AccountContext) -> None:
         super().__init__(context)

@@ -74,6 +74,10 @@ def _error_from(
         return errors.VendorRateLimited(
             message, retry_after=float(after) if after else None, vendor_request_id=request_id
         )
+    if cls is errors.VendorTimeout:
+        return errors.VendorTimeout(
+            message, ambiguous=True, vendor_request_id=request_id, vendor_code=code
+        )
     if cls is errors.InvalidTransition:
         return errors.InvalidTransition(message, from_state="unknown", verb="unknown")
     if issubclass(cls, errors.VendorError):

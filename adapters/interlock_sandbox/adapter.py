@@ -24,7 +24,7 @@ from interlock.adapter import (
 )
 from interlock.capabilities import Capabilities, CapabilityLevel, ChangeObservation
 from interlock.doubles import DoubleSettings
-from interlock.http import VendorReply
+from interlock.http import AmbiguousSignal, ThrottleSignal, VendorReply, VendorSignals
 from interlock.models import (
     FilterField,
     OperationOutcome,
@@ -62,6 +62,21 @@ class SandboxAdapter(InterviewAdapter):
     """Adapter for the sandbox vendor (in-process by default, or over HTTP)."""
 
     vendor = "sandbox"
+    vendor_signals = VendorSignals(
+        throttles=(
+            ThrottleSignal(
+                status=429,
+                body={"ok": False, "error": {"code": "rate_limited", "message": "slow down"}},
+                wait_header="retry-after",
+            ),
+        ),
+        ambiguous=(
+            AmbiguousSignal(
+                status=504,
+                body={"ok": False, "error": {"code": "deadline_exceeded", "message": "gave up"}},
+            ),
+        ),
+    )
 
     def __init__(self, context: AccountContext) -> None:
         super().__init__(context)

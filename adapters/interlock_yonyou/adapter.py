@@ -25,7 +25,7 @@ from interlock.adapter import (
 )
 from interlock.capabilities import Capabilities, CapabilityLevel, ChangeObservation
 from interlock.events import CallbackRequest, CallbackResult
-from interlock.http import ReadBack
+from interlock.http import AmbiguousSignal, ReadBack, ThrottleSignal, VendorSignals
 from interlock.models import (
     FilterField,
     OperationOutcome,
@@ -39,6 +39,7 @@ from interlock.models import (
 from interlock.transitions import TARGET_STATE
 from interlock_yonyou._batch import BatchRunner
 from interlock_yonyou._client import TenantApi, YonyouConnection
+from interlock_yonyou._errors import THROTTLE_RETRY_AFTER_S
 from interlock_yonyou._interpret import DuplicateSubmission, interpret_business
 from interlock_yonyou._mapping import (
     decode_page_token,
@@ -79,6 +80,17 @@ class YonyouAdapter(InterviewAdapter):
     """Adapter for a YonBIP tenant's interview API (terminate and revoke only)."""
 
     vendor = "yonyou"
+    vendor_signals = VendorSignals(
+        throttles=tuple(
+            ThrottleSignal(
+                status=200,
+                body={"code": code, "message": "触发了限流，请稍后再试"},
+                documented_wait_s=THROTTLE_RETRY_AFTER_S,  # "稍后再试": no header, no number
+            )
+            for code in ("310046", "310039", "310042", "310032")
+        ),
+        ambiguous=(AmbiguousSignal(status=200, body={"code": "310504", "message": "请求超时"}),),
+    )
 
     def __init__(self, context: AccountContext) -> None:
         super().__init__(context)

@@ -249,6 +249,12 @@ class ContractFixtures:
         return Scenario(double, vendor_mock.traffic)
 
     @pytest.fixture
+    def reads_work(self, run: Runner[Any], adapter: InterviewAdapter, scenario: Scenario) -> None:
+        """A precondition of the checks that would pass on a skeleton (capabilities, callbacks):
+        the adapter reads a session from its double (a skeleton fails here with its TODO)."""
+        run(adapter.get_session(scenario.session_exists()))
+
+    @pytest.fixture
     def hooks(self) -> HookRecorder:
         return HookRecorder()
 

@@ -41,6 +41,7 @@ ERROR_CATALOGUE = {
     "not_found": 404,
     "invalid_transition": 409,
     "rate_limited": 429,
+    "deadline_exceeded": 504,
     "internal": 500,
     "unavailable": 503,
 }
@@ -130,6 +131,8 @@ class SandboxDouble(VendorDouble):
         return request.method == "POST" and request.url.path != "/oauth/token"
 
     def api_of(self, request: httpx.Request) -> str:
+        if self.is_token_request(request):
+            return "oauth.token"
         if request.url.path.endswith(":batch"):
             return "sessions.batch"
         match = _SESSION_VERB.match(request.url.path)
