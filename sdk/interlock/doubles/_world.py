@@ -149,7 +149,12 @@ class World:
     def apply(
         self, session_id: str, verb: Verb, *, resume_deadline: datetime | None = None
     ) -> Transition:
-        """Carry out ``verb``; a same-state verb changes nothing and is not counted."""
+        """Carry out ``verb``; a same-state verb changes nothing and is not counted.
+
+        :raises SessionNotFound: no session has this id.
+        :raises InvalidTransition: the session's state does not accept ``verb`` (the neutral
+            state machine), or a resume comes after the pause's resume deadline.
+        """
         session = self.get(session_id)
         transition = plan_transition(session.state, verb)
         if transition.already_in_state:
