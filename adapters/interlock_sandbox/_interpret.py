@@ -82,4 +82,4 @@ def _error_from(
         return errors.InvalidTransition(message, from_state="unknown", verb="unknown")
     if issubclass(cls, errors.VendorError):
         return cls(message, vendor_request_id=request_id, vendor_code=code)
-    return cls(message)
+    return cls(message, vendor_request_id=request_id)

@@ -4,7 +4,12 @@ For one installed adapter, mutmut mutates the adapter's own modules (not its ven
 options model or its plug-in registration: the double is the suite's fixture, the other two are
 configuration the adapter's own tests cover) and runs the contract suite against each mutant. A
 mutant the suite does not kill is a bug the suite would let through — unless it is equivalent
-(it cannot change behaviour), which ``--equivalents`` lists with a reason per mutant.
+(it cannot change behaviour). ``--equivalents`` names classes of equivalent mutants, each a
+regular expression over the mutant's diff and the reason it cannot change behaviour::
+
+    [[equivalent]]
+    diff = '^\\+.*"(get|post|put)"'
+    reason = "the toolkit upper-cases the HTTP method"
 
 The work happens in a scratch folder: the adapter's package is copied to ``src/`` there, and
 mutmut puts its mutated copy first on ``sys.path``, ahead of the installed one.
@@ -18,6 +23,7 @@ import argparse
 import importlib.util
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -30,7 +36,8 @@ from pathlib import Path
 __all__ = ["MutationScore", "main", "score_adapter"]
 
 NOT_MUTATED = ("double/*", "plugin.py", "options.py", "__init__.py")
-"""Parts of an adapter package left alone (see the module docstring)."""
+"""Parts of an adapter package left alone (see the module docstring). The suite's checks of the
+double itself (``test_the_double_*``) are not run either: they cannot see the adapter."""
 
 _SUITE = '''"""The contract suite against {name} (written by interlock_contract.mutation)."""
 
@@ -55,6 +62,7 @@ class MutationScore:
     no_tests: int = 0
     seconds: float = 0.0
     survivors: list[str] = field(default_factory=list)
+    equivalent_by_reason: dict[str, int] = field(default_factory=dict)
 
     @property
     def score(self) -> float:
@@ -87,7 +95,12 @@ def _workspace(name: str, root: Path, processes: int) -> Path:
         'source_paths = ["src"]\n'
         f"do_not_mutate = [{skipped}]\n"
         'pytest_add_cli_args_test_selection = ["tests/test_contract.py"]\n'
-        'pytest_add_cli_args = ["-p", "no:cacheprovider", "-p", "no:asyncio", "--tb=no"]\n'
+        'pytest_add_cli_args = ["-p", "no:cacheprovider", "-p", "no:asyncio", "--tb=no",'
+        ' "-k", "not test_the_double"]\n'
+        # A mutant that loops (a page token that never ends, a token refreshed forever) is
+        # killed by its timeout: a few times the time its tests take when nothing is mutated.
+        "timeout_multiplier = 3.0\n"
+        "timeout_constant = 2.0\n"
         "use_git_change_detection = false\n"
         "\n[tool.pytest.ini_options]\n"
         'python_classes = ["Test*"]\n',
@@ -96,8 +109,35 @@ def _workspace(name: str, root: Path, processes: int) -> Path:
     return root
 
 
+_DIFFS = """
+import json, sys
+from mutmut.mutation.diff_apply import get_diff_for_mutant
+for name in sys.argv[1:]:
+    print(json.dumps([name, get_diff_for_mutant(name)]))
+"""
+
+
+def _diffs(root: Path, names: list[str]) -> dict[str, str]:
+    """Each mutant's diff against the original (read in the scratch folder)."""
+    if not names:
+        return {}
+    done = subprocess.run(  # noqa: S603 - our interpreter, our program
+        [sys.executable, "-c", _DIFFS, *names], cwd=root, capture_output=True, text=True, check=True
+    )
+    return dict(json.loads(line) for line in done.stdout.splitlines() if line.startswith("["))
+
+
+def _reason(diff: str, rules: list[dict[str, str]]) -> str | None:
+    """The reason of the first rule whose pattern matches a changed line of ``diff``."""
+    changed = "\n".join(line for line in diff.splitlines() if line[:1] in "+-")
+    for rule in rules:
+        if re.search(rule["diff"], changed, re.MULTILINE):
+            return rule["reason"]
+    return None
+
+
 def score_adapter(
-    name: str, *, equivalents: dict[str, str] | None = None, processes: int | None = None
+    name: str, *, equivalents: list[dict[str, str]] | None = None, processes: int | None = None
 ) -> MutationScore:
     """Run mutmut over ``name``'s modules with its contract suite; the score and survivors."""
     processes = processes or os.cpu_count() or 2
@@ -116,20 +156,26 @@ def score_adapter(
         listed = subprocess.run(  # noqa: S603
             [*mutmut, "results"], cwd=root, check=True, capture_output=True, text=True
         ).stdout
-    not_killed = [line.strip().split(": ") for line in listed.splitlines() if ": " in line]
-    survivors = sorted(n for n, status in not_killed if status == "survived")
-    known = equivalents or {}
-    equivalent = [n for n in survivors if n in known]
+        not_killed = [line.strip().split(": ") for line in listed.splitlines() if ": " in line]
+        survivors = sorted(n for n, status in not_killed if status == "survived")
+        diffs = _diffs(root, survivors)
+    reasons = {n: _reason(diffs.get(n, ""), equivalents or []) for n in survivors}
+    by_reason: dict[str, int] = {}
+    for reason in reasons.values():
+        if reason is not None:
+            by_reason[reason] = by_reason.get(reason, 0) + 1
+    left = [n for n in survivors if reasons[n] is None]
     return MutationScore(
         adapter=name,
         killed=stats["killed"],
-        survived=len(survivors) - len(equivalent),
-        equivalent=len(equivalent),
+        survived=len(left),
+        equivalent=len(survivors) - len(left),
         timeout=stats["timeout"],
         suspicious=stats["suspicious"],
         no_tests=stats["no_tests"],
         seconds=round(time.monotonic() - started, 1),
-        survivors=[n for n in survivors if n not in known],
+        survivors=[f"{n}\n{diffs.get(n, '')}" for n in left],
+        equivalent_by_reason=by_reason,
     )
 
 
@@ -143,7 +189,8 @@ def main(argv: list[str] | None = None) -> int:
     listed = tomllib.loads(args.equivalents.read_text()) if args.equivalents else {}
     scores = []
     for name in args.adapters:
-        score = score_adapter(name, equivalents=listed.get(name, {}))
+        rules = [r for r in listed.get("equivalent", []) if name in r.get("adapters", [name])]
+        score = score_adapter(name, equivalents=rules)
         scores.append(score)
         print(
             f"{name}: {score.score:.1f}% killed — killed {score.killed}, survived "
@@ -151,6 +198,8 @@ def main(argv: list[str] | None = None) -> int:
             f"suspicious {score.suspicious}, no tests {score.no_tests} ({score.seconds:.0f} s)",
             flush=True,
         )
+        for reason, count in sorted(score.equivalent_by_reason.items()):
+            print(f"    equivalent ×{count}: {reason}")
         for survivor in score.survivors:
             print(f"    survived: {survivor}")
     if args.json:

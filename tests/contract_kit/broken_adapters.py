@@ -342,6 +342,28 @@ class ConfirmsWithAFragileRead(SandboxAdapter):
         return result.model_copy(update={"state_after": session.state})
 
 
+class ForgetsTheRequestId(SandboxAdapter):
+    """Drops the vendor's request id from its results (support cannot find the call)."""
+
+    async def change_state(
+        self,
+        verb: Verb,
+        session_id: str,
+        reason: Reason,
+        *,
+        idempotency_key: str,
+        resume_deadline: datetime | None = None,
+    ) -> OperationResult:
+        result = await super().change_state(
+            verb,
+            session_id,
+            reason,
+            idempotency_key=idempotency_key,
+            resume_deadline=resume_deadline,
+        )
+        return result.model_copy(update={"vendor_request_id": None})
+
+
 PLANTED_MORE: dict[str, tuple[str, type[InterviewAdapter]]] = {
     "read-back-always-confirms": ("sandbox", ReadBackAlwaysConfirms),
     "gateway-timeout-is-a-five-hundred": ("sandbox", GatewayTimeoutIsAFiveHundred),
@@ -359,4 +381,5 @@ PLANTED_MORE: dict[str, tuple[str, type[InterviewAdapter]]] = {
     "batch-without-read-back": ("sandbox", BatchWithoutReadBack),
     "batch-one-call-per-item": ("sandbox", BatchOneCallPerItem),
     "confirms-with-a-fragile-read": ("sandbox", ConfirmsWithAFragileRead),
+    "forgets-the-request-id": ("sandbox", ForgetsTheRequestId),
 }

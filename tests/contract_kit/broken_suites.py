@@ -135,6 +135,10 @@ class TestConfirmsWithAFragileRead(BrokenSandboxSuite):
     variant = "confirms-with-a-fragile-read"
 
 
+class TestForgetsTheRequestId(BrokenSandboxSuite):
+    variant = "forgets-the-request-id"
+
+
 class TestQuotesItsTokenToAScaffoldDouble(BrokenSandboxSuite):
     variant = "quotes-its-token"
     double_variant = "lists-only-its-credentials"

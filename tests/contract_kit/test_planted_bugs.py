@@ -111,6 +111,10 @@ CAUGHT_BY.update(
         "TestConfirmsWithAFragileRead": {
             "test_a_fault_on_any_request_of_an_operation[pause-5xx-once]": "must be retried",
         },
+        "TestForgetsTheRequestId": {
+            "test_errors_and_results_name_the_vendors_request_id": "an applied verb: the vendor "
+            "answered with request ids",
+        },
         "TestRefillingBucket": {
             "test_the_double_is_never_more_lenient_than_its_limit": "never in a bucket",
         },
@@ -141,6 +145,7 @@ STILL_PASSES: dict[str, str] = {
     "TestBatchWithoutReadBack": "test_batch_across_chunks_applies_each_item_once[terminate]",
     "TestBatchOneCallPerItem": "test_mixed_batch_has_one_result_per_item_in_order[terminate]",
     "TestConfirmsWithAFragileRead": "test_fault_matrix[pause-5xx-once]",
+    "TestForgetsTheRequestId": "test_verb_applies[terminate-from-in_progress]",
 }
 
 

@@ -58,6 +58,7 @@ class DingTalkDouble(VendorDouble):
     default_base_url: ClassVar[str] = "https://api.dingtalk.interlock.invalid"
     default_qps: ClassVar[float] = 20.0
     unmapped_vendor_state: ClassVar[str] = "ARCHIVED"
+    request_id_header: ClassVar[str | None] = "x-acs-request-id"
     token_paths: ClassVar[frozenset[str]] = frozenset(
         {"/v1.0/oauth2/accessToken", "/v1.0/oauth2/corpAccessToken"}
     )

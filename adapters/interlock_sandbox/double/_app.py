@@ -8,6 +8,7 @@ Conventions (deliberately plain, so the tutorial adapter stays short):
   like many real vendors, some errors arrive inside an HTTP 200
 * ``GET /v1/sessions`` (filters, ``page_size``, ``cursor``) and ``GET /v1/sessions/{id}``
 * ``POST /v1/sessions/{id}:pause|resume|terminate|revoke|restore`` with ``Idempotency-Key``
+  (required on every write) and ``{"reason": {"code": <a reason code>}}``
 * ``POST /v1/sessions:batch`` ``{"action","ids","reason"}`` → per-id results (≤ 100 ids)
 * throttle: 429 with ``Retry-After``; request id header ``x-sandbox-request-id``
 """
@@ -25,7 +26,7 @@ import httpx
 
 from interlock.doubles import DoubleSettings, Fault, FaultPlan, QpsWindow, VendorDouble
 from interlock.errors import InvalidTransition, SessionNotFound
-from interlock.models import FilterField, SessionState, Verb
+from interlock.models import FilterField, ReasonCode, SessionState, Verb
 from interlock_sandbox.double._render import VENDOR_STATUS, body_of, error, ok, session_json
 
 __all__ = ["ERROR_CATALOGUE", "SandboxDouble"]
@@ -56,6 +57,7 @@ class SandboxDouble(VendorDouble):
     vendor: ClassVar[str] = "sandbox"
     default_base_url: ClassVar[str] = "https://sandbox.interlock.invalid"
     default_qps: ClassVar[float] = 100.0
+    request_id_header: ClassVar[str | None] = "x-sandbox-request-id"
     token_paths: ClassVar[frozenset[str]] = frozenset({"/oauth/token"})
     token_lifetime_s: float = 3600.0
 
@@ -113,6 +115,8 @@ class SandboxDouble(VendorDouble):
                 error(429, "rate_limited", "slow down", rid, **{"retry-after": wait})
             )
         key = request.headers.get("idempotency-key")
+        if self.is_mutation(request) and not key:
+            return error(400, "invalid_argument", "Idempotency-Key is required on writes", rid)
         if key and key in self._replies:
             return self._replies[key]
         try:
@@ -180,8 +184,10 @@ class SandboxDouble(VendorDouble):
     def _verb(self, session_id: str, verb: str, body: dict[str, Any], rid: str) -> httpx.Response:
         before = self.world.get(session_id).state
         if verb == "restore":
+            ReasonCode(body["reason"])  # a reason code, as a string
             transition = self.world.restore(session_id, SessionState(body["state"]))
         else:
+            _reason_code(body)
             deadline = body.get("resume_deadline")
             transition = self.world.apply(
                 session_id,
@@ -201,6 +207,7 @@ class SandboxDouble(VendorDouble):
         if not isinstance(ids, list) or not 1 <= len(ids) <= MAX_BATCH:
             raise ValueError(f"ids must be a list of 1..{MAX_BATCH}")
         verb = Verb(body["action"])
+        _reason_code(body)
         results: list[dict[str, Any]] = []
         for session_id in ids:
             try:
@@ -224,6 +231,14 @@ class SandboxDouble(VendorDouble):
     def _status(self, session_id: str) -> str:
         session = self.world.get(session_id)
         return session.vendor_state_override or VENDOR_STATUS[session.state]
+
+
+def _reason_code(body: dict[str, Any]) -> ReasonCode:
+    """``{"reason": {"code": …}}`` of a write: a known reason code. :raises ValueError: not."""
+    reason = body.get("reason")
+    if not isinstance(reason, dict):
+        raise ValueError("reason must be an object with a code")
+    return ReasonCode(str(reason.get("code")))
 
 
 def _item_error(session_id: Any, code: str, message: str) -> dict[str, Any]:

@@ -80,6 +80,9 @@ class VendorDouble(abc.ABC):
     default_qps: ClassVar[float] = 20.0
     unmapped_vendor_state: ClassVar[str] = "ARCHIVED_BY_VENDOR"
     """A state value this vendor may send that no mapping table knows."""
+    request_id_header: ClassVar[str | None] = None
+    """The response header carrying the vendor's request id (None: the vendor sends none); the
+    kit checks that errors and results name it, which is what support asks for."""
     token_paths: ClassVar[frozenset[str]] = frozenset()
     """Paths of the vendor's token endpoints: the base counts requests to them
     (:attr:`token_requests`) and the contract kit can make them fail."""
