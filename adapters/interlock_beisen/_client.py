@@ -79,7 +79,8 @@ def build_client(context: AccountContext, options: BeisenOptions) -> VendorClien
         tokens=TokenCache(fetch_token),
         apply_token=apply_token,
         retry=context.retry_policy,
-        limiter=context.rate_limiter or default_limiter(options),
+        limiter=context.rate_limiter
+        or default_limiter(options, clock=context.monotonic, sleep=context.sleep),
         timeout_s=options.timeout_s,
         request_id_header=REQUEST_ID_HEADER,
         secrets=source.secrets,

@@ -13,16 +13,15 @@ Beisen's times carry no zone: the account's time zone is required, at constructi
 
 from __future__ import annotations
 
-import asyncio
 import functools
-import uuid
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from interlock import errors
-from interlock.adapter import AccountContext, InterviewAdapter, failed_result
+from interlock.adapter import AccountContext, InterviewAdapter, explain_refusal
 from interlock.capabilities import Capabilities, CapabilityLevel, ChangeObservation
+from interlock.http import ThrottleSignal, VendorSignals
 from interlock.models import (
     FilterField,
     OperationOutcome,
@@ -35,7 +34,7 @@ from interlock.models import (
     Verb,
 )
 from interlock.transitions import TARGET_STATE, plan_transition
-from interlock_beisen._batch import JobBatches
+from interlock_beisen._batch import BatchRunner, is_guid
 from interlock_beisen._client import build_client
 from interlock_beisen._interpret import REQUEST_ID_HEADER, interpret_as
 from interlock_beisen._jobs import JobWaiter, canonical_id, request_id_for
@@ -54,6 +53,16 @@ class BeisenAdapter(InterviewAdapter):
     """Adapter for Beisen (北森) RecruitV6 AI interviews."""
 
     vendor = "beisen"
+    vendor_signals = VendorSignals(
+        throttles=(
+            ThrottleSignal(
+                status=429,
+                body={"message": "API rate limit exceeded"},
+                wait_header="retry-after",  # sent on some 429s only
+                documented_wait_s=1.0,  # the per-second window
+            ),
+        )
+    )
 
     def __init__(self, context: AccountContext) -> None:
         super().__init__(context)
@@ -70,7 +79,13 @@ class BeisenAdapter(InterviewAdapter):
         jobs = JobWaiter(
             self._client, poll_interval_s=options.async_poll_interval_s, wait_s=options.async_wait_s
         )
-        self._batches = JobBatches(self._client, jobs, self._read_many, prefix=RECRUIT)
+        self._batches = BatchRunner(
+            self._client,
+            jobs,
+            ref=self.ref,
+            read_many=self._read_many,
+            prefix=RECRUIT,
+        )
 
     @functools.cached_property
     def capabilities(self) -> Capabilities:
@@ -83,12 +98,12 @@ class BeisenAdapter(InterviewAdapter):
             revoke=native,
             restore=False,
             native_batch_size=self.options.batch_size,
+            # CancelInterview has no batch call: revoke is batched one call per item.
+            native_batch_verbs=frozenset({Verb.PAUSE, Verb.RESUME, Verb.TERMINATE}),
             server_side_filters=frozenset({FilterField.START_FROM, FilterField.START_TO}),
             push_events=False,
             change_observation=ChangeObservation.POLLING,
-            notes="Beisen pushes no events: changes are observed by polling "
-            "Interview/GetInterviewsByDate. Batch pause/resume/terminate are asynchronous "
-            "Beisen jobs polled to a final state; revoke (CancelInterview) has no batch call.",
+            notes="no push: polls Interview/GetInterviewsByDate; batches are async jobs",
         )
 
     async def aclose(self) -> None:
@@ -194,12 +209,12 @@ class BeisenAdapter(InterviewAdapter):
                 read_back=lambda: self._read_back(session_id, target),
                 interpret=interpret_as(ControlReply | None),
             )
-        except errors.InvalidTransition:
+        except errors.InvalidTransition as refused:
             # The status changed since the read: say exactly why, from a fresh read.
             fresh = await self.get_session(session_id)
-            if plan_transition(fresh.state, verb).already_in_state:
+            if fresh.state is target:
                 return self._result(verb, fresh, OperationOutcome.ALREADY_IN_STATE, key)
-            raise
+            raise explain_refusal(fresh.state, verb, refused.message) from refused
         after = target
         if isinstance(reply.data, ControlReply):
             after = to_state(reply.data.interview_status)
@@ -266,79 +281,15 @@ class BeisenAdapter(InterviewAdapter):
     async def batch_chunk(
         self, verb: Verb, session_ids: Sequence[str], reason: Reason, *, idempotency_key: str
     ) -> list[OperationResult]:
-        """≤ ``batch_size`` ids: one read and one asynchronous Beisen job (revoke: single
-        cancels), one result per id in input order, never raising per item."""
-        ids, key = list(session_ids), idempotency_key
-        wanted = list(dict.fromkeys(canonical_id(i) for i in ids if _is_guid(i)))
-        try:
-            sessions = await self._read_many(wanted) if wanted else {}
-        except errors.InterlockError as error:
-            return [
-                failed_result(self.ref(i), verb, error, idempotency_key=f"{key}:{i}") for i in ids
-            ]
-        decided: dict[str, OperationResult] = {}  # by canonical id
-        to_send: list[Session] = []
-        for session in sessions.values():
-            try:
-                already = plan_transition(session.state, verb).already_in_state
-            except errors.InvalidTransition as refused:
-                decided[canonical_id(session.ref.session_id)] = failed_result(
-                    session.ref, verb, refused
-                )
-                continue
-            if already:
-                decided[canonical_id(session.ref.session_id)] = self._result(
-                    verb, session, OperationOutcome.ALREADY_IN_STATE, key
-                )
-            else:
-                to_send.append(session)
-        if to_send:
-            sent = (
-                await self._cancel_each(to_send, reason, key)
-                if verb is Verb.REVOKE
-                else await self._batches.run(verb, to_send, reason, key)
-            )
-            decided.update({canonical_id(i): result for i, result in sent.items()})
-        return [self._item_result(verb, i, decided, key) for i in ids]
-
-    def _item_result(
-        self, verb: Verb, session_id: str, decided: dict[str, OperationResult], key: str
-    ) -> OperationResult:
-        """The result for one id as the caller spelt it (one per input id, in order)."""
-        item_key = f"{key}:{session_id}"
-        result = decided.get(canonical_id(session_id)) if _is_guid(session_id) else None
-        if result is None:
-            missing = errors.SessionNotFound(f"beisen: no interview {session_id!r}")
-            return failed_result(self.ref(session_id), verb, missing, idempotency_key=item_key)
-        return result.model_copy(update={"ref": self.ref(session_id), "idempotency_key": item_key})
-
-    async def _cancel_each(
-        self, sessions: list[Session], reason: Reason, key: str
-    ) -> dict[str, OperationResult]:
-        """Revoke has no batch call at Beisen: one ``CancelInterview`` per session."""
-
-        async def one(session: Session) -> OperationResult:
-            item_key = f"{key}:{session.ref.session_id}"
-            try:
-                return await self._change(Verb.REVOKE, session, reason, item_key)
-            except errors.InterlockError as error:
-                return failed_result(session.ref, Verb.REVOKE, error, idempotency_key=item_key)
-
-        done = await asyncio.gather(*(one(s) for s in sessions))
-        return {r.ref.session_id: r for r in done}
-
-
-def _is_guid(value: str) -> bool:
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return True
+        """≤ ``batch_size`` ids: one read and one asynchronous Beisen job, one result per id in
+        input order, never raising per item (revoke has no batch call: the base class sends it
+        one session at a time)."""
+        return await self._batches.chunk(verb, session_ids, reason, idempotency_key)
 
 
 def _guid_or_not_found(session_id: str) -> str:
     """Beisen interview ids are GUIDs: anything else cannot exist (no call is made)."""
-    if not _is_guid(session_id):
+    if not is_guid(session_id):
         raise errors.SessionNotFound(
             f"beisen: {session_id!r} is not a Beisen interview id (a GUID)", session=session_id
         )

@@ -7,38 +7,49 @@ the sessions are read back in one query and each id is decided from its state.
 from __future__ import annotations
 
 from collections import defaultdict, deque
-from typing import TYPE_CHECKING
+from collections.abc import Awaitable, Callable, Sequence
 
 from interlock import errors
-from interlock.adapter import failed_result
-from interlock.models import OperationOutcome, OperationResult, Reason, Verb
-from interlock.transitions import TARGET_STATE, plan_transition
+from interlock.adapter import explain_refusal, failed_result, read_back_result
+from interlock.http import VendorClient
+from interlock.models import (
+    OperationOutcome,
+    OperationResult,
+    Reason,
+    SessionRef,
+    SessionState,
+    Verb,
+)
+from interlock.transitions import TARGET_STATE
 from interlock_dingtalk._api import BIZ_CODE, batch_api, batch_path, reason_body
-from interlock_dingtalk._client import expect
 from interlock_dingtalk._errors import translate
+from interlock_dingtalk._interpret import expect
 from interlock_dingtalk._mapping import to_state
-from interlock_dingtalk._models import VendorBatch, VendorBatchItem, VendorSession
+from interlock_dingtalk._models import VendorBatch, VendorBatchItem
 
-if TYPE_CHECKING:
-    from interlock_dingtalk.adapter import DingTalkAdapter
+__all__ = ["BatchRunner", "ReadStates"]
 
-__all__ = ["BatchRunner"]
-
-ReadBackEvidence = dict[str, VendorSession]
+ReadStates = Callable[[list[str]], Awaitable[dict[str, SessionState]]]
+"""The current state of each id that exists (missing ids are absent)."""
 
 
 class BatchRunner:
-    """Runs one neutral batch for a :class:`DingTalkAdapter`."""
+    """Runs native batch chunks for one DingTalk account."""
 
-    def __init__(self, adapter: DingTalkAdapter) -> None:
-        self._adapter = adapter
+    def __init__(
+        self, client: VendorClient, *, ref: Callable[[str], SessionRef], read_states: ReadStates
+    ) -> None:
+        self._client = client
+        self._ref = ref
+        self._read_states = read_states
 
     async def chunk(
-        self, verb: Verb, ids: list[str], reason: Reason, key: str
+        self, verb: Verb, session_ids: Sequence[str], reason: Reason, key: str
     ) -> list[OperationResult]:
-        """One batch call; failures of the whole call fail each id (never resent blind)."""
+        """One batch call; a failure of the whole call fails each id (never resent blind)."""
+        ids = list(session_ids)
         try:
-            reply = await self._adapter.client.request(
+            reply = await self._client.request(
                 "POST",
                 batch_path(verb),
                 api=batch_api(verb),
@@ -50,7 +61,11 @@ class BatchRunner:
         except errors.InterlockError as error:
             return [self._failed(i, verb, error, key) for i in ids]
         if reply.confirmed_by_read_back:
-            return [self._from_read_back(i, verb, reply.data, key) for i in ids]
+            states: dict[str, SessionState] = reply.data
+            return [
+                read_back_result(self._ref(i), verb, states.get(i), idempotency_key=f"{key}:{i}")
+                for i in ids
+            ]
         batch: VendorBatch = reply.data
         items: defaultdict[str, deque[VendorBatchItem]] = defaultdict(deque)
         for result in batch.results:
@@ -78,7 +93,7 @@ class BatchRunner:
         if not item.success:
             return self._failed(session_id, verb, _item_error(verb, item, request_id), key)
         return OperationResult(
-            ref=self._adapter.ref(session_id),
+            ref=self._ref(session_id),
             verb=verb,
             outcome=OperationOutcome.APPLIED
             if item.status_changed
@@ -89,46 +104,17 @@ class BatchRunner:
             vendor_request_id=request_id,
         )
 
-    async def _read_back(self, ids: list[str], verb: Verb) -> ReadBackEvidence | None:
-        page = await self._adapter.query_raw({"sessionIds": ids}, size=len(ids))
-        found = {raw.session_id: raw for raw in page.items}
-        target = TARGET_STATE[verb]
-        if not any(to_state(raw.status) is target for raw in found.values()):
+    async def _read_back(self, ids: list[str], verb: Verb) -> dict[str, SessionState] | None:
+        states = await self._read_states(ids)
+        if not any(state is TARGET_STATE[verb] for state in states.values()):
             return None  # nothing took effect: resending the chunk is safe
-        return found
-
-    def _from_read_back(
-        self, session_id: str, verb: Verb, found: ReadBackEvidence, key: str
-    ) -> OperationResult:
-        raw = found.get(session_id)
-        if raw is None:
-            missing = errors.SessionNotFound(f"session {session_id!r} does not exist")
-            return self._failed(session_id, verb, missing, key)
-        state = to_state(raw.status)
-        if state is TARGET_STATE[verb]:
-            return OperationResult(
-                ref=self._adapter.ref(session_id),
-                verb=verb,
-                outcome=OperationOutcome.APPLIED,
-                state_after=state,
-                idempotency_key=f"{key}:{session_id}",
-                confirmed_by_read_back=True,
-            )
-        try:
-            plan_transition(state, verb)
-        except errors.InvalidTransition as refused:
-            return self._failed(session_id, verb, refused, key)
-        unchanged = errors.VendorUnavailable(
-            "dingtalk batch: the call was cut off and this session did not change; "
-            "retrying it is safe"
-        )
-        return self._failed(session_id, verb, unchanged, key)
+        return states
 
     def _failed(
         self, session_id: str, verb: Verb, error: errors.InterlockError, key: str
     ) -> OperationResult:
         return failed_result(
-            self._adapter.ref(session_id), verb, error, idempotency_key=f"{key}:{session_id}"
+            self._ref(session_id), verb, error, idempotency_key=f"{key}:{session_id}"
         )
 
 
@@ -136,11 +122,6 @@ def _item_error(verb: Verb, item: VendorBatchItem, request_id: str | None) -> er
     body = {"code": item.error_code or "", "message": item.error_message or item.error_code}
     error = translate(400, body, request_id)
     if isinstance(error, errors.InvalidTransition) and item.status:
-        # The batch item names the current status, so the canonical error can name both states.
-        state = to_state(item.status)
-        try:
-            plan_transition(state, verb)
-        except errors.InvalidTransition as canonical:
-            return canonical
-        return errors.InvalidTransition(error.message, from_state=str(state), verb=str(verb))
+        # The batch item names the current status, so the refusal can name both states.
+        return explain_refusal(to_state(item.status), verb, error.message)
     return error

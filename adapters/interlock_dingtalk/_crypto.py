@@ -7,8 +7,8 @@
 * plaintext: ``random(16) + len(msg) as 4 bytes big-endian + msg + ownerKey``.
 
 Source: the official ``open-dingtalk/DingTalk-Callback-Crypto`` library; the published test
-vector (vendors.md §1.7) is reproduced by the tests. Both the adapter (verifying pushes) and
-the vendor double (sending them) use this module, as both sides use the official library.
+vector (vendors.md §1.7) is reproduced by the tests. The vendor double has its own
+implementation (``double/_crypto.py``), so that a bug here cannot hide behind the same bug there.
 """
 
 from __future__ import annotations

@@ -15,10 +15,15 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from interlock import errors
-from interlock.adapter import AccountContext, InterviewAdapter
+from interlock.adapter import (
+    AccountContext,
+    InterviewAdapter,
+    confirmed_result,
+    explain_refusal,
+)
 from interlock.capabilities import Capabilities, CapabilityLevel, ChangeObservation
 from interlock.events import CallbackRequest, CallbackResult
-from interlock.http import VendorClient, VendorReply
+from interlock.http import ThrottleSignal, VendorClient, VendorReply, VendorSignals
 from interlock.models import (
     OperationOutcome,
     OperationResult,
@@ -26,9 +31,10 @@ from interlock.models import (
     Session,
     SessionFilter,
     SessionPage,
+    SessionState,
     Verb,
 )
-from interlock.transitions import TARGET_STATE, plan_transition
+from interlock.transitions import TARGET_STATE
 from interlock_dingtalk._api import (
     BIZ_CODE,
     MAX_PAGE_SIZE,
@@ -40,9 +46,9 @@ from interlock_dingtalk._api import (
     verb_path,
 )
 from interlock_dingtalk._batch import BatchRunner
-from interlock_dingtalk._callback import CallbackVerifier
-from interlock_dingtalk._client import build_client, expect
-from interlock_dingtalk._events import events_of
+from interlock_dingtalk._client import build_client
+from interlock_dingtalk._errors import QPS_RETRY_AFTER_S
+from interlock_dingtalk._interpret import expect
 from interlock_dingtalk._jobs import JobDirectory
 from interlock_dingtalk._mapping import (
     SERVER_SIDE_FILTERS,
@@ -52,6 +58,7 @@ from interlock_dingtalk._mapping import (
     to_state,
 )
 from interlock_dingtalk._models import VendorChange, VendorJob, VendorSession, VendorSessionPage
+from interlock_dingtalk._push import CallbackVerifier, events_of
 from interlock_dingtalk.options import DingTalkOptions
 
 __all__ = ["DEFAULT_TIMEZONE", "DingTalkAdapter"]
@@ -66,15 +73,30 @@ class DingTalkAdapter(InterviewAdapter):
     """Adapter for DingTalk 智能招聘 (ATS) AI interviews."""
 
     vendor = "dingtalk"
+    vendor_signals = VendorSignals(
+        throttles=tuple(
+            ThrottleSignal(
+                status=403,
+                body={"code": code, "message": "QPS超过限制", "requestid": "signal"},
+                documented_wait_s=QPS_RETRY_AFTER_S,  # "sleep 1秒，然后继续执行", no header
+            )
+            for code in (
+                "Forbidden.AccessDenied.QpsLimitForAppkeyAndApi",
+                "Forbidden.AccessDenied.QpsLimitForApi",
+            )
+        )
+    )
 
     def __init__(self, context: AccountContext) -> None:
         super().__init__(context)
         options = self.options_as(DingTalkOptions)
         self.options = options
         self.timezone = context.timezone or DEFAULT_TIMEZONE
-        self._client = build_client(context, options)
+        # The shared limiter if the account has one, else our own below DingTalk's per-API QPS.
+        limiter = self.rate_limiter(default=options.vendor_qps, share=options.rate_share)
+        self._client = build_client(context, options, limiter)
         self._jobs = JobDirectory(self._fetch_job, ttl_s=options.job_cache_ttl_s)
-        self._batches = BatchRunner(self)
+        self._batches = BatchRunner(self._client, ref=self.ref, read_states=self._read_states)
         self._push = _verifier(context, options)
 
     @functools.cached_property
@@ -98,7 +120,7 @@ class DingTalkAdapter(InterviewAdapter):
 
     @property
     def client(self) -> VendorClient:
-        """The toolkit client (for the batch runner and diagnostics)."""
+        """The toolkit client (for diagnostics)."""
         return self._client
 
     async def aclose(self) -> None:
@@ -198,35 +220,25 @@ class DingTalkAdapter(InterviewAdapter):
                 interpret=expect(VendorChange),
             )
         except errors.InvalidTransition as refused:
-            raise await self.explain_refusal(session_id, verb, refused) from refused
+            # DingTalk names no states when it refuses: read the session to say exactly why.
+            state = to_state((await self.read_raw(session_id)).status)
+            raise explain_refusal(state, verb, refused.message) from refused
         return self._result(verb, session_id, idempotency_key, reply)
 
     async def _read_back(self, session_id: str, verb: Verb) -> VendorSession | None:
         raw = await self.read_raw(session_id)
         return raw if to_state(raw.status) is TARGET_STATE[verb] else None
 
-    async def explain_refusal(
-        self, session_id: str, verb: Verb, refused: errors.InvalidTransition
-    ) -> errors.InvalidTransition:
-        """DingTalk names no states when it refuses; read the session to say exactly why."""
-        state = to_state((await self.read_raw(session_id)).status)
-        try:
-            plan_transition(state, verb)
-        except errors.InvalidTransition as canonical:
-            return canonical
-        # The state allows the verb, yet DingTalk refused (e.g. a pause past its deadline).
-        return errors.InvalidTransition(refused.message, from_state=str(state), verb=str(verb))
+    async def _read_states(self, ids: list[str]) -> dict[str, SessionState]:
+        """The state of each id that exists, in one query (for batch read-backs)."""
+        page = await self.query_raw({"sessionIds": ids}, size=len(ids))
+        return {raw.session_id: to_state(raw.status) for raw in page.items}
 
     def _result(self, verb: Verb, session_id: str, key: str, reply: VendorReply) -> OperationResult:
         if reply.confirmed_by_read_back:
             raw: VendorSession = reply.data
-            return OperationResult(
-                ref=self.ref(session_id),
-                verb=verb,
-                outcome=OperationOutcome.APPLIED,
-                state_after=to_state(raw.status),
-                idempotency_key=key,
-                confirmed_by_read_back=True,
+            return confirmed_result(
+                self.ref(session_id), verb, to_state(raw.status), idempotency_key=key
             )
         change: VendorChange = reply.data
         return OperationResult(

@@ -14,6 +14,7 @@ ERROR_TABLE: dict[str, type[errors.InterlockError]] = {
     "not_found": errors.SessionNotFound,
     "invalid_transition": errors.InvalidTransition,
     "rate_limited": errors.VendorRateLimited,
+    "deadline_exceeded": errors.VendorTimeout,  # the gateway gave up: the outcome is unknown
     "internal": errors.VendorUnavailable,
     "unavailable": errors.VendorUnavailable,
 }

@@ -54,6 +54,7 @@ class VendorBatchItem(_Vendor):
     changed: bool = False
     previous_status: str | None = None
     session: VendorSession | None = None
+    status: str | None = None
     error: dict[str, str] | None = None
 
 

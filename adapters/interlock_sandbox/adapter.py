@@ -16,10 +16,15 @@ from urllib.parse import quote
 import httpx
 
 from interlock import errors
-from interlock.adapter import AccountContext, InterviewAdapter, failed_result
+from interlock.adapter import (
+    AccountContext,
+    InterviewAdapter,
+    confirmed_result,
+    explain_refusal,
+)
 from interlock.capabilities import Capabilities, CapabilityLevel, ChangeObservation
 from interlock.doubles import DoubleSettings
-from interlock.http import VendorReply
+from interlock.http import AmbiguousSignal, ThrottleSignal, VendorReply, VendorSignals
 from interlock.models import (
     FilterField,
     OperationOutcome,
@@ -31,10 +36,12 @@ from interlock.models import (
     SessionState,
     Verb,
 )
-from interlock.transitions import TARGET_STATE, plan_transition
-from interlock_sandbox._client import build_client, expecting
+from interlock.transitions import TARGET_STATE
+from interlock_sandbox._batch import BatchRunner
+from interlock_sandbox._client import build_client
+from interlock_sandbox._interpret import expecting
 from interlock_sandbox._mapping import VENDOR_STATUS_OF, to_session, to_state
-from interlock_sandbox._models import VendorBatch, VendorChange, VendorPage, VendorSession
+from interlock_sandbox._models import VendorChange, VendorPage, VendorSession
 from interlock_sandbox.double import SandboxDouble
 from interlock_sandbox.options import SandboxOptions
 
@@ -55,6 +62,21 @@ class SandboxAdapter(InterviewAdapter):
     """Adapter for the sandbox vendor (in-process by default, or over HTTP)."""
 
     vendor = "sandbox"
+    vendor_signals = VendorSignals(
+        throttles=(
+            ThrottleSignal(
+                status=429,
+                body={"ok": False, "error": {"code": "rate_limited", "message": "slow down"}},
+                wait_header="retry-after",
+            ),
+        ),
+        ambiguous=(
+            AmbiguousSignal(
+                status=504,
+                body={"ok": False, "error": {"code": "deadline_exceeded", "message": "gave up"}},
+            ),
+        ),
+    )
 
     def __init__(self, context: AccountContext) -> None:
         super().__init__(context)
@@ -72,7 +94,10 @@ class SandboxAdapter(InterviewAdapter):
                 )
             )
             transport = httpx.MockTransport(self.double.handle)
-        self._client = build_client(context, options, transport)
+        # Without a shared limiter, stay under rate_share of the vendor's per-API limit.
+        limiter = self.rate_limiter(default=options.vendor_qps, share=options.rate_share)
+        self._client = build_client(context, options, transport, limiter)
+        self._batches = BatchRunner(self._client, ref=self.ref, read_states=self._read_states)
 
     @functools.cached_property
     def capabilities(self) -> Capabilities:
@@ -146,10 +171,10 @@ class SandboxAdapter(InterviewAdapter):
                 read_back=lambda: self._read_back(session_id, TARGET_STATE[verb]),
                 interpret=expecting(VendorChange),
             )
-        except errors.InvalidTransition:
+        except errors.InvalidTransition as refused:
             # The vendor says no without naming states; read it back to say exactly why.
-            plan_transition((await self.get_session(session_id)).state, verb)
-            raise
+            state = (await self.get_session(session_id)).state
+            raise explain_refusal(state, verb, refused.message) from refused
         return self._result(verb, session_id, idempotency_key, reply)
 
     async def restore(
@@ -175,14 +200,7 @@ class SandboxAdapter(InterviewAdapter):
     ) -> OperationResult:
         if reply.confirmed_by_read_back:
             session: Session = reply.data
-            return OperationResult(
-                ref=self.ref(session_id),
-                verb=verb,
-                outcome=OperationOutcome.APPLIED,
-                state_after=session.state,
-                idempotency_key=key,
-                confirmed_by_read_back=True,
-            )
+            return confirmed_result(self.ref(session_id), verb, session.state, idempotency_key=key)
         change: VendorChange = reply.data
         return OperationResult(
             ref=self.ref(session_id),
@@ -202,74 +220,17 @@ class SandboxAdapter(InterviewAdapter):
         self, verb: Verb, session_ids: Sequence[str], reason: Reason, *, idempotency_key: str
     ) -> list[OperationResult]:
         """One ``POST /v1/sessions:batch`` for up to 100 ids (the facade and base chunk)."""
-        ids, key = list(session_ids), idempotency_key
-        reply = await self._client.request(
-            "POST",
-            "/v1/sessions:batch",
-            api="sessions.batch",
-            json={"action": str(verb), "ids": ids, "reason": {"code": reason.code}},
-            headers={"Idempotency-Key": key},
-            read_back=lambda: self._read_back_many(ids),
-            interpret=expecting(VendorBatch),
-        )
-        if reply.confirmed_by_read_back:
-            return self._batch_from_read_back(verb, reply.data, key)
-        batch: VendorBatch = reply.data
-        items = {item.id: item for item in batch.results}
-        return [self._batch_item(verb, i, items.get(i), key, reply.request_id) for i in ids]
+        return await self._batches.chunk(verb, session_ids, reason, idempotency_key)
 
-    def _batch_item(
-        self, verb: Verb, session_id: str, item: Any, key: str, request_id: str | None
-    ) -> OperationResult:
-        ref, item_key = self.ref(session_id), f"{key}:{session_id}"
-        if item is None:
-            error = errors.VendorProtocolError("batch result misses this id", field="results.id")
-            return failed_result(ref, verb, error, idempotency_key=item_key)
-        if not item.ok or item.session is None:
-            code = (item.error or {}).get("code", "")
-            cls = {"not_found": errors.SessionNotFound}.get(code, errors.InvalidTransition)
-            message = f"sandbox: {(item.error or {}).get('message', code)}"
-            neutral = (
-                cls(message)
-                if cls is errors.SessionNotFound
-                else errors.InvalidTransition(message, from_state="unknown", verb=str(verb))
-            )
-            return failed_result(ref, verb, neutral, idempotency_key=item_key)
-        return OperationResult(
-            ref=ref,
-            verb=verb,
-            outcome=OperationOutcome.APPLIED if item.changed else OperationOutcome.ALREADY_IN_STATE,
-            state_before=to_state(item.previous_status or ""),
-            state_after=to_state(item.session.status),
-            idempotency_key=item_key,
-            vendor_request_id=request_id,
-        )
+    async def _read_states(self, ids: list[str]) -> dict[str, SessionState]:
+        async def one(session_id: str) -> Session | None:
+            try:
+                return await self.get_session(session_id)
+            except errors.SessionNotFound:
+                return None
 
-    async def _read_back_many(self, ids: list[str]) -> dict[str, Session]:
-        sessions = await asyncio.gather(*(self.get_session(i) for i in ids))
-        return {s.ref.session_id: s for s in sessions}
-
-    def _batch_from_read_back(
-        self, verb: Verb, sessions: dict[str, Session], key: str
-    ) -> list[OperationResult]:
-        results = []
-        for session_id, session in sessions.items():
-            item_key = f"{key}:{session_id}"
-            if session.state is TARGET_STATE[verb]:
-                results.append(
-                    OperationResult(
-                        ref=session.ref,
-                        verb=verb,
-                        outcome=OperationOutcome.APPLIED,
-                        state_after=session.state,
-                        idempotency_key=item_key,
-                        confirmed_by_read_back=True,
-                    )
-                )
-            else:
-                error = errors.VendorUnavailable("the batch call failed before this item changed")
-                results.append(failed_result(session.ref, verb, error, idempotency_key=item_key))
-        return results
+        sessions = await asyncio.gather(*(one(i) for i in ids))
+        return {s.ref.session_id: s.state for s in sessions if s is not None}
 
 
 def _query(session_filter: SessionFilter, page_size: int, page_token: str | None) -> list[Any]:

@@ -9,23 +9,30 @@ answer does not mention is read back too.
 
 from __future__ import annotations
 
-import asyncio
-from typing import TYPE_CHECKING
+from collections.abc import Awaitable, Callable, Sequence
 
 import httpx
 
 from interlock import errors
-from interlock.adapter import failed_result
-from interlock.models import OperationOutcome, OperationResult, Reason, Session, Verb
+from interlock.adapter import confirmed_result, failed_result, read_back_result
+from interlock.models import (
+    OperationOutcome,
+    OperationResult,
+    Reason,
+    Session,
+    SessionRef,
+    Verb,
+)
 from interlock.transitions import TARGET_STATE, plan_transition
-from interlock_yonyou._client import error_from, interpret_business
-from interlock_yonyou._mapping import reason_item, to_state
+from interlock_yonyou._client import TenantApi
+from interlock_yonyou._interpret import error_from, interpret_business
+from interlock_yonyou._mapping import reason_item, result_from_record, to_state
 from interlock_yonyou._models import BatchFailure, BatchResult
 
-if TYPE_CHECKING:
-    from interlock_yonyou.adapter import YonyouAdapter
+__all__ = ["BatchRunner", "ReadSessions"]
 
-__all__ = ["BatchRunner"]
+ReadSessions = Callable[[list[str]], Awaitable[dict[str, Session | None]]]
+"""Each session's current state (None: it does not exist)."""
 
 _REFUSED = "HRC-AIV-100409"
 
@@ -35,34 +42,43 @@ def _reads_batch(response: httpx.Response) -> BatchResult:
 
 
 class BatchRunner:
-    """Runs one adapter's native batches."""
+    """Runs native batch chunks for one Yonyou account."""
 
-    def __init__(self, adapter: YonyouAdapter) -> None:
-        self._adapter = adapter
+    def __init__(
+        self,
+        api: TenantApi,
+        *,
+        ref: Callable[[str], SessionRef],
+        read_sessions: ReadSessions,
+    ) -> None:
+        self._api = api
+        self._ref = ref
+        self._read_many = read_sessions
 
     async def chunk(
-        self, verb: Verb, ids: list[str], reason: Reason, key: str
+        self, verb: Verb, session_ids: Sequence[str], reason: Reason, key: str
     ) -> list[OperationResult]:
-        """One batch call for ``ids``; a repeated id gets the result of its one write."""
-        unique = list(dict.fromkeys(ids))
+        """One batch call for the ids; a repeated id gets the result of its one write."""
+        unique = list(dict.fromkeys(session_ids))
         by_id = dict(zip(unique, await self._chunk(verb, unique, reason, key), strict=True))
-        return [by_id[i] for i in ids]
+        return [by_id[i] for i in session_ids]
 
     async def _chunk(
         self, verb: Verb, ids: list[str], reason: Reason, key: str
     ) -> list[OperationResult]:
         try:
-            reply = await self._adapter.call(
+            reply = await self._api.call(
                 "POST",
                 f"session/batch{verb}",
                 json={"data": [reason_item(i, reason) for i in ids]},
-                read_back=lambda: self._read_many(ids),
+                read_back=lambda: self._read_back(ids, verb),
                 interpret=_reads_batch,
             )
         except errors.InterlockError as error:
             return [self._failed(verb, i, error, f"{key}:{i}") for i in ids]
         if reply.confirmed_by_read_back:
-            return [self._from_read_back(verb, i, reply.data.get(i), f"{key}:{i}") for i in ids]
+            found: dict[str, Session | None] = reply.data
+            return [self._from_read_back(verb, i, found.get(i), f"{key}:{i}") for i in ids]
         return await self._from_answer(verb, ids, reply.data, key, reply.request_id)
 
     async def _from_answer(
@@ -83,7 +99,8 @@ class BatchRunner:
             item_key = f"{key}:{session_id}"
             if session_id in infos:
                 record = infos[session_id]
-                result = self._adapter.result_from_record(verb, record, item_key, request_id)
+                ref = self._ref(session_id)
+                result = result_from_record(ref, verb, record, item_key, request_id)
             elif session_id in failures:
                 result = self._from_failure(verb, session_id, failures[session_id], item_key)
             elif read_error is not None:
@@ -103,7 +120,7 @@ class BatchRunner:
                 return self._failed(verb, session_id, refusal, key)
             if transition.already_in_state:
                 return OperationResult(
-                    ref=self._adapter.ref(session_id),
+                    ref=self._ref(session_id),
                     verb=verb,
                     outcome=OperationOutcome.ALREADY_IN_STATE,
                     state_before=transition.source,
@@ -118,27 +135,24 @@ class BatchRunner:
             )
         return self._failed(verb, session_id, neutral, key)
 
+    async def _read_back(self, ids: list[str], verb: Verb) -> dict[str, Session | None] | None:
+        found = await self._read_many(ids)
+        target = TARGET_STATE[verb]
+        if not any(s is not None and s.state is target for s in found.values()):
+            return None  # nothing took effect: resending the chunk is safe
+        return found
+
     def _from_read_back(
         self, verb: Verb, session_id: str, session: Session | None, key: str
     ) -> OperationResult:
-        if session is None:
-            return self._failed(verb, session_id, _not_found(session_id), key)
-        if session.state is TARGET_STATE[verb]:
-            return self._confirmed(verb, session, key)
-        try:
-            plan_transition(session.state, verb)
-        except errors.InvalidTransition as refusal:
-            return self._failed(verb, session_id, refusal, key)
-        error = errors.VendorUnavailable(
-            "yonyou: the batch call failed before this session changed (confirmed by read-back)"
-        )
-        return self._failed(verb, session_id, error, key)
+        state = session.state if session is not None else None
+        return read_back_result(self._ref(session_id), verb, state, idempotency_key=key)
 
     def _unmentioned(
         self, verb: Verb, session_id: str, session: Session | None, key: str
     ) -> OperationResult:
         if session is not None and session.state is TARGET_STATE[verb]:
-            return self._confirmed(verb, session, key)
+            return confirmed_result(session.ref, verb, session.state, idempotency_key=key)
         if session is None:
             return self._failed(verb, session_id, _not_found(session_id), key)
         error = errors.VendorProtocolError(
@@ -147,32 +161,10 @@ class BatchRunner:
         )
         return self._failed(verb, session_id, error, key)
 
-    def _confirmed(self, verb: Verb, session: Session, key: str) -> OperationResult:
-        return OperationResult(
-            ref=session.ref,
-            verb=verb,
-            outcome=OperationOutcome.APPLIED,
-            state_after=session.state,
-            idempotency_key=key,
-            confirmed_by_read_back=True,
-        )
-
     def _failed(
         self, verb: Verb, session_id: str, error: errors.InterlockError, key: str
     ) -> OperationResult:
-        return failed_result(self._adapter.ref(session_id), verb, error, idempotency_key=key)
-
-    async def _read_many(self, ids: list[str]) -> dict[str, Session | None]:
-        """Each session's current state (None: it does not exist)."""
-
-        async def one(session_id: str) -> Session | None:
-            try:
-                return await self._adapter.get_session(session_id)
-            except errors.SessionNotFound:
-                return None
-
-        sessions = await asyncio.gather(*(one(i) for i in ids))
-        return dict(zip(ids, sessions, strict=True))
+        return failed_result(self._ref(session_id), verb, error, idempotency_key=key)
 
 
 def _failures(messages: list[BatchFailure | str], ids: list[str]) -> dict[str, BatchFailure]:

@@ -12,12 +12,15 @@ from typing import Any
 from interlock import errors
 from interlock.models import (
     Candidate,
+    OperationOutcome,
+    OperationResult,
     Position,
     Reason,
     Session,
     SessionFilter,
     SessionRef,
     SessionState,
+    Verb,
 )
 from interlock.privacy import mask_name, mask_phone
 from interlock_yonyou._models import SessionRecord
@@ -32,6 +35,7 @@ __all__ = [
     "list_body",
     "parse_local",
     "reason_item",
+    "result_from_record",
     "to_session",
     "to_state",
 ]
@@ -165,3 +169,20 @@ def reason_item(session_id: str, reason: Reason) -> dict[str, Any]:
     if reason.note:
         item["reasonNote"] = reason.note
     return item
+
+
+def result_from_record(
+    ref: SessionRef, verb: Verb, record: SessionRecord, key: str, request_id: str | None
+) -> OperationResult:
+    """The result of a write, from the record the vendor returned (``preStatus``)."""
+    before = to_state(record.pre_status) if record.pre_status is not None else None
+    changed = record.pre_status is None or record.pre_status != record.status
+    return OperationResult(
+        ref=ref,
+        verb=verb,
+        outcome=OperationOutcome.APPLIED if changed else OperationOutcome.ALREADY_IN_STATE,
+        state_before=before,
+        state_after=to_state(record.status),
+        idempotency_key=key,
+        vendor_request_id=request_id,
+    )

@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from interlock import errors
 from interlock.events import CallbackReply, CallbackRequest, CallbackResult, SessionEvent
 from interlock.models import SessionRef
-from interlock_yonyou._auth import PushCrypto
+from interlock_yonyou._crypto import PushCrypto
 from interlock_yonyou._mapping import to_state
 from interlock_yonyou._models import PushEnvelope, PushEvent
 from interlock_yonyou.options import YonyouOptions

@@ -8,19 +8,24 @@ before any vendor call.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime, tzinfo
-from typing import Any
 
 import httpx
 
 from interlock import errors
-from interlock.adapter import AccountContext, InterviewAdapter
+from interlock.adapter import (
+    AccountContext,
+    InterviewAdapter,
+    confirmed_result,
+    explain_refusal,
+)
 from interlock.capabilities import Capabilities, CapabilityLevel, ChangeObservation
 from interlock.events import CallbackRequest, CallbackResult
-from interlock.http import ReadBack, VendorReply
+from interlock.http import AmbiguousSignal, ReadBack, ThrottleSignal, VendorSignals
 from interlock.models import (
     FilterField,
     OperationOutcome,
@@ -31,20 +36,18 @@ from interlock.models import (
     SessionPage,
     Verb,
 )
-from interlock.transitions import TARGET_STATE, plan_transition
+from interlock.transitions import TARGET_STATE
 from interlock_yonyou._batch import BatchRunner
-from interlock_yonyou._client import (
-    DuplicateSubmission,
-    YonyouConnection,
-    interpret_business,
-)
+from interlock_yonyou._client import TenantApi, YonyouConnection
+from interlock_yonyou._errors import THROTTLE_RETRY_AFTER_S
+from interlock_yonyou._interpret import DuplicateSubmission, interpret_business
 from interlock_yonyou._mapping import (
     decode_page_token,
     encode_page_token,
     list_body,
     reason_item,
+    result_from_record,
     to_session,
-    to_state,
 )
 from interlock_yonyou._models import SessionPage as VendorPage
 from interlock_yonyou._models import SessionRecord
@@ -77,6 +80,17 @@ class YonyouAdapter(InterviewAdapter):
     """Adapter for a YonBIP tenant's interview API (terminate and revoke only)."""
 
     vendor = "yonyou"
+    vendor_signals = VendorSignals(
+        throttles=tuple(
+            ThrottleSignal(
+                status=200,
+                body={"code": code, "message": "触发了限流，请稍后再试"},
+                documented_wait_s=THROTTLE_RETRY_AFTER_S,  # "稍后再试": no header, no number
+            )
+            for code in ("310046", "310039", "310042", "310032")
+        ),
+        ambiguous=(AmbiguousSignal(status=200, body={"code": "310504", "message": "请求超时"}),),
+    )
 
     def __init__(self, context: AccountContext) -> None:
         super().__init__(context)
@@ -92,7 +106,8 @@ class YonyouAdapter(InterviewAdapter):
         self.connection = YonyouConnection(
             context, options, wall_clock_ms=lambda: int(context.clock().timestamp() * 1000)
         )
-        self._batches = BatchRunner(self)
+        self.api = TenantApi(self.connection, options.api_prefix)
+        self._batches = BatchRunner(self.api, ref=self.ref, read_sessions=self._read_sessions)
         self._push = PushReceiver(account=self.account, options=options, clock=context.clock)
 
     @functools.cached_property
@@ -114,32 +129,6 @@ class YonyouAdapter(InterviewAdapter):
     async def aclose(self) -> None:
         await self.connection.aclose()
 
-    # -- HTTP ---------------------------------------------------------------------------------
-
-    async def call(
-        self,
-        method: str,
-        operation: str,
-        *,
-        interpret: Callable[[httpx.Response], Any],
-        params: dict[str, str] | None = None,
-        json: Any = None,
-        mutating: bool | None = None,
-        read_back: ReadBack | None = None,
-    ) -> VendorReply:
-        """Call ``{gatewayUrl}{api_prefix}/{operation}`` (the gateway is discovered once)."""
-        gateway = await self.connection.gateway()
-        return await gateway.request(
-            method,
-            f"{self.options.api_prefix}/{operation}",
-            api=f"aiinterview.{operation}",
-            params=params,
-            json=json,
-            mutating=mutating,
-            read_back=read_back,
-            interpret=interpret,
-        )
-
     def session_of(self, record: SessionRecord) -> Session:
         return to_session(self.account, record, self.zone)
 
@@ -149,7 +138,7 @@ class YonyouAdapter(InterviewAdapter):
     # -- reads -------------------------------------------------------------------------------
 
     async def get_session(self, session_id: str) -> Session:
-        reply = await self.call(
+        reply = await self.api.call(
             "GET", "session/detail", params={"id": session_id}, interpret=self._reads_session
         )
         session: Session = reply.data
@@ -159,7 +148,7 @@ class YonyouAdapter(InterviewAdapter):
         self, session_filter: SessionFilter, *, page_size: int = 50, page_token: str | None = None
     ) -> SessionPage:
         page_index, size = decode_page_token(page_token, page_size)
-        reply = await self.call(
+        reply = await self.api.call(
             "POST",
             "session/list",
             json=list_body(session_filter, self.zone, page_index, size),
@@ -193,27 +182,30 @@ class YonyouAdapter(InterviewAdapter):
             "resubmitCheckKey": resubmit_check_key(idempotency_key)
         }
         try:
-            reply = await self.call(
+            reply = await self.api.call(
                 "POST",
                 f"session/{verb}",
                 json={"data": item},
                 read_back=self.read_back_for(session_id, verb),
                 interpret=_reads_write,
             )
-        except errors.InvalidTransition:
+        except errors.InvalidTransition as refused:
             # The vendor says no without naming states; read back to say exactly why.
-            transition = plan_transition((await self.get_session(session_id)).state, verb)
-            if not transition.already_in_state:
-                raise
-            return self._result(
-                verb, session_id, idempotency_key, OperationOutcome.ALREADY_IN_STATE
-            )
+            state = (await self.get_session(session_id)).state
+            if state is not TARGET_STATE[verb]:
+                raise explain_refusal(state, verb, refused.message) from refused
+            return self._already(verb, session_id, idempotency_key)
         if reply.confirmed_by_read_back:
-            return self._confirmed(verb, reply.data, idempotency_key)
+            session: Session = reply.data
+            return confirmed_result(
+                session.ref, verb, session.state, idempotency_key=idempotency_key
+            )
         if isinstance(reply.data, DuplicateSubmission):
             return await self._after_duplicate(verb, session_id, idempotency_key)
         record: SessionRecord = reply.data
-        return self.result_from_record(verb, record, idempotency_key, reply.request_id)
+        return result_from_record(
+            self.ref(record.id), verb, record, idempotency_key, reply.request_id
+        )
 
     def read_back_for(self, session_id: str, verb: Verb) -> ReadBack:
         async def read_back() -> Session | None:
@@ -232,47 +224,30 @@ class YonyouAdapter(InterviewAdapter):
                 f"yonyou reported {verb} as already submitted, but the session is {session.state}",
                 field="code",
             )
-        return self._confirmed(verb, session, idempotency_key)
+        return confirmed_result(session.ref, verb, session.state, idempotency_key=idempotency_key)
 
-    def result_from_record(
-        self, verb: Verb, record: SessionRecord, key: str, request_id: str | None
-    ) -> OperationResult:
-        """The result of a write, from the record the vendor returned (``preStatus``)."""
-        before = to_state(record.pre_status) if record.pre_status is not None else None
-        after = to_state(record.status)
-        changed = record.pre_status is None or record.pre_status != record.status
-        return OperationResult(
-            ref=self.ref(record.id),
-            verb=verb,
-            outcome=OperationOutcome.APPLIED if changed else OperationOutcome.ALREADY_IN_STATE,
-            state_before=before,
-            state_after=after,
-            idempotency_key=key,
-            vendor_request_id=request_id,
-        )
-
-    def _confirmed(self, verb: Verb, session: Session, key: str) -> OperationResult:
-        return OperationResult(
-            ref=session.ref,
-            verb=verb,
-            outcome=OperationOutcome.APPLIED,
-            state_after=session.state,
-            idempotency_key=key,
-            confirmed_by_read_back=True,
-        )
-
-    def _result(
-        self, verb: Verb, session_id: str, key: str, outcome: OperationOutcome
-    ) -> OperationResult:
+    def _already(self, verb: Verb, session_id: str, key: str) -> OperationResult:
         target = TARGET_STATE[verb]
         return OperationResult(
             ref=self.ref(session_id),
             verb=verb,
-            outcome=outcome,
+            outcome=OperationOutcome.ALREADY_IN_STATE,
             state_before=target,
             state_after=target,
             idempotency_key=key,
         )
+
+    async def _read_sessions(self, ids: list[str]) -> dict[str, Session | None]:
+        """Each session's current state (None: it does not exist), for batch read-backs."""
+
+        async def one(session_id: str) -> Session | None:
+            try:
+                return await self.get_session(session_id)
+            except errors.SessionNotFound:
+                return None
+
+        sessions = await asyncio.gather(*(one(i) for i in ids))
+        return dict(zip(ids, sessions, strict=True))
 
     # -- native batch ------------------------------------------------------------------------
 
@@ -280,7 +255,7 @@ class YonyouAdapter(InterviewAdapter):
         self, verb: Verb, session_ids: Sequence[str], reason: Reason, *, idempotency_key: str
     ) -> list[OperationResult]:
         """One ``batch{verb}`` call, one result per id."""
-        return await self._batches.chunk(verb, list(session_ids), reason, idempotency_key)
+        return await self._batches.chunk(verb, session_ids, reason, idempotency_key)
 
     # -- push ----------------------------------------------------------------------------------
 

@@ -25,9 +25,11 @@ subclass) when the defaults do not fit:
 * ``scenario`` — a :class:`Scenario` over the double: ``session_exists(state=…)``,
   ``session_missing()``, ``session_in_unmapped_state()``, ``rate_limited(retry_after=…)``,
   ``server_error()``, ``token_expired_once()``, ``timeout_before_send()``,
-  ``timeout_after_send()``, ``connection_reset()``, ``malformed_body()``, ``error_in_200()``;
-  it uses only the :class:`~interlock.doubles.VendorDouble` base API, so the default works for
-  every double.
+  ``timeout_after_send()``, ``timeout_before_acting()``, ``reset_before_acting()``,
+  ``connection_reset()``, ``malformed_body()``, ``error_in_200()``, ``fault_on_request(fault,
+  n)``, ``token_requests_fail()``, ``vendor_throttles(signal, …)``, ``vendor_is_unsure(signal,
+  …)``, ``changes_before_the_write({id: state})``, ``vendor_moves(id, state)``; it uses only the
+  :class:`~interlock.doubles.VendorDouble` base API, so the default works for every double.
 
 Fixtures they build on, also overridable: ``contract_spec`` (the ``AdapterSpec``; override it
 for an adapter that has no entry point), ``double`` (default
@@ -43,8 +45,12 @@ What the adapter must do for the suite
   default). The suite injects a policy whose sleep records waits instead of waiting, so the
   fault matrix runs fast and can check that ``Retry-After`` is honoured.
 * Use ``context.transport`` for every HTTP client (requests that miss the double fail).
-* Count token requests in the double's token endpoint (``self.token_requests += 1``) and list
-  credentials and issued tokens in ``VendorDouble.secrets``.
+* In the double: declare the token endpoints (``token_paths``; the base counts token requests),
+  hand tokens out through ``issue_token`` (they become secrets), list the credentials in
+  ``secrets``, record listings with ``record_query``, shuffle batch answers with ``shuffled``,
+  throttle with ``SlidingWindowLimit(…, clock=self.monotonic)`` and never import the adapter.
+* Declare the vendor's own throttle and "outcome unknown" answers in
+  ``InterviewAdapter.vendor_signals``; the suite injects exactly those.
 * With ``push_events=True``: give the double
   ``signed_callback(session_id, *, secret=None) -> CallbackRequest`` (a state-change push about
   the session signed the vendor's way; with ``secret``, signed with that wrong secret).
@@ -89,15 +95,19 @@ if TYPE_CHECKING:
         BatchContract,
         CallbacksContract,
         CapabilitiesContract,
+        DoubleContract,
         FaultMatrixContract,
         IdempotencyContract,
         InvalidTransitionContract,
+        NativeBatchContract,
         NotFoundReadsContract,
         NotFoundVerbsContract,
         ObservabilityContract,
         PaginationAndFiltersContract,
+        RacesContract,
         ReadFaultsContract,
         SessionReadsContract,
+        VendorSignalsContract,
         VerbsContract,
     )
 
@@ -111,20 +121,24 @@ __all__ = [
     "CallbacksContract",
     "CapabilitiesContract",
     "ContractFixtures",
+    "DoubleContract",
     "Exchange",
     "FaultMatrixContract",
     "HookRecorder",
     "IdempotencyContract",
     "InvalidTransitionContract",
+    "NativeBatchContract",
     "NotFoundReadsContract",
     "NotFoundVerbsContract",
     "ObservabilityContract",
     "PaginationAndFiltersContract",
+    "RacesContract",
     "ReadFaultsContract",
     "RecordingSleep",
     "Scenario",
     "SessionReadsContract",
     "VendorMock",
+    "VendorSignalsContract",
     "VendorTraffic",
     "VerbsContract",
 ]

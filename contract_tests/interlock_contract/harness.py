@@ -24,7 +24,13 @@ import respx
 from interlock import Interlock
 from interlock.adapter import InterviewAdapter
 from interlock.capabilities import Capabilities
-from interlock.doubles import DoubleSettings, VendorDouble, make_double, wire_adapter
+from interlock.doubles import (
+    DoubleSettings,
+    VendorDouble,
+    VirtualClock,
+    make_double,
+    wire_adapter,
+)
 from interlock.http import RetryBudget, RetryPolicy
 from interlock.models import Reason, ReasonCode, Verb
 from interlock.plugins import (
@@ -53,14 +59,16 @@ CONTRACT_REASON = Reason(code=ReasonCode.SYSTEM_FAULT, note="interlock contract 
 
 
 class RecordingSleep:
-    """The retry policy's sleep in the suite: records each wait instead of waiting it out."""
+    """The retry policy's sleep in the suite: records each wait and advances the virtual clock
+    the double and the adapter share, instead of waiting it out."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: VirtualClock | None = None) -> None:
         self.waits: list[float] = []
+        self.clock = clock or VirtualClock()
 
     async def __call__(self, seconds: float) -> None:
         self.waits.append(seconds)
-        await asyncio.sleep(0)
+        await self.clock.sleep(seconds)
 
     def __repr__(self) -> str:
         return f"<RecordingSleep waits={self.waits!r}>"
@@ -195,8 +203,13 @@ class ContractFixtures:
         return contract_loop.run
 
     @pytest.fixture
-    def retry_sleep(self) -> RecordingSleep:
-        return RecordingSleep()
+    def virtual_clock(self) -> VirtualClock:
+        """Time for the double and the adapter's waits: a wait advances it, nothing sleeps."""
+        return VirtualClock()
+
+    @pytest.fixture
+    def retry_sleep(self, virtual_clock: VirtualClock) -> RecordingSleep:
+        return RecordingSleep(virtual_clock)
 
     @pytest.fixture
     def retry_policy(self, retry_sleep: RecordingSleep) -> RetryPolicy:
@@ -210,9 +223,11 @@ class ContractFixtures:
         double: VendorDouble,
         vendor_mock: VendorMock,
         retry_policy: RetryPolicy,
+        virtual_clock: VirtualClock,
         contract_loop: asyncio.Runner,
     ) -> Iterator[InterviewAdapter]:
-        """The adapter wired to its double through respx, with the recording retry policy."""
+        """The adapter wired to its double through respx, with the recording retry policy and
+        virtual time shared with the double (rate limiter waits advance it too)."""
 
         async def build() -> InterviewAdapter:
             return wire_adapter(
@@ -221,6 +236,7 @@ class ContractFixtures:
                 account=f"{contract_spec.name}-contract",
                 transport=vendor_mock.transport,
                 retry_policy=retry_policy,
+                clock=virtual_clock,
             )
 
         built = contract_loop.run(build())
@@ -231,6 +247,12 @@ class ContractFixtures:
     def scenario(self, double: VendorDouble, vendor_mock: VendorMock) -> Scenario:
         """Puts the double into a state and reads the vendor's truth back."""
         return Scenario(double, vendor_mock.traffic)
+
+    @pytest.fixture
+    def reads_work(self, run: Runner[Any], adapter: InterviewAdapter, scenario: Scenario) -> None:
+        """A precondition of the checks that would pass on a skeleton (capabilities, callbacks):
+        the adapter reads a session from its double (a skeleton fails here with its TODO)."""
+        run(adapter.get_session(scenario.session_exists()))
 
     @pytest.fixture
     def hooks(self) -> HookRecorder:

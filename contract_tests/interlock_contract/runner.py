@@ -8,9 +8,9 @@ and the plug-in's JSON report, which is read back into a :class:`ContractRun`.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
-import re
 import subprocess
 import sys
 import tempfile
@@ -22,6 +22,7 @@ __all__ = ["CONCERN_ORDER", "CheckResult", "ConcernSummary", "ContractRun", "run
 
 KIT = Path(__file__).parent
 CONCERN_ORDER = (
+    "vendor double",
     "session reads",
     "pagination & filters",
     "verbs",
@@ -29,6 +30,7 @@ CONCERN_ORDER = (
     "invalid transitions",
     "not found",
     "batch",
+    "races",
     "errors & retries",
     "auth",
     "callbacks",
@@ -109,17 +111,22 @@ class ContractRun:
         return [s for s in summaries.values() if s.passed or s.failed or s.skipped]
 
     def next_step(self) -> str | None:
-        """The most common failure headline: usually the one thing to implement next."""
-        headlines = Counter(_generalise(f.headline) for f in self.failures if f.headline)
-        if not headlines:
+        """The first cause: the headline of the first failing check in the suite's order (the
+        double, then reads, verbs…; later failures often follow from it), with the count of
+        every failing check."""
+        failures = self.failures
+        if not failures:
             return None
-        headline, count = headlines.most_common(1)[0]
+        position = {id(result): n for n, result in enumerate(self.results)}
+
+        def order(result: CheckResult) -> tuple[int, int]:
+            rank = CONCERN_ORDER.index(result.concern) if result.concern in CONCERN_ORDER else 99
+            return rank, position[id(result)]
+
+        first = min(failures, key=order)
+        count = len(failures)
+        headline = first.headline or f"{first.check} failed"
         return f"{headline}  ({count} failing check{'s' if count != 1 else ''})"
-
-
-def _generalise(headline: str) -> str:
-    """Drop per-check details (ids, numbers) so that equal causes count together."""
-    return re.sub(r"'[^']*-[0-9a-f]{6,}[^']*'", "'…'", headline)
 
 
 def run_contract(
@@ -130,6 +137,15 @@ def run_contract(
     timeout_s: float = 600.0,
 ) -> ContractRun:
     """Run the whole suite against the installed adapter ``adapter`` and collect the results."""
+    missing = _missing_dependencies(python)
+    if missing:
+        return ContractRun(
+            adapter,
+            returncode=1,
+            problem=f"the contract kit needs {' and '.join(missing)}, which "
+            f"{'is' if len(missing) == 1 else 'are'} not installed: "
+            "pip install 'interlock[contract]' (a scaffolded adapter: pip install -e '.[test]')",
+        )
     with tempfile.TemporaryDirectory(prefix="interlock-contract-") as tmp:
         report = Path(tmp) / "report.jsonl"
         command = [
@@ -169,6 +185,24 @@ def run_contract(
     if not results:
         run.problem = "the suite did not run: " + _last_error(run.output)
     return run
+
+
+KIT_DEPENDENCIES = ("pytest", "respx")
+"""What the suite imports beyond Interlock itself (the ``contract`` extra)."""
+
+
+def _missing_dependencies(python: str | None) -> list[str]:
+    """The kit's dependencies that ``python`` (this interpreter when None) cannot import."""
+    if python is None:
+        return [name for name in KIT_DEPENDENCIES if importlib.util.find_spec(name) is None]
+    program = (
+        "import importlib.util, sys; "
+        f"print(' '.join(n for n in {KIT_DEPENDENCIES!r} if importlib.util.find_spec(n) is None))"
+    )
+    done = subprocess.run(  # noqa: S603 - the given interpreter, our program
+        [python, "-c", program], capture_output=True, text=True, timeout=60, check=False
+    )
+    return done.stdout.split()
 
 
 def _read(report: Path) -> list[CheckResult]:

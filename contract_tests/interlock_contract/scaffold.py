@@ -1,8 +1,9 @@
 """``interlock adapter new NAME``: a standalone adapter project that runs the contract at once.
 
-The project is split the way STYLE.md splits an adapter (``plugin.py``, ``options.py``,
-``adapter.py``, ``_client.py``, ``_models.py``, ``_mapping.py``, ``_errors.py``, ``double/``),
-registers its entry point, and opts into the contract suite. Every method still to be written
+The project is split the way ``docs/writing-an-adapter.md`` splits an adapter (``plugin.py``,
+``options.py``, ``adapter.py``, ``_client.py``, ``_interpret.py``, ``_errors.py``, ``_models.py``,
+``_mapping.py``, ``double/``), registers its entry point, names the contract kit's dependencies
+(the ``test`` extra) and opts into the contract suite. Every method still to be written
 raises ``NotImplementedError`` with a TODO naming it, so ``interlock contract NAME`` lists,
 check by check, what to implement next.
 """
@@ -59,6 +60,10 @@ description = "Interlock adapter for ${title}"
 requires-python = ">=3.11"
 dependencies = ["interlock"]
 
+[project.optional-dependencies]
+# `interlock contract ${name}` and `pytest` need the contract kit's own dependencies.
+test = ["interlock[contract]", "pytest-asyncio>=0.23", "mypy>=1.10"]
+
 # How Interlock finds the adapter: this entry point and nothing else.
 [project.entry-points."interlock.adapters"]
 ${name} = "${pkg}.plugin"
@@ -68,6 +73,11 @@ include = ["${pkg}*"]
 
 [tool.pytest.ini_options]
 testpaths = ["tests"]
+asyncio_mode = "auto"
+asyncio_default_fixture_loop_scope = "function"
+
+[tool.mypy]
+strict = true
 """
 
 _README = """\
@@ -77,16 +87,18 @@ An [Interlock](https://github.com/) adapter for ${title}: pause, resume, termina
 AI interviews through Interlock's one policy and audit trail.
 
 ```
-pip install -e .
+pip install -e '.[test]'        # the adapter, and the contract kit's pytest and respx
 interlock contract ${name}      # the contract suite against the vendor double
 pytest                          # the same suite, plus your own tests
+mypy ${pkg}                     # strict
 ```
 
 Start with `${pkg}/double/_app.py` (the vendor's HTTP API, as the vendor documents it), then
-`${pkg}/_client.py` (auth and error translation), `${pkg}/_mapping.py` (states), and
-`${pkg}/adapter.py` (the verbs). Each method still to write raises `NotImplementedError` with a
-TODO; `interlock contract ${name}` prints the next one under "next:". The guide is
-`docs/writing-an-adapter.md` in the Interlock repository.
+`${pkg}/_client.py` (auth), `${pkg}/_interpret.py` (reading answers and errors),
+`${pkg}/_mapping.py` (states and sessions), and `${pkg}/adapter.py` (the verbs). Each method
+still to write raises `NotImplementedError` with a TODO; `interlock contract ${name}` prints
+the first one under "next:". The guide is `docs/writing-an-adapter.md` in the Interlock
+repository (its API reference for adapter authors: `docs/reference/`).
 """
 
 _INIT = '''\
@@ -137,6 +149,7 @@ class ${cls}Options(BaseModel):
     base_url: str = "https://api.${name}.invalid"
     client_id: str
     client_secret: SecretStr
+    vendor_qps: Annotated[float, Field(gt=0)] | None = 20.0
     timeout_s: Annotated[float, Field(gt=0, le=120)] = 10.0
 '''
 
@@ -169,7 +182,10 @@ class ${cls}Adapter(InterviewAdapter):
         super().__init__(context)
         options = self.options_as(${cls}Options)
         self.options = options
-        self._client = build_client(context, options)
+        # The base class owns the limiter: the account's shared one, else one at 80 % of the
+        # vendor's per-API limit (virtual time under the contract suite).
+        limiter = self.rate_limiter(default=options.vendor_qps)
+        self._client = build_client(context, options, limiter)
 
     @property
     def capabilities(self) -> Capabilities:
@@ -222,30 +238,42 @@ class ${cls}Adapter(InterviewAdapter):
         )
 '''
 
-_CLIENT = '''\
-"""The vendor over HTTP: client construction, token fetch and error translation."""
+_INTERPRET = '''\
+"""Reading the vendor's answers: status line *and* body → payload or neutral error."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import httpx
-from interlock.adapter import AccountContext
-from interlock.http import Token, TokenCache, VendorClient
-
-from ${pkg}.options import ${cls}Options
 
 
 def interpret(response: httpx.Response) -> Any:
     """Return the payload of a successful answer; raise the neutral error otherwise."""
     raise NotImplementedError(
-        "TODO: implement ${pkg}._client.interpret: read the status AND the body (errors "
+        "TODO: implement ${pkg}._interpret.interpret: read the status AND the body (errors "
         "inside HTTP 200), map vendor codes with _errors.ERROR_TABLE, raise VendorTokenExpired "
-        "for the expired-token signal and VendorRateLimited(retry_after=...) for throttling"
+        "for the expired-token signal and VendorRateLimited(retry_after=...) for throttling "
+        "(the wait the vendor announces, or its documented one)"
     )
+'''
+
+_CLIENT = '''\
+"""The vendor over HTTP: client construction and the token fetch."""
+
+from __future__ import annotations
+
+import httpx
+from interlock.adapter import AccountContext
+from interlock.http import RateLimiter, Token, TokenCache, VendorClient
+
+from ${pkg}._interpret import interpret
+from ${pkg}.options import ${cls}Options
 
 
-def build_client(context: AccountContext, options: ${cls}Options) -> VendorClient:
+def build_client(
+    context: AccountContext, options: ${cls}Options, limiter: RateLimiter | None
+) -> VendorClient:
     """One toolkit client per account: it owns retries, tokens, limits and timeouts."""
     secret = options.client_secret.get_secret_value()
     client: VendorClient
@@ -267,7 +295,7 @@ def build_client(context: AccountContext, options: ${cls}Options) -> VendorClien
         tokens=TokenCache(fetch_token),
         apply_token=apply_token,
         retry=context.retry_policy,
-        limiter=context.rate_limiter,
+        limiter=limiter,
         timeout_s=options.timeout_s,
         secrets=(secret,),
     )
@@ -294,7 +322,9 @@ _MAPPING = '''\
 
 from __future__ import annotations
 
-from interlock.models import SessionState
+from typing import Any
+
+from interlock.models import Session, SessionState
 
 # TODO: every vendor state value, and the neutral state it means.
 STATE_TABLE: dict[str, SessionState] = {}
@@ -303,6 +333,16 @@ STATE_TABLE: dict[str, SessionState] = {}
 def to_state(status: str) -> SessionState:
     """A vendor state the table does not know is ``unknown``: never a guess."""
     return STATE_TABLE.get(status, SessionState.UNKNOWN)
+
+
+def to_session(account: str, raw: Any) -> Session:
+    """One vendor session as a neutral ``Session``."""
+    raise NotImplementedError(
+        "TODO: implement ${pkg}._mapping.to_session: every neutral field from the vendor's "
+        "session (times in UTC, read in the account's zone when the vendor sends none; "
+        "position owners; batch number), the name and phone masked with "
+        "interlock.privacy.mask_name / mask_phone, the state with to_state"
+    )
 '''
 
 _ERRORS = '''\
@@ -328,8 +368,12 @@ _DOUBLE_APP = '''\
 """``${cls}Double``: the vendor's HTTP API in memory, faithful to its documented conventions.
 
 Model the vendor as it documents itself: auth, envelopes, error codes (also inside HTTP 200),
-throttling (its own signal, with or without Retry-After), pagination, time formats. Change
-session state only through ``self.world.apply(...)`` so the mutation counts stay honest.
+throttling (its own signal, with or without a wait header), pagination, time formats. Change
+session state only through ``self.world.apply(...)`` so the mutation counts stay honest; hand
+tokens out through ``self.issue_token(...)`` (they become secrets the kit looks for), record
+each listing with ``self.record_query(...)``, answer batches in ``self.shuffled(...)`` order
+unless the vendor documents one, and throttle with
+``interlock.doubles.SlidingWindowLimit(limit, clock=self.monotonic)``.
 """
 
 from __future__ import annotations
@@ -347,13 +391,14 @@ CLIENT_SECRET = "${name}-secret-change-me"  # noqa: S105 - the double's demo cre
 class ${cls}Double(VendorDouble):
     vendor: ClassVar[str] = "${name}"
     default_base_url: ClassVar[str] = "https://api.${name}.invalid"
+    token_paths: ClassVar[frozenset[str]] = frozenset({"/oauth/token"})  # TODO: the vendor's
 
     def new_id(self, rng: random.Random) -> str:
         return f"${name}-{rng.getrandbits(40):010x}"
 
     @property
     def secrets(self) -> tuple[str, ...]:
-        return (CLIENT_SECRET,)  # TODO: add every access token the double issues
+        return (CLIENT_SECRET, *super().secrets)  # the base adds every token issued
 
     def adapter_options(self, base_url: str) -> dict[str, Any]:
         return {"base_url": base_url, "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET}
@@ -371,8 +416,8 @@ class ${cls}Double(VendorDouble):
 
     async def dispatch(self, request: httpx.Request) -> httpx.Response:
         raise NotImplementedError(
-            "TODO: implement ${cls}Double.dispatch: the token endpoint (count "
-            "self.token_requests), auth, routes for reads and verbs, the vendor's envelopes"
+            "TODO: implement ${cls}Double.dispatch: the token endpoint (tokens from "
+            "self.issue_token), auth, routes for reads and verbs, the vendor's envelopes"
         )
 '''
 
@@ -395,6 +440,7 @@ FILES: dict[str, str] = {
     "${pkg}/options.py": _OPTIONS,
     "${pkg}/adapter.py": _ADAPTER,
     "${pkg}/_client.py": _CLIENT,
+    "${pkg}/_interpret.py": _INTERPRET,
     "${pkg}/_models.py": _MODELS,
     "${pkg}/_mapping.py": _MAPPING,
     "${pkg}/_errors.py": _ERRORS,

@@ -14,10 +14,19 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import httpx
 
-from interlock.doubles import Fault, FaultPlan, RecordedRequest, VendorDouble
+from interlock.doubles import (
+    Fault,
+    FaultPlan,
+    RecordedRequest,
+    VendorDouble,
+    VendorQuery,
+    WorldSession,
+)
+from interlock.http import AmbiguousSignal, ThrottleSignal
 from interlock.models import SessionState
 
 __all__ = ["Exchange", "Scenario", "VendorTraffic"]
@@ -111,11 +120,67 @@ class Scenario:
         only_mutations: bool = False,
         retry_after: float | None = None,
         after: int = 0,
+        **match: Any,
     ) -> FaultPlan:
-        """Inject ``fault`` into the next ``times`` matching requests (after ``after`` pass)."""
+        """Inject ``fault`` into the next ``times`` matching requests (after ``after`` pass);
+        ``match`` takes the other :class:`~interlock.doubles.FaultPlan` fields."""
         return self.double.inject(
-            fault, times=times, only_mutations=only_mutations, retry_after=retry_after, after=after
+            fault,
+            times=times,
+            only_mutations=only_mutations,
+            retry_after=retry_after,
+            after=after,
+            **match,
         )
+
+    def fault_on_request(self, fault: Fault, number: int, **match: Any) -> FaultPlan:
+        """``fault`` on the ``number``-th request from now (1 is the next one), once."""
+        return self.fault(fault, after=number - 1, **match)
+
+    def timeout_before_acting(self, *, times: int = 1, only_mutations: bool = False) -> FaultPlan:
+        """A read timeout after sending, but the vendor never acted (ambiguous, unchanged)."""
+        return self.fault(Fault.TIMEOUT_BEFORE_ACTING, times=times, only_mutations=only_mutations)
+
+    def reset_before_acting(self, *, times: int = 1, only_mutations: bool = False) -> FaultPlan:
+        """The connection drops after sending, before the vendor acted (ambiguous, unchanged)."""
+        return self.fault(Fault.RESET_BEFORE_ACTING, times=times, only_mutations=only_mutations)
+
+    def token_requests_fail(self, fault: Fault = Fault.SERVER_ERROR, *, times: int = 10) -> None:
+        """The vendor's token endpoints fail ``times`` times (the next token fetch fails)."""
+        self.fault(fault, times=times, on_token_requests=True)
+
+    def vendor_throttles(
+        self, signal: ThrottleSignal, *, wait_s: float, window: bool, only_mutations: bool = True
+    ) -> FaultPlan:
+        """The vendor's own throttle answer, announcing ``wait_s`` where it announces waits;
+        with ``window`` it keeps answering so until ``wait_s`` passed on the double's clock."""
+        headers = {signal.wait_header: f"{wait_s:g}"} if signal.wait_header else {}
+        return self.fault(
+            Fault.VENDOR_ANSWER,
+            only_mutations=only_mutations,
+            answer=lambda: signal.response(**headers),
+            throttle=True,
+            window_s=wait_s if window else None,
+        )
+
+    def vendor_is_unsure(self, signal: AmbiguousSignal, *, acted: bool) -> FaultPlan:
+        """The vendor's own "outcome unknown" answer to the next mutation, after acting on it
+        (``acted``) or without acting."""
+        return self.fault(
+            Fault.VENDOR_ANSWER, only_mutations=True, answer=signal.response, acted=acted
+        )
+
+    def changes_before_the_write(
+        self, moves: dict[str, SessionState], *, only_mutations: bool = True
+    ) -> FaultPlan:
+        """Just before the next mutating request is served, someone else moves sessions at the
+        vendor (a recruiter in its console, the candidate finishing): a read-then-write race."""
+
+        def move() -> None:
+            for session_id, state in moves.items():
+                self.double.world.move(session_id, state)
+
+        return self.double.race(move, only_mutations=only_mutations)
 
     def server_error(self, *, times: int = 1, only_mutations: bool = False) -> FaultPlan:
         """The vendor's own 5xx / "system busy" answer."""
@@ -164,6 +229,19 @@ class Scenario:
 
     # -- the vendor's truth ------------------------------------------------------------------
 
+    def vendor_moves(self, session_id: str, state: SessionState) -> None:
+        """Someone other than the adapter moves the session to ``state`` at the vendor."""
+        self.double.world.move(session_id, state)
+
+    def truth(self, session_id: str) -> WorldSession:
+        """The session as the vendor stores it (raw personal data included)."""
+        return self.double.world.get(session_id)
+
+    @property
+    def queries(self) -> list[VendorQuery]:
+        """The listings the double served, with the filters it evaluated itself."""
+        return self.double.queries
+
     def state_of(self, session_id: str) -> SessionState:
         """The state the session really has at the vendor."""
         return self.double.world.get(session_id).state
@@ -189,13 +267,15 @@ class Scenario:
         return self.double.token_requests
 
     def secrets(self) -> tuple[str, ...]:
-        """The credentials and tokens the double knows (they must never leak)."""
-        return tuple(self.double.secrets)
+        """The credentials and tokens the double knows (they must never leak): its ``secrets``
+        and every token it registered through ``issue_token``."""
+        return tuple(dict.fromkeys([*self.double.secrets, *self.double.issued_tokens]))
 
     @contextlib.contextmanager
     def watch(self) -> Iterator[Window]:
         """Observe the requests and token fetches made inside the ``with`` block."""
         window = Window(self, len(self.double.requests), len(self.traffic.exchanges))
+        window._first_query = len(self.double.queries)
         window.token_requests_before = self.double.token_requests
         try:
             yield window
@@ -212,12 +292,20 @@ class Window:
         self._first_exchange = first_exchange
         self._last_request: int | None = None
         self._last_exchange: int | None = None
+        self._first_query = 0
+        self._last_query: int | None = None
         self.token_requests_before = 0
         self._token_requests_after: int | None = None
+
+    @property
+    def queries(self) -> list[VendorQuery]:
+        """The listings the double served inside the block."""
+        return self._scenario.double.queries[self._first_query : self._last_query]
 
     def close(self) -> None:
         self._last_request = len(self._scenario.double.requests)
         self._last_exchange = len(self._scenario.traffic.exchanges)
+        self._last_query = len(self._scenario.double.queries)
         self._token_requests_after = self._scenario.double.token_requests
 
     @property

@@ -7,21 +7,26 @@ from interlock_contract.suites import (
     BatchContract,
     CallbacksContract,
     CapabilitiesContract,
+    DoubleContract,
     FaultMatrixContract,
     IdempotencyContract,
     InvalidTransitionContract,
+    NativeBatchContract,
     NotFoundReadsContract,
     NotFoundVerbsContract,
     ObservabilityContract,
     PaginationAndFiltersContract,
+    RacesContract,
     ReadFaultsContract,
     SessionReadsContract,
+    VendorSignalsContract,
     VerbsContract,
 )
 
 __all__ = ["CONCERN_CLASSES", "AdapterContractSuite"]
 
 CONCERN_CLASSES: tuple[type, ...] = (
+    DoubleContract,
     SessionReadsContract,
     PaginationAndFiltersContract,
     VerbsContract,
@@ -30,8 +35,11 @@ CONCERN_CLASSES: tuple[type, ...] = (
     NotFoundReadsContract,
     NotFoundVerbsContract,
     BatchContract,
+    NativeBatchContract,
+    RacesContract,
     FaultMatrixContract,
     ReadFaultsContract,
+    VendorSignalsContract,
     AuthContract,
     CallbacksContract,
     ObservabilityContract,
@@ -40,6 +48,7 @@ CONCERN_CLASSES: tuple[type, ...] = (
 
 
 class AdapterContractSuite(
+    DoubleContract,
     SessionReadsContract,
     PaginationAndFiltersContract,
     VerbsContract,
@@ -48,8 +57,11 @@ class AdapterContractSuite(
     NotFoundReadsContract,
     NotFoundVerbsContract,
     BatchContract,
+    NativeBatchContract,
+    RacesContract,
     FaultMatrixContract,
     ReadFaultsContract,
+    VendorSignalsContract,
     AuthContract,
     CallbacksContract,
     ObservabilityContract,

@@ -9,16 +9,24 @@ from __future__ import annotations
 
 import abc
 import asyncio
-from collections.abc import Callable, Mapping, Sequence
+import time
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar
 
 from pydantic import BaseModel
 
 from interlock.capabilities import Capabilities
-from interlock.errors import InterlockError, UnsupportedOperation
+from interlock.errors import (
+    InterlockError,
+    InvalidTransition,
+    SessionNotFound,
+    UnsupportedOperation,
+    VendorUnavailable,
+)
 from interlock.events import CallbackRequest, CallbackResult
+from interlock.http import RateLimiter, RetryPolicy, TokenBucketLimiter, VendorSignals
 from interlock.models import (
     OperationOutcome,
     OperationResult,
@@ -31,13 +39,19 @@ from interlock.models import (
     Verb,
     utc_now,
 )
+from interlock.transitions import TARGET_STATE, plan_transition
 
 if TYPE_CHECKING:
     import httpx
 
-    from interlock.http import RateLimiter, RetryPolicy
-
-__all__ = ["AccountContext", "InterviewAdapter", "failed_result"]
+__all__ = [
+    "AccountContext",
+    "InterviewAdapter",
+    "confirmed_result",
+    "explain_refusal",
+    "failed_result",
+    "read_back_result",
+]
 
 Clock = Callable[[], datetime]
 OptionsT = TypeVar("OptionsT", bound=BaseModel)
@@ -57,6 +71,9 @@ class AccountContext:
     :param retry_policy: the retry policy for the account's ``VendorClient`` (``retry=``);
         ``None`` means the toolkit's default. The contract suite injects one that records its
         waits instead of sleeping, so fault tests are fast and can check ``Retry-After``.
+    :param monotonic: the clock of the adapter's own waits (its rate limiter's).
+    :param sleep: how the adapter's own waits wait. The contract suite injects virtual time
+        shared with the double: a wait advances the clock the double's throttle reads.
     """
 
     account: str
@@ -66,6 +83,8 @@ class AccountContext:
     rate_limiter: RateLimiter | None = None
     clock: Clock = field(default=utc_now)
     retry_policy: RetryPolicy | None = None
+    monotonic: Callable[[], float] = field(default=time.monotonic)
+    sleep: Callable[[float], Awaitable[None]] = field(default=asyncio.sleep)
 
 
 def failed_result(
@@ -84,6 +103,66 @@ def failed_result(
     )
 
 
+def confirmed_result(
+    ref: SessionRef,
+    verb: Verb | Literal["restore"],
+    state_after: SessionState,
+    *,
+    idempotency_key: str | None,
+) -> OperationResult:
+    """``applied``, as a read-back confirmed it after an ambiguous failure (the toolkit's
+    ``VendorReply.confirmed_by_read_back``): no vendor answer names the state before."""
+    return OperationResult(
+        ref=ref,
+        verb=verb,
+        outcome=OperationOutcome.APPLIED,
+        state_after=state_after,
+        idempotency_key=idempotency_key,
+        confirmed_by_read_back=True,
+    )
+
+
+def explain_refusal(state: SessionState, verb: Verb, message: str) -> InvalidTransition:
+    """Why the vendor refused ``verb`` on a session it now reports as ``state``.
+
+    Vendors refuse without naming states; read the session back and pass its state here. The
+    answer is :func:`~interlock.transitions.plan_transition`'s own error, naming both states,
+    when the neutral state machine refuses too; otherwise (the vendor refused although the state
+    allows the verb, e.g. a pause past its resume deadline) the vendor's ``message`` with both
+    states. Check ``already_in_state`` before calling this when the vendor refuses a verb whose
+    target already holds.
+    """
+    try:
+        plan_transition(state, verb)
+    except InvalidTransition as canonical:
+        return canonical
+    return InvalidTransition(message, from_state=str(state), verb=str(verb))
+
+
+def read_back_result(
+    ref: SessionRef, verb: Verb, state: SessionState | None, *, idempotency_key: str | None
+) -> OperationResult:
+    """One item of a batch call that failed ambiguously, decided from its state read back.
+
+    ``state`` None means the session does not exist. At the verb's target state the item is
+    ``applied`` (confirmed by read-back); a state that refuses the verb fails with the canonical
+    refusal; any other state did not change, so the item fails retryably (resending is safe).
+    """
+    if state is None:
+        missing = SessionNotFound(f"session {ref.session_id!r} does not exist")
+        return failed_result(ref, verb, missing, idempotency_key=idempotency_key)
+    if state is TARGET_STATE[verb]:
+        return confirmed_result(ref, verb, state, idempotency_key=idempotency_key)
+    try:
+        plan_transition(state, verb)
+    except InvalidTransition as refusal:
+        return failed_result(ref, verb, refusal, idempotency_key=idempotency_key)
+    unchanged = VendorUnavailable(
+        "the batch call was cut off and this session did not change; retrying it is safe"
+    )
+    return failed_result(ref, verb, unchanged, idempotency_key=idempotency_key)
+
+
 class InterviewAdapter(abc.ABC):
     """Base class of all adapters. Subclass it, declare ``vendor`` and the capabilities.
 
@@ -94,6 +173,8 @@ class InterviewAdapter(abc.ABC):
 
     vendor: ClassVar[str]
     """Short vendor name, e.g. ``dingtalk``; the gateway filters and groups by it."""
+    vendor_signals: ClassVar[VendorSignals] = VendorSignals()
+    """The vendor's own throttle and ambiguity answers (the contract kit injects them)."""
 
     def __init__(self, context: AccountContext) -> None:
         self.context = context
@@ -107,6 +188,35 @@ class InterviewAdapter(abc.ABC):
         validated here when the adapter is built directly (tests, embedding applications)."""
         options = self.context.options
         return options if isinstance(options, model) else model.model_validate(options or {})
+
+    def rate_limiter(
+        self,
+        limits: Mapping[str, float] | None = None,
+        *,
+        default: float | None = None,
+        share: float = 0.8,
+        burst_s: float = 0.0,
+    ) -> RateLimiter | None:
+        """The limiter for the account's ``VendorClient`` (``limiter=``).
+
+        The account's shared limiter when it has one (the gateway's, shared by replicas);
+        otherwise a :class:`~interlock.http.TokenBucketLimiter` at ``share`` of the vendor's
+        per-API ``limits`` (``default`` for APIs not listed) that waits with the context's clock
+        and sleep — virtual time under the contract suite, so a realistic throttle in the double
+        costs no real time. None when no limit is given.
+        """
+        if self.context.rate_limiter is not None:
+            return self.context.rate_limiter
+        if not limits and default is None:
+            return None
+        return TokenBucketLimiter(
+            limits,
+            default=default,
+            share=share,
+            burst_s=burst_s,
+            clock=self.context.monotonic,
+            sleep=self.context.sleep,
+        )
 
     # -- description -------------------------------------------------------------------------
 
@@ -247,15 +357,16 @@ class InterviewAdapter(abc.ABC):
         """Apply ``verb`` to many sessions; one result per item, in input order, never raising
         for a single item. Per-item idempotency keys are ``{idempotency_key}:{session_id}``.
 
-        With ``capabilities.native_batch_size`` declared, the ids go to :meth:`batch_chunk` in
-        chunks of that size (chunk keys ``{idempotency_key}:{n}``); otherwise this is a
-        bounded-concurrency loop over :meth:`perform`.
+        When the capabilities declare a native batch for ``verb``, the ids go to
+        :meth:`batch_chunk` in chunks of ``native_batch_size`` (chunk keys
+        ``{idempotency_key}:{n}``); otherwise this is a bounded-concurrency loop over
+        :meth:`perform`.
         """
         if not self.capabilities.supports(verb):
             raise self.unsupported_error(verb)
         gate = asyncio.Semaphore(max(1, concurrency))
         size = self.capabilities.native_batch_size
-        if size:
+        if self.capabilities.native_batch(verb):
             return await self._native_batch(
                 verb, list(session_ids), reason, idempotency_key, size, gate
             )
@@ -347,6 +458,3 @@ class InterviewAdapter(abc.ABC):
             account=self.account,
             verb=str(verb),
         )
-
-
-OptionsMapping = Mapping[str, Any]

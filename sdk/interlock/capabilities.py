@@ -55,6 +55,10 @@ class Capabilities(BaseModel):
     native_batch_size: Annotated[int, Field(ge=0)] = Field(
         default=0, description="largest native batch call; 0 when there is none"
     )
+    native_batch_verbs: frozenset[Verb] | None = Field(
+        default=None,
+        description="the verbs the native batch call carries out; None: every supported verb",
+    )
     server_side_filters: frozenset[FilterField] = frozenset()
     push_events: bool = False
     change_observation: ChangeObservation = ChangeObservation.POLLING
@@ -68,12 +72,27 @@ class Capabilities(BaseModel):
         """True when Interlock can carry out ``verb`` without a person."""
         return self.level(verb).automated
 
+    def native_batch(self, verb: Verb) -> bool:
+        """True when the vendor's batch call carries out ``verb`` (other verbs are batched
+        one call per item)."""
+        if not self.native_batch_size or not self.supports(verb):
+            return False
+        return self.native_batch_verbs is None or verb in self.native_batch_verbs
+
     def matrix_row(self) -> dict[str, str]:
         """A flat, printable row: one column per verb and feature."""
         return {
             **{str(v): str(self.level(v)) for v in Verb},
             "restore": "yes" if self.restore else "no",
-            "native_batch": str(self.native_batch_size) if self.native_batch_size else "no",
+            "native_batch": self._batch_cell(),
             "filters": ",".join(sorted(self.server_side_filters)) or "-",
             "events": str(self.change_observation),
         }
+
+    def _batch_cell(self) -> str:
+        verbs = [v for v in Verb if self.native_batch(v)]
+        if not verbs:
+            return "no"
+        if self.native_batch_verbs is None or verbs == [v for v in Verb if self.supports(v)]:
+            return str(self.native_batch_size)
+        return f"{self.native_batch_size} ({','.join(verbs)})"

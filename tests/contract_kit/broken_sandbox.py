@@ -29,7 +29,7 @@ from interlock.models import (
     Verb,
 )
 from interlock.transitions import TARGET_STATE, plan_transition
-from interlock_sandbox._client import interpret
+from interlock_sandbox._interpret import interpret
 from interlock_sandbox._models import VendorChange
 from interlock_sandbox.adapter import SandboxAdapter
 

@@ -7,26 +7,36 @@ in a subprocess and checks that every planted bug fails the check that should ca
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import pytest
+from broken_adapters import PLANTED_MORE
+from broken_doubles import DOUBLES
 from broken_sandbox import PLANTED
 
 from interlock.plugins import AdapterSpec, get_plugin_manager
 from interlock_contract import AdapterContractSuite
-from interlock_sandbox.adapter import SandboxAdapter
 
 
 class BrokenSandboxSuite(AdapterContractSuite):
-    """The sandbox's spec with the factory swapped for a broken variant."""
+    """A real adapter's spec with the factory (or the double) swapped for a broken variant."""
 
-    variant: ClassVar[str]
+    variant: ClassVar[str | None] = None
+    double_variant: ClassVar[str | None] = None
 
     @pytest.fixture(scope="class")
     @classmethod
     def contract_spec(cls) -> AdapterSpec:
-        factory: type[SandboxAdapter] = PLANTED[cls.variant]
-        return replace(get_plugin_manager().adapter("sandbox"), factory=factory)
+        name, factory = "sandbox", None
+        if cls.variant in PLANTED:
+            factory = PLANTED[cls.variant]
+        elif cls.variant is not None:
+            name, factory = PLANTED_MORE[cls.variant]
+        spec = get_plugin_manager().adapter(name)
+        changes: dict[str, Any] = {"factory": factory} if factory else {}
+        if cls.double_variant is not None:
+            changes["double_factory"] = DOUBLES[cls.double_variant]
+        return replace(spec, **changes)
 
 
 class TestBlindTerminateRetry(BrokenSandboxSuite):
@@ -63,3 +73,80 @@ class TestTokenPerCall(BrokenSandboxSuite):
 
 class TestManualPauseStillCallsTheVendor(BrokenSandboxSuite):
     variant = "manual-pause-still-calls-the-vendor"
+
+
+class TestReadBackAlwaysConfirms(BrokenSandboxSuite):
+    variant = "read-back-always-confirms"
+
+
+class TestGatewayTimeoutIsAFiveHundred(BrokenSandboxSuite):
+    variant = "gateway-timeout-is-a-five-hundred"
+
+
+class TestReadsOnlyRetryAfter(BrokenSandboxSuite):
+    variant = "reads-only-retry-after"
+
+
+class TestIgnoresDingTalksSecond(BrokenSandboxSuite):
+    variant = "ignores-dingtalks-second"
+
+
+class TestTrustsItsFirstRead(BrokenSandboxSuite):
+    variant = "trusts-its-first-read"
+
+
+class TestZipsBatchResults(BrokenSandboxSuite):
+    variant = "zips-batch-results"
+
+
+class TestOwnersFromTheWrongField(BrokenSandboxSuite):
+    variant = "owners-from-the-wrong-field"
+
+
+class TestDeadlineInTheWrongZone(BrokenSandboxSuite):
+    variant = "deadline-in-the-wrong-zone"
+
+
+class TestFreshKeyPerCall(BrokenSandboxSuite):
+    variant = "fresh-key-per-call"
+
+
+class TestFiltersOnlyOnItsSide(BrokenSandboxSuite):
+    variant = "filters-only-on-its-side"
+
+
+class TestDropsTheResumeDeadline(BrokenSandboxSuite):
+    variant = "drops-the-resume-deadline"
+
+
+class TestQuotesTheTokenRequest(BrokenSandboxSuite):
+    variant = "quotes-the-token-request"
+
+
+class TestBatchWithoutReadBack(BrokenSandboxSuite):
+    variant = "batch-without-read-back"
+
+
+class TestBatchOneCallPerItem(BrokenSandboxSuite):
+    variant = "batch-one-call-per-item"
+
+
+class TestConfirmsWithAFragileRead(BrokenSandboxSuite):
+    variant = "confirms-with-a-fragile-read"
+
+
+class TestForgetsTheRequestId(BrokenSandboxSuite):
+    variant = "forgets-the-request-id"
+
+
+class TestQuotesItsTokenToAScaffoldDouble(BrokenSandboxSuite):
+    variant = "quotes-its-token"
+    double_variant = "lists-only-its-credentials"
+
+
+class TestRefillingBucket(BrokenSandboxSuite):
+    double_variant = "refilling-bucket"
+
+
+class TestIgnoresTheStateOverride(BrokenSandboxSuite):
+    double_variant = "ignores-the-state-override"

@@ -165,3 +165,13 @@ def test_really_broken_plugins_are_named_with_their_fix(tmp_path: Path) -> None:
         assert fix in output
     listed = venv.interlock("adapters", "--json")
     assert '"adapter": "sandbox"' in listed.stdout, "a broken plug-in stopped the others"
+
+
+def test_the_adapters_table_is_readable_at_80_columns() -> None:
+    result = runner.invoke(app, ["adapters"], env={"COLUMNS": "80"}, terminal_width=80)
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert all(len(line) <= 80 for line in lines), max(lines, key=len)
+    assert "…" not in result.stdout  # nothing cut off
+    # a capability's notes are shown, under the table
+    assert any(line.startswith("beisen: ") and "polls" in line for line in lines)

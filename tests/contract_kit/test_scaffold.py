@@ -6,6 +6,9 @@ End to end in a throwaway virtual environment (see ``_venv.py``): scaffold, ``pi
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 import tomllib
 import uuid
 from pathlib import Path
@@ -14,6 +17,7 @@ import pytest
 from _venv import Venv, make_venv
 from typer.testing import CliRunner
 
+from interlock_contract.runner import run_contract
 from interlock_contract.scaffold import ScaffoldError, write_project
 from interlock_gateway.cli import app
 
@@ -44,6 +48,7 @@ def test_project_has_the_style_guide_layout(project: Path) -> None:
         "options.py",
         "adapter.py",
         "_client.py",
+        "_interpret.py",
         "_models.py",
         "_mapping.py",
         "_errors.py",
@@ -55,6 +60,10 @@ def test_project_has_the_style_guide_layout(project: Path) -> None:
     pyproject = tomllib.loads((project / "pyproject.toml").read_text())
     entry_points = pyproject["project"]["entry-points"]["interlock.adapters"]
     assert entry_points == {NAME: f"interlock_{NAME}.plugin"}
+    # the kit's own dependencies come with the project's test extra
+    assert "interlock[contract]" in pyproject["project"]["optional-dependencies"]["test"]
+    assert pyproject["tool"]["pytest"]["ini_options"]["asyncio_mode"] == "auto"
+    assert pyproject["tool"]["mypy"]["strict"] is True
 
 
 def test_scaffold_compiles(project: Path) -> None:
@@ -65,12 +74,46 @@ def test_scaffold_compiles(project: Path) -> None:
 def test_installed_scaffold_runs_the_suite_and_names_the_next_todo(venv: Venv) -> None:
     listed = venv.interlock("adapters", "--json")
     assert f'"adapter": "{NAME}"' in listed.stdout, listed.stdout + listed.stderr
-    run = venv.interlock("contract", NAME)
-    output = " ".join((run.stdout + run.stderr).split())  # undo Rich's line wrapping
-    assert run.returncode == 1, output
+    run = venv.interlock("contract", NAME, "--json")
+    assert run.returncode == 1, run.stdout + run.stderr
+    (report,) = json.loads(run.stdout)["adapters"]
+    failed = {f["check"].split("[")[0] for f in report["failures"]}
+    # a bare skeleton passes (almost) nothing: only the check of its own bypass list
+    assert report["passed"] <= 1, report
+    assert "test_declared_features_are_implemented" in failed
+    assert "test_capabilities_are_data" in failed
+    text = venv.interlock("contract", NAME)
+    output = " ".join((text.stdout + text.stderr).split())  # undo Rich's line wrapping
     assert f"interlock contract {NAME}: FAILED" in output
-    assert f"next: NotImplementedError: TODO: implement {CLS}Adapter.get_session" in output
-    assert f"TODO: implement {CLS}Adapter.list_sessions" in output
+    # the first cause, the double (written first, as the guide says), counting every failure
+    first = f"next: NotImplementedError: TODO: implement {CLS}Double.dispatch"
+    assert first in output, output[-2000:]
+    assert f"({report['failed']} failing checks)" in output
+    assert f"TODO: implement {CLS}Adapter.get_session" in output
+
+
+def test_strict_mypy_sees_the_editable_interlock(project: Path) -> None:
+    checked = subprocess.run(  # noqa: S603 - our interpreter, our arguments
+        [sys.executable, "-m", "mypy", "--strict", str(project / f"interlock_{NAME}")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert "Cannot find implementation or library stub" not in checked.stdout, checked.stdout
+    assert "missing library stubs or py.typed" not in checked.stdout, checked.stdout
+
+
+def test_without_the_kits_dependencies_the_error_says_how_to_fix_it(tmp_path: Path) -> None:
+    bare = tmp_path / "bare"
+    subprocess.run(  # noqa: S603 - our interpreter
+        [sys.executable, "-m", "venv", "--without-pip", str(bare)], check=True, timeout=120
+    )
+    run = run_contract("sandbox", python=str(bare / "bin" / "python"))
+    assert not run.ok
+    assert run.problem is not None
+    assert "needs pytest and respx" in run.problem
+    assert "pip install 'interlock[contract]'" in run.problem
 
 
 def test_scaffolded_tests_collect_the_whole_suite(venv: Venv, project: Path) -> None:

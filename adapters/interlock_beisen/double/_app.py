@@ -105,6 +105,8 @@ class BeisenDouble(VendorDouble):
     default_base_url: ClassVar[str] = "https://openapi.italent.cn"
     default_qps: ClassVar[float] = 20.0
     unmapped_vendor_state: ClassVar[str] = "Archived"
+    request_id_header: ClassVar[str | None] = REQUEST_ID_HEADER
+    token_paths: ClassVar[frozenset[str]] = frozenset(_TOKEN_PATHS)
 
     def __init__(
         self,
@@ -114,24 +116,35 @@ class BeisenDouble(VendorDouble):
         wall_clock: Callable[[], float] = time.time,
     ) -> None:
         super().__init__(settings)
+        self.use_clock(wall_clock)  # Beisen's windows and the daily total follow the wall clock
         self.config = config or BeisenDoubleConfig()
         self.zone = self.config.timezone
         self.trusted_ips = self.config.trusted_ips
-        self.tokens = TokenStore(lifetime_s=self.config.token_lifetime_s)
+        self.tokens = TokenStore(
+            lifetime_s=self.config.token_lifetime_s,
+            clock=self.monotonic,
+            on_issue=self.issue_token,
+        )
         self.jobs = AsyncJobs(
             self.world,
             polls_to_finish=self.config.job_polls_to_finish,
             run_time_s=self.config.job_run_time_s,
+            clock=self.monotonic,
+            shuffled=self.shuffled,
         )
         self.api = RecruitApi(
-            self.world, self.zone, self.jobs, apply_batch_size=self.config.apply_batch_size
+            self.world,
+            self.zone,
+            self.jobs,
+            record_query=self.record_query,
+            apply_batch_size=self.config.apply_batch_size,
         )
         self.routes: dict[str, Route] = self.api.routes()
         self.throttle = GatewayThrottle(
             self.limit_of,
             daily_total=self.config.daily_total,
-            clock=wall_clock,
-            today=lambda: datetime.fromtimestamp(wall_clock(), self.zone).date(),
+            clock=self.monotonic,
+            today=lambda: datetime.fromtimestamp(self.monotonic(), self.zone).date(),
         )
         self._replies: dict[tuple[str, str], tuple[int, list[tuple[str, str]], bytes]] = {}
 
@@ -142,7 +155,7 @@ class BeisenDouble(VendorDouble):
 
     @property
     def secrets(self) -> tuple[str, ...]:
-        return (APP_SECRET, OAUTH_SECRET, *self.tokens.issued)
+        return (APP_SECRET, OAUTH_SECRET, *super().secrets)
 
     def adapter_options(self, base_url: str) -> dict[str, Any]:
         options: dict[str, Any] = {
@@ -216,7 +229,6 @@ class BeisenDouble(VendorDouble):
         verdict = self.throttle.check("*", _TOKEN_PATHS[path], counts_daily=False)
         if not verdict.allowed:
             return self.throttled(self._too_many(verdict))
-        self.token_requests += 1
         if path == "/token":
             response = token(request, self.tokens)
         else:

@@ -52,6 +52,8 @@ class TokenStore:
     lifetime_s: float = 7200.0
     refresh_lifetime_s: float = 30 * 24 * 3600.0
     clock: Callable[[], float] = time.monotonic
+    on_issue: Callable[[str], object] = lambda token: None
+    """Told about every access and refresh token issued (the double makes them secrets)."""
 
     def __post_init__(self) -> None:
         self.access: dict[str, float] = {}
@@ -64,6 +66,8 @@ class TokenStore:
         refresh = secrets.token_urlsafe(32)
         self.access[access] = now + self.lifetime_s
         self.refresh[refresh] = now + self.refresh_lifetime_s
+        self.on_issue(access)
+        self.on_issue(refresh)
         return access, refresh
 
     def valid(self, access: str) -> bool:

@@ -67,6 +67,8 @@ class AsyncJobs:
     polls_to_finish: int = 2
     run_time_s: float = 0.5
     clock: Callable[[], float] = time.monotonic
+    shuffled: Callable[[list[str]], list[str]] = list
+    """Puts each failure list in the vendor's (undocumented, so random) order."""
     jobs: dict[str, AsyncJob] = field(default_factory=dict)
     _forced: list[JobEnding] = field(default_factory=list)
 
@@ -132,6 +134,7 @@ class AsyncJobs:
                 changed += 1
             else:
                 lists[cause].append(session_id)
+        lists = {cause: self.shuffled(ids) for cause, ids in lists.items()}
         word = verb_word(job.verb)
         total = len(job.ids)
         job.result = {

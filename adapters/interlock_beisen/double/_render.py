@@ -20,6 +20,9 @@ from interlock_beisen.double._catalogue import IP_NOT_TRUSTED, NOT_FOUND_HTML
 
 __all__ = [
     "LOCAL_FORMAT",
+    "NAMESPACE",
+    "PHASE_ID",
+    "PROCESS_ID",
     "REQUEST_ID_HEADER",
     "VENDOR_STATUS",
     "apply_id_of",
@@ -33,12 +36,13 @@ __all__ = [
     "oauth_error",
     "parse_local",
     "recruit",
+    "status_id_of",
 ]
 
 REQUEST_ID_HEADER = "X-PAAS-Request-ID"
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M:%S"
 _LOCAL_RE = re.compile(r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2})?$")
-_NAMESPACE = uuid.UUID("6f0d5a52-3c2e-4a59-9a7e-1b0c2f6b8e11")
+NAMESPACE = uuid.UUID("6f0d5a52-3c2e-4a59-9a7e-1b0c2f6b8e11")
 
 VENDOR_STATUS: dict[SessionState, str] = {
     SessionState.SCHEDULED: "NotStarted",
@@ -51,8 +55,13 @@ VENDOR_STATUS: dict[SessionState, str] = {
 }
 """The AI-interview status values (a decision: PascalCase words, like the job states)."""
 
-PROCESS_ID = str(uuid.uuid5(_NAMESPACE, "process:campus-ai"))
-PHASE_ID = str(uuid.uuid5(_NAMESPACE, "phase:ai-interview"))
+PROCESS_ID = str(uuid.uuid5(NAMESPACE, "process:campus-ai"))
+PHASE_ID = str(uuid.uuid5(NAMESPACE, "phase:ai-interview"))
+
+
+def status_id_of(status: str) -> str:
+    """The process status id (a GUID) of an AI-interview status."""
+    return str(uuid.uuid5(NAMESPACE, f"status:{status}"))
 
 
 def local_text(value: datetime | None, zone: tzinfo) -> str | None:
@@ -76,7 +85,7 @@ def parse_local(text: object, zone: tzinfo, *, field: str) -> datetime:
 
 def apply_id_of(session_id: str) -> str:
     """The application (``applyId``) an interview belongs to: stable, derived from its id."""
-    return str(uuid.uuid5(_NAMESPACE, f"apply:{session_id}"))
+    return str(uuid.uuid5(NAMESPACE, f"apply:{session_id}"))
 
 
 def interview_json(s: WorldSession, zone: tzinfo) -> dict[str, Any]:
@@ -107,7 +116,7 @@ def apply_json(s: WorldSession, zone: tzinfo, field_names: list[str]) -> dict[st
     """One application as ``Apply/GetApplyListByApplyId`` returns it (flat + ``*Lite``)."""
     modified = local_text(s.updated_at, zone)
     known = {"ProcessPhaseChangeDate": modified, "ProcessStatusChangeDate": modified}
-    status_id = str(uuid.uuid5(_NAMESPACE, f"status:{VENDOR_STATUS[s.state]}"))
+    status_id = status_id_of(VENDOR_STATUS[s.state])
     return {
         "applyId": apply_id_of(s.id),
         "applicantId": s.candidate_id,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import Any
@@ -20,8 +20,9 @@ import httpx
 
 from interlock.doubles import World, WorldSession
 from interlock.errors import InvalidTransition, SessionNotFound
-from interlock.models import SessionState, Verb
+from interlock.models import FilterField, SessionState, Verb
 from interlock_beisen.double._jobs import AsyncJob, AsyncJobs
+from interlock_beisen.double._process import ProcessApi
 from interlock_beisen.double._render import (
     REQUEST_ID_HEADER,
     VENDOR_STATUS,
@@ -67,15 +68,29 @@ _STATUS_TEXT = {
 }
 
 
+RecordQuery = Callable[[Mapping[FilterField, Any], Iterable[str]], None]
+
+
 class RecruitApi:
-    """The handlers, bound to one tenant's world, time zone and job table."""
+    """The handlers, bound to one tenant's world, time zone and job table.
+
+    :param record_query: records a listing's filters and ids (``VendorDouble.record_query``).
+    """
 
     def __init__(
-        self, world: World, zone: tzinfo, jobs: AsyncJobs, *, apply_batch_size: int = 1000
+        self,
+        world: World,
+        zone: tzinfo,
+        jobs: AsyncJobs,
+        *,
+        record_query: RecordQuery,
+        apply_batch_size: int = 1000,
     ) -> None:
         self.world = world
         self.zone = zone
         self.jobs = jobs
+        self.process = ProcessApi(world)
+        self._record_query = record_query
         self.apply_batch_size = apply_batch_size
 
     def routes(self) -> dict[str, Route]:
@@ -96,6 +111,12 @@ class RecruitApi:
         }
         for api, (method, handler) in reads.items():
             table[recruit_v6 + api] = Route(method, api, False, handler)
+        table[recruit_v6 + "Setting/GetProcessConfigById"] = Route(
+            "GET", "Setting/GetProcessConfigById", False, self.process.get_process_config
+        )
+        table[recruit_v6 + "Apply/TransferPhase"] = Route(
+            "POST", "Apply/TransferPhase", True, self.process.transfer_phase
+        )
         table[recruit_v6 + "Interview/CancelInterview"] = Route(
             "POST", "Interview/CancelInterview", True, self.cancel_interview
         )
@@ -137,7 +158,14 @@ class RecruitApi:
             raise ValueError("fieldNames必须是字符串数组")
         by_apply = {apply_id_of(s.id): s for s in self.world.sessions.values()}
         found = [by_apply[a] for a in apply_ids if a in by_apply]
-        return recruit([apply_json(s, self.zone, [str(n) for n in names]) for s in found])
+        return recruit([self._apply(s, [str(n) for n in names]) for s in found])
+
+    def _apply(self, session: WorldSession, names: list[str]) -> dict[str, Any]:
+        data = apply_json(session, self.zone, names)
+        placed = self.process.placements.get(data["applyId"])
+        if placed is not None:
+            data["processPhaseId"], data["processStatusId"] = placed
+        return data
 
     async def interviews_by_date(self, request: httpx.Request, rid: str) -> httpx.Response:
         """``startDate``/``endDate`` (local) on the interview time, ``batchId``, ``pageSize``."""
@@ -154,6 +182,8 @@ class RecruitApi:
             key=lambda s: (s.scheduled_at, s.id),
         )
         page, next_batch = _page(rows, params.get("batchId"), int(size_text))
+        filters = {FilterField.START_FROM: start, FilterField.START_TO: end}
+        self._record_query(filters, (s.id for s in page))
         items = [interview_json(s, self.zone) for s in page]
         return recruit(_batch_data(len(rows), next_batch, items))
 

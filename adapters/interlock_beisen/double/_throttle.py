@@ -3,12 +3,15 @@
 Documented (``vendors.md`` §2.4): limits are per tenant × API, shared by all connectors, e.g.
 20/s & 1000/min for list APIs, 50/s & 1500/min for ``Apply/TransferPhase``, 50/s & 1000/min
 for ``AsyncApiExecInfo``; a daily total after which *every* API answers 429; the token endpoint
-reports ``X-RateLimit-Limit-second: 400``. Windows are fixed (calendar second and minute), the
-way the ``X-RateLimit-*-second`` headers suggest.
+reports ``X-RateLimit-Limit-second: 400``. Whether Beisen counts in calendar or sliding windows
+is undocumented, so the double counts in sliding ones: at most the limit in *any* second and
+any minute, which holds under either reading (a double must never be more lenient than the
+vendor).
 
 Retry-After (a decision; Beisen documents no 429 body or header): a per-minute overflow says
-how many seconds remain in the minute; a per-second overflow says nothing (the window ends
-within a second); a spent daily total says nothing either (retrying today cannot help).
+how many seconds until the minute's window has room again; a per-second overflow says nothing
+(the window ends within a second); a spent daily total says nothing either (retrying today
+cannot help).
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+
+from interlock.doubles import SlidingWindowLimit
 
 __all__ = ["DOCUMENTED_LIMITS", "ApiLimit", "GatewayThrottle", "Verdict"]
 
@@ -55,11 +60,11 @@ class Verdict:
 
 
 class GatewayThrottle:
-    """Fixed-window counters per (tenant, API) and a daily total per tenant.
+    """Sliding-window counters per (tenant, API) and a daily total per tenant.
 
     :param limit_of: the limits of an API name.
     :param daily_total: calls per tenant per day (all APIs together).
-    :param clock: wall-clock seconds (window boundaries).
+    :param clock: seconds (the windows; the double's clock).
     :param today: the tenant's current local date (the daily total resets with it).
     """
 
@@ -75,40 +80,47 @@ class GatewayThrottle:
         self.daily_total = daily_total
         self._clock = clock
         self._today = today
-        self._windows: dict[tuple[str, str], list[int]] = {}
+        self._windows: dict[tuple[str, str], tuple[SlidingWindowLimit, SlidingWindowLimit]] = {}
         self._daily: dict[str, tuple[date, int]] = {}
 
     def check(self, tenant: str, api: str, *, counts_daily: bool = True) -> Verdict:
         """Count one call if it fits; otherwise say which window is full."""
         limit = self._limit_of(api)
-        now = self._clock()
-        second, minute = int(now), int(now // 60)
-        window = self._windows.setdefault((tenant, api), [second, 0, minute, 0])
-        if window[0] != second:
-            window[0], window[1] = second, 0
-        if window[2] != minute:
-            window[2], window[3] = minute, 0
+        second, minute = self._window(tenant, api, limit)
         day, used = self._daily.get(tenant, (self._today(), 0))
         if day != self._today():
             day, used = self._today(), 0
         if counts_daily and used >= self.daily_total:
-            return Verdict(False, self._headers(limit, window), daily_exhausted=True)
-        if window[3] >= limit.per_minute:
-            wait = max(1, math.ceil(60 - now % 60))
-            return Verdict(False, self._headers(limit, window), retry_after_s=wait)
-        if window[1] >= limit.per_second:
-            return Verdict(False, self._headers(limit, window))
-        window[1] += 1
-        window[3] += 1
+            return Verdict(False, _headers(limit, second, minute), daily_exhausted=True)
+        if minute.used("") >= limit.per_minute:
+            wait = max(1, math.ceil(minute.retry_after("")))
+            return Verdict(False, _headers(limit, second, minute), retry_after_s=wait)
+        if not second.allow(""):
+            return Verdict(False, _headers(limit, second, minute))
+        minute.allow("")
         if counts_daily:
             self._daily[tenant] = (day, used + 1)
-        return Verdict(True, self._headers(limit, window))
+        return Verdict(True, _headers(limit, second, minute))
 
-    @staticmethod
-    def _headers(limit: ApiLimit, window: list[int]) -> dict[str, str]:
-        return {
-            "X-RateLimit-Limit-second": f"{limit.per_second:g}",
-            "X-RateLimit-Remaining-second": f"{max(0, math.ceil(limit.per_second - window[1]))}",
-            "X-RateLimit-Limit-minute": f"{limit.per_minute:g}",
-            "X-RateLimit-Remaining-minute": f"{max(0, math.ceil(limit.per_minute - window[3]))}",
-        }
+    def _window(
+        self, tenant: str, api: str, limit: ApiLimit
+    ) -> tuple[SlidingWindowLimit, SlidingWindowLimit]:
+        found = self._windows.get((tenant, api))
+        if found is None:
+            found = (
+                SlidingWindowLimit(limit.per_second, window_s=1.0, clock=self._clock),
+                SlidingWindowLimit(limit.per_minute, window_s=60.0, clock=self._clock),
+            )
+            self._windows[(tenant, api)] = found
+        return found
+
+
+def _headers(
+    limit: ApiLimit, second: SlidingWindowLimit, minute: SlidingWindowLimit
+) -> dict[str, str]:
+    return {
+        "X-RateLimit-Limit-second": f"{limit.per_second:g}",
+        "X-RateLimit-Remaining-second": f"{max(0, math.ceil(limit.per_second - second.used('')))}",
+        "X-RateLimit-Limit-minute": f"{limit.per_minute:g}",
+        "X-RateLimit-Remaining-minute": f"{max(0, math.ceil(limit.per_minute - minute.used('')))}",
+    }

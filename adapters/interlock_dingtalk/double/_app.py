@@ -7,9 +7,10 @@ Order of checks for every request, as DingTalk's API gateway does them:
 3. the token must be in the ``x-acs-dingtalk-access-token`` header (query or Bearer → 400
    ``AuthenticationFailed.MissingParameter``) and valid (else **400** ``InvalidAuthentication``);
 4. permission (403 ``AccessTokenPermissionDenied`` with ``accessdenieddetail.requiredScopes``);
-5. throttling: a global per-API bucket when set (403 ``QpsLimitForApi``) and a token bucket per
+5. throttling: a global per-API limit when set (403 ``QpsLimitForApi``) and a limit per
    (app, API) at ``settings.qps`` (default 20/s; 403 ``QpsLimitForAppkeyAndApi``, no
-   ``Retry-After``, never 429); then the monthly quota per org (403 ``ApiCountLimitForOrg``);
+   ``Retry-After``, never 429) — at most that many calls in *any* one-second window, sliding or
+   calendar, as DingTalk documents; then the monthly quota per org (403 ``ApiCountLimitForOrg``);
 6. ``bizCode`` (only ``ddats``), an idempotent replay for a repeated ``clientToken``, the handler.
 """
 
@@ -17,13 +18,19 @@ from __future__ import annotations
 
 import random
 from collections import OrderedDict
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta, tzinfo
 from typing import Any, ClassVar
 
 import httpx
 
-from interlock.doubles import DEFAULT_DOUBLE_TIMEZONE, DoubleSettings, FaultPlan, VendorDouble
-from interlock.doubles._base import Fault
+from interlock.doubles import (
+    DEFAULT_DOUBLE_TIMEZONE,
+    DoubleSettings,
+    Fault,
+    FaultPlan,
+    QpsWindow,
+    VendorDouble,
+)
 from interlock.events import CallbackRequest
 from interlock.models import SessionState
 from interlock_dingtalk.double import _auth
@@ -33,7 +40,8 @@ from interlock_dingtalk.double._catalogue import LEGACY_ERRCODES, DingTalkError
 from interlock_dingtalk.double._push import PushSender
 from interlock_dingtalk.double._render import VENDOR_STATUS, error, millis, new_request_id, ok
 from interlock_dingtalk.double._routes import RECRUITMENT_SCOPE, Route, match
-from interlock_dingtalk.double._throttle import MonthlyQuota, TokenBuckets
+from interlock_dingtalk.double._tenant import Tenant
+from interlock_dingtalk.double._throttle import MonthlyQuota
 
 __all__ = ["SESSION_CHANGE_EVENT", "DingTalkDouble"]
 
@@ -50,22 +58,26 @@ class DingTalkDouble(VendorDouble):
     default_base_url: ClassVar[str] = "https://api.dingtalk.interlock.invalid"
     default_qps: ClassVar[float] = 20.0
     unmapped_vendor_state: ClassVar[str] = "ARCHIVED"
+    request_id_header: ClassVar[str | None] = "x-acs-request-id"
+    token_paths: ClassVar[frozenset[str]] = frozenset(
+        {"/v1.0/oauth2/accessToken", "/v1.0/oauth2/corpAccessToken"}
+    )
 
     def __init__(self, settings: DoubleSettings | None = None) -> None:
         super().__init__(settings)
-        self.timezone = DEFAULT_DOUBLE_TIMEZONE
-        self.tokens = TokenIssuer()
-        self.app_buckets = TokenBuckets(self.qps)
-        self.api_buckets: TokenBuckets | None = None
+        self.tenant = Tenant(
+            self.world,
+            DEFAULT_DOUBLE_TIMEZONE,
+            self.world.clock() - timedelta(days=30),
+            record_query=self.record_query,
+            shuffled=self.shuffled,
+        )
+        self.tokens = TokenIssuer(clock=self.monotonic, on_issue=self.issue_token)
+        self.app_limit = QpsWindow(self.qps, clock=self.monotonic)
+        self.api_limit: QpsWindow | None = None
         self.quota = MonthlyQuota()
         self.revoked_scopes: set[str] = set()
-        self.deleted_jobs: set[str] = set()
-        self.sign_ins: dict[str, int] = {}
-        self.synced: dict[str, dict[str, Any]] = {}
-        self.created_at = self.world.clock() - timedelta(days=30)
         self.pushes = PushSender(_auth.CALLBACK_TOKEN, _auth.CALLBACK_AES_KEY, self.world.clock)
-        self._flows: dict[str, str] = {}
-        self._flow_ids: dict[str, str] = {}
         self._replies: OrderedDict[tuple[str, str, str], tuple[int, dict[str, str], bytes]] = (
             OrderedDict()
         )
@@ -84,7 +96,7 @@ class DingTalkDouble(VendorDouble):
             _auth.SUITE_TICKET,
             _auth.CALLBACK_TOKEN,
             _auth.CALLBACK_AES_KEY,
-            *self.tokens.values,
+            *super().secrets,
         )
 
     def adapter_options(self, base_url: str) -> dict[str, Any]:
@@ -155,25 +167,20 @@ class DingTalkDouble(VendorDouble):
 
     def set_api_qps(self, qps: float | None) -> None:
         """DingTalk's global per-API limit across all apps (403 ``QpsLimitForApi``)."""
-        self.api_buckets = None if qps is None else TokenBuckets(qps)
+        self.api_limit = None if qps is None else QpsWindow(qps, clock=self.monotonic)
 
     def revoke_scope(self, scope: str = RECRUITMENT_SCOPE) -> None:
         """Take a permission away from the app (403 ``AccessTokenPermissionDenied``)."""
         self.revoked_scopes.add(scope)
 
-    def from_millis(self, value: int) -> datetime:
-        return datetime.fromtimestamp(value / 1000, UTC)
+    @property
+    def timezone(self) -> tzinfo:
+        return self.tenant.timezone
 
-    def flow_id_of(self, session_id: str) -> str:
-        """The recruitment flow of an interview (created on first use, then stable)."""
-        if session_id not in self._flow_ids:
-            flow = str(random.Random(f"flow:{session_id}").randrange(10**11, 10**12))
-            self._flow_ids[session_id] = flow
-            self._flows[flow] = session_id
-        return self._flow_ids[session_id]
-
-    def session_of_flow(self, flow_id: str) -> str | None:
-        return self._flows.get(flow_id)
+    @property
+    def deleted_jobs(self) -> set[str]:
+        """Jobs DingTalk no longer knows (``GetJobInfoByJobId`` answers not found)."""
+        return self.tenant.deleted_jobs
 
     def push_session_change(
         self,
@@ -232,12 +239,11 @@ class DingTalkDouble(VendorDouble):
                 raise DingTalkError("Forbidden.AccessDenied.ApiCountLimitForOrg")
             if route.biz_code and request.url.params.get("bizCode", "ddats") != "ddats":
                 raise DingTalkError("invalidParam", "bizCode only accepts ddats")
-            return self._serve(Call(self, request, args, caller, rid), route)
+            return self._serve(Call(self.tenant, request, args, caller, rid), route)
         except DingTalkError as exc:
             return error(exc.code, rid, exc.message, extra=exc.extra)
 
     def _token(self, request: httpx.Request, route: Route, rid: str) -> httpx.Response:
-        self.token_requests += 1
         check = (
             _auth.internal_credentials if route.api == "GetAccessToken" else _auth.corp_credentials
         )
@@ -261,9 +267,9 @@ class DingTalkDouble(VendorDouble):
             )
 
     def _throttle(self, caller: Caller, api: str, rid: str) -> httpx.Response | None:
-        if self.api_buckets is not None and not self.api_buckets.allow(api):
+        if self.api_limit is not None and not self.api_limit.allow(api):
             return self.throttled(error("Forbidden.AccessDenied.QpsLimitForApi", rid))
-        if not self.app_buckets.allow(f"{caller.app}|{api}"):
+        if not self.app_limit.allow(f"{caller.app}|{api}"):
             return self.throttled(error("Forbidden.AccessDenied.QpsLimitForAppkeyAndApi", rid))
         return None
 

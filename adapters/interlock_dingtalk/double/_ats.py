@@ -51,7 +51,7 @@ def query_interviews(call: Call) -> httpx.Response:
     rows = sorted(
         (
             s
-            for s in call.double.world.sessions.values()
+            for s in call.tenant.world.sessions.values()
             if s.candidate_id == candidate_id and begin <= (millis(s.scheduled_at) or 0) <= end
         ),
         key=lambda s: s.scheduled_at,
@@ -72,7 +72,7 @@ def candidate_by_phone(call: Call) -> httpx.Response:
     phone = call.params.get("phoneNumber")
     if not phone:
         raise DingTalkError("invalidParam", "phoneNumber is mandatory")
-    for s in call.double.world.sessions.values():
+    for s in call.tenant.world.sessions.values():
         if s.candidate_phone == phone:
             return ok({"candidateId": s.candidate_id, "name": s.candidate_name}, call.request_id)
     raise DingTalkError("resource.not.found", "候选人不存在")
@@ -81,9 +81,9 @@ def candidate_by_phone(call: Call) -> httpx.Response:
 def job_info(call: Call) -> httpx.Response:
     """``GET /v1.0/ats/jobs/{jobId}/info`` (GetJobInfoByJobId), with ``jobOwners``."""
     job_id = call.args["jobId"]
-    for position in call.double.world.positions:
-        if position.id == job_id and job_id not in call.double.deleted_jobs:
-            return ok(job_json(position, call.double.created_at), call.request_id)
+    for position in call.tenant.world.positions:
+        if position.id == job_id and job_id not in call.tenant.deleted_jobs:
+            return ok(job_json(position, call.tenant.created_at), call.request_id)
     raise DingTalkError("resource.not.found", "职位不存在")
 
 
@@ -94,17 +94,17 @@ def flow_id(call: Call) -> httpx.Response:
     interview_id = call.params.get("relationEntityId")
     if not interview_id:
         raise DingTalkError("invalidParam", "relationEntityId is mandatory")
-    if interview_id not in call.double.world.sessions:
+    if interview_id not in call.tenant.world.sessions:
         raise DingTalkError("resource.not.found", "面试不存在")
-    return ok({"flowId": call.double.flow_id_of(interview_id)}, call.request_id)
+    return ok({"flowId": call.tenant.flow_id_of(interview_id)}, call.request_id)
 
 
 def flow_info(call: Call) -> httpx.Response:
     """``GET /v1.0/ats/flows/{flowId}/info`` (GetFlowById)."""
-    session_id = call.double.session_of_flow(call.args["flowId"])
+    session_id = call.tenant.session_of_flow(call.args["flowId"])
     if session_id is None:
         raise DingTalkError("resource.not.found", "招聘流程不存在")
-    s = call.double.world.sessions[session_id]
+    s = call.tenant.world.sessions[session_id]
     data = {
         "flowId": call.args["flowId"],
         "candidateId": s.candidate_id,
@@ -119,19 +119,22 @@ def flow_info(call: Call) -> httpx.Response:
 
 
 def sign_in(call: Call) -> httpx.Response:
-    """``PUT /v1.0/ats/interviews/{interviewId}/signInInfos`` → 200 with an empty body."""
+    """``PUT /v1.0/ats/interviews/{interviewId}/signInInfos`` → 200 with an empty JSON object.
+
+    The SDK's response model has no fields, and its client parses every body as JSON (an empty
+    body fails it), so the real API answers ``{}``."""
     interview_id = call.args["interviewId"]
     signed = millis_field(call.body, "signInTimeMillis", required=True)
-    if interview_id not in call.double.world.sessions:
+    if interview_id not in call.tenant.world.sessions:
         raise DingTalkError("resource.not.found", "面试不存在")
     assert signed is not None
-    call.double.sign_ins[interview_id] = signed
-    return ok(None, call.request_id)
+    call.tenant.sign_ins[interview_id] = signed
+    return ok({}, call.request_id)
 
 
 def sync_ai_interview(call: Call) -> httpx.Response:
     """``POST /v1.0/ats/ai/interview/interviewInfos/sync`` → ``{"result","success"}``."""
     interview_id = string_field(call.body, "interviewId", required=True)
     assert interview_id is not None
-    call.double.synced[interview_id] = dict(call.body)
+    call.tenant.synced[interview_id] = dict(call.body)
     return ok({"result": True, "success": True}, call.request_id)

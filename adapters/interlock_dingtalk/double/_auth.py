@@ -65,10 +65,15 @@ class TokenIssuer:
     """Issues and checks access tokens; ``lifetime_s`` may be changed by tests at any time."""
 
     def __init__(
-        self, lifetime_s: float = 7200.0, *, clock: Callable[[], float] = time.monotonic
+        self,
+        lifetime_s: float = 7200.0,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        on_issue: Callable[[str], object] = lambda token: None,
     ) -> None:
         self.lifetime_s = lifetime_s
         self._clock = clock
+        self._on_issue = on_issue
         self._by_value: dict[str, _Issued] = {}
         self._current: dict[Caller, _Issued] = {}
 
@@ -79,6 +84,7 @@ class TokenIssuer:
             current.expires_at = now + self.lifetime_s
             return current.value
         issued = _Issued(secrets.token_hex(16), caller, now + self.lifetime_s)
+        self._on_issue(issued.value)  # the double registers it as a secret
         self._by_value[issued.value] = issued
         self._current[caller] = issued
         return issued.value

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import httpx
 
 from interlock_dingtalk.double._auth import Caller
 from interlock_dingtalk.double._catalogue import DingTalkError
 from interlock_dingtalk.double._render import body_of
-
-if TYPE_CHECKING:
-    from interlock_dingtalk.double._app import DingTalkDouble
+from interlock_dingtalk.double._tenant import Tenant
 
 __all__ = ["Call", "int_param", "millis_field", "offset_of", "string_field", "string_list"]
 
@@ -21,7 +19,7 @@ __all__ = ["Call", "int_param", "millis_field", "offset_of", "string_field", "st
 class Call:
     """A request that passed routing, auth, permission, throttle and quota checks."""
 
-    double: DingTalkDouble
+    tenant: Tenant
     request: httpx.Request
     args: dict[str, str]
     caller: Caller | None

@@ -3,6 +3,7 @@ read the encrypted ``success`` a receiver answers (vendors.md §1.7)."""
 
 from __future__ import annotations
 
+import hmac
 import json
 import secrets
 from collections.abc import Callable, Mapping
@@ -11,7 +12,7 @@ from typing import Any
 
 import httpx
 
-from interlock_dingtalk._crypto import CallbackCipher, sign, signatures_equal
+from interlock_dingtalk.double._crypto import decrypt, encrypt, signature
 
 __all__ = ["PushSender"]
 
@@ -21,7 +22,7 @@ class PushSender:
 
     def __init__(self, token: str, encoding_aes_key: str, clock: Callable[[], datetime]) -> None:
         self._token = token
-        self._cipher = CallbackCipher(encoding_aes_key)
+        self._key = encoding_aes_key
         self._clock = clock
 
     def __repr__(self) -> str:
@@ -42,13 +43,13 @@ class PushSender:
         timestamp = timestamp or str(int(self._clock().timestamp() * 1000))
         nonce = nonce or secrets.token_urlsafe(6)[:8]
         message = json.dumps(dict(event), ensure_ascii=False, separators=(",", ":"))
-        encrypt = self._cipher.encrypt(message, owner_key)
+        ciphertext = encrypt(message, owner_key, self._key)
         params = {
-            "msg_signature": sign(token or self._token, timestamp, nonce, encrypt),
+            "msg_signature": signature(token or self._token, timestamp, nonce, ciphertext),
             "timestamp": timestamp,
             "nonce": nonce,
         }
-        return httpx.Request("POST", url, params=params, json={"encrypt": encrypt})
+        return httpx.Request("POST", url, params=params, json={"encrypt": ciphertext})
 
     def read_reply(self, body: bytes, *, owner_key: str) -> str:
         """The plaintext of a receiver's encrypted reply. :raises ValueError: not DingTalk's
@@ -59,10 +60,10 @@ class PushSender:
         fields = [reply.get(k) for k in ("msg_signature", "timeStamp", "nonce", "encrypt")]
         if not all(isinstance(f, str) and f for f in fields):
             raise ValueError("the reply lacks msg_signature, timeStamp, nonce or encrypt")
-        signature, timestamp, nonce, encrypt = (str(f) for f in fields)
-        if not signatures_equal(sign(self._token, timestamp, nonce, encrypt), signature):
+        signed, timestamp, nonce, ciphertext = (str(f) for f in fields)
+        if not hmac.compare_digest(signature(self._token, timestamp, nonce, ciphertext), signed):
             raise ValueError("the reply's signature does not match")
-        decrypted = self._cipher.decrypt(encrypt)
-        if decrypted.owner_key != owner_key:
+        message, sender = decrypt(ciphertext, self._key)
+        if sender != owner_key:
             raise ValueError("the reply is for another application")
-        return decrypted.message
+        return message

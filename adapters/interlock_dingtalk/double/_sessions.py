@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 
 from interlock.errors import InvalidTransition, SessionNotFound
-from interlock.models import SessionState, Verb
+from interlock.models import FilterField, SessionState, Verb
 from interlock_dingtalk.double._call import (
     Call,
     int_param,
@@ -23,7 +23,8 @@ from interlock_dingtalk.double._call import (
     string_list,
 )
 from interlock_dingtalk.double._catalogue import DingTalkError
-from interlock_dingtalk.double._render import millis, ok, session_json, status_of
+from interlock_dingtalk.double._render import VENDOR_STATUS, millis, ok, session_json, status_of
+from interlock_dingtalk.double._tenant import Tenant
 
 __all__ = [
     "ACTIONS",
@@ -50,14 +51,15 @@ def query_sessions(call: Call) -> httpx.Response:
     size = int_param(call, "size", default=PAGE_DEFAULT, low=1, high=200)
     offset = offset_of(call)
     matches = _filter(call.body)
-    rows = [s for s in call.double.world.sessions.values() if matches(s)]
+    rows = [s for s in call.tenant.world.sessions.values() if matches(s)]
     page = rows[offset : offset + size]
+    call.tenant.record_query(_neutral_filters(call.body), (s.id for s in page))
     more = offset + size < len(rows)
     data = {
         "totalCount": len(rows),
         "hasMore": more,
         **({"nextToken": str(offset + size)} if more else {}),
-        "list": [session_json(s, call.double.timezone) for s in page],
+        "list": [session_json(s, call.tenant.timezone) for s in page],
     }
     return ok(data, call.request_id)
 
@@ -88,12 +90,39 @@ def _filter(body: dict[str, Any]) -> Any:
     return matches
 
 
+_STATE_OF = {status: state for state, status in VENDOR_STATUS.items()}
+
+
+def _neutral_filters(body: dict[str, Any]) -> dict[FilterField, Any]:
+    """The filters this query evaluated, as neutral fields and values (already validated)."""
+    found: dict[FilterField, Any] = {}
+    if body.get("statusList") is not None:
+        statuses = body["statusList"]
+        found[FilterField.STATE] = frozenset(
+            _STATE_OF.get(s, SessionState.UNKNOWN) for s in statuses
+        )
+    for name, field in (
+        ("candidateId", FilterField.CANDIDATE),
+        ("jobId", FilterField.POSITION),
+        ("batchNo", FilterField.BATCH_NO),
+    ):
+        if body.get(name) is not None:
+            found[field] = body[name]
+    for name, field in (
+        ("startTimeBeginMillis", FilterField.START_FROM),
+        ("startTimeEndMillis", FilterField.START_TO),
+    ):
+        if body.get(name) is not None:
+            found[field] = Tenant.from_millis(body[name])
+    return found
+
+
 def get_session(call: Call) -> httpx.Response:
     """``GET .../sessions/{sessionId}?bizCode=ddats``."""
-    session = call.double.world.sessions.get(call.args["sessionId"])
+    session = call.tenant.world.sessions.get(call.args["sessionId"])
     if session is None:
         raise DingTalkError("resource.not.found", "AI面试会话不存在")
-    return ok(session_json(session, call.double.timezone), call.request_id)
+    return ok(session_json(session, call.tenant.timezone), call.request_id)
 
 
 def change(call: Call) -> httpx.Response:
@@ -124,7 +153,7 @@ def batch(call: Call) -> httpx.Response:
         "totalCount": len(results),
         "successCount": succeeded,
         "failedCount": len(results) - succeeded,
-        "results": results,
+        "results": call.tenant.shuffled(results),  # DingTalk documents no order
     }
     return ok(data, call.request_id)
 
@@ -136,7 +165,7 @@ def _failed_item(call: Call, session_id: str, exc: DingTalkError) -> dict[str, A
         "errorCode": exc.code,
         "errorMessage": exc.message,
     }
-    session = call.double.world.sessions.get(session_id)
+    session = call.tenant.world.sessions.get(session_id)
     if session is not None:
         item["status"] = status_of(session)
     return item
@@ -144,7 +173,7 @@ def _failed_item(call: Call, session_id: str, exc: DingTalkError) -> dict[str, A
 
 def apply(call: Call, session_id: str, verb: Verb, deadline_ms: int | None) -> dict[str, Any]:
     """Carry out ``verb`` on one session; the answer names the status before and after."""
-    world = call.double.world
+    world = call.tenant.world
     session = world.sessions.get(session_id)
     if session is None:
         raise DingTalkError("resource.not.found", "AI面试会话不存在")
@@ -153,7 +182,7 @@ def apply(call: Call, session_id: str, verb: Verb, deadline_ms: int | None) -> d
         raise DingTalkError("invalidStatus", f"当前状态({before})不允许执行{verb}操作")
     deadline = None
     if deadline_ms is not None:
-        deadline = call.double.from_millis(deadline_ms)
+        deadline = call.tenant.from_millis(deadline_ms)
         if deadline <= world.clock():
             raise DingTalkError("invalidParam", "resumeDeadlineMillis 必须晚于当前时间")
     try:

@@ -1,33 +1,11 @@
-"""DingTalk's limits: a token bucket per (app, API) and a monthly call counter per org."""
+"""DingTalk's monthly call counter per org (the per-second limits are sliding windows)."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-__all__ = ["MonthlyQuota", "TokenBuckets"]
-
-
-class TokenBuckets:
-    """One token bucket per key: ``rate`` tokens per second, holding at most one second's worth
-    (so a burst never exceeds the per-second limit and the bucket recovers within a second)."""
-
-    def __init__(self, rate: float, *, clock: Callable[[], float] = time.monotonic) -> None:
-        self.rate = rate
-        self._clock = clock
-        self._buckets: dict[str, tuple[float, float]] = {}  # key -> (tokens, last refill)
-
-    def allow(self, key: str) -> bool:
-        now = self._clock()
-        capacity = max(1.0, self.rate)
-        tokens, last = self._buckets.get(key, (capacity, now))
-        tokens = min(capacity, tokens + (now - last) * self.rate)
-        if tokens >= 1.0:
-            self._buckets[key] = (tokens - 1.0, now)
-            return True
-        self._buckets[key] = (tokens, now)
-        return False
+__all__ = ["MonthlyQuota"]
 
 
 class MonthlyQuota:

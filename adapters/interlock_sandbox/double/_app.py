@@ -8,6 +8,7 @@ Conventions (deliberately plain, so the tutorial adapter stays short):
   like many real vendors, some errors arrive inside an HTTP 200
 * ``GET /v1/sessions`` (filters, ``page_size``, ``cursor``) and ``GET /v1/sessions/{id}``
 * ``POST /v1/sessions/{id}:pause|resume|terminate|revoke|restore`` with ``Idempotency-Key``
+  (required on every write) and ``{"reason": {"code": <a reason code>}}``
 * ``POST /v1/sessions:batch`` ``{"action","ids","reason"}`` → per-id results (≤ 100 ids)
 * throttle: 429 with ``Retry-After``; request id header ``x-sandbox-request-id``
 """
@@ -17,17 +18,15 @@ from __future__ import annotations
 import random
 import re
 import secrets
-import time
 import uuid
 from datetime import datetime
 from typing import Any, ClassVar
 
 import httpx
 
-from interlock.doubles import DoubleSettings, FaultPlan, QpsWindow, VendorDouble
-from interlock.doubles._base import Fault
+from interlock.doubles import DoubleSettings, Fault, FaultPlan, QpsWindow, VendorDouble
 from interlock.errors import InvalidTransition, SessionNotFound
-from interlock.models import SessionState, Verb
+from interlock.models import FilterField, ReasonCode, SessionState, Verb
 from interlock_sandbox.double._render import VENDOR_STATUS, body_of, error, ok, session_json
 
 __all__ = ["ERROR_CATALOGUE", "SandboxDouble"]
@@ -43,6 +42,7 @@ ERROR_CATALOGUE = {
     "not_found": 404,
     "invalid_transition": 409,
     "rate_limited": 429,
+    "deadline_exceeded": 504,
     "internal": 500,
     "unavailable": 503,
 }
@@ -57,20 +57,22 @@ class SandboxDouble(VendorDouble):
     vendor: ClassVar[str] = "sandbox"
     default_base_url: ClassVar[str] = "https://sandbox.interlock.invalid"
     default_qps: ClassVar[float] = 100.0
+    request_id_header: ClassVar[str | None] = "x-sandbox-request-id"
+    token_paths: ClassVar[frozenset[str]] = frozenset({"/oauth/token"})
     token_lifetime_s: float = 3600.0
 
     def __init__(self, settings: DoubleSettings | None = None) -> None:
         super().__init__(settings)
         self._tokens: dict[str, float] = {}
         self._replies: dict[str, httpx.Response] = {}
-        self._throttle = QpsWindow(self.qps)
+        self._throttle = QpsWindow(self.qps, clock=self.monotonic)
 
     def new_id(self, rng: random.Random) -> str:
         return f"sbx-{rng.getrandbits(40):010x}"
 
     @property
     def secrets(self) -> tuple[str, ...]:
-        return (CLIENT_SECRET, *self._tokens)
+        return (CLIENT_SECRET, *super().secrets)
 
     def adapter_options(self, base_url: str) -> dict[str, Any]:
         return {
@@ -104,13 +106,17 @@ class SandboxDouble(VendorDouble):
         token = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
         if not token:
             return error(401, "unauthenticated", "missing bearer token", rid)
-        if self._tokens.get(token, 0.0) <= time.monotonic():
+        if self._tokens.get(token, 0.0) <= self.monotonic():
             return error(401, "token_expired", "the access token is expired or unknown", rid)
-        if not self._throttle.allow(self.api_of(request)):
+        api = self.api_of(request)
+        if not self._throttle.allow(api):
+            wait = f"{max(0.001, self._throttle.retry_after(api)):.3f}"
             return self.throttled(
-                error(429, "rate_limited", "slow down", rid, **{"retry-after": "1"})
+                error(429, "rate_limited", "slow down", rid, **{"retry-after": wait})
             )
         key = request.headers.get("idempotency-key")
+        if self.is_mutation(request) and not key:
+            return error(400, "invalid_argument", "Idempotency-Key is required on writes", rid)
         if key and key in self._replies:
             return self._replies[key]
         try:
@@ -129,6 +135,8 @@ class SandboxDouble(VendorDouble):
         return request.method == "POST" and request.url.path != "/oauth/token"
 
     def api_of(self, request: httpx.Request) -> str:
+        if self.is_token_request(request):
+            return "oauth.token"
         if request.url.path.endswith(":batch"):
             return "sessions.batch"
         match = _SESSION_VERB.match(request.url.path)
@@ -146,12 +154,11 @@ class SandboxDouble(VendorDouble):
         return error(404, "not_found", f"no route {request.method} {path}", rid)
 
     def _token(self, request: httpx.Request, rid: str) -> httpx.Response:
-        self.token_requests += 1
         body = body_of(request)
         if body.get("client_id") != CLIENT_ID or body.get("client_secret") != CLIENT_SECRET:
             return error(401, "invalid_client", "unknown client or wrong secret", rid)
-        token = secrets.token_urlsafe(24)
-        self._tokens[token] = time.monotonic() + self.token_lifetime_s
+        token = self.issue_token(secrets.token_urlsafe(24))
+        self._tokens[token] = self.monotonic() + self.token_lifetime_s
         return ok({"access_token": token, "expires_in": int(self.token_lifetime_s)}, rid)
 
     def _list(self, request: httpx.Request, rid: str) -> httpx.Response:
@@ -165,6 +172,7 @@ class SandboxDouble(VendorDouble):
         rows = [s for s in self.world.sessions.values() if _matches(s, params)]
         start = int(params.get("cursor") or 0)
         page = rows[start : start + page_size]
+        self.record_query(_filters_of(params), (s.id for s in page))
         more = start + page_size < len(rows)
         data = {
             "sessions": [session_json(s) for s in page],
@@ -176,8 +184,10 @@ class SandboxDouble(VendorDouble):
     def _verb(self, session_id: str, verb: str, body: dict[str, Any], rid: str) -> httpx.Response:
         before = self.world.get(session_id).state
         if verb == "restore":
+            ReasonCode(body["reason"])  # a reason code, as a string
             transition = self.world.restore(session_id, SessionState(body["state"]))
         else:
+            _reason_code(body)
             deadline = body.get("resume_deadline")
             transition = self.world.apply(
                 session_id,
@@ -197,6 +207,7 @@ class SandboxDouble(VendorDouble):
         if not isinstance(ids, list) or not 1 <= len(ids) <= MAX_BATCH:
             raise ValueError(f"ids must be a list of 1..{MAX_BATCH}")
         verb = Verb(body["action"])
+        _reason_code(body)
         results: list[dict[str, Any]] = []
         for session_id in ids:
             try:
@@ -213,8 +224,21 @@ class SandboxDouble(VendorDouble):
             except SessionNotFound:
                 results.append(_item_error(session_id, "not_found", "no such session"))
             except InvalidTransition as exc:
-                results.append(_item_error(session_id, "invalid_transition", exc.message))
-        return ok({"results": results}, rid)
+                failure = _item_error(session_id, "invalid_transition", exc.message)
+                results.append({**failure, "status": self._status(str(session_id))})
+        return ok({"results": self.shuffled(results)}, rid)  # the vendor promises no order
+
+    def _status(self, session_id: str) -> str:
+        session = self.world.get(session_id)
+        return session.vendor_state_override or VENDOR_STATUS[session.state]
+
+
+def _reason_code(body: dict[str, Any]) -> ReasonCode:
+    """``{"reason": {"code": …}}`` of a write: a known reason code. :raises ValueError: not."""
+    reason = body.get("reason")
+    if not isinstance(reason, dict):
+        raise ValueError("reason must be an object with a code")
+    return ReasonCode(str(reason.get("code")))
 
 
 def _item_error(session_id: Any, code: str, message: str) -> dict[str, Any]:
@@ -233,3 +257,26 @@ def _matches(s: Any, params: httpx.QueryParams) -> bool:
     return all(
         any(checks[name](v) for v in params.get_list(name)) for name in _FILTERS if name in params
     )
+
+
+_STATE_OF = {status: state for state, status in VENDOR_STATUS.items()}
+
+
+def _filters_of(params: httpx.QueryParams) -> dict[FilterField, Any]:
+    """The listing's filters as neutral fields and values (for :meth:`record_query`)."""
+    filters: dict[FilterField, Any] = {}
+    if "status" in params:
+        filters[FilterField.STATE] = frozenset(
+            _STATE_OF.get(v, SessionState.UNKNOWN) for v in params.get_list("status")
+        )
+    for name, field in (
+        ("candidate", FilterField.CANDIDATE),
+        ("position", FilterField.POSITION),
+        ("batch_no", FilterField.BATCH_NO),
+    ):
+        if name in params:
+            filters[field] = params[name]
+    for name, field in (("start_from", FilterField.START_FROM), ("start_to", FilterField.START_TO)):
+        if name in params:
+            filters[field] = datetime.fromisoformat(params[name])
+    return filters

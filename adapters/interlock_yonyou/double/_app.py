@@ -86,15 +86,23 @@ class YonyouDouble(VendorDouble):
 
     def __init__(self, settings: DoubleSettings | None = None) -> None:
         super().__init__(settings)
-        self.auth = TokenService({APP_KEY: APP_SECRET})
-        self.interviews = InterviewApi(self.world, self.tenant_timezone, on_change=self._announce)
+        self.auth = TokenService(
+            {APP_KEY: APP_SECRET}, clock=self.monotonic, on_issue=self.issue_token
+        )
+        self.interviews = InterviewApi(
+            self.world,
+            self.tenant_timezone,
+            on_change=self._announce,
+            record_query=self.record_query,
+            shuffled=self.shuffled,
+        )
         self.outbox = PushOutbox(app_key=APP_KEY, app_secret=APP_SECRET, tenant_id=TENANT_ID)
         self.tenants = {TENANT_ID}
         self.granted: set[str] = set(ROUTES)
         """APIs granted to the app (开放平台 → API 授权); the others answer ``310037``."""
         self.push_clock = utc_now
-        self._api_throttle = QpsWindow(self.qps)
-        self._app_throttle = QpsWindow(self.qps * APP_QPS_FACTOR)
+        self._api_throttle = QpsWindow(self.qps, clock=self.monotonic)
+        self._app_throttle = QpsWindow(self.qps * APP_QPS_FACTOR, clock=self.monotonic)
         self._forced: list[tuple[str, int]] = []
 
     # -- VendorDouble -----------------------------------------------------------------------
@@ -104,7 +112,7 @@ class YonyouDouble(VendorDouble):
 
     @property
     def secrets(self) -> tuple[str, ...]:
-        return (APP_SECRET, *self.auth.issued)
+        return (APP_SECRET, *super().secrets)
 
     def adapter_options(self, base_url: str) -> dict[str, Any]:
         return {
@@ -124,6 +132,9 @@ class YonyouDouble(VendorDouble):
         if path.removeprefix(AUTH_PREFIX) in TOKEN_PATHS:
             return "open-auth.token"
         return "open-auth.dataCenter" if path == DATA_CENTRE_PATH else path
+
+    def is_token_request(self, request: httpx.Request) -> bool:
+        return request.url.path.removeprefix(AUTH_PREFIX) in TOKEN_PATHS
 
     def is_mutation(self, request: httpx.Request) -> bool:
         route = ROUTES.get(self.api_of(request))
@@ -192,7 +203,6 @@ class YonyouDouble(VendorDouble):
         if path.removeprefix(AUTH_PREFIX) in TOKEN_PATHS:
             if request.method != "GET":
                 return gateway_error("310405", method=request.method)
-            self.token_requests += 1
             return self.auth.answer(request)
         if path.startswith(GATEWAY_PREFIX):
             return self._gateway(request, path.removeprefix(GATEWAY_PREFIX))

@@ -33,6 +33,7 @@ class TokenService:
     :param apps: appKey → appSecret of the apps that exist on this platform.
     :param wall_clock: epoch seconds (the timestamp window is checked against it).
     :param clock: monotonic seconds (token lifetimes run on it).
+    :param on_issue: told about every token issued.
     """
 
     def __init__(
@@ -42,11 +43,13 @@ class TokenService:
         lifetime_s: float = TOKEN_LIFETIME_S,
         wall_clock: Callable[[], float] = time.time,
         clock: Callable[[], float] = time.monotonic,
+        on_issue: Callable[[str], object] = lambda token: None,
     ) -> None:
         self._apps = apps
         self.lifetime_s = lifetime_s
         self._wall_clock = wall_clock
         self._clock = clock
+        self._on_issue = on_issue
         self._tokens: dict[str, float] = {}  # token -> monotonic expiry
 
     @property
@@ -86,5 +89,6 @@ class TokenService:
     def _new_token(self) -> str:
         # Newer YonBIP tokens are long and carry '+', '/' and '=' that must be URL-encoded.
         token = base64.b64encode(secrets.token_bytes(32)).decode()
+        self._on_issue(token)  # the double registers it as a secret
         self._tokens[token] = self._clock() + self.lifetime_s
         return token

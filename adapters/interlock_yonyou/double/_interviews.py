@@ -12,7 +12,7 @@ and revoke only: there is no pause and no resume.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import Any
@@ -21,9 +21,10 @@ import httpx
 
 from interlock.doubles import World, WorldSession
 from interlock.errors import InvalidTransition, SessionNotFound
-from interlock.models import Verb
+from interlock.models import FilterField, SessionState, Verb
 from interlock_yonyou.double._catalogue import DISPLAY_CODES, DUPLICATE_SUBMISSION
 from interlock_yonyou.double._render import (
+    STATUS,
     STATUS_NAME,
     business_error,
     ok,
@@ -52,6 +53,11 @@ ROUTES: dict[str, tuple[str, str]] = {
 WRITES = frozenset({"terminate", "revoke", "batchterminate", "batchrevoke"})
 
 OnChange = Callable[[WorldSession], None]
+RecordQuery = Callable[[Mapping[FilterField, Any], Iterable[str]], None]
+Shuffle = Callable[[list[dict[str, Any]]], list[dict[str, Any]]]
+
+
+_STATE_OF = {status: state for state, status in STATUS.items()}
 
 
 class BadRequest(ValueError):
@@ -82,11 +88,15 @@ class InterviewApi:
         zone: tzinfo,
         *,
         on_change: OnChange,
+        record_query: RecordQuery = lambda filters, ids: None,
+        shuffled: Shuffle = list,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.world = world
         self.zone = zone
         self._on_change = on_change
+        self._record_query = record_query
+        self._shuffled = shuffled
         self._clock = clock
         self._replays: dict[tuple[str, str], _Replay] = {}
 
@@ -124,12 +134,14 @@ class InterviewApi:
         keep = self._matcher(body)
         rows = [s for s in self.world.sessions.values() if keep(s)]
         start = (page_index - 1) * page_size
+        page = rows[start : start + page_size]
+        self._record_query(self._filters_of(body), (s.id for s in page))
         data = {
             "pageIndex": page_index,
             "pageSize": page_size,
             "recordCount": len(rows),
             "pageCount": -(-len(rows) // page_size),
-            "recordList": [session_record(s, self.zone) for s in rows[start : start + page_size]],
+            "recordList": [session_record(s, self.zone) for s in page],
         }
         return ok(data)
 
@@ -156,6 +168,31 @@ class InterviewApi:
             )
 
         return keep
+
+    def _filters_of(self, body: dict[str, Any]) -> dict[FilterField, Any]:
+        """The filters this listing evaluated, as neutral fields and values (validated)."""
+        found: dict[FilterField, Any] = {}
+        statuses = body.get("status")
+        if statuses:
+            listed = [statuses] if isinstance(statuses, str) else statuses
+            found[FilterField.STATE] = frozenset(
+                _STATE_OF.get(str(s), SessionState.UNKNOWN) for s in listed
+            )
+        for name, field in (
+            ("candidateId", FilterField.CANDIDATE),
+            ("positionId", FilterField.POSITION),
+            ("batchNo", FilterField.BATCH_NO),
+        ):
+            if body.get(name) is not None:
+                found[field] = str(body[name])
+        for name, field in (
+            ("beginTimeStart", FilterField.START_FROM),
+            ("beginTimeEnd", FilterField.START_TO),
+        ):
+            moment = self._time(body.get(name), name)
+            if moment is not None:
+                found[field] = moment
+        return found
 
     def _time(self, value: Any, name: str) -> datetime | None:
         if value in (None, ""):
@@ -241,8 +278,8 @@ class InterviewApi:
             "count": len(items),
             "sucessCount": len(infos),  # sic: the platform's own spelling
             "failCount": len(messages),
-            "messages": messages,
-            "infos": infos,
+            "messages": self._shuffled(messages),  # the platform documents no order
+            "infos": self._shuffled(infos),
         }
         return ok(data)
 

@@ -10,8 +10,16 @@ import pytest
 from interlock import Interlock
 from interlock.adapter import InterviewAdapter
 from interlock.capabilities import Capabilities
+from interlock.doubles import Fault
 from interlock.models import Session, SessionState, Verb
-from interlock_contract.checks import assert_hooks_once
+from interlock_contract.checks import (
+    assert_hooks_once,
+    assert_no_secrets,
+    attempt,
+    secrets_of,
+    texts_of_error,
+    texts_of_records,
+)
 from interlock_contract.harness import ContractFixtures, HookRecorder
 from interlock_contract.scenario import Scenario
 from interlock_contract.suites.batch import collect_batch
@@ -72,6 +80,30 @@ class AuthContract(ContractFixtures):
         )
         replays = len(window.requests) - window.token_requests
         assert replays <= 2 * CONCURRENT_CALLS, f"{replays} calls for {CONCURRENT_CALLS} reads"
+
+    @pytest.mark.parametrize("fault", [Fault.SERVER_ERROR, Fault.MALFORMED_BODY], ids=str)
+    def test_a_failing_token_request_leaks_no_secret(
+        self,
+        run: Any,
+        adapter: InterviewAdapter,
+        scenario: Scenario,
+        contract_logs: pytest.LogCaptureFixture,
+        fault: Fault,
+    ) -> None:
+        """The token request carries the app's secret: when the vendor's token endpoint fails,
+        neither the error nor a log line may repeat that request."""
+        session_id = self._warm_up(run, adapter, scenario)
+        scenario.token_expired_once()
+        scenario.token_requests_fail(fault)
+        outcome = attempt(run, adapter.get_session(session_id))
+        scenario.clear_faults()
+        assert outcome.error is not None, (
+            f"every token request failed ({fault}), yet the read {outcome.describe()}"
+        )
+        secrets = secrets_of(adapter, scenario)
+        where = f"the error of a failed token request ({fault})"
+        assert_no_secrets(secrets, texts_of_error(outcome.error), where=where)
+        assert_no_secrets(secrets, texts_of_records(contract_logs.records), where=where)
 
     @pytest.mark.parametrize("verb", list(Verb), ids=str)
     def test_token_expiry_in_the_middle_of_a_batch(

@@ -9,6 +9,7 @@ import pytest
 from interlock import Interlock
 from interlock.adapter import InterviewAdapter
 from interlock.capabilities import Capabilities
+from interlock.doubles import Fault
 from interlock.models import OperationOutcome, OperationResult, SessionState, Verb
 from interlock.transitions import TARGET_STATE
 from interlock_contract.checks import assert_hooks_once
@@ -16,7 +17,7 @@ from interlock_contract.harness import CONTRACT_REASON, ContractFixtures, HookRe
 from interlock_contract.scenario import Scenario
 from interlock_contract.suites.verbs import source_state
 
-__all__ = ["BatchContract", "collect_batch"]
+__all__ = ["BatchContract", "NativeBatchContract", "collect_batch"]
 
 
 def collect_batch(run: Any, interlock: Interlock, verb: Verb, refs: list[Any]) -> list[Any]:
@@ -56,11 +57,18 @@ class BatchContract(ContractFixtures):
             "batch must return one result per id, in input order"
         )
         by_id = {r.ref.session_id: r for r in results}
+        expected_outcomes = dict.fromkeys(applicable, OperationOutcome.APPLIED)
+        expected_outcomes[already] = OperationOutcome.ALREADY_IN_STATE
+        for session_id, wanted in expected_outcomes.items():
+            item = by_id[session_id]
+            assert item.outcome is wanted, (
+                f"batch item {session_id}: expected {wanted}, got {item.outcome} "
+                f"{item.error_code or ''}; match the vendor's per-item results to ids by id, "
+                "never by position (the vendor promises no order)"
+            )
         for session_id in applicable:
-            assert by_id[session_id].outcome is OperationOutcome.APPLIED, by_id[session_id]
             assert scenario.state_of(session_id) is target
             assert scenario.mutations_of(session_id) == 1
-        assert by_id[already].outcome is OperationOutcome.ALREADY_IN_STATE, by_id[already]
         assert scenario.mutations_of(already) == 0
         expected = {missing: "SESSION.NOT_FOUND", refused: "SESSION.INVALID_TRANSITION"}
         for session_id, code in expected.items():
@@ -98,3 +106,116 @@ class BatchContract(ContractFixtures):
         for session_id in ids:
             assert scenario.mutations_of(session_id) == 1, f"{session_id} changed more than once"
         assert_hooks_once(hooks, refs)
+
+
+_BATCH_FAULTS = {
+    "timeout-after-send": Fault.TIMEOUT_AFTER_SEND,
+    "connection-reset": Fault.CONNECTION_RESET,
+    "timeout-before-acting": Fault.TIMEOUT_BEFORE_ACTING,
+}
+_ACTED = ("timeout-after-send", "connection-reset")
+
+
+class NativeBatchContract(ContractFixtures):
+    """A declared native batch really is one vendor call per chunk, and is read back — never
+    resent blind — when that call fails ambiguously."""
+
+    contract_concern: ClassVar[str] = "batch"
+
+    def _require_native(
+        self, request: pytest.FixtureRequest, capabilities: Capabilities, verb: Verb
+    ) -> None:
+        self.require_verb(request, capabilities, verb)
+        self.require(request, capabilities.native_batch(verb), f"{verb}: no native batch")
+
+    @pytest.mark.parametrize("verb", list(Verb), ids=str)
+    def test_native_batch_sends_one_call_per_chunk(
+        self,
+        request: pytest.FixtureRequest,
+        run: Any,
+        adapter: InterviewAdapter,
+        interlock: Interlock,
+        capabilities: Capabilities,
+        scenario: Scenario,
+        verb: Verb,
+    ) -> None:
+        self._require_native(request, capabilities, verb)
+        count = min(5, capabilities.native_batch_size)
+        ids = scenario.sessions_exist(count, source_state(verb))
+        run(adapter.get_session(ids[0]))
+        with scenario.watch() as watched:
+            results = collect_batch(run, interlock, verb, [adapter.ref(i) for i in ids])
+        assert all(r.ok for r in results), [r.error_message for r in results if not r.ok]
+        calls = len(watched.mutating_requests)
+        assert calls == 1, (
+            f"{count} items of a native batch (native_batch_size="
+            f"{capabilities.native_batch_size}) took {calls} mutating requests; send them in "
+            f"one batch call, or declare no native batch for {verb}\n{watched.describe()}"
+        )
+
+    @pytest.mark.parametrize("fault", list(_BATCH_FAULTS))
+    @pytest.mark.parametrize("verb", list(Verb), ids=str)
+    def test_native_batch_after_an_ambiguous_failure(
+        self,
+        request: pytest.FixtureRequest,
+        run: Any,
+        adapter: InterviewAdapter,
+        interlock: Interlock,
+        capabilities: Capabilities,
+        scenario: Scenario,
+        verb: Verb,
+        fault: str,
+    ) -> None:
+        self._require_native(request, capabilities, verb)
+        ids = scenario.sessions_exist(min(3, capabilities.native_batch_size), source_state(verb))
+        run(adapter.get_session(ids[0]))
+        scenario.fault(_BATCH_FAULTS[fault], only_mutations=True)
+        with scenario.watch() as watched:
+            results = collect_batch(run, interlock, verb, [adapter.ref(i) for i in ids])
+        scenario.clear_faults()
+        where = f"a native {verb} batch under {fault}"
+        failed = [r for r in results if not r.ok]
+        assert not failed, (
+            f"{where}: {len(failed)} items failed ({failed[0].error_code}: "
+            f"{failed[0].error_message}); read the sessions back (read_back=...) and decide each "
+            "item from its state (interlock.adapter.read_back_result)"
+        )
+        for session_id in ids:
+            assert scenario.mutations_of(session_id) == 1, f"{where}: {session_id} changed twice"
+        calls = len(watched.mutating_requests)
+        if fault in _ACTED:
+            assert calls == 1, (
+                f"{where}: the batch call was sent {calls} times after the vendor acted on it; "
+                "read back, never resend blind\n" + watched.describe()
+            )
+
+    @pytest.mark.parametrize("verb", list(Verb), ids=str)
+    def test_a_fault_on_any_request_of_a_batch(
+        self,
+        request: pytest.FixtureRequest,
+        run: Any,
+        adapter: InterviewAdapter,
+        interlock: Interlock,
+        capabilities: Capabilities,
+        scenario: Scenario,
+        verb: Verb,
+    ) -> None:
+        self._require_native(request, capabilities, verb)
+        size = min(3, capabilities.native_batch_size)
+        first = scenario.sessions_exist(size, source_state(verb))
+        run(adapter.get_session(first[0]))
+        with scenario.watch() as clean:
+            collect_batch(run, interlock, verb, [adapter.ref(i) for i in first])
+        for number in range(1, len(clean.requests) + 1):
+            ids = scenario.sessions_exist(size, source_state(verb))
+            scenario.fault_on_request(Fault.SERVER_ERROR, number)
+            results = collect_batch(run, interlock, verb, [adapter.ref(i) for i in ids])
+            scenario.clear_faults()
+            api = clean.requests[number - 1].api
+            failed = [r for r in results if not r.ok]
+            assert not failed, (
+                f"a native {verb} batch with a 5xx on request {number} ({api}): "
+                f"{failed[0].error_code} {failed[0].error_message}; a transient failure of any "
+                "request of a batch (a read, the job poll) must be retried"
+            )
+            assert all(scenario.mutations_of(i) == 1 for i in ids), "an item changed twice"

@@ -46,7 +46,9 @@ class CallbacksContract(ContractFixtures):
 
     contract_concern: ClassVar[str] = "callbacks"
 
-    def test_capabilities_agree_about_push(self, capabilities: Capabilities) -> None:
+    def test_capabilities_agree_about_push(
+        self, capabilities: Capabilities, reads_work: None
+    ) -> None:
         if capabilities.push_events:
             assert capabilities.change_observation is ChangeObservation.PUSH, (
                 "push_events=True needs change_observation=push"
@@ -62,11 +64,12 @@ class CallbacksContract(ContractFixtures):
         adapter: InterviewAdapter,
         capabilities: Capabilities,
         scenario: Scenario,
+        reads_work: None,
     ) -> None:
         self.require(request, not capabilities.push_events, "callbacks: the vendor pushes events")
-        with pytest.raises(UnsupportedOperation):
+        with scenario.watch() as watched, pytest.raises(UnsupportedOperation):
             adapter.parse_callback(CallbackRequest(body=b'{"event": "state_changed"}'))
-        assert not scenario.requests, "parse_callback must not call the vendor"
+        assert not watched.requests, "parse_callback must not call the vendor"
 
     def test_signed_push_is_parsed(
         self,
@@ -103,8 +106,8 @@ class CallbacksContract(ContractFixtures):
         )
 
     def test_callback_parsing_needs_no_vendor_call(
-        self, adapter: InterviewAdapter, scenario: Scenario
+        self, adapter: InterviewAdapter, scenario: Scenario, reads_work: None
     ) -> None:
-        with contextlib.suppress(InterlockError):
+        with scenario.watch() as watched, contextlib.suppress(InterlockError):
             adapter.parse_callback(CallbackRequest(body=b"{}"))
-        assert not scenario.requests, "parse_callback must decide without calling the vendor"
+        assert not watched.requests, "parse_callback must decide without calling the vendor"

@@ -42,7 +42,15 @@ from interlock_contract.harness import RecordingSleep as _RecordingSleep
 from interlock_contract.scenario import Scenario, Window
 from interlock_contract.suites.verbs import source_state
 
-__all__ = ["FAULTS", "FaultCase", "FaultMatrixContract", "ReadFaultsContract"]
+__all__ = [
+    "FAULTS",
+    "FaultCase",
+    "FaultMatrixContract",
+    "ReadFaultsContract",
+    "check_bounded",
+    "check_hygiene",
+    "check_truthful",
+]
 
 MAX_ATTEMPTS = 3
 RETRY_AFTER_S = 1.5
@@ -89,6 +97,13 @@ FAULTS: tuple[FaultCase, ...] = (
         "timeout-after-send", lambda s: s.timeout_after_send(only_mutations=True), "read_back"
     ),
     FaultCase("connection-reset", lambda s: s.connection_reset(only_mutations=True), "read_back"),
+    # ambiguous too, but the vendor never acted: the read-back must say so, and a resend apply
+    FaultCase(
+        "timeout-before-acting", lambda s: s.timeout_before_acting(only_mutations=True), "applied"
+    ),
+    FaultCase(
+        "reset-before-acting", lambda s: s.reset_before_acting(only_mutations=True), "applied"
+    ),
     FaultCase(
         "malformed-body",
         lambda s: s.malformed_body(only_mutations=True),
@@ -139,14 +154,14 @@ class FaultMatrixContract(ContractFixtures):
         scenario.clear_faults()
         where = f"{verb} under {case.name}"
         _check_expected(case, outcome, window, where)
-        _check_truthful(outcome, scenario, session_id, source, TARGET_STATE[verb], where)
-        _check_bounded(window, where)
+        check_truthful(outcome, scenario, session_id, source, TARGET_STATE[verb], where)
+        check_bounded(window, where)
         if case.name == "throttled-retry-after":
             _check_waited_as_told(window, retry_sleep, where)
         if case.name == "throttled-no-retry-after":
             assert retry_sleep.waits or _gap(window) > 0.05, f"{where}: retried without waiting"
         assert_hooks_once(hooks, [ref])
-        _check_hygiene(adapter, scenario, outcome, contract_logs, where)
+        check_hygiene(adapter, scenario, outcome, contract_logs, where)
 
 
 def _check_expected(case: FaultCase, outcome: Attempt, window: Window, where: str) -> None:
@@ -179,7 +194,7 @@ def _check_expected(case: FaultCase, outcome: Attempt, window: Window, where: st
         )
 
 
-def _check_truthful(
+def check_truthful(
     outcome: Attempt,
     scenario: Scenario,
     session_id: str,
@@ -203,7 +218,7 @@ def _check_truthful(
         )
 
 
-def _check_bounded(window: Window, where: str) -> None:
+def check_bounded(window: Window, where: str) -> None:
     mutating = len(window.mutating_requests)
     assert mutating <= MAX_ATTEMPTS, (
         f"{where}: {mutating} mutating requests; retries must stop at {MAX_ATTEMPTS} attempts\n"
@@ -231,7 +246,7 @@ def _check_waited_as_told(window: Window, sleep: _RecordingSleep, where: str) ->
     )
 
 
-def _check_hygiene(
+def check_hygiene(
     adapter: InterviewAdapter,
     scenario: Scenario,
     outcome: Attempt,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Coroutine
 from typing import Any, ClassVar
 
 import pytest
@@ -9,6 +10,7 @@ import pytest
 from interlock import Interlock
 from interlock.adapter import InterviewAdapter
 from interlock.capabilities import Capabilities
+from interlock.errors import InterlockError
 from interlock.models import OperationOutcome, SessionFilter, SessionState, Verb
 from interlock_contract.checks import (
     Attempt,
@@ -64,6 +66,11 @@ def _workload(
         missing = adapter.ref(scenario.session_missing())
         attempts.append(attempt(run, interlock.perform(verb, missing, CONTRACT_REASON)))
     return attempts
+
+
+def _request_id_of(error: InterlockError) -> str | None:
+    found = getattr(error, "vendor_request_id", None) or error.details.get("vendor_request_id")
+    return str(found) if found else None
 
 
 class ObservabilityContract(ContractFixtures):
@@ -122,6 +129,41 @@ class ObservabilityContract(ContractFixtures):
                 texts.append(repr(outcome.result))
         assert_no_secrets(secrets, texts, where="an error or a repr")
         assert_no_secrets(secrets, texts_of_records(contract_logs.records), where="a log record")
+
+    def test_errors_and_results_name_the_vendors_request_id(
+        self,
+        request: pytest.FixtureRequest,
+        run: Any,
+        adapter: InterviewAdapter,
+        interlock: Interlock,
+        capabilities: Capabilities,
+        scenario: Scenario,
+    ) -> None:
+        """What support asks for first: the vendor's request id, on every error and result."""
+        header = scenario.double.request_id_header
+        self.require(request, header is not None, "the vendor sends no request id")
+        assert header is not None
+        verb = _some_verb(capabilities)
+        self.require(request, verb is not None, "observability: no verb is automated")
+        assert verb is not None
+        run(adapter.get_session(scenario.session_exists()))
+        cases: list[tuple[str, Callable[[], Coroutine[Any, Any, Any]]]] = [
+            ("a missing session", lambda: adapter.get_session(scenario.session_missing())),
+            ("an applied verb", lambda: interlock.perform(verb, adapter.ref(
+                scenario.session_exists(source_state(verb))), CONTRACT_REASON)),
+        ]  # fmt: skip
+        for what, call in cases:
+            with scenario.watch() as watched:
+                outcome = attempt(run, call())
+            sent = {e.response.headers.get(header) for e in watched.exchanges if e.response}
+            named = _request_id_of(outcome.error) if outcome.error else None
+            if outcome.result is not None:
+                named = outcome.result.vendor_request_id
+            assert named in sent - {None}, (
+                f"{what}: the vendor answered with request ids {sorted(i for i in sent if i)} "
+                f"({header}), but the {'error' if outcome.error else 'result'} names "
+                f"{named!r}: pass request_id_header= to VendorClient and keep the id"
+            )
 
     def test_every_request_has_a_timeout(
         self,

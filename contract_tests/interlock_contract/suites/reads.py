@@ -2,21 +2,82 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
 import pytest
 
 from interlock.adapter import InterviewAdapter
 from interlock.capabilities import Capabilities
+from interlock.doubles import WorldSession
 from interlock.errors import SessionNotFound
-from interlock.models import Session, SessionFilter, SessionState
+from interlock.models import FilterField, Session, SessionFilter, SessionState
+from interlock.privacy import mask_name, mask_phone
 from interlock_contract.harness import ContractFixtures
 from interlock_contract.scenario import Scenario
 
 __all__ = ["NotFoundReadsContract", "PaginationAndFiltersContract", "SessionReadsContract"]
 
 MAPPED_STATES = [s for s in SessionState if s is not SessionState.UNKNOWN]
+
+FIELDS: dict[str, Callable[[Session], Any]] = {
+    "candidate.id": lambda s: s.candidate.id,
+    "candidate.masked_name": lambda s: s.candidate.masked_name,
+    "candidate.masked_phone": lambda s: s.candidate.masked_phone,
+    "position.id": lambda s: s.position.id,
+    "position.title": lambda s: s.position.title,
+    "position.level": lambda s: s.position.level,
+    "position.department": lambda s: s.position.department,
+    "position.owner_ids": lambda s: sorted(s.position.owner_ids),
+    "batch_no": lambda s: s.batch_no,
+    "scheduled_at": lambda s: s.scheduled_at,
+    "started_at": lambda s: s.started_at,
+    "progress": lambda s: s.progress,
+    "resume_deadline": lambda s: s.resume_deadline,
+    "state": lambda s: s.state,
+}
+"""How to read each neutral field of a session (the kit compares them all)."""
+
+TRUTH: dict[str, Callable[[WorldSession], Any]] = {
+    "candidate.id": lambda w: w.candidate_id,
+    "candidate.masked_name": lambda w: mask_name(w.candidate_name),
+    "candidate.masked_phone": lambda w: mask_phone(w.candidate_phone),
+    "position.id": lambda w: w.position.id,
+    "position.title": lambda w: w.position.title,
+    "position.level": lambda w: w.position.level,
+    "position.department": lambda w: w.position.department,
+    "position.owner_ids": lambda w: sorted(w.position.owners),
+    "batch_no": lambda w: w.batch_no,
+    "scheduled_at": lambda w: w.scheduled_at,
+    "started_at": lambda w: w.started_at,
+    "progress": lambda w: w.progress,
+    "resume_deadline": lambda w: w.resume_deadline,
+    "state": lambda w: w.state,
+}
+"""The same field as the vendor's world has it."""
+
+_HINTS = {
+    "position.owner_ids": ": ownership decides who may act on the session; read it from the "
+    "vendor's own owner field",
+    "scheduled_at": ": check the vendor's time format and the account's time zone "
+    "(AccountContext.timezone)",
+    "started_at": ": check the vendor's time format and the account's time zone",
+    "resume_deadline": ": check the vendor's time format and the account's time zone",
+    "candidate.masked_name": ": mask with interlock.privacy.mask_name",
+    "candidate.masked_phone": ": mask with interlock.privacy.mask_phone",
+}
+_TIME_TOLERANCE = timedelta(seconds=1)  # vendors keep whole seconds or milliseconds
+
+
+def _same(got: Any, expected: Any) -> bool:
+    if isinstance(got, datetime) and isinstance(expected, datetime):
+        return abs(got - expected) <= _TIME_TOLERANCE
+    if isinstance(got, float) and isinstance(expected, float):
+        return abs(got - expected) <= 0.01
+    return bool(got == expected)
+
+
 PAGE_SIZE = 7  # small and prime: a 48-session world needs 7 pages, the last one partial
 
 
@@ -67,6 +128,13 @@ class SessionReadsContract(ContractFixtures):
     ) -> None:
         session_id = scenario.session_in_unmapped_state()
         session = run(adapter.get_session(session_id))
+        planted = scenario.double.unmapped_vendor_state
+        assert session.vendor_state == planted or session.state is SessionState.UNKNOWN, (
+            f"the double was told to show the vendor state {planted!r}, but the adapter read "
+            f"{session.vendor_state!r}: the double ignores WorldSession.vendor_state_override "
+            "— render `session.vendor_state_override or <your status>` wherever the double "
+            "writes a session's status (the double is wrong here, not the adapter's state table)"
+        )
         assert session.state is SessionState.UNKNOWN, (
             f"a vendor state no table knows ({session.vendor_state!r}) was mapped to "
             f"{session.state}; unmapped states must be `unknown`, never a guess"
@@ -77,23 +145,24 @@ class SessionReadsContract(ContractFixtures):
             f"list_sessions reports the unmapped session as {states.get(session_id)}, not unknown"
         )
 
-    def test_session_fields_match_the_vendor(
-        self, run: Any, adapter: InterviewAdapter, scenario: Scenario
+    @pytest.mark.parametrize("field", list(FIELDS))
+    def test_every_field_matches_the_vendor(
+        self, run: Any, adapter: InterviewAdapter, scenario: Scenario, field: str
     ) -> None:
-        session_id = scenario.session_exists(SessionState.IN_PROGRESS)
-        truth = scenario.double.world.get(session_id)
-        session = run(adapter.get_session(session_id))
-        assert session.candidate.id == truth.candidate_id, "candidate.id is not the vendor's id"
-        assert session.position.id == truth.position.id, "position.id is not the vendor's id"
-        if session.batch_no is not None:
-            assert session.batch_no == truth.batch_no, "batch_no differs from the vendor's"
-        assert session.scheduled_at is not None, "scheduled_at is missing"
-        drift = abs(session.scheduled_at - truth.scheduled_at)
-        assert drift <= timedelta(seconds=1), (
-            f"scheduled_at is {session.scheduled_at.isoformat()} but the vendor has "
-            f"{truth.scheduled_at.isoformat()} (off by {drift}): check the vendor's time format "
-            "and the account time zone (AccountContext.timezone)"
-        )
+        """Every neutral field of every session, listed and read one by one, is what the vendor
+        stores (ownership is what the gateway's permissions rest on; times must carry the right
+        zone)."""
+        ids = [scenario.session_exists(state) for state in MAPPED_STATES]
+        listed, _ = list_all(run, adapter, SessionFilter(), page_size=50)
+        read = [run(adapter.get_session(i)) for i in ids]
+        for how, sessions in (("list_sessions", listed), ("get_session", read)):
+            for session in sessions:
+                truth = scenario.truth(session.ref.session_id)
+                got, expected = FIELDS[field](session), TRUTH[field](truth)
+                assert _same(got, expected), (
+                    f"{how}: {field} of {session.ref.session_id} ({truth.state}) is {got!r}, "
+                    f"but the vendor has {expected!r}{_HINTS.get(field, '')}"
+                )
 
     def test_personal_data_is_masked(
         self, run: Any, adapter: InterviewAdapter, scenario: Scenario
@@ -195,6 +264,66 @@ class PaginationAndFiltersContract(ContractFixtures):
             "declared in capabilities.server_side_filters must mean exactly what "
             "SessionFilter.matches means, otherwise apply it client-side"
         )
+
+    @pytest.mark.parametrize("which", _FILTER_IDS)
+    def test_server_side_filters_reach_the_vendor(
+        self,
+        request: pytest.FixtureRequest,
+        run: Any,
+        adapter: InterviewAdapter,
+        capabilities: Capabilities,
+        scenario: Scenario,
+        which: str,
+    ) -> None:
+        everything, _ = list_all(run, adapter, SessionFilter(), page_size=50)
+        session_filter = _filter_for(which, everything)
+        declared = session_filter.active_fields() & capabilities.server_side_filters
+        self.require(request, bool(declared), f"filters: {which} is applied client-side")
+        by_id = {s.ref.session_id: s for s in everything}
+        with scenario.watch() as watched:
+            list_all(run, adapter, session_filter)
+        assert watched.queries, (
+            "the double recorded no listing: call VendorDouble.record_query(filters, ids) in its "
+            "list endpoint, so that the kit sees declared server-side filters reach the vendor"
+        )
+        fields = ", ".join(sorted(declared))
+        vendor_side = _only(session_filter, declared)
+        for query in watched.queries:
+            missing = sorted(declared - set(query.filters))
+            assert not missing, (
+                f"{', '.join(missing)} is declared in server_side_filters but the {which} listing "
+                "never sent it to the vendor: send it, or filter client-side and stop declaring it"
+            )
+            for field in declared:
+                sent, wanted = query.filters[field], _filter_value(session_filter, field)
+                assert _same(sent, wanted), (
+                    f"the vendor was asked for {field}={sent!r}, the filter says {wanted!r}"
+                )
+            wrong = [i for i in query.returned if i in by_id and not vendor_side.matches(by_id[i])]
+            assert not wrong, (
+                f"the vendor returned {len(wrong)} sessions that do not match the declared "
+                f"server-side filter ({fields}): the vendor's meaning of it is not "
+                "SessionFilter.matches"
+            )
+
+
+_FILTER_ATTRIBUTE = {
+    FilterField.STATE: "states",
+    FilterField.CANDIDATE: "candidate",
+    FilterField.POSITION: "position",
+    FilterField.BATCH_NO: "batch_no",
+    FilterField.START_FROM: "start_from",
+    FilterField.START_TO: "start_to",
+}
+
+
+def _filter_value(session_filter: SessionFilter, field: FilterField) -> Any:
+    return getattr(session_filter, _FILTER_ATTRIBUTE[field])
+
+
+def _only(session_filter: SessionFilter, fields: frozenset[FilterField]) -> SessionFilter:
+    """The part of ``session_filter`` made of ``fields``."""
+    return SessionFilter(**{_FILTER_ATTRIBUTE[f]: _filter_value(session_filter, f) for f in fields})
 
 
 def _filter_for(which: str, everything: list[Session]) -> SessionFilter:

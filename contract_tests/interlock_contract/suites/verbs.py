@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any, ClassVar
 
 import pytest
@@ -10,7 +11,7 @@ from interlock import Interlock
 from interlock.adapter import InterviewAdapter
 from interlock.capabilities import Capabilities
 from interlock.errors import InvalidTransition, SessionNotFound
-from interlock.models import OperationOutcome, SessionState, Verb
+from interlock.models import OperationOutcome, SessionState, Verb, utc_now
 from interlock.transitions import ACCEPTED_FROM, TARGET_STATE
 from interlock_contract.checks import assert_hooks_once, attempt
 from interlock_contract.harness import CONTRACT_REASON, ContractFixtures, HookRecorder
@@ -25,6 +26,8 @@ __all__ = [
 ]
 
 S = SessionState
+RESUME_WINDOW = timedelta(hours=3)
+"""Not the facade's default (24 h): a pause that drops the deadline must not pass by chance."""
 _ORDER = [S.SCHEDULED, S.IN_PROGRESS, S.PAUSED]
 
 
@@ -93,6 +96,33 @@ class VerbsContract(ContractFixtures):
         assert run(adapter.get_session(session_id)).state is target, "read-back disagrees"
         assert_hooks_once(hooks, [ref])
 
+    def test_pause_keeps_the_resume_deadline(
+        self,
+        request: pytest.FixtureRequest,
+        run: Any,
+        adapter: InterviewAdapter,
+        interlock: Interlock,
+        capabilities: Capabilities,
+        scenario: Scenario,
+    ) -> None:
+        self.require_verb(request, capabilities, Verb.PAUSE)
+        session_id = scenario.session_exists(S.IN_PROGRESS)
+        deadline = (utc_now() + RESUME_WINDOW).replace(microsecond=0)
+        outcome = attempt(
+            run,
+            interlock.perform(
+                Verb.PAUSE, adapter.ref(session_id), CONTRACT_REASON, resume_deadline=deadline
+            ),
+        )
+        assert outcome.succeeded, f"pause with a resume deadline {outcome.describe()}"
+        kept = scenario.truth(session_id).resume_deadline
+        drift = abs(kept - deadline) if kept is not None else timedelta.max
+        assert drift <= timedelta(seconds=1), (
+            f"pause was asked to let the candidate resume until {deadline.isoformat()}, but the "
+            f"vendor's session has {kept.isoformat() if kept else None}: send resume_deadline "
+            "to the vendor in its own time format"
+        )
+
 
 class IdempotencyContract(ContractFixtures):
     """A verb whose target state already holds is ``already_in_state``, with no vendor write."""
@@ -147,6 +177,35 @@ class IdempotencyContract(ContractFixtures):
                 f"{verb} #{number} with the same idempotency key {outcome.describe()}"
             )
         assert scenario.mutations_of(session_id) == 1, "a repeated operation changed it twice"
+
+    @pytest.mark.parametrize("verb", list(Verb), ids=str)
+    def test_replaying_a_key_after_the_session_moved_on_changes_nothing(
+        self,
+        request: pytest.FixtureRequest,
+        run: Any,
+        adapter: InterviewAdapter,
+        interlock: Interlock,
+        capabilities: Capabilities,
+        scenario: Scenario,
+        verb: Verb,
+    ) -> None:
+        """The vendor's own state check cannot hide a missing client token here: by the time
+        the key comes again, the session is back where the operation found it."""
+        self.require_verb(request, capabilities, verb)
+        source = source_state(verb)
+        session_id = scenario.session_exists(source)
+        ref = adapter.ref(session_id)
+        key = f"contract-replay-{session_id}"
+        first = attempt(run, interlock.perform(verb, ref, CONTRACT_REASON, idempotency_key=key))
+        assert first.succeeded, f"{verb} {first.describe()}"
+        scenario.vendor_moves(session_id, source)
+        attempt(run, interlock.perform(verb, ref, CONTRACT_REASON, idempotency_key=key))
+        assert scenario.state_of(session_id) is source, (
+            f"the same {verb} (same idempotency key) came again after the session had moved back "
+            f"to {source}, and the vendor applied it a second time: send the idempotency key "
+            "as the vendor's own client token / request id, so the vendor replays its answer"
+        )
+        assert scenario.mutations_of(session_id) == 1
 
 
 class InvalidTransitionContract(ContractFixtures):

@@ -13,21 +13,25 @@ import abc
 import asyncio
 import random
 import time
-from collections import Counter, deque
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from enum import StrEnum
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 import httpx
 
+from interlock.doubles._clock import Clock
+from interlock.doubles._faults import Fault, FaultPlan, Race
+from interlock.doubles._limits import busiest_window
 from interlock.doubles._world import World
-from interlock.models import SessionState
+from interlock.models import FilterField, SessionState
 
 if TYPE_CHECKING:
     import respx
 
-__all__ = ["DoubleSettings", "Fault", "FaultPlan", "QpsWindow", "RecordedRequest", "VendorDouble"]
+__all__ = ["DoubleSettings", "RecordedRequest", "VendorDouble", "VendorQuery"]
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -43,31 +47,6 @@ class DoubleSettings:
     qps: float | None = None
 
 
-class Fault(StrEnum):
-    """Failures a double can be told to produce (vendor-shaped where the vendor has a shape)."""
-
-    SERVER_ERROR = "server_error"
-    RATE_LIMITED = "rate_limited"
-    TIMEOUT_BEFORE_SEND = "timeout_before_send"
-    TIMEOUT_AFTER_SEND = "timeout_after_send"
-    CONNECTION_RESET = "connection_reset"
-    MALFORMED_BODY = "malformed_body"
-    ERROR_IN_200 = "error_in_200"
-    TOKEN_EXPIRED = "token_expired"  # noqa: S105 - a fault name, not a password
-
-
-@dataclass
-class FaultPlan:
-    """``fault`` for the next ``times`` matching requests (``only_mutations`` narrows them),
-    after letting the first ``after`` matching requests through untouched."""
-
-    fault: Fault
-    times: int = 1
-    only_mutations: bool = False
-    retry_after: float | None = None
-    after: int = 0
-
-
 @dataclass(frozen=True)
 class RecordedRequest:
     """What the double saw: enough for invariants, never the body's secrets in a repr."""
@@ -78,25 +57,16 @@ class RecordedRequest:
     mutation: bool
     at: float
     timeout: dict[str, Any] | None = field(default=None)
+    token: bool = False
 
 
-class QpsWindow:
-    """A per-key sliding one-second window: the vendor's own throttle."""
+@dataclass(frozen=True)
+class VendorQuery:
+    """One listing the double served: the filters it evaluated itself (as neutral fields and
+    values) and the ids it returned. Doubles record it with :meth:`VendorDouble.record_query`."""
 
-    def __init__(self, limit: float, *, clock: Callable[[], float] = time.monotonic) -> None:
-        self.limit = limit
-        self._clock = clock
-        self._hits: dict[str, deque[float]] = {}
-
-    def allow(self, key: str) -> bool:
-        now = self._clock()
-        hits = self._hits.setdefault(key, deque())
-        while hits and hits[0] <= now - 1.0:
-            hits.popleft()
-        if len(hits) >= self.limit:
-            return False
-        hits.append(now)
-        return True
+    filters: Mapping[FilterField, Any]
+    returned: tuple[str, ...]
 
 
 _THROTTLED = "interlock.double.throttled"
@@ -110,16 +80,25 @@ class VendorDouble(abc.ABC):
     default_qps: ClassVar[float] = 20.0
     unmapped_vendor_state: ClassVar[str] = "ARCHIVED_BY_VENDOR"
     """A state value this vendor may send that no mapping table knows."""
+    request_id_header: ClassVar[str | None] = None
+    """The response header carrying the vendor's request id (None: the vendor sends none); the
+    kit checks that errors and results name it, which is what support asks for."""
+    token_paths: ClassVar[frozenset[str]] = frozenset()
+    """Paths of the vendor's token endpoints: the base counts requests to them
+    (:attr:`token_requests`) and the contract kit can make them fail."""
 
     def __init__(self, settings: DoubleSettings | None = None) -> None:
         self.settings = settings or DoubleSettings()
         self.base_url = self.default_base_url
+        self._clock: Clock = time.monotonic
         self.world = World(seed=self.settings.seed, size=self.settings.sessions, new_id=self.new_id)
         self.faults: list[FaultPlan] = []
         self.requests: list[RecordedRequest] = []
+        self.queries: list[VendorQuery] = []
+        self.issued_tokens: list[str] = []
         self.token_requests = 0
         self.throttle_rejections = 0
-        self.accepted_at: list[tuple[float, str]] = []  # (monotonic time, api) of served calls
+        self.accepted_at: list[tuple[float, str]] = []  # (double's clock, api) of served calls
         self.qps = self.settings.qps or self.default_qps
         self._rng = random.Random(self.settings.seed + 1)
 
@@ -152,10 +131,46 @@ class VendorDouble(abc.ABC):
     def is_mutation(self, request: httpx.Request) -> bool:
         return request.method not in ("GET", "HEAD")
 
+    def is_token_request(self, request: httpx.Request) -> bool:
+        """Whether ``request`` asks the vendor for an access token (see :attr:`token_paths`)."""
+        return request.url.path in self.token_paths
+
     @property
     def secrets(self) -> tuple[str, ...]:
-        """The credentials this double accepts: they must never appear in logs or errors."""
-        return ()
+        """What must never appear in logs or errors: the credentials this double accepts (add
+        them in a subclass: ``return (APP_SECRET, *super().secrets)``) and every token it
+        issued through :meth:`issue_token`."""
+        return tuple(self.issued_tokens)
+
+    # -- helpers for a subclass ------------------------------------------------------------
+
+    def monotonic(self) -> float:
+        """The double's clock (real time, or virtual time under the contract kit). Throttle
+        windows and token lifetimes must read this, never ``time.monotonic`` directly."""
+        return self._clock()
+
+    def use_clock(self, clock: Clock) -> None:
+        """Run on ``clock`` from now on (the kit's :class:`~interlock.doubles.VirtualClock`)."""
+        self._clock = clock
+
+    def issue_token(self, value: str) -> str:
+        """Register an access (or refresh) token the double hands out: it becomes a secret."""
+        if value not in self.issued_tokens:
+            self.issued_tokens.append(value)
+        return value
+
+    def shuffled(self, items: Sequence[T]) -> list[T]:
+        """``items`` in a seeded random order: batch answers of a vendor that documents no order
+        come back like this, so an adapter matching results by position is caught."""
+        mixed = list(items)
+        self._rng.shuffle(mixed)
+        return mixed
+
+    def record_query(self, filters: Mapping[FilterField, Any], returned: Iterable[str]) -> None:
+        """Record a listing: the filters the vendor evaluated (neutral field → neutral value:
+        a frozenset of states, an id, a batch number, an aware datetime) and the ids returned.
+        The kit checks that declared server-side filters really reach the vendor."""
+        self.queries.append(VendorQuery(dict(filters), tuple(returned)))
 
     # -- scenario helpers (used by the contract kit) -----------------------------------------
 
@@ -180,12 +195,18 @@ class VendorDouble(abc.ABC):
         only_mutations: bool = False,
         retry_after: float | None = None,
         after: int = 0,
+        **match: Any,
     ) -> FaultPlan:
         """Fail the next ``times`` matching requests with ``fault`` (the first ``after``
-        matching requests pass), e.g. a token that expires in the middle of a batch."""
-        plan = FaultPlan(fault, times, only_mutations, retry_after, after)
+        matching requests pass), e.g. a token that expires in the middle of a batch. ``match``
+        takes the other fields of :class:`FaultPlan` (``route``, ``window_s``, ``answer``...)."""
+        plan = FaultPlan(fault, times, only_mutations, retry_after, after, **match)
         self.faults.append(plan)
         return plan
+
+    def race(self, change: Race, **match: Any) -> FaultPlan:
+        """Apply ``change`` at the vendor just before the next matching request is served."""
+        return self.inject(Fault.RACE, race=change, **match)
 
     def clear_faults(self) -> None:
         self.faults.clear()
@@ -196,13 +217,8 @@ class VendorDouble(abc.ABC):
 
     def max_calls_in_any_second(self, api: str | None = None) -> int:
         """The most calls served in any sliding one-second window (optionally for one API)."""
-        times = sorted(t for t, a in self.accepted_at if api is None or a == api)
-        best, start = 0, 0
-        for end, t in enumerate(times):
-            while t - times[start] >= 1.0:
-                start += 1
-            best = max(best, end - start + 1)
-        return best
+        times = [t for t, a in self.accepted_at if api is None or a == api]
+        return busiest_window(times, calendar=False)
 
     # -- the handler ------------------------------------------------------------------------
 
@@ -210,6 +226,7 @@ class VendorDouble(abc.ABC):
         """Serve ``request``: record it, apply latency and faults, then dispatch."""
         mutation = self.is_mutation(request)
         api = self.api_of(request)
+        token = self.is_token_request(request)
         timeout = request.extensions.get("timeout")
         self.requests.append(
             RecordedRequest(
@@ -217,28 +234,53 @@ class VendorDouble(abc.ABC):
                 request.url.path,
                 api,
                 mutation,
-                time.monotonic(),
+                self.monotonic(),
                 dict(timeout) if isinstance(timeout, dict) else None,
+                token,
             )
         )
+        if token:
+            self.token_requests += 1
         if self.settings.latency_ms:
             await asyncio.sleep(self.settings.latency_ms / 1000)
-        plan = self._take_fault(mutation)
-        if plan is not None:
-            if plan.fault is Fault.TIMEOUT_BEFORE_SEND:
-                raise httpx.ConnectTimeout("injected: connect timeout", request=request)
-            if plan.fault not in (Fault.TIMEOUT_AFTER_SEND, Fault.CONNECTION_RESET):
-                return self.render_fault(plan, request)
+        plan = self._take_fault(request, api=api, mutation=mutation, token=token)
+        if plan is None:
+            return await self._answer(request, api)
+        return await self._faulted(plan, request, api)
+
+    async def _answer(self, request: httpx.Request, api: str) -> httpx.Response:
         response = await self.dispatch(request)
         if not response.extensions.get(_THROTTLED):
-            self.accepted_at.append((time.monotonic(), api))
-        if plan is not None and plan.fault is Fault.TIMEOUT_AFTER_SEND:
+            self.accepted_at.append((self.monotonic(), api))
+        return response
+
+    async def _faulted(self, plan: FaultPlan, request: httpx.Request, api: str) -> httpx.Response:
+        fault = plan.fault
+        before_acting: dict[Fault, type[httpx.TransportError]] = {
+            Fault.TIMEOUT_BEFORE_SEND: httpx.ConnectTimeout,
+            Fault.TIMEOUT_BEFORE_ACTING: httpx.ReadTimeout,
+            Fault.RESET_BEFORE_ACTING: httpx.RemoteProtocolError,
+        }
+        if fault in before_acting:
+            raise before_acting[fault](f"injected: {fault}", request=request)
+        if fault is Fault.RACE:
+            assert plan.race is not None, "a RACE plan needs race="
+            plan.race()
+            return await self._answer(request, api)
+        if fault is Fault.VENDOR_ANSWER:
+            assert plan.answer is not None, "a VENDOR_ANSWER plan needs answer="
+            if plan.acted:
+                await self._answer(request, api)
+            answer = plan.answer()
+            return self.throttled(answer) if plan.throttle else answer
+        if fault not in (Fault.TIMEOUT_AFTER_SEND, Fault.CONNECTION_RESET):
+            return self.render_fault(plan, request)
+        await self._answer(request, api)
+        if fault is Fault.TIMEOUT_AFTER_SEND:
             raise httpx.ReadTimeout(
                 "injected: read timeout after the vendor acted", request=request
             )
-        if plan is not None and plan.fault is Fault.CONNECTION_RESET:
-            raise httpx.RemoteProtocolError("injected: connection reset by peer", request=request)
-        return response
+        raise httpx.RemoteProtocolError("injected: connection reset by peer", request=request)
 
     def throttled(self, response: httpx.Response) -> httpx.Response:
         """Mark ``response`` as the vendor's throttle answer (counted, not 'served')."""
@@ -246,17 +288,21 @@ class VendorDouble(abc.ABC):
         response.extensions[_THROTTLED] = True
         return response
 
-    def _take_fault(self, mutation: bool) -> FaultPlan | None:
+    def _take_fault(
+        self, request: httpx.Request, *, api: str, mutation: bool, token: bool
+    ) -> FaultPlan | None:
+        now = self.monotonic()
         for plan in self.faults:
-            if plan.times > 0 and (mutation or not plan.only_mutations):
-                if plan.after > 0:
-                    plan.after -= 1
-                    continue
-                plan.times -= 1
-                if plan.fault is Fault.TOKEN_EXPIRED:
-                    self.expire_tokens()
-                    return None  # the vendor's own expired-token answer follows naturally
-                return plan
+            if not plan.live(now):
+                continue
+            if not plan.matches(request, api=api, mutation=mutation, token=token):
+                continue
+            if not plan.take(now):
+                continue
+            if plan.fault is Fault.TOKEN_EXPIRED:
+                self.expire_tokens()
+                return None  # the vendor's own expired-token answer follows naturally
+            return plan
         return None
 
     def mount(self, router: respx.Router, base_url: str | None = None) -> None:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
 
 from interlock.adapter import AccountContext, InterviewAdapter
 from interlock.doubles._base import DoubleSettings, VendorDouble
+from interlock.doubles._clock import VirtualClock
 from interlock.http import RetryPolicy
 from interlock.plugins import AdapterSpec
 
@@ -34,21 +36,28 @@ def wire_adapter(
     base_url: str | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
     retry_policy: RetryPolicy | None = None,
+    clock: VirtualClock | None = None,
 ) -> InterviewAdapter:
     """An adapter for ``double``: in-process through a mock transport unless ``transport`` or a
     served ``base_url`` is given (then real HTTP, or whatever the transport does, e.g. respx).
 
-    ``retry_policy`` goes to :attr:`AccountContext.retry_policy` (the contract suite injects one
-    that does not really sleep)."""
+    ``retry_policy`` goes to :attr:`AccountContext.retry_policy`; with ``clock`` the double and
+    the adapter (``AccountContext.monotonic`` and ``sleep``) share virtual time, so waits cost
+    nothing (the contract suite does both)."""
     url = base_url or double.base_url
     options = spec.options_model.model_validate(double.adapter_options(url))
     if transport is None and base_url is None:
         transport = httpx.MockTransport(double.handle)
+    timing: dict[str, Any] = {}
+    if clock is not None:
+        double.use_clock(clock.monotonic)
+        timing = {"monotonic": clock.monotonic, "sleep": clock.sleep}
     context = AccountContext(
         account=account or f"{spec.name}-double",
         options=options,
         timezone=DEFAULT_DOUBLE_TIMEZONE,
         transport=transport,
         retry_policy=retry_policy,
+        **timing,
     )
     return spec.factory(context)

@@ -92,6 +92,9 @@ class World:
         self._new_id = new_id
         self.sessions: dict[str, WorldSession] = {}
         self.mutation_counts: Counter[str] = Counter()
+        """Changes made through :meth:`apply` and :meth:`restore`: the adapter's doing."""
+        self.outside_changes: Counter[str] = Counter()
+        """Changes made through :meth:`move`: someone else's doing (a person, another tool)."""
         self.positions = tuple(
             WorldPosition(
                 id=self._new_id(self.rng),
@@ -146,7 +149,12 @@ class World:
     def apply(
         self, session_id: str, verb: Verb, *, resume_deadline: datetime | None = None
     ) -> Transition:
-        """Carry out ``verb``; a same-state verb changes nothing and is not counted."""
+        """Carry out ``verb``; a same-state verb changes nothing and is not counted.
+
+        :raises SessionNotFound: no session has this id.
+        :raises InvalidTransition: the session's state does not accept ``verb`` (the neutral
+            state machine), or a resume comes after the pause's resume deadline.
+        """
         session = self.get(session_id)
         transition = plan_transition(session.state, verb)
         if transition.already_in_state:
@@ -186,6 +194,19 @@ class World:
         session.updated_at = self.clock()
         self.mutation_counts[session_id] += 1
         return transition
+
+    def move(self, session_id: str, state: SessionState) -> None:
+        """Someone other than the adapter moves the session to ``state`` (a recruiter in the
+        vendor's console, the candidate finishing): counted in :attr:`outside_changes`."""
+        session = self.get(session_id)
+        session.previous_state = session.state
+        session.state = state
+        session.updated_at = self.clock()
+        if state is not SessionState.PAUSED:
+            session.resume_deadline = None
+        elif session.resume_deadline is None:
+            session.resume_deadline = self.clock() + timedelta(hours=24)
+        self.outside_changes[session_id] += 1
 
     def snapshot(self) -> dict[str, WorldSession]:
         return {k: replace(v) for k, v in self.sessions.items()}

@@ -24,8 +24,9 @@ def new(
     ] = None,
     force: Annotated[bool, typer.Option(help="write into a folder that is not empty")] = False,
 ) -> None:
-    """Write an adapter project: pyproject with the entry point, the adapter skeleton split as
-    in STYLE.md, a vendor double skeleton, the contract test and a README."""
+    """Write an adapter project: pyproject with the entry point and the contract kit's
+    dependencies (the `test` extra), the adapter skeleton split as in
+    docs/writing-an-adapter.md, a vendor double skeleton, the contract test and a README."""
     target = directory or Path(f"interlock-{name.replace('_', '-')}")
     try:
         written = write_project(name, target, force=force)
@@ -33,7 +34,7 @@ def new(
         fail(str(exc))
     console.print(f"wrote {len(written)} files to {target}", highlight=False)
     console.print(
-        f"next: pip install -e {target} && interlock contract {name}  "
-        "(each failing check names what to implement)",
+        f"next: pip install -e '{target}[test]' && interlock contract {name}  "
+        "(the first failing check names what to implement)",
         highlight=False,
     )

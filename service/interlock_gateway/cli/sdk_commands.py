@@ -62,12 +62,10 @@ def adapters(
     if as_json:
         print_json({"adapters": rows, "plugin_failures": failures})
         return
-    table = Table(title="Interlock adapters: capability matrix")
-    for column in rows[0] if rows else ["adapter"]:
-        table.add_column(column)
+    console.print(_matrix(rows))
     for row in rows:
-        table.add_row(*row.values())
-    console.print(table)
+        if row.get("notes"):
+            console.print(f"[bold]{row['adapter']}[/]: {row['notes']}", highlight=False)
     for failure in failures:
         err_console.print(
             f"[yellow]plug-in {failure['plugin']!r} not loaded:[/] {failure['error']}"
@@ -75,11 +73,35 @@ def adapters(
         err_console.print(f"  fix: {failure['fix']}")
 
 
+_VERBS = ("pause", "resume", "terminate", "revoke")
+
+
+def _matrix(rows: list[dict[str, str]]) -> Table:
+    """One row per adapter in five narrow columns, readable at 80 columns: the verbs' levels
+    stacked in one cell, filters one per line, and the notes printed under the table."""
+    table = Table(title="Interlock adapters: capability matrix", show_lines=True)
+    for column in ("adapter", "verbs", "batch · restore", "server-side filters", "events"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        if "error" in row:
+            table.add_row(row["adapter"], row["error"], "", "", "")
+            continue
+        name = row.get("account", row["adapter"])
+        if "account" in row:
+            name = f"{row['account']}\n({row['adapter']})"
+        verbs = "\n".join(f"{verb} {row[verb]}" for verb in _VERBS)
+        batch = f"batch {row['native_batch'].replace(',', ', ')}\nrestore {row['restore']}"
+        filters = "\n".join(row["filters"].split(","))
+        table.add_row(name, verbs, batch, filters, row["events"])
+    return table
+
+
 def _row(adapter: object) -> dict[str, str]:
     from interlock.adapter import InterviewAdapter
 
     assert isinstance(adapter, InterviewAdapter)
-    return adapter.capabilities.matrix_row()
+    capabilities = adapter.capabilities
+    return {**capabilities.matrix_row(), "notes": capabilities.notes or ""}
 
 
 @sessions_app.command("list")

@@ -474,7 +474,7 @@ async def test_isv_app_uses_the_corp_token(
 async def test_client_side_limiter_stays_under_the_vendor_limit(
     make_adapter: AdapterFactory, double: DingTalkDouble
 ) -> None:
-    double.app_buckets.rate = 10
+    double.app_limit.limit = 10
     adapter = make_adapter(vendor_qps=10)  # 80 %: 8 calls per second per API
     ids = list(double.world.sessions)[:12]  # without the limiter, 2 of them would be throttled
     await asyncio.gather(*(adapter.read_raw(i) for i in ids))

@@ -8,6 +8,7 @@ import pytest
 from dingtalk_support import load_fixture
 
 from interlock_dingtalk._crypto import CallbackCipher, CryptoError, aes_key_from, sign
+from interlock_dingtalk.double import _crypto as double_crypto
 
 VECTOR = load_fixture("callback__check_url_vector")
 
@@ -84,3 +85,30 @@ def test_a_key_that_is_not_43_base64_characters_is_refused() -> None:
 def test_the_cipher_never_prints_its_key() -> None:
     cipher = CallbackCipher(VECTOR["encodingAesKey"])
     assert VECTOR["encodingAesKey"] not in repr(cipher)
+
+
+# -- the double's own crypto, checked against the vector on its own ------------------------
+
+
+def test_the_doubles_signature_reproduces_the_published_vector() -> None:
+    query = VECTOR["query"]
+    encrypt = VECTOR["body"]["encrypt"]
+    signed = double_crypto.signature(VECTOR["token"], query["timestamp"], query["nonce"], encrypt)
+    assert signed == "03044561471240d4a14bb09372dfcfd4fd0e40cb"
+
+
+def test_the_doubles_decryption_reproduces_the_published_vector() -> None:
+    message, owner = double_crypto.decrypt(VECTOR["body"]["encrypt"], VECTOR["encodingAesKey"])
+    assert (message, owner) == ('{"EventType":"check_url"}', "ding6ccabc44d2c8d38b")
+
+
+def test_the_doubles_encryption_with_the_vectors_prefix_gives_the_vectors_ciphertext() -> None:
+    key = VECTOR["encodingAesKey"]
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+    raw_key = base64.b64decode(key + "=")
+    decryptor = Cipher(algorithms.AES(raw_key), modes.CBC(raw_key[:16])).decryptor()
+    raw = base64.b64decode(VECTOR["body"]["encrypt"])
+    prefix = (decryptor.update(raw) + decryptor.finalize())[:16]
+    again = double_crypto.encrypt(VECTOR["plaintext"], VECTOR["ownerKey"], key, prefix=prefix)
+    assert again == VECTOR["body"]["encrypt"]

@@ -8,7 +8,7 @@ import pytest
 from interlock.doubles import DoubleSettings
 from interlock_dingtalk.double import DingTalkDouble
 from interlock_dingtalk.double._auth import APP_SECRET, CALLBACK_AES_KEY, Caller, TokenIssuer
-from interlock_dingtalk.double._throttle import MonthlyQuota, TokenBuckets
+from interlock_dingtalk.double._throttle import MonthlyQuota
 
 BASE = DingTalkDouble.default_base_url
 AI = f"{BASE}/v1.0/ats/ai/interview/sessions"
@@ -45,7 +45,7 @@ def test_secrets_list_credentials_and_issued_tokens() -> None:
 
 def test_settings_qps_sets_the_vendor_bucket_and_the_adapter_option() -> None:
     double = DingTalkDouble(DoubleSettings(sessions=1, qps=7))
-    assert double.app_buckets.rate == 7
+    assert double.app_limit.limit == 7
     assert double.adapter_options("http://x")["vendor_qps"] == 7
     assert DingTalkDouble(DoubleSettings(sessions=1)).qps == 20  # DingTalk's standard edition
 
@@ -76,14 +76,17 @@ def test_tokens_are_renewed_while_valid_and_replaced_after_expiry() -> None:
     assert issuer.issue(caller) != first
 
 
-def test_token_bucket_holds_one_second_and_refills_at_the_rate() -> None:
+def test_the_per_app_limit_counts_any_one_second_window() -> None:
+    double = DingTalkDouble(DoubleSettings(sessions=1, qps=4))
     now = [0.0]
-    buckets = TokenBuckets(4, clock=lambda: now[0])
-    assert [buckets.allow("k") for _ in range(5)] == [True] * 4 + [False]
-    assert buckets.allow("other")
-    now[0] = 0.25
-    assert buckets.allow("k")
-    assert not buckets.allow("k")
+    double.use_clock(lambda: now[0])
+    limit = double.app_limit
+    assert [limit.allow("k") for _ in range(5)] == [True] * 4 + [False]
+    assert limit.allow("other")
+    now[0] = 0.5
+    assert not limit.allow("k")  # a bucket refilling at 4/s would let one more through here
+    now[0] = 1.0
+    assert limit.allow("k")
 
 
 def test_monthly_quota_resets_with_the_month() -> None:

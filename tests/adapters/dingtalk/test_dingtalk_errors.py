@@ -8,13 +8,13 @@ import pytest
 from dingtalk_support import load_fixture, response_of
 
 from interlock import errors
-from interlock_dingtalk._client import interpret
 from interlock_dingtalk._errors import (
     ERROR_TABLE,
     LEGACY_ERRCODE_TABLE,
     QPS_RETRY_AFTER_S,
     translate,
 )
+from interlock_dingtalk._interpret import interpret
 from interlock_dingtalk.double._catalogue import ERROR_CATALOGUE, LEGACY_ERRCODES
 
 

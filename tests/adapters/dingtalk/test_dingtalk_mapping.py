@@ -10,7 +10,7 @@ from dingtalk_support import load_fixture, response_of
 
 from interlock import errors
 from interlock.models import SessionFilter, SessionState
-from interlock_dingtalk._client import expect, interpret
+from interlock_dingtalk._interpret import expect, interpret
 from interlock_dingtalk._mapping import (
     STATE_TABLE,
     VENDOR_STATUS_OF,

@@ -14,7 +14,7 @@ from yonyou_helpers import SHANGHAI, load
 
 from interlock import errors
 from interlock.models import SessionFilter, SessionState
-from interlock_yonyou._client import DuplicateSubmission, interpret_auth, interpret_business
+from interlock_yonyou._interpret import DuplicateSubmission, interpret_auth, interpret_business
 from interlock_yonyou._mapping import (
     STATE_TABLE,
     decode_page_token,

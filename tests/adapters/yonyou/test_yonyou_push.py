@@ -13,7 +13,7 @@ from yonyou_helpers import REASON, AdapterFactory, load
 from interlock import errors
 from interlock.events import CallbackRequest, CallbackResult
 from interlock.models import SessionState
-from interlock_yonyou._auth import PushCrypto
+from interlock_yonyou._crypto import PushCrypto
 from interlock_yonyou._push import ACKNOWLEDGEMENT
 from interlock_yonyou.adapter import YonyouAdapter
 from interlock_yonyou.double import APP_KEY, APP_SECRET, TENANT_ID, YonyouDouble

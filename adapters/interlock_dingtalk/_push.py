@@ -1,4 +1,5 @@
-"""Verifying DingTalk's HTTP event push and building its encrypted ``success`` reply.
+"""DingTalk's HTTP event push: verify it, build its encrypted ``success`` reply, and turn it
+into neutral ``SessionEvent`` s.
 
 Order of checks, so that nothing unverified is trusted or remembered:
 
@@ -26,11 +27,13 @@ from datetime import UTC, datetime
 from pydantic import ValidationError
 
 from interlock import errors
-from interlock.events import CallbackReply, CallbackRequest
+from interlock.events import CallbackReply, CallbackRequest, SessionEvent
+from interlock.models import SessionRef
 from interlock_dingtalk._crypto import CallbackCipher, CryptoError, sign, signatures_equal
+from interlock_dingtalk._mapping import from_millis, to_state
 from interlock_dingtalk._models import VendorPushEnvelope, VendorPushEvent
 
-__all__ = ["CallbackVerifier", "VerifiedPush"]
+__all__ = ["CHECK_URL", "SESSION_CHANGE", "CallbackVerifier", "VerifiedPush", "events_of"]
 
 _MAX_REMEMBERED = 100_000
 _SUCCESS = "success"
@@ -164,3 +167,48 @@ class CallbackVerifier:
             account=self._account,
             hint="only DingTalk's signed, fresh, first-time pushes are accepted",
         )
+
+
+CHECK_URL = "check_url"
+"""DingTalk's URL-verification event (documented)."""
+
+SESSION_CHANGE = "ats_ai_interview_session_change"
+"""The extension's state-change event (DingTalk's snake_case event naming, VENDOR_API.md)."""
+
+
+def events_of(account: str, push: VerifiedPush) -> tuple[SessionEvent, ...]:
+    """The neutral events of one push; event types we do not know carry none (the push is
+    still acknowledged, or DingTalk would keep retrying it)."""
+    event = push.event
+    if event.event_type == CHECK_URL:
+        return (
+            SessionEvent(
+                event_id=f"{CHECK_URL}:{push.timestamp}:{push.nonce}", kind="url_verification"
+            ),
+        )
+    if event.event_type != SESSION_CHANGE:
+        return ()
+    if not event.session_id:
+        raise errors.VendorProtocolError(
+            "dingtalk push: session change without sessionId", field="sessionId", account=account
+        )
+    if not event.status:
+        raise errors.VendorProtocolError(
+            "dingtalk push: session change without status", field="status", account=account
+        )
+    try:
+        ref = SessionRef(account=account, session_id=event.session_id)
+    except ValidationError:
+        raise errors.VendorProtocolError(
+            "dingtalk push: sessionId is not a valid id", field="sessionId", account=account
+        ) from None
+    event_id = event.event_id or f"{event.session_id}:{event.change_time_millis}:{event.status}"
+    return (
+        SessionEvent(
+            event_id=event_id,
+            kind="state_changed",
+            ref=ref,
+            state=to_state(event.status),
+            occurred_at=from_millis(event.change_time_millis),
+        ),
+    )

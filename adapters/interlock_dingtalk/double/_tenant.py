@@ -1,0 +1,54 @@
+"""The DingTalk org the double simulates: its sessions and the ATS records around them.
+
+Route handlers see the tenant, never the double, so that the handlers and the double that
+dispatches to them do not import each other.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, tzinfo
+from typing import Any
+
+from interlock.doubles import World
+from interlock.models import FilterField
+
+RecordQuery = Callable[[Mapping[FilterField, Any], Iterable[str]], None]
+Shuffle = Callable[[Sequence[Any]], list[Any]]
+
+__all__ = ["Tenant"]
+
+
+@dataclass
+class Tenant:
+    """The org's world of sessions and its ATS data: jobs, sign-ins, syncs, recruitment flows."""
+
+    world: World
+    timezone: tzinfo
+    created_at: datetime
+    record_query: RecordQuery = field(repr=False)
+    """Records a listing's filters and ids (``VendorDouble.record_query``)."""
+    shuffled: Shuffle = field(repr=False)
+    """Puts batch answers in the vendor's (undocumented, so random) order."""
+    deleted_jobs: set[str] = field(default_factory=set)
+    sign_ins: dict[str, int] = field(default_factory=dict)
+    synced: dict[str, dict[str, Any]] = field(default_factory=dict)
+    _flows: dict[str, str] = field(default_factory=dict)
+    _flow_ids: dict[str, str] = field(default_factory=dict)
+
+    @staticmethod
+    def from_millis(value: int) -> datetime:
+        return datetime.fromtimestamp(value / 1000, UTC)
+
+    def flow_id_of(self, session_id: str) -> str:
+        """The recruitment flow of an interview (created on first use, then stable)."""
+        if session_id not in self._flow_ids:
+            flow = str(random.Random(f"flow:{session_id}").randrange(10**11, 10**12))
+            self._flow_ids[session_id] = flow
+            self._flows[flow] = session_id
+        return self._flow_ids[session_id]
+
+    def session_of_flow(self, flow_id: str) -> str | None:
+        return self._flows.get(flow_id)

@@ -1,0 +1,385 @@
+"""More deliberately broken adapters: each plants one bug that only a newer check catches.
+
+Like ``broken_sandbox.py``, each variant subclasses a real adapter and changes as little as
+possible, the way the bug would really be written. ``PLANTED_MORE`` maps a variant's name to
+(the adapter it breaks, its class).
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
+
+import httpx
+from broken_sandbox import _OwnResults, _parsed
+
+from interlock import errors
+from interlock.adapter import AccountContext, InterviewAdapter, explain_refusal, failed_result
+from interlock.http import RetryPolicy, ThrottleSignal, VendorSignals
+from interlock.models import (
+    OperationResult,
+    Reason,
+    Session,
+    SessionFilter,
+    SessionPage,
+    SessionState,
+    Verb,
+)
+from interlock.transitions import TARGET_STATE
+from interlock_dingtalk.adapter import DingTalkAdapter
+from interlock_sandbox._interpret import expecting, interpret
+from interlock_sandbox._models import VendorBatch, VendorChange
+from interlock_sandbox.adapter import SandboxAdapter
+
+__all__ = ["PLANTED_MORE"]
+
+
+class ReadBackAlwaysConfirms(SandboxAdapter):
+    """Takes any session it reads back after an ambiguous failure as proof the change happened."""
+
+    async def _read_back(self, session_id: str, target: SessionState) -> Session | None:
+        return await self.get_session(session_id)
+
+
+def _no_ambiguity(response: httpx.Response) -> Any:
+    try:
+        return VendorChange.model_validate(interpret(response))
+    except errors.VendorTimeout as unsure:  # the bug: "the gateway gave up" is just a 5xx
+        raise errors.VendorUnavailable(unsure.message) from None
+
+
+class GatewayTimeoutIsAFiveHundred(_OwnResults):
+    """Treats the vendor's own "deadline exceeded" answer as a plain failure and resends."""
+
+    async def change_state(
+        self,
+        verb: Verb,
+        session_id: str,
+        reason: Reason,
+        *,
+        idempotency_key: str,
+        resume_deadline: datetime | None = None,
+    ) -> OperationResult:
+        return await self._send_verb(verb, session_id, reason, idempotency_key, _no_ambiguity)
+
+
+class ReadsOnlyRetryAfter(SandboxAdapter):
+    """A Feishu-style vendor announces its wait in ``x-ogw-ratelimit-reset``; the adapter
+    declares that but reads only ``Retry-After`` (so it never waits what the vendor asked)."""
+
+    vendor_signals = VendorSignals(
+        throttles=(
+            ThrottleSignal(
+                status=429,
+                body={"ok": False, "error": {"code": "rate_limited", "message": "frequency"}},
+                wait_header="x-ogw-ratelimit-reset",
+            ),
+        )
+    )
+
+
+def _forget_the_wait(inner: Callable[[httpx.Response], Any]) -> Callable[[httpx.Response], Any]:
+    def read(response: httpx.Response) -> Any:
+        try:
+            return inner(response)
+        except errors.VendorRateLimited as throttled:  # the bug: DingTalk's "sleep 1 s" is lost
+            raise errors.VendorRateLimited(throttled.message, retry_after=None) from None
+
+    return read
+
+
+class IgnoresDingTalksSecond(DingTalkAdapter):
+    """Drops DingTalk's documented one-second wait: retries a QPS 403 after a short backoff."""
+
+    def __init__(self, context: AccountContext) -> None:
+        super().__init__(context)
+        request = self.client.request
+
+        async def forgetful(*args: Any, **kwargs: Any) -> Any:
+            kwargs["interpret"] = _forget_the_wait(kwargs.get("interpret") or (lambda r: r))
+            return await request(*args, **kwargs)
+
+        self.client.request = forgetful  # type: ignore[method-assign]
+
+
+class TrustsItsFirstRead(SandboxAdapter):
+    """Reads first, and on a refusal names the state it read before the write, not the
+    vendor's state when it refused."""
+
+    async def change_state(
+        self,
+        verb: Verb,
+        session_id: str,
+        reason: Reason,
+        *,
+        idempotency_key: str,
+        resume_deadline: datetime | None = None,
+    ) -> OperationResult:
+        before = (await self.get_session(session_id)).state
+        try:
+            return await super().change_state(
+                verb,
+                session_id,
+                reason,
+                idempotency_key=idempotency_key,
+                resume_deadline=resume_deadline,
+            )
+        except errors.InvalidTransition as refused:
+            raise explain_refusal(before, verb, refused.message) from None
+
+
+class ZipsBatchResults(SandboxAdapter):
+    """Matches a batch's results to its ids by position (the vendor promises no order)."""
+
+    async def batch_chunk(
+        self, verb: Verb, session_ids: Sequence[str], reason: Reason, *, idempotency_key: str
+    ) -> list[OperationResult]:
+        ids, key = list(session_ids), idempotency_key
+        reply = await self._client.request(
+            "POST",
+            "/v1/sessions:batch",
+            api="sessions.batch",
+            json={"action": str(verb), "ids": ids, "reason": {"code": reason.code}},
+            headers={"Idempotency-Key": key},
+            interpret=expecting(VendorBatch),
+        )
+        items = zip(ids, reply.data.results, strict=True)
+        return [self._batches._item(verb, i, item, key, reply.request_id) for i, item in items]
+
+
+class _Distorts(SandboxAdapter):
+    def _distort(self, session: Session) -> Session:
+        raise NotImplementedError
+
+    async def get_session(self, session_id: str) -> Session:
+        return self._distort(await super().get_session(session_id))
+
+    async def list_sessions(
+        self, session_filter: SessionFilter, *, page_size: int = 50, page_token: str | None = None
+    ) -> SessionPage:
+        page = await super().list_sessions(
+            session_filter, page_size=page_size, page_token=page_token
+        )
+        return page.model_copy(update={"sessions": tuple(self._distort(s) for s in page.sessions)})
+
+
+class OwnersFromTheWrongField(_Distorts):
+    """Keeps only the position's first owner (the recruiter), dropping the others."""
+
+    def _distort(self, session: Session) -> Session:
+        owners = session.position.owner_ids[:1]
+        position = session.position.model_copy(update={"owner_ids": owners})
+        return session.model_copy(update={"position": position})
+
+
+class DeadlineInTheWrongZone(_Distorts):
+    """Reads the resume deadline's wall-clock time as Shanghai time (it is UTC)."""
+
+    def _distort(self, session: Session) -> Session:
+        deadline = session.resume_deadline
+        if deadline is None:
+            return session
+        shifted = deadline.replace(tzinfo=ZoneInfo("Asia/Shanghai"))
+        return session.model_copy(update={"resume_deadline": shifted})
+
+
+class FreshKeyPerCall(_OwnResults):
+    """Sends a new Idempotency-Key with every call (reporting the caller's key)."""
+
+    async def change_state(
+        self,
+        verb: Verb,
+        session_id: str,
+        reason: Reason,
+        *,
+        idempotency_key: str,
+        resume_deadline: datetime | None = None,
+    ) -> OperationResult:
+        reply = await self._client.request(
+            "POST",
+            f"/v1/sessions/{quote(session_id, safe='')}:{verb}",
+            api=f"sessions.{verb}",
+            json={"reason": {"code": reason.code, "note": reason.note}},
+            headers={"Idempotency-Key": str(uuid.uuid4())},  # the bug
+            read_back=lambda: self._read_back(session_id, TARGET_STATE[verb]),
+            interpret=_parsed,
+        )
+        return self._own_result(verb, session_id, idempotency_key, reply)
+
+
+class FiltersOnlyOnItsSide(SandboxAdapter):
+    """Declares server-side filters but never sends them: every listing is the whole tenant."""
+
+    async def list_sessions(
+        self, session_filter: SessionFilter, *, page_size: int = 50, page_token: str | None = None
+    ) -> SessionPage:
+        page = await super().list_sessions(
+            SessionFilter(), page_size=page_size, page_token=page_token
+        )
+        kept = tuple(s for s in page.sessions if session_filter.matches(s))
+        return page.model_copy(update={"sessions": kept})
+
+
+class DropsTheResumeDeadline(SandboxAdapter):
+    """Pauses without the resume deadline (the vendor falls back to its own default)."""
+
+    async def change_state(
+        self,
+        verb: Verb,
+        session_id: str,
+        reason: Reason,
+        *,
+        idempotency_key: str,
+        resume_deadline: datetime | None = None,
+    ) -> OperationResult:
+        return await super().change_state(verb, session_id, reason, idempotency_key=idempotency_key)
+
+
+class QuotesTheTokenRequest(SandboxAdapter):
+    """Puts the failed token request, app secret and all, into the error "to help debugging"."""
+
+    def __init__(self, context: AccountContext) -> None:
+        super().__init__(context)
+        tokens = self._client.tokens
+        assert tokens is not None
+        fetch = tokens._fetch
+        sent = {"client_id": self.options.client_id, "client_secret": self._secret()}
+
+        async def quoting() -> Any:
+            try:
+                return await fetch()
+            except errors.InterlockError as error:
+                raise errors.VendorAuthFailed(
+                    f"token request {json.dumps(sent)} failed: {error.code}"
+                ) from None
+
+        tokens._fetch = quoting
+
+    def _secret(self) -> str:
+        return self.options.client_secret.get_secret_value()
+
+
+class QuotesItsToken(SandboxAdapter):
+    """Puts its access token into a not-found error."""
+
+    async def get_session(self, session_id: str) -> Session:
+        try:
+            return await super().get_session(session_id)
+        except errors.SessionNotFound as error:
+            tokens = self._client.tokens
+            token = await tokens.get() if tokens is not None else ""
+            raise errors.SessionNotFound(f"{error.message} (asked with {token})") from None
+
+
+class BatchWithoutReadBack(SandboxAdapter):
+    """Sends its native batch without a read-back: an ambiguous failure fails every item."""
+
+    async def batch_chunk(
+        self, verb: Verb, session_ids: Sequence[str], reason: Reason, *, idempotency_key: str
+    ) -> list[OperationResult]:
+        ids, key = list(session_ids), idempotency_key
+        try:
+            reply = await self._client.request(
+                "POST",
+                "/v1/sessions:batch",
+                api="sessions.batch",
+                json={"action": str(verb), "ids": ids, "reason": {"code": reason.code}},
+                headers={"Idempotency-Key": key},
+                interpret=expecting(VendorBatch),
+            )
+        except errors.InterlockError as error:
+            return [failed_result(self.ref(i), verb, error, idempotency_key=key) for i in ids]
+        items = {item.id: item for item in reply.data.results}
+        return [self._batches._item(verb, i, items.get(i), key, reply.request_id) for i in ids]
+
+
+class BatchOneCallPerItem(SandboxAdapter):
+    """Declares a native batch but sends one request per item."""
+
+    async def batch_chunk(
+        self, verb: Verb, session_ids: Sequence[str], reason: Reason, *, idempotency_key: str
+    ) -> list[OperationResult]:
+        results = []
+        for session_id in session_ids:
+            key = f"{idempotency_key}:{session_id}"
+            try:
+                results.append(await self.perform(verb, session_id, reason, idempotency_key=key))
+            except errors.InterlockError as error:
+                results.append(failed_result(self.ref(session_id), verb, error))
+        return results
+
+
+class ConfirmsWithAFragileRead(SandboxAdapter):
+    """Reads the session again after each change, with no retry for that read."""
+
+    async def change_state(
+        self,
+        verb: Verb,
+        session_id: str,
+        reason: Reason,
+        *,
+        idempotency_key: str,
+        resume_deadline: datetime | None = None,
+    ) -> OperationResult:
+        result = await super().change_state(
+            verb,
+            session_id,
+            reason,
+            idempotency_key=idempotency_key,
+            resume_deadline=resume_deadline,
+        )
+        saved = self._client.retry
+        self._client.retry = RetryPolicy(max_attempts=1, sleep=saved.sleep, budget=saved.budget)
+        try:
+            session = await self.get_session(session_id)
+        finally:
+            self._client.retry = saved
+        return result.model_copy(update={"state_after": session.state})
+
+
+class ForgetsTheRequestId(SandboxAdapter):
+    """Drops the vendor's request id from its results (support cannot find the call)."""
+
+    async def change_state(
+        self,
+        verb: Verb,
+        session_id: str,
+        reason: Reason,
+        *,
+        idempotency_key: str,
+        resume_deadline: datetime | None = None,
+    ) -> OperationResult:
+        result = await super().change_state(
+            verb,
+            session_id,
+            reason,
+            idempotency_key=idempotency_key,
+            resume_deadline=resume_deadline,
+        )
+        return result.model_copy(update={"vendor_request_id": None})
+
+
+PLANTED_MORE: dict[str, tuple[str, type[InterviewAdapter]]] = {
+    "read-back-always-confirms": ("sandbox", ReadBackAlwaysConfirms),
+    "gateway-timeout-is-a-five-hundred": ("sandbox", GatewayTimeoutIsAFiveHundred),
+    "reads-only-retry-after": ("sandbox", ReadsOnlyRetryAfter),
+    "ignores-dingtalks-second": ("dingtalk", IgnoresDingTalksSecond),
+    "trusts-its-first-read": ("sandbox", TrustsItsFirstRead),
+    "zips-batch-results": ("sandbox", ZipsBatchResults),
+    "owners-from-the-wrong-field": ("sandbox", OwnersFromTheWrongField),
+    "deadline-in-the-wrong-zone": ("sandbox", DeadlineInTheWrongZone),
+    "fresh-key-per-call": ("sandbox", FreshKeyPerCall),
+    "filters-only-on-its-side": ("sandbox", FiltersOnlyOnItsSide),
+    "drops-the-resume-deadline": ("sandbox", DropsTheResumeDeadline),
+    "quotes-the-token-request": ("sandbox", QuotesTheTokenRequest),
+    "quotes-its-token": ("sandbox", QuotesItsToken),
+    "batch-without-read-back": ("sandbox", BatchWithoutReadBack),
+    "batch-one-call-per-item": ("sandbox", BatchOneCallPerItem),
+    "confirms-with-a-fragile-read": ("sandbox", ConfirmsWithAFragileRead),
+    "forgets-the-request-id": ("sandbox", ForgetsTheRequestId),
+}
