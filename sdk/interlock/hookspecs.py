@@ -21,6 +21,7 @@ if TYPE_CHECKING:
         OperationFinished,
         OperationStarted,
     )
+    from interlock.witnesses import AuditWitnessSpec
 
 PROJECT = "interlock"
 hookspec = pluggy.HookspecMarker(PROJECT)
@@ -106,4 +107,22 @@ def interlock_authorize(request: AuthorizationRequest) -> AuthorizationVote | No
     :returns: a vote with a rule id and a reason, or ``None`` to abstain.
 
     .. versionadded:: 0.1
+    """
+
+
+@hookspec
+def interlock_audit_witness(register: Callable[[AuditWitnessSpec], None]) -> None:
+    """Register kinds of audit witness: keepers of signed checkpoints outside the database.
+
+    Call ``register`` once per kind with an :class:`~interlock.witnesses.AuditWitnessSpec`
+    (its ``kind``, a factory and an options model). The gateway builds the witnesses its
+    ``[audit.witnesses.NAME]`` tables name, hands each signed checkpoint to every one of them
+    (``AuditWitness.keep``, retried until it succeeds) and compares the database with what
+    they kept when asked to verify (``AuditWitness.checkpoints``). A witness must keep what
+    it was given where the database's writers cannot change it.
+
+    :param register: collects the specs; registering a kind twice is a plug-in error.
+    :returns: nothing (results are ignored).
+
+    .. versionadded:: 0.2
     """

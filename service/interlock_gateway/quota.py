@@ -25,7 +25,6 @@ from sqlalchemy import delete
 from sqlalchemy.dialects import postgresql
 
 from interlock.adapter import InterviewAdapter
-from interlock.http import TokenBucketLimiter
 
 from .store.engine import Database
 from .store.tables import VendorQuota
@@ -117,24 +116,43 @@ class SharedRateLimiter:
 
 
 class LocalRateLimiter:
-    """The single-replica (SQLite) variant: one in-process token bucket per account."""
+    """The single-replica (SQLite) variant: the same slots, kept in memory.
 
-    def __init__(self, rates: dict[str, float]) -> None:
+    Each ``account:api`` key hands out start times ``1 / rate`` apart, first come first
+    served (the generic cell rate algorithm): a caller takes the next free start and sleeps
+    until it. A token bucket would do the same spacing but not the same order — a newcomer
+    can catch a token between two wake-ups of those already waiting — and the lanes
+    (lanes.py) rely on the order: an interactive call must queue behind only the calls
+    already reserved. A start may lie up to ``slack`` slots in the past, so a caller woken
+    late does not waste the quota.
+
+    :param rates: account → allowed calls per second.
+    """
+
+    def __init__(
+        self,
+        rates: dict[str, float],
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
         self.rates = dict(rates)
-        self._buckets: dict[str, TokenBucketLimiter] = {}
+        self._clock = clock
+        self._sleep = sleep
+        self._next: dict[str, float] = {}  # per key: the first start not yet handed out
 
     async def acquire(self, key: str, cost: int = 1) -> None:
-        """Wait until one more call on ``key`` fits its account's rate."""
-        account = key.split(":", 1)[0]
-        rate = self.rates.get(account)
+        """Take the next ``cost`` starts for ``key`` and wait until the last one."""
+        rate = self.rates.get(key.split(":", 1)[0])
         if rate is None:
             return
-        bucket = self._buckets.get(account)
-        if bucket is None:
-            burst_s = slack(rate) / rate
-            bucket = TokenBucketLimiter(default=rate, share=1.0, burst_s=burst_s)
-            self._buckets[account] = bucket
-        await bucket.acquire(key, cost)
+        interval = 1.0 / rate
+        now = self._clock()
+        start = max(self._next.get(key, now), now - (slack(rate) - 1) * interval)
+        self._next[key] = start + max(1, cost) * interval
+        wait = start + (max(1, cost) - 1) * interval - now
+        if wait > 0:
+            await self._sleep(wait)
 
 
 def slack(rate: float) -> int:

@@ -17,13 +17,15 @@ from interlock.plugins import LoadedPlugins, get_plugin_manager
 
 from .api.ratelimit import MutationRateLimiter
 from .audit import AuditTrail, CheckpointSigner
+from .audit.witnessing import build_witnesses
 from .clock import Clock, system_clock
 from .keycache import KeyCache
+from .lanes import FairLimiter
 from .operations.context import Context
 from .operations.tokens import ConfirmTokens
 from .principals import list_principals
-from .quota import LocalRateLimiter, SharedRateLimiter, account_rate, build_limiter
-from .settings import BatchSettings, GatewaySettings
+from .quota import account_rate, build_limiter
+from .settings import AuditSettings, BatchSettings, GatewaySettings
 from .signins import SignIns
 from .store import Database, upgrade
 from .worker import Worker
@@ -88,9 +90,11 @@ class Runtime:
             await upgrade(url)
         db = Database(url)
         batch_settings = BatchSettings.load(settings.config)
+        audit_settings = AuditSettings.load(settings.config)
         # One limiter for every account: shared through the database on PostgreSQL, so
-        # replicas together stay under each vendor's limit (see quota.py).
-        limiter = build_limiter(db)
+        # replicas together stay under each vendor's limit (see quota.py); interactive
+        # operations ahead of previews and batches, which take turns (see lanes.py).
+        limiter = FairLimiter(build_limiter(db))
         owns = interlock is None
         if interlock is None:
             plugins = plugins or get_plugin_manager()
@@ -99,7 +103,11 @@ class Runtime:
             _set_rates(limiter, interlock, batch_settings)
         interlock.resume_window = settings.resume_window
         clock = clock or system_clock
-        trail = AuditTrail(CheckpointSigner.from_file(settings.signing_key_path), clock=clock)
+        trail = AuditTrail(
+            CheckpointSigner.from_file(settings.signing_key_path),
+            checkpoint_every=audit_settings.checkpoint_every,
+            clock=clock,
+        )
         context = Context(
             db=db,
             trail=trail,
@@ -109,6 +117,8 @@ class Runtime:
             clock=clock,
             tokens=ConfirmTokens(trail.signer),
             rates=limiter.rates if owns else {},
+            audit=audit_settings,
+            witnesses=build_witnesses(interlock.plugins.manager, audit_settings),
         )
         worker = Worker(context, fault=fault)
         runtime = cls(
@@ -150,9 +160,7 @@ async def _warn_about_legacy_grants(db: Database) -> None:
         )
 
 
-def _set_rates(
-    limiter: SharedRateLimiter | LocalRateLimiter, interlock: Interlock, batches: BatchSettings
-) -> None:
+def _set_rates(limiter: FairLimiter, interlock: Interlock, batches: BatchSettings) -> None:
     for name, adapter in interlock.accounts.items():
         rate = account_rate(adapter, batches.vendor_qps.get(name), batches.rate_share)
         if rate:

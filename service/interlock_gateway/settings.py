@@ -51,7 +51,7 @@ from interlock.errors import ConfigurationError
 
 from .store.engine import DATABASE_URL_ENV, DEFAULT_DATA_DIR, resolve_database_url
 
-__all__ = ["CONFIG_ENV", "BatchSettings", "GatewaySettings"]
+__all__ = ["CONFIG_ENV", "AuditSettings", "BatchSettings", "GatewaySettings"]
 
 CONFIG_ENV = "INTERLOCK_CONFIG"
 MiB = 1024 * 1024
@@ -301,6 +301,12 @@ class BatchSettings(BaseSettings):
     rate_share: Annotated[float, Field(gt=0, le=1)] = 0.8
     vendor_qps: dict[str, float] = Field(default_factory=dict)
     events_interval: Annotated[float, Field(gt=0)] = 0.5
+    read_budget: Annotated[int, Field(ge=1)] = Field(
+        default=5000,
+        description="sessions one principal's previews and batch selections may read at the "
+        "vendors per read_budget_window (beyond: 429 with Retry-After)",
+    )
+    read_budget_window: PositiveDelta = timedelta(minutes=10)
 
     @classmethod
     def load(cls, config: Path) -> BatchSettings:
@@ -317,4 +323,56 @@ class BatchSettings(BaseSettings):
         except ValueError as exc:
             raise ConfigurationError(
                 f"{config}: [batches]: {exc}", hint="see docs/decisions/batches.md"
+            ) from None
+
+
+class AuditSettings(BaseSettings):
+    """How the audit trail is signed and witnessed: ``[audit]``, then ``INTERLOCK_AUDIT_*``.
+
+    ::
+
+        [audit]
+        checkpoint_every = 100        # sign a checkpoint every this many records …
+        checkpoint_interval = 60      # … and no record stays unsigned longer than this (s)
+
+        [audit.witnesses.vault]       # each checkpoint is also kept outside the database
+        kind = "file"
+        path = "/mnt/witness/interlock-checkpoints.jsonl"
+    """
+
+    model_config = SettingsConfigDict(env_prefix="INTERLOCK_AUDIT_", extra="forbid", frozen=True)
+
+    checkpoint_every: Annotated[int, Field(ge=1, le=1_000_000)] = 100
+    checkpoint_interval: PositiveDelta = Field(
+        default=timedelta(seconds=60),
+        description="the longest a record stays without a signed checkpoint covering it",
+    )
+    witnesses: dict[str, dict[str, Any]] = Field(
+        default_factory=dict, description="name → {kind, options} of each audit witness"
+    )
+
+    @field_validator("checkpoint_interval", mode="before")
+    @classmethod
+    def _seconds(cls, value: Any) -> Any:
+        return (
+            float(value)
+            if isinstance(value, str) and value.replace(".", "", 1).isdigit()
+            else value
+        )
+
+    @classmethod
+    def load(cls, config: Path) -> AuditSettings:
+        """The ``[audit]`` table of ``config`` (missing file or table: defaults)."""
+        try:
+            raw = tomllib.loads(config.read_text(encoding="utf-8"))
+        except (FileNotFoundError, tomllib.TOMLDecodeError):
+            raw = {}  # the gateway's own settings loader reports a malformed file
+        table: Any = raw.get("audit", {})
+        if not isinstance(table, dict):
+            raise ConfigurationError(f"{config}: [audit] must be a table")
+        try:
+            return cls(**table)
+        except ValueError as exc:
+            raise ConfigurationError(
+                f"{config}: [audit]: {exc}", hint="see docs/security.md (the audit trail)"
             ) from None

@@ -6,6 +6,7 @@ import asyncio
 import csv
 import io
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,9 @@ from sqlalchemy import text
 
 from interlock_gateway.audit import AuditTrail, chain_hash
 from interlock_gateway.audit.canonical import canonical_json
+from interlock_gateway.audit.witnessing import deliver_due
 from interlock_gateway.store import Database
+from interlock_witnesses.file import FileOptions, FileWitness
 
 from .audit.helpers import make_entry
 from .cli_support import assert_clean_failure, invoke
@@ -124,3 +127,51 @@ def test_export_rejects_an_unknown_format(database_url: str, data_dir: Path) -> 
     result = invoke("audit", "export", "--format", "xml", "--database-url", database_url)
     assert result.exit_code != 0
     assert "Traceback" not in result.output
+
+
+def test_verify_holds_the_chain_against_the_configured_witness(
+    database_url: str, data_dir: Path, tmp_path: Path
+) -> None:
+    """Records 11-12 deleted with the head and every checkpoint: only the witness knows."""
+    vault = tmp_path / "vault.jsonl"
+    config = tmp_path / "gateway.toml"
+    config.write_text(f'[audit.witnesses.vault]\nkind = "file"\npath = "{vault}"\n')
+    _fill(database_url, data_dir / "audit-signing-key.pem", 12)
+    asyncio.run(_witness_and_truncate(database_url, vault, keep=8))
+
+    unwitnessed = invoke(
+        "audit", "verify", "--no-witnesses", "--config", str(config), "--database-url", database_url
+    )
+    assert unwitnessed.exit_code == 0, unwitnessed.output  # the database alone is fooled
+    witnessed = invoke("audit", "verify", "--config", str(config), "--database-url", database_url)
+    assert_clean_failure(witnessed)
+    # The first witnessed checkpoint whose row is gone is the first finding.
+    assert "BROKEN at record 5: witness 'vault'" in witnessed.stderr
+    assert "checkpoint at record 5 was removed" in witnessed.stderr
+
+
+async def _witness_and_truncate(url: str, vault: Path, *, keep: int) -> None:
+    db = Database(url)
+    try:
+        witness = FileWitness("vault", FileOptions(path=vault))
+        assert await deliver_due(db, [witness], datetime.now(UTC)) == 2  # records 5 and 10
+        async with db.engine.begin() as connection:
+            if db.is_sqlite:
+                for trigger in ("audit_records_no_delete", "audit_checkpoints_no_delete"):
+                    await connection.exec_driver_sql(f"DROP TRIGGER {trigger}")
+            else:
+                await connection.exec_driver_sql("SET LOCAL session_replication_role = replica")
+            head = await connection.execute(
+                text("SELECT hash FROM audit_records WHERE seq = :seq"), {"seq": keep}
+            )
+            last_hash = head.scalar_one()
+            await connection.execute(
+                text("DELETE FROM audit_records WHERE seq > :seq"), {"seq": keep}
+            )
+            await connection.execute(text("DELETE FROM audit_checkpoints"))
+            await connection.execute(
+                text("UPDATE audit_head SET last_seq = :seq, last_hash = :hash"),
+                {"seq": keep, "hash": last_hash},
+            )
+    finally:
+        await db.dispose()

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 import interlock.plugins
+import interlock.witnesses
 from interlock import hookspecs
 
 SPECS: list[Callable[..., Any]] = [
@@ -30,6 +31,7 @@ def test_the_module_holds_the_expected_hooks() -> None:
         "interlock_operation_finished",
         "interlock_notify",
         "interlock_authorize",
+        "interlock_audit_witness",
     }
 
 
@@ -62,7 +64,12 @@ def test_every_hookspec_is_fully_annotated(spec: Callable[..., Any]) -> None:
     assert signature.return_annotation is not inspect.Signature.empty
 
     # and the annotations resolve to real types (no typo hiding in a string annotation)
-    namespace = {**vars(typing), **vars(interlock.plugins), **vars(hookspecs)}
+    namespace = {
+        **vars(typing),
+        **vars(interlock.plugins),
+        **vars(interlock.witnesses),
+        **vars(hookspecs),
+    }
     hints = typing.get_type_hints(spec, globalns=namespace)
     assert set(hints) == {*signature.parameters, "return"}
 

@@ -126,9 +126,18 @@ async def _encoded(chunks: AsyncIterator[str]) -> AsyncIterator[bytes]:
 
 @router.get("/audit/verify", summary="Verify the whole hash chain and its signed checkpoints")
 async def verify(
-    caller: Annotated[Caller, Authorize(Action.AUDIT_VERIFY)], ctx: ContextDep
+    caller: Annotated[Caller, Authorize(Action.AUDIT_VERIFY)],
+    ctx: ContextDep,
+    witnesses: Annotated[
+        bool,
+        Query(
+            description="Also hold the chain against every configured audit witness (the "
+            "only check that sees a truncated tail whose checkpoints were deleted too)"
+        ),
+    ] = True,
 ) -> VerifyResult:
     """``ok`` is false when the chain is broken; then ``first_broken_seq`` names the first
     broken record and ``reason`` says why (altered, missing, reordered, inserted, a bad
-    signature, ...). Always 200: a broken chain is a finding, not an error of the request."""
-    return await audit_log.verify(ctx)
+    signature, a witness that disagrees or cannot be read, ...). Always 200: a broken chain
+    is a finding, not an error of the request."""
+    return await audit_log.verify(ctx, witnessed=witnesses)

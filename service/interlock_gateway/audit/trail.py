@@ -204,6 +204,16 @@ async def verify_chain(
     highest = await session.scalar(select(func.max(AuditRecord.seq)))
     latest = await _head(session)
     tip = latest.last_seq if latest else head.last_seq
+    signed = await session.scalar(select(func.max(AuditCheckpoint.seq)))
+    if signed is not None and signed > tip:
+        return result.model_copy(
+            update={
+                "ok": False,
+                "first_broken_seq": tip + 1,
+                "reason": f"a checkpoint signs record {signed}, but the chain ends at {tip}: "
+                "the tail was removed and the head moved back",
+            }
+        )
     if highest is not None and highest > tip:
         return result.model_copy(
             update={

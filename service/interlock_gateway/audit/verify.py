@@ -20,12 +20,19 @@ from collections.abc import Iterable, Mapping, MutableMapping
 from typing import NamedTuple
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from .chain import ChainBreak, ChainRow, RowFacts, inspect_row
 from .signing import verify_checkpoint_signature
 
-__all__ = ["ChainVerifier", "CheckpointRow", "HeadRow", "VerifyResult", "verify_rows"]
+__all__ = [
+    "ChainVerifier",
+    "CheckpointRow",
+    "HeadRow",
+    "VerifyResult",
+    "WitnessCheck",
+    "verify_rows",
+]
 
 
 class CheckpointRow(NamedTuple):
@@ -44,6 +51,18 @@ class HeadRow(NamedTuple):
     last_hash: str
 
 
+class WitnessCheck(BaseModel):
+    """The database held against one witness."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    witness: str
+    ok: bool
+    checkpoints_checked: int
+    first_broken_seq: int | None = None
+    reason: str | None = None
+
+
 class VerifyResult(BaseModel):
     """The outcome of a verification (also the body of ``GET /v1/audit/verify``)."""
 
@@ -56,6 +75,9 @@ class VerifyResult(BaseModel):
     reason: str | None = None
     last_seq: int = 0
     last_hash: str | None = None
+    witnesses: list[WitnessCheck] = Field(
+        default_factory=list, description="the database held against each audit witness"
+    )
 
 
 class ChainVerifier:

@@ -12,6 +12,8 @@ from typing import Annotated, TextIO
 import typer
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from interlock.plugins import get_plugin_manager
+
 from ..audit import (
     AuditFilter,
     AuditTrail,
@@ -22,7 +24,8 @@ from ..audit import (
     verify_chain,
 )
 from ..audit.signing import key_id_of
-from ..settings import GatewaySettings
+from ..audit.witnessing import build_witnesses, verify_witnessed
+from ..settings import AuditSettings, GatewaySettings
 from ._common import JsonOption, console, fail, handle_errors, print_json
 from ._store import DatabaseUrlOption, GatewayConfigOption, open_database, run_db, settings_for
 
@@ -48,9 +51,19 @@ def _public_keys(settings: GatewaySettings, public_key: Path | None) -> dict[str
     return {key_id_of(key): key}
 
 
-async def _verify(settings: GatewaySettings, keys: dict[str, Ed25519PublicKey]) -> VerifyResult:
+async def _verify(
+    settings: GatewaySettings, keys: dict[str, Ed25519PublicKey], *, witnessed: bool
+) -> VerifyResult:
+    # Built before the database opens: a witness misconfigured is reported as such.
+    witnesses = (
+        build_witnesses(get_plugin_manager().manager, AuditSettings.load(settings.config))
+        if witnessed
+        else []
+    )
     async with open_database(settings.resolved_database_url) as db, db.snapshot() as session:
-        return await verify_chain(session, keys)
+        if not witnesses:
+            return await verify_chain(session, keys)
+        return await verify_witnessed(session, keys, witnesses)
 
 
 @app.command("verify")
@@ -60,13 +73,21 @@ def verify(
         Path | None,
         typer.Option(help="PEM public key (default: the gateway's own signing key file)"),
     ] = None,
+    witnesses: Annotated[
+        bool,
+        typer.Option(
+            "--witnesses/--no-witnesses",
+            help="Also hold the chain against the witnesses the gateway config's [audit] names",
+        ),
+    ] = True,
     database_url: DatabaseUrlOption = None,
     config: GatewayConfigOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Check every record and checkpoint; exit 1 naming the first broken record."""
+    """Check every record and checkpoint (and what the audit witnesses kept); exit 1 naming
+    the first broken record."""
     settings = settings_for(config, database_url)
-    result = run_db(_verify(settings, _public_keys(settings, public_key)))
+    result = run_db(_verify(settings, _public_keys(settings, public_key), witnessed=witnesses))
     if as_json:
         print_json(result)
     elif result.ok:
@@ -75,6 +96,12 @@ def verify(
             f"{result.checkpoints_checked} signed checkpoints, last hash {result.last_hash or '-'}",
             soft_wrap=True,
         )
+        for check in result.witnesses:
+            console.print(
+                f"witness {check.witness}: {check.checkpoints_checked} checkpoints agree",
+                soft_wrap=True,
+                markup=False,
+            )
     if not result.ok:
         if not as_json:
             fail(f"audit trail BROKEN at record {result.first_broken_seq}: {result.reason}")

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from interlock import Interlock
 from interlock.adapter import InterviewAdapter
 from interlock.models import Verb
 from interlock.plugins import LoadedPlugins
+from interlock.witnesses import AuditWitness
 
 from ..audit import AuditTrail
 from ..clock import Clock
 from ..problems import Problem
-from ..settings import BatchSettings, GatewaySettings
+from ..settings import AuditSettings, BatchSettings, GatewaySettings
 from ..store import Database
 from .tokens import ConfirmTokens, PreviewCache
 
@@ -25,6 +26,7 @@ class Context:
     """The database, audit trail, SDK facade, settings and clock of one gateway.
 
     :param rates: calls per second each account's shared limiter allows (for estimates).
+    :param witnesses: where signed checkpoints are also kept (outside the database).
     """
 
     db: Database
@@ -36,6 +38,8 @@ class Context:
     tokens: ConfirmTokens
     previews: PreviewCache = field(default_factory=PreviewCache)
     rates: Mapping[str, float] = field(default_factory=dict)
+    audit: AuditSettings = field(default_factory=AuditSettings)
+    witnesses: Sequence[AuditWitness] = ()
 
     @property
     def plugins(self) -> LoadedPlugins:

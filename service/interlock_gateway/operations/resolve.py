@@ -17,9 +17,11 @@ from dataclasses import dataclass, field
 from interlock.errors import SessionNotFound
 from interlock.models import Session, SessionFilter, SessionRef
 
+from ..lanes import bulk
 from ..policy import Action, Caller, Target, authorize
 from ..problems import Problem
 from .context import Context
+from .read_budget import Spend, spending
 from .sessions import SessionQuery
 
 __all__ = ["Resolved", "Selection", "resolve"]
@@ -109,8 +111,11 @@ async def _read_account(ctx: Context, account: str, refs: list[SessionRef]) -> d
         )
         found.update((s.ref.name, s) for s in page.sessions if s.ref.name in wanted)
         token = page.next_page_token
-        if token is None or len(found) == len(wanted):
+        if token is None:
+            return found  # the whole account was listed: the others do not exist
+        if len(found) == len(wanted):
             break
+    # Only when listing stopped early: a session is read once, by the list or here.
     rest = [r for r in refs if r.name not in found]
     return found | await _read_each(ctx, rest)
 
@@ -152,7 +157,7 @@ def _filter_accounts(ctx: Context, spec: SessionQuery) -> list[str]:
 
 
 async def _by_filter(
-    ctx: Context, caller: Caller, action: Action, spec: SessionQuery, limit: int
+    ctx: Context, caller: Caller, action: Action, spec: SessionQuery, limit: int, spend: Spend
 ) -> Resolved:
     session_filter = spec.session_filter()
     resolved = Resolved()
@@ -160,6 +165,7 @@ async def _by_filter(
     if not accounts:
         return resolved
     async for session in ctx.interlock.sessions(session_filter, accounts=accounts, page_size=_PAGE):
+        await spend.take(1)
         if not spec.matches(session):
             continue
         target = Target.of_session(session)
@@ -174,7 +180,18 @@ async def _by_filter(
 async def resolve(
     ctx: Context, caller: Caller, selection: Selection, action: Action, limit: int
 ) -> Resolved:
-    """The sessions ``selection`` means. :raises Problem: malformed names or no selector."""
+    """The sessions ``selection`` means, read in ``caller``'s bulk lane (interactive
+    operations go first; see lanes.py). :raises Problem: malformed names or no selector."""
+    names = selection.names
+    cost = (len(names) if len(names) <= limit else 0) if names is not None else limit + 1
+    async with spending(ctx, caller, cost) as spend:
+        with bulk(caller.name):
+            return await _resolve(ctx, caller, selection, action, limit, spend)
+
+
+async def _resolve(
+    ctx: Context, caller: Caller, selection: Selection, action: Action, limit: int, spend: Spend
+) -> Resolved:
     if (selection.names is None) == (selection.filter is None):
         raise Problem(
             422,
@@ -186,6 +203,7 @@ async def resolve(
     if selection.names is not None:
         if len(selection.names) > limit:
             return Resolved(too_many=True)
+        await spend.take(len(selection.names))  # each at most once (a list page or alone)
         return await _by_names(ctx, caller, action, list(selection.names))
     assert selection.filter is not None
-    return await _by_filter(ctx, caller, action, selection.filter, limit)
+    return await _by_filter(ctx, caller, action, selection.filter, limit, spend)

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..audit import AuditEntry, AuditFilter, AuditPage, VerifyResult, export_csv, export_jsonl
 from ..audit import query as query_trail
+from ..audit.witnessing import verify_witnessed
 from ..operations import audit_entries as audit
 from ..operations.context import Context
 from ..policy import Caller
@@ -46,10 +47,13 @@ async def page(
         return await query_trail(session, filters, page_size=page_size, page_token=page_token)
 
 
-async def verify(ctx: Context) -> VerifyResult:
-    """The whole chain and its signed checkpoints, checked."""
+async def verify(ctx: Context, *, witnessed: bool = False) -> VerifyResult:
+    """The whole chain and its signed checkpoints, checked — and, when ``witnessed``, held
+    against every configured audit witness."""
     async with ctx.db.snapshot() as session:
-        return await ctx.trail.verify(session)
+        if not witnessed:
+            return await ctx.trail.verify(session)
+        return await verify_witnessed(session, ctx.trail.public_keys, ctx.witnesses)
 
 
 async def export(

@@ -37,6 +37,7 @@ __all__ = [
     "AuditCheckpoint",
     "AuditHead",
     "AuditRecord",
+    "AuditWitnessDelivery",
     "Base",
     "Batch",
     "BatchStatus",
@@ -48,6 +49,7 @@ __all__ = [
     "OperationStatus",
     "OperationVerb",
     "Principal",
+    "ReadBudget",
     "Role",
     "VendorQuota",
     "operation_from_row",
@@ -383,6 +385,33 @@ class AuditCheckpoint(Base):
     signature: Mapped[str] = mapped_column(String(128))
     key_id: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column()
+
+
+class AuditWitnessDelivery(Base):
+    """A signed checkpoint handed to one audit witness (kept outside the database).
+
+    Written *before* the witness is called (insert-first: of two replicas one delivers) and
+    removed again if the witness refused, so the checkpoint is offered at the next round.
+    """
+
+    __tablename__ = "audit_witness_deliveries"
+
+    witness: Mapped[str] = mapped_column(String(100), primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInt, primary_key=True, autoincrement=False)
+    delivered_at: Mapped[datetime] = mapped_column()
+
+
+class ReadBudget(Base):
+    """Vendor reads a principal's previews and batch selections spent in one window (shared
+    by every replica; a window's row only matters until the window ends)."""
+
+    __tablename__ = "read_budgets"
+
+    principal_id: Mapped[int] = mapped_column(
+        ForeignKey("principals.id", ondelete="CASCADE"), primary_key=True
+    )
+    window_start: Mapped[datetime] = mapped_column(primary_key=True)
+    reads: Mapped[int] = mapped_column(Integer)
 
 
 class AuditHead(Base):

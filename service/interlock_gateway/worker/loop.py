@@ -1,7 +1,8 @@
 """The worker: an asyncio task inside the app that carries out stored operations.
 
 Loop: extend the leases it holds, do the housekeeping (expire approvals, complete batches,
-purge old idempotency keys and quota slots), then — if anything is due — claim single
+purge old idempotency keys and quota slots, sign the audit trail's tip once it is a minute
+old and hand signed checkpoints to the audit witnesses), then — if anything is due — claim single
 operations up to its free slots (:func:`~.queue.claim`) and batch items per account
 (:class:`~.scheduler.Scheduler`), and run each claim as a task: the executor talks to the
 vendor through the facade, then :func:`~.finish.finish` records the outcome, its audit record
@@ -34,6 +35,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from ..audit.witnessing import deliver_due, sign_if_due
+from ..lanes import bulk
 from ..operations import approvals, batches, observers, requests
 from ..operations.audit_entries import SYSTEM_ACTOR, entry_for_operation
 from ..operations.context import Context
@@ -56,6 +59,7 @@ _CLEANUP_EVERY_S = 60.0
 _PURGE_QUOTA_EVERY_S = 30.0
 _APPROVALS_EVERY_S = 1.0  # approval expiry needs no finer grain than a second
 _BATCHES_EVERY_S = 0.2
+_CHECKPOINTS_EVERY_S = 1.0
 _STOP_GRACE_S = 5.0
 _RECENT = 4096
 
@@ -245,6 +249,9 @@ class Worker:
             await requests.purge_expired(self.ctx, now)
         if not self.ctx.db.is_sqlite and self._due("quota", _PURGE_QUOTA_EVERY_S, force):
             await purge_quota(self.ctx.db, now)
+        if self._due("checkpoints", _CHECKPOINTS_EVERY_S, force):
+            await sign_if_due(self.ctx.db, self.ctx.trail, now, self.ctx.audit.checkpoint_interval)
+            await deliver_due(self.ctx.db, self.ctx.witnesses, now)
 
     async def _claim_and_spawn(self) -> list[asyncio.Task[None]]:
         # One claim at a time per process, and a claimed row is in ``_running`` before the
@@ -320,7 +327,10 @@ class Worker:
         account = unit[0].op.account
         try:
             self._observe_start(unit)
-            await self.units.run(unit, self._finish)
+            # Batch items use the bulk lane of whoever started the batch: single operations
+            # go first, and batches of different people take turns (lanes.py).
+            with bulk(unit[0].op.actor):
+                await self.units.run(unit, self._finish)
         except Exception:
             # As in _run: the items stay in flight until their leases end, then reconcile.
             log.exception("batch unit of %d item(s) interrupted", len(unit))

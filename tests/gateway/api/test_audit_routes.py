@@ -250,6 +250,7 @@ async def test_verify_reports_an_intact_chain(seeded: Harness) -> None:
         "reason": None,
         "last_seq": last,
         "last_hash": (await seeded.audit())[-1].hash,
+        "witnesses": [],
     }
 
 

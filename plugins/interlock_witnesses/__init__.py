@@ -1,0 +1,1 @@
+"""Audit witnesses shipped with Interlock: an append-only file and a signed webhook."""
