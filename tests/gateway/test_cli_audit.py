@@ -148,6 +148,15 @@ def test_verify_holds_the_chain_against_the_configured_witness(
     # The first witnessed checkpoint whose row is gone is the first finding.
     assert "BROKEN at record 5: witness 'vault'" in witnessed.stderr
     assert "checkpoint at record 5 was removed" in witnessed.stderr
+    # An auditor handed a copy of the witness file needs no config.
+    copy = tmp_path / "copy.jsonl"
+    copy.write_bytes(vault.read_bytes())
+    audited = invoke("audit", "verify", "--witness", str(copy), "--database-url", database_url)
+    assert_clean_failure(audited)
+    assert "witness 'file:copy.jsonl'" in audited.stderr
+    missing = invoke("audit", "verify", "--witness", "nope.jsonl", "--database-url", database_url)
+    assert_clean_failure(missing)
+    assert "no such witness file: nope.jsonl" in missing.stderr
 
 
 async def _witness_and_truncate(url: str, vault: Path, *, keep: int) -> None:

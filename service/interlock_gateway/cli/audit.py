@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, TextIO
+from typing import Annotated, Any, TextIO
 
 import typer
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -51,15 +51,24 @@ def _public_keys(settings: GatewaySettings, public_key: Path | None) -> dict[str
     return {key_id_of(key): key}
 
 
+def _witness_tables(
+    settings: GatewaySettings, witnessed: bool, files: list[Path]
+) -> dict[str, dict[str, Any]]:
+    """The witnesses to check: the config's (unless ``--no-witnesses``) and copies of
+    witness files an auditor was handed (``--witness FILE``)."""
+    tables = dict(AuditSettings.load(settings.config).witnesses) if witnessed else {}
+    for path in files:
+        if not path.is_file():
+            fail(f"no such witness file: {path}")
+        tables[f"file:{path.name}"] = {"kind": "file", "path": str(path)}
+    return tables
+
+
 async def _verify(
-    settings: GatewaySettings, keys: dict[str, Ed25519PublicKey], *, witnessed: bool
+    settings: GatewaySettings, keys: dict[str, Ed25519PublicKey], tables: dict[str, Any]
 ) -> VerifyResult:
     # Built before the database opens: a witness misconfigured is reported as such.
-    witnesses = (
-        build_witnesses(get_plugin_manager().manager, AuditSettings.load(settings.config))
-        if witnessed
-        else []
-    )
+    witnesses = build_witnesses(get_plugin_manager().manager, AuditSettings(witnesses=tables))
     async with open_database(settings.resolved_database_url) as db, db.snapshot() as session:
         if not witnesses:
             return await verify_chain(session, keys)
@@ -80,6 +89,13 @@ def verify(
             help="Also hold the chain against the witnesses the gateway config's [audit] names",
         ),
     ] = True,
+    witness: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--witness",
+            help="A copy of a file witness's checkpoints to check against (repeat for more)",
+        ),
+    ] = None,
     database_url: DatabaseUrlOption = None,
     config: GatewayConfigOption = None,
     as_json: JsonOption = False,
@@ -87,7 +103,8 @@ def verify(
     """Check every record and checkpoint (and what the audit witnesses kept); exit 1 naming
     the first broken record."""
     settings = settings_for(config, database_url)
-    result = run_db(_verify(settings, _public_keys(settings, public_key), witnessed=witnesses))
+    tables = _witness_tables(settings, witnesses, witness or [])
+    result = run_db(_verify(settings, _public_keys(settings, public_key), tables))
     if as_json:
         print_json(result)
     elif result.ok:
