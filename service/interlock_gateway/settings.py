@@ -302,9 +302,9 @@ class BatchSettings(BaseSettings):
     vendor_qps: dict[str, float] = Field(default_factory=dict)
     events_interval: Annotated[float, Field(gt=0)] = 0.5
     read_budget: Annotated[int, Field(ge=1)] = Field(
-        default=5000,
-        description="sessions one principal's previews and batch selections may read at the "
-        "vendors per read_budget_window (beyond: 429 with Retry-After)",
+        default=3000,
+        description="vendor calls one principal's previews and batch selections may make per "
+        "read_budget_window (beyond: 429 with Retry-After)",
     )
     read_budget_window: PositiveDelta = timedelta(minutes=10)
 

@@ -262,14 +262,15 @@ async def _refuses_beyond_the_budget(harness: Harness) -> None:
 async def test_a_filter_is_charged_its_limit_then_only_what_it_scanned(
     budgeted: Callable[[int], Any],
 ) -> None:
-    async with budgeted(1000 + 1 + 30) as harness:  # max_batch_items is 1,000
+    # A filter is charged 11 pages (1,001 items) per account; the harness has two accounts.
+    async with budgeted(2 * 11 + 14) as harness:
         await _gives_back_what_was_unused(harness)
 
 
 async def _gives_back_what_was_unused(harness: Harness) -> None:
     filtered = {"action": "pause", "reason": REASON, "filter": {"states": ["scheduled"]}}
     names = {"action": "pause", "reason": REASON, "sessions": _scheduled(harness, 12)}
-    # Had the first filter kept its whole charge (1,001), neither of these would fit.
+    # Had the first filter kept its whole charge (22), neither of these would fit.
     for body in (filtered, filtered, names):
         response = await harness.post("/v1/previews", "mgr", body)
         assert response.status_code == 200, response.text

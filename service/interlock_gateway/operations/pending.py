@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Select, func, literal_column, select
+from sqlalchemy import BigInteger, Select, func, literal_column, select, text
 from sqlalchemy.dialects.postgresql import array
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session as OrmSession
@@ -29,8 +29,8 @@ from interlock.models import SessionRef
 
 from ..problems import Problem
 from ..store import Database
-from ..store.tables import OPERATIONS, OperationStatus
-from .phases import ACTIVE_STOP_STATUSES, FINAL_VERBS
+from ..store.tables import OPEN_STOP_SQL, OPERATIONS, OperationStatus
+from .phases import ACTIVE_STOP_STATUSES
 from .rows import EXPIRY_ACTOR
 
 __all__ = [
@@ -41,7 +41,6 @@ __all__ = [
     "stops_in_way",
 ]
 
-_FINAL = tuple(verb.value for verb in FINAL_VERBS)
 _SHOWN = (*ACTIVE_STOP_STATUSES, OperationStatus.AWAITING_APPROVAL.value)
 _C = OPERATIONS.c
 _COLUMNS = (_C.account, _C.session_id, _C.id, _C.verb, _C.status, _C.commit_at, _C.actor)
@@ -74,7 +73,7 @@ def _stops(sessions: Iterable[str], account: str, statuses: tuple[str, ...]) -> 
         .where(
             _C.account == account,
             _C.session_id.in_(list(sessions)),
-            _C.verb.in_(_FINAL),
+            text(OPEN_STOP_SQL),  # verbatim, so the partial index on open stops serves it
             _C.status.in_(statuses),
             _C.actor != EXPIRY_ACTOR,
         )

@@ -1,12 +1,13 @@
-"""A cap on the vendor reads one principal's previews and batch selections may spend.
+"""A cap on the vendor calls one principal's previews and batch selections may spend.
 
 Interactive operations go first in the vendor's quota (lanes.py), but bulk reads still use
-it up: a specialist previewing 1,000 made-up names again and again would keep every batch of
-everyone else waiting. Each principal may therefore look at ``read_budget`` sessions per
-``read_budget_window`` (fixed windows, shared by every replica through ``read_budgets``);
-beyond it, 429 with ``Retry-After`` until the window ends. A selection is charged what it
-may cost before it runs (named sessions: one read each; a filter: its item limit) and what
-it did not spend is given back after, so an exhausted budget stops a preview before it
+it up: a specialist previewing made-up names again and again would keep every batch of
+everyone else waiting. Each principal may therefore make ``read_budget`` vendor calls per
+``read_budget_window`` in selections (fixed windows, shared by every replica through
+``read_budgets``); beyond it, 429 with ``Retry-After`` until the window ends. A selection
+is charged what it may cost before it runs (a named session: at most one call; a filter:
+a page per hundred items of its limit in every account), more if it turns out to need more,
+and given back what it did not spend — so an exhausted budget stops a preview before it
 reaches the vendor.
 """
 
@@ -39,8 +40,8 @@ class Spend:
         self.used = 0
 
     async def take(self, reads: int) -> None:
-        """Count ``reads`` more; past the charge, charge more (a filter that scans further
-        than its estimate). :raises Problem: 429 when the budget has no more."""
+        """Count ``reads`` more vendor calls; past the charge, charge more (a filter that scans
+        further than its estimate). :raises Problem: 429 when the budget has no more."""
         self.used += reads
         if self.used > self.charged:
             more = max(self.used - self.charged, 100)
@@ -107,8 +108,8 @@ async def _charge_or_refuse(ctx: Context, caller: Caller, start: datetime, cost:
         429,
         "QUOTA.READ_BUDGET",
         "Read budget spent",
-        f"this selection may read up to {cost} more sessions at the vendors, and {total - cost} "
-        f"of the {budget} allowed per {_minutes(ctx.batches.read_budget_window)} are spent",
+        f"this selection may need up to {cost} more vendor calls, and {total - cost} of the "
+        f"{budget} allowed per {_minutes(ctx.batches.read_budget_window)} are spent",
         hint=f"retry after {wait} s, or select fewer sessions",
         headers={"Retry-After": str(wait)},
         retry_after=wait,

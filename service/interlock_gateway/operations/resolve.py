@@ -85,11 +85,12 @@ def _refs(names: list[str], accounts: set[str]) -> list[SessionRef]:
     return refs
 
 
-async def _read_each(ctx: Context, refs: list[SessionRef]) -> dict[str, Session]:
+async def _read_each(ctx: Context, refs: list[SessionRef], spend: Spend) -> dict[str, Session]:
     gate = asyncio.Semaphore(8)
 
     async def one(ref: SessionRef) -> Session | None:
         async with gate:
+            await spend.take(1)
             try:
                 return await ctx.interlock.get_session(ref)
             except SessionNotFound:
@@ -99,13 +100,16 @@ async def _read_each(ctx: Context, refs: list[SessionRef]) -> dict[str, Session]
     return {s.ref.name: s for s in found if s is not None}
 
 
-async def _read_account(ctx: Context, account: str, refs: list[SessionRef]) -> dict[str, Session]:
+async def _read_account(
+    ctx: Context, account: str, refs: list[SessionRef], spend: Spend
+) -> dict[str, Session]:
     if len(refs) < _LIST_FROM:
-        return await _read_each(ctx, refs)
+        return await _read_each(ctx, refs, spend)
     wanted = {r.name for r in refs}
     found: dict[str, Session] = {}
     token: str | None = None
     for _ in range(_MAX_PAGES):
+        await spend.take(1)
         page = await ctx.interlock.list_sessions(
             SessionFilter(), accounts=[account], page_size=_PAGE, page_token=token
         )
@@ -117,15 +121,17 @@ async def _read_account(ctx: Context, account: str, refs: list[SessionRef]) -> d
             break
     # Only when listing stopped early: a session is read once, by the list or here.
     rest = [r for r in refs if r.name not in found]
-    return found | await _read_each(ctx, rest)
+    return found | await _read_each(ctx, rest, spend)
 
 
-async def _by_names(ctx: Context, caller: Caller, action: Action, names: list[str]) -> Resolved:
+async def _by_names(
+    ctx: Context, caller: Caller, action: Action, names: list[str], spend: Spend
+) -> Resolved:
     refs = _refs(names, set(ctx.interlock.accounts))
     by_account: dict[str, list[SessionRef]] = defaultdict(list)
     for ref in refs:
         by_account[ref.account].append(ref)
-    parts = await asyncio.gather(*(_read_account(ctx, a, r) for a, r in by_account.items()))
+    parts = await asyncio.gather(*(_read_account(ctx, a, r, spend) for a, r in by_account.items()))
     found = {name: s for part in parts for name, s in part.items()}
     resolved = Resolved()
     for ref in refs:
@@ -164,8 +170,11 @@ async def _by_filter(
     accounts = _filter_accounts(ctx, spec)
     if not accounts:
         return resolved
+    scanned = 0
     async for session in ctx.interlock.sessions(session_filter, accounts=accounts, page_size=_PAGE):
-        await spend.take(1)
+        if scanned % _PAGE == 0:
+            await spend.take(1)  # about one vendor call per page scanned
+        scanned += 1
         if not spec.matches(session):
             continue
         target = Target.of_session(session)
@@ -182,11 +191,23 @@ async def resolve(
 ) -> Resolved:
     """The sessions ``selection`` means, read in ``caller``'s bulk lane (interactive
     operations go first; see lanes.py). :raises Problem: malformed names or no selector."""
-    names = selection.names
-    cost = (len(names) if len(names) <= limit else 0) if names is not None else limit + 1
-    async with spending(ctx, caller, cost) as spend:
+    async with spending(ctx, caller, _estimate(ctx, selection, limit)) as spend:
         with bulk(caller.name):
             return await _resolve(ctx, caller, selection, action, limit, spend)
+
+
+def _estimate(ctx: Context, selection: Selection, limit: int) -> int:
+    """Vendor calls a selection is charged up front (more is charged if it needs more)."""
+    names = selection.names
+    if names is None:  # a filter: a page per hundred items of its limit, in every account
+        return -(-(limit + 1) // _PAGE) * max(1, len(ctx.interlock.accounts))
+    if len(names) > limit:
+        return 0  # refused before any read
+    per_account: dict[str, int] = defaultdict(int)
+    for name in names:
+        per_account[name.split("/")[1] if "/" in name else ""] += 1  # accounts/A/sessions/…
+    # Few names are read one by one; more are found on list pages (see _read_account).
+    return sum(n if n < _LIST_FROM else min(n, _MAX_PAGES) for n in per_account.values())
 
 
 async def _resolve(
@@ -203,7 +224,6 @@ async def _resolve(
     if selection.names is not None:
         if len(selection.names) > limit:
             return Resolved(too_many=True)
-        await spend.take(len(selection.names))  # each at most once (a list page or alone)
-        return await _by_names(ctx, caller, action, list(selection.names))
+        return await _by_names(ctx, caller, action, list(selection.names), spend)
     assert selection.filter is not None
     return await _by_filter(ctx, caller, action, selection.filter, limit, spend)

@@ -23,6 +23,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -30,6 +31,7 @@ from .types import JSONType, UTCDateTime, utcnow
 
 __all__ = [
     "GENESIS_HASH",
+    "OPEN_STOP_SQL",
     "OPERATIONS",
     "ApiKey",
     "Approval",
@@ -95,6 +97,16 @@ class OperationVerb(StrEnum):
     TERMINATE = "terminate"
     REVOKE = "revoke"
     UNDO = "undo"
+
+
+#: Operations that may hold a session: a final verb not yet done or refused. The pending-stop
+#: checks (operations/pending.py) filter on exactly this text, so the partial index
+#: ``ix_operations_open_stops`` serves them: a 1,000-item batch then reads the few open stops
+#: of its sessions, not every operation those sessions ever had.
+OPEN_STOP_SQL = (
+    "verb IN ('terminate', 'revoke') "
+    "AND status IN ('pending', 'in_flight', 'grace', 'awaiting_approval')"
+)
 
 
 class OperationStatus(StrEnum):
@@ -246,6 +258,13 @@ class Operation(Base):
         Index(None, "batch_id", "item_index"),
         Index(None, "account", "session_id", "created_at"),
         Index(None, "created_at"),
+        Index(
+            "ix_operations_open_stops",
+            "account",
+            "session_id",
+            sqlite_where=text(OPEN_STOP_SQL),
+            postgresql_where=text(OPEN_STOP_SQL),
+        ),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
