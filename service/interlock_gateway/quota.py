@@ -123,8 +123,9 @@ class LocalRateLimiter:
     until it. A token bucket would do the same spacing but not the same order — a newcomer
     can catch a token between two wake-ups of those already waiting — and the lanes
     (lanes.py) rely on the order: an interactive call must queue behind only the calls
-    already reserved. A start may lie up to ``slack`` slots in the past, so a caller woken
-    late does not waste the quota.
+    already reserved. A start may lie up to ``slack - 1`` slots in the past, so a caller
+    woken late does not waste the quota and an idle key may send ``slack`` calls at once —
+    the same allowance as the token bucket it replaces.
 
     :param rates: account → allowed calls per second.
     """
@@ -148,7 +149,7 @@ class LocalRateLimiter:
             return
         interval = 1.0 / rate
         now = self._clock()
-        start = max(self._next.get(key, now), now - (slack(rate) - 1) * interval)
+        start = max(self._next.get(key, 0.0), now - (slack(rate) - 1) * interval)
         self._next[key] = start + max(1, cost) * interval
         wait = start + (max(1, cost) - 1) * interval - now
         if wait > 0:

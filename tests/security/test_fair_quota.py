@@ -80,7 +80,7 @@ async def _interactive_latency(
         for target in bulk_limiters
         for i in range(load)
     ]
-    await asyncio.sleep(0.1)  # the bulk calls hold their places
+    await asyncio.sleep(0.3)  # the bulk calls take their places
     started = time.perf_counter()
     await limiter.acquire(key)
     waited = time.perf_counter() - started
@@ -126,8 +126,11 @@ async def test_an_interactive_call_skips_the_bulk_queues_of_two_replicas(
     lanes = await _interactive_latency(fair_one, [fair_one, fair_two], load=30, key="fair:sessions")
     print(f"\ninteractive wait behind 2x30 bulk calls on two replicas: without lanes "
           f"{baseline:.3f} s, with lanes {lanes:.3f} s")  # fmt: skip
-    assert baseline > 1.0
-    assert lanes < 6 / RATE + 0.15  # behind at most one slot per replica
+    # Without lanes the call queues behind every slot already reserved (how many depends on
+    # how fast the database took the reservations); with lanes, behind one per replica.
+    assert baseline > 0.5
+    assert lanes < 6 / RATE + 0.15
+    assert baseline > 3 * lanes
 
 
 async def test_bulk_work_alone_still_gets_the_full_rate() -> None:
