@@ -3,7 +3,8 @@ VENV    ?= .venv
 PY      := $(VENV)/bin/python
 PYTHON  ?= python3
 PACKAGES := -p interlock -p interlock_sandbox -p interlock_dingtalk -p interlock_beisen \
-            -p interlock_yonyou -p interlock_gateway -p interlock_contract
+            -p interlock_yonyou -p interlock_gateway -p interlock_contract \
+            -p interlock_notify_channels
 
 .PHONY: install lint typecheck unit contract test demo tour bench crash-test clean reference \
         mutation
@@ -15,7 +16,7 @@ $(VENV)/.installed: pyproject.toml
 	@# An editable install is found through an import hook that mypy cannot follow; a .pth
 	@# naming the source roots lets strict mypy (here and in adapter projects) see them.
 	$(PY) -c "import pathlib, sysconfig; roots = [str(pathlib.Path(d).resolve()) for d in \
-	  ('sdk', 'adapters', 'service', 'contract_tests')]; \
+	  ('sdk', 'adapters', 'service', 'contract_tests', 'plugins')]; \
 	  pathlib.Path(sysconfig.get_paths()['purelib'], 'interlock-sources.pth').write_text( \
 	  '\n'.join(roots) + '\n')"
 	@touch $@

@@ -8,12 +8,13 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import JSONResponse
 
 from ..operations import accept as accepting
+from ..operations import outbox
 from ..operations import undo as undoing
 from ..policy import Action, Caller
 from .deps import Authorize, ContextDep, DispatcherDep, IdempotencyKey, LimiterDep
 from .idempotency import idempotent
 from .replies import Reply, operation_reply, take_mutation_slot, to_response
-from .schemas import OperationOut, UndoRequest
+from .schemas import NotificationOut, OperationOut, UndoRequest
 from .views import operation_view
 
 __all__ = ["router"]
@@ -33,9 +34,13 @@ async def get_operation(
     ctx: ContextDep,
     op_id: OperationId,
 ) -> OperationOut:
-    """Where an operation stands: status, outcome, states, commit_at, notices, error."""
+    """Where an operation stands: status, outcome, states, commit_at, notices, error, and the
+    notifications about it with their delivery (recipients masked)."""
     found = await accepting.get_visible(ctx, caller, op_id, Action.OPERATIONS_READ)
-    return operation_view(found.op, found.approval)
+    view = operation_view(found.op, found.approval)
+    sent = await outbox.for_operation(ctx.db, op_id)
+    listed = [NotificationOut.model_validate(n, from_attributes=True) for n in sent]
+    return view.model_copy(update={"notifications": listed})
 
 
 @router.post(

@@ -10,6 +10,7 @@ then carries it out; the request waits up to ``sync_wait`` for the first phase t
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import insert, select
@@ -28,7 +29,7 @@ from ..store.tables import (
     operation_from_row,
 )
 from . import audit_entries as audit
-from . import observers
+from . import observers, outbox
 from .context import Context
 from .dispatch import Dispatcher
 from .pending import PendingStop, lock_sessions, pending_commit_problem, stops_in_way
@@ -135,6 +136,8 @@ async def accept(
         approval_id=approval.id if approval else None,
     )
 
+    notices = _notifications(ctx, op, approval, now)
+
     def store(tx: OrmSession) -> None:
         lock_sessions(tx, ref.account, [ref.session_id])
         in_way = stops_in_way(tx, ref.account, [ref.session_id]).get(ref.session_id)
@@ -145,6 +148,7 @@ async def accept(
             tx.add(approval)
             tx.flush()
         ctx.trail.append_sync(tx, entry)
+        outbox.write(tx, notices)
 
     try:
         await ctx.db.run(store)
@@ -161,6 +165,29 @@ async def accept(
         observers.started_and_finished(ctx.plugins, [op], observers.ACCEPT_PHASE, now)
         return Accepted(op, approval)
     return await wait_for_phase(ctx, dispatcher, Accepted(op, approval))
+
+
+def _notifications(
+    ctx: Context, op: Operation, approval: Approval | None, now: datetime
+) -> list[dict[str, Any]]:
+    """Outbox rows written with the operation: settled at once, or waiting for approval."""
+    settings = ctx.notifications
+    if not settings.routes:
+        return []
+    payload = outbox.operation_payload(op)
+    if approval is not None:
+        payload["approval_id"] = approval.id
+        event = outbox.Event.APPROVAL_REQUESTED
+        return outbox.plan(settings, event, payload, now=now, requester=op.actor)
+    if op.status not in FINAL_STATUSES:
+        return []
+    rows = outbox.plan(
+        settings, outbox.Event.OPERATION_FINISHED, payload, now=now, requester=op.actor
+    )
+    candidate_event = outbox.operation_event(op)
+    if candidate_event is not None and candidate_event != outbox.Event.SESSION_PAUSED:
+        rows += outbox.plan(settings, candidate_event, payload, now=now, requester=op.actor)
+    return rows
 
 
 def _hold_for_approval(ctx: Context, row: dict[str, Any], target: Target) -> Approval | None:

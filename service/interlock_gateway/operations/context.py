@@ -13,8 +13,9 @@ from interlock.plugins import LoadedPlugins
 from ..audit import AuditTrail
 from ..clock import Clock
 from ..problems import Problem
-from ..settings import BatchSettings, GatewaySettings
+from ..settings import BatchSettings, GatewaySettings, NotificationSettings
 from ..store import Database
+from .links import LinkKeys
 from .tokens import ConfirmTokens, PreviewCache
 
 __all__ = ["Context"]
@@ -25,6 +26,8 @@ class Context:
     """The database, audit trail, SDK facade, settings and clock of one gateway.
 
     :param rates: calls per second each account's shared limiter allows (for estimates).
+    :param notifications: ``[notifications]``: routes, channels, contacts (docs/notifications.md).
+    :param links: signs resume links (``None``: pauses issue no link).
     """
 
     db: Database
@@ -36,6 +39,8 @@ class Context:
     tokens: ConfirmTokens
     previews: PreviewCache = field(default_factory=PreviewCache)
     rates: Mapping[str, float] = field(default_factory=dict)
+    notifications: NotificationSettings = field(default_factory=NotificationSettings)
+    links: LinkKeys | None = None
 
     @property
     def plugins(self) -> LoadedPlugins:

@@ -362,7 +362,15 @@ class Worker:
             setattr(op, name, value)
         outcome = step.outcome.value if step.outcome else step.status.value
         entry = entry_for_operation(op, step.action, outcome, actor=SYSTEM_ACTOR)
-        after = followups(item, step, interlock=self.ctx.interlock, trail=self.ctx.trail, now=now)
+        after = followups(
+            item,
+            step,
+            interlock=self.ctx.interlock,
+            trail=self.ctx.trail,
+            now=now,
+            notifications=self.ctx.notifications,
+            links=self.ctx.links is not None,
+        )
         return Outcome(op.id, columns, [entry], after)
 
     def _recorded(self, op: Operation) -> None:
