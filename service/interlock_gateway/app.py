@@ -25,6 +25,7 @@ from .api.openapi import install_openapi
 from .api.problems import install_problem_handlers
 from .api.routers import include_routers
 from .api.streams import BatchStreams
+from .candidate import install_candidate_pages
 from .clock import Clock
 from .console import install_console
 from .observability import install_observability
@@ -98,6 +99,7 @@ def create_app(
     include_routers(app)
     install_openapi(app)
     install_console(app)  # the HR console at /console: same operations, same authorize()
+    install_candidate_pages(app)  # candidates at /c/{token}: resume links, no API key
     # Added last = outermost: the request id exists before anything can refuse; a request
     # is authenticated before its body is read or anything about it is validated.
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import JSONResponse
 
 from ..operations import accept as accepting
-from ..operations import outbox
+from ..operations import candidates, outbox
 from ..operations import undo as undoing
 from ..policy import Action, Caller
 from .deps import Authorize, ContextDep, DispatcherDep, IdempotencyKey, LimiterDep
@@ -40,7 +40,8 @@ async def get_operation(
     view = operation_view(found.op, found.approval)
     sent = await outbox.for_operation(ctx.db, op_id)
     listed = [NotificationOut.model_validate(n, from_attributes=True) for n in sent]
-    return view.model_copy(update={"notifications": listed})
+    link = await candidates.link_of_operation(ctx, op_id) if found.op.verb == "pause" else None
+    return view.model_copy(update={"notifications": listed, "resume_link": link})
 
 
 @router.post(

@@ -225,6 +225,10 @@ class OperationOut(_Response):
         default_factory=list,
         description="notifications about it and their delivery (GET /v1/operations/{id} only)",
     )
+    resume_link: str | None = Field(
+        default=None,
+        description="a pause's active resume link for the candidate (GET /v1/operations/{id})",
+    )
     attempts: int = Field(description="runs of the current phase (each one vendor call)")
     created_at: datetime
     updated_at: datetime

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session as OrmSession
 
 from interlock.models import Reason, SessionRef, Verb
 
-from ..audit import AuditEntry, AuditTarget
+from ..audit import AuditActor, AuditEntry, AuditTarget
 from ..policy import Action, Caller, Target, authorize, is_protected
 from ..problems import Problem
 from ..store.tables import (
@@ -104,10 +104,14 @@ async def accept(
     reason: Reason,
     *,
     idempotency_key: str | None,
+    audit_actor: AuditActor | None = None,
 ) -> Accepted:
     """Store one operation (after the checks) and answer with where it stands.
 
     Call :func:`check_supported` first (the route does, before the idempotency key is kept).
+
+    :param audit_actor: who the audit record names (default: the caller); the candidate
+        page resumes as ``candidate`` through a caller scoped to the one session's position.
 
     :raises Problem: 404 (not found or not visible), 409 ``SESSION.PENDING_COMMIT``.
     """
@@ -132,7 +136,7 @@ async def accept(
         op,
         f"operation.{verb}",
         op.outcome or "accepted",
-        actor=audit.actor_of(caller),
+        actor=audit_actor or audit.actor_of(caller),
         approval_id=approval.id if approval else None,
     )
 

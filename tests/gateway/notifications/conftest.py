@@ -27,7 +27,11 @@ def mail_settings(port: int, **overrides: Any) -> NotificationSettings:
             MAIL: {"type": "email", "host": "127.0.0.1", "port": port, "sender": "il@example.com"}
         },
         "routes": [
-            {"events": ["operation.finished"], "channel": MAIL, "to": ["requester"]},
+            {
+                "events": ["operation.finished", "candidate.needs_time", "candidate.paused"],
+                "channel": MAIL,
+                "to": ["requester"],
+            },
             {
                 "events": ["session.paused"],
                 "channel": MAIL,
