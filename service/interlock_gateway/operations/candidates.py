@@ -13,13 +13,14 @@ audit trail. If the resume does not succeed, the link is given back.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session as OrmSession
 
+from interlock.errors import InterlockError
 from interlock.models import Reason, ReasonCode, SessionRef, Verb
 
 from ..audit import AuditActor, AuditEntry, AuditTarget
@@ -195,9 +196,17 @@ async def continue_interview(
         return Continued(view, resumed=False)
     if not await _take(ctx, view.link_id, ctx.clock()):
         return Continued(await look(ctx, token), resumed=False)
-    assert view.account is not None
-    assert view.session_id is not None
-    ref = SessionRef(account=view.account, session_id=view.session_id)
+    link_id, account, session_id = view.link_id, view.account, view.session_id
+    assert account is not None
+    assert session_id is not None
+    ref = SessionRef(account=account, session_id=session_id)
+    if view.position_id is None:  # a link of the candidate's own exit: no pause of ours
+        try:
+            session = await ctx.interlock.get_session(ref)
+        except InterlockError:
+            await _give_back(ctx, link_id)
+            return Continued(await look(ctx, token), resumed=False)
+        view = replace(view, position_id=session.position.id)
     reason = Reason(code=ReasonCode.OTHER, note="the candidate continued through the resume link")
     try:
         accepted = await accept(
@@ -207,17 +216,17 @@ async def continue_interview(
             Verb.RESUME,
             ref,
             reason,
-            idempotency_key=f"resume-link:{view.link_id}",
+            idempotency_key=f"resume-link:{link_id}",
             audit_actor=CANDIDATE_ACTOR.model_copy(update={"ip": ip}),
         )
     except Problem:
-        await _give_back(ctx, view.link_id)
+        await _give_back(ctx, link_id)
         return Continued(await look(ctx, token), resumed=False)
     op = accepted.op
     if op.status in (OperationStatus.FAILED.value, OperationStatus.REJECTED.value):
-        await _give_back(ctx, view.link_id)
+        await _give_back(ctx, link_id)
         return Continued(await look(ctx, token), resumed=False)
-    url = ctx.interlock.adapter(view.account).interview_url(view.session_id)
+    url = ctx.interlock.adapter(account).interview_url(session_id)
     return Continued(await look(ctx, token), resumed=True, interview_url=url)
 
 
