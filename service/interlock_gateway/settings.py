@@ -119,6 +119,16 @@ class GatewaySettings(BaseSettings):
         "window is held again before it fails as contested (0: fail at once)",
     )
 
+    # -- manual tasks ------------------------------------------------------------------------
+    manual_verbs: dict[str, tuple[str, ...]] = Field(
+        default_factory=dict,
+        description="account → verbs its adapter cannot do that a person does in the vendor's "
+        "console: a request creates a tracked task (capability 'manual')",
+    )
+    task_due: PositiveDelta = Field(
+        default=timedelta(hours=4), description="how long a manual task has to be done"
+    )
+
     # -- idempotency and limits --------------------------------------------------------------
     idempotency_retention: PositiveDelta = Field(default=timedelta(hours=24))
     idempotency_stale_after: PositiveDelta = Field(
@@ -202,6 +212,7 @@ class GatewaySettings(BaseSettings):
         "key_cache_ttl",
         "stream_heartbeat",
         "stream_idle_timeout",
+        "task_due",
         mode="before",
     )
     @classmethod

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session as OrmSession
 
+from interlock.capabilities import CapabilityLevel
 from interlock.models import Reason, SessionRef, Verb
 
 from ..audit import AuditActor, AuditEntry, AuditTarget
@@ -90,6 +91,8 @@ async def check_supported(
     :raises Problem: 404 for an unknown account. :raises UnsupportedOperation: (422, audited).
     """
     adapter = ctx.adapter(ref.account)
+    if ctx.level(ref.account, verb) is CapabilityLevel.MANUAL:
+        return  # a person does it: the route creates a task (operations/tasks.py)
     if not adapter.capabilities.supports(verb):
         await _audit_refusal(ctx, caller, verb, ref, reason, "unsupported", {})
         raise adapter.unsupported_error(verb)

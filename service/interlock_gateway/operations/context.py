@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from interlock import Interlock
 from interlock.adapter import InterviewAdapter
+from interlock.capabilities import CapabilityLevel
 from interlock.models import Verb
 from interlock.plugins import LoadedPlugins
 
@@ -60,6 +61,14 @@ class Context:
                 hint=f"configured accounts: {known}",
             )
         return adapter
+
+    def level(self, account: str, verb: Verb) -> CapabilityLevel:
+        """The account's level for ``verb``: the adapter's, or ``manual`` where the adapter
+        cannot do it and ``[gateway] manual_verbs`` says a person does it in the console."""
+        level = self.adapter(account).capabilities.level(verb)
+        if not level.automated and str(verb) in self.settings.manual_verbs.get(account, ()):
+            return CapabilityLevel.MANUAL
+        return level
 
     def vendor_of(self, account: str) -> str:
         """The vendor name of a configured account."""

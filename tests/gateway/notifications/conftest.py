@@ -98,3 +98,9 @@ async def harness_without_routes(
 ) -> AsyncIterator[Harness]:
     async with gateway(gateway_settings(database_url, str(tmp_path)), clock=clock) as running:
         yield running
+
+
+@pytest.fixture
+async def harness(database_url: str, tmp_path: Path, clock: FakeClock) -> AsyncIterator[Harness]:
+    async with gateway(gateway_settings(database_url, str(tmp_path)), clock=clock) as running:
+        yield running
