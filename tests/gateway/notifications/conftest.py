@@ -28,10 +28,16 @@ def mail_settings(port: int, **overrides: Any) -> NotificationSettings:
         },
         "routes": [
             {
-                "events": ["operation.finished", "candidate.needs_time", "candidate.paused"],
+                "events": [
+                    "operation.finished",
+                    "candidate.needs_time",
+                    "candidate.paused",
+                    "approval.decided",
+                ],
                 "channel": MAIL,
                 "to": ["requester"],
             },
+            {"events": ["approval.requested"], "channel": MAIL, "to": ["approvers@example.com"]},
             {
                 "events": ["session.paused"],
                 "channel": MAIL,
@@ -40,7 +46,7 @@ def mail_settings(port: int, **overrides: Any) -> NotificationSettings:
                 "language": "en",
             },
         ],
-        "contacts": {"admin": {MAIL: ADMIN_ADDRESS}},
+        "contacts": {"admin": {MAIL: ADMIN_ADDRESS}, "spec": {MAIL: "spec@example.com"}},
         "retry_base": 1,
         "poll_interval": 0.05,
         **overrides,

@@ -87,3 +87,24 @@ async def test_no_routes_no_rows(harness_without_routes: Harness) -> None:
     response = await harness_without_routes.verb("pause", session_id)
     assert response.status_code == 200
     assert await _notifications(harness_without_routes) == []
+
+
+async def test_approvals_are_told_when_requested_and_when_decided(
+    notified: Harness, sink: SmtpSink
+) -> None:
+    sink.start()
+    session_id = notified.session("Sales Director", SessionState.IN_PROGRESS)  # protected
+    requested = await notified.verb("terminate", session_id, who="spec")
+    assert requested.status_code == 202, requested.text
+    approval_id = requested.json()["approval"]["id"]
+    decided = await notified.post(f"/v1/approvals/{approval_id}/reject", "mgr", {"note": "no"})
+    assert decided.status_code == 200, decided.text
+
+    async def both_sent() -> bool:
+        return {m["event"] for m in sink.messages()} >= {"approval.requested", "approval.decided"}
+
+    await eventually(both_sent)
+    mail = {m["event"]: m for m in sink.messages()}
+    assert mail["approval.requested"]["to"] == ["approvers@example.com"]
+    assert mail["approval.decided"]["to"] == ["spec@example.com"]
+    assert "rejected" in mail["approval.decided"]["subject"]
