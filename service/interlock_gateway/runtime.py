@@ -119,7 +119,9 @@ class Runtime:
         )
         worker = Worker(context, fault=fault)
         channels = build_channels(notifications, interlock)
-        notifier = Notifier(context, owner=worker.owner, channels=channels)
+        notifier = Notifier(
+            context, owner=worker.owner, channels=channels, busy=lambda: worker.busy
+        )
         runtime = cls(
             settings=settings,
             context=context,

@@ -400,6 +400,10 @@ class NotificationSettings(BaseSettings):
     lease: PositiveDelta = timedelta(seconds=60)
     poll_interval: PositiveDelta = timedelta(milliseconds=500)
     send_timeout: PositiveDelta = timedelta(seconds=20)
+    max_defer: NonNegativeDelta = Field(
+        default=timedelta(seconds=10),
+        description="delivery waits while the worker carries out stops, at most this long",
+    )
     concurrency: Annotated[int, Field(ge=1, le=256)] = 16
     claim_size: Annotated[int, Field(ge=1, le=1000)] = 100
 

@@ -124,6 +124,11 @@ class Worker:
             await asyncio.gather(*pending, return_exceptions=True)
 
     @property
+    def busy(self) -> bool:
+        """Whether this process carries out operations right now (claimed, not finished)."""
+        return bool(self._running)
+
+    @property
     def running(self) -> bool:
         """Whether the background loop runs (if not, requests do not wait for it)."""
         return self._task is not None and not self._task.done()

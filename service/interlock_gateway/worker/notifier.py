@@ -21,7 +21,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -93,7 +94,12 @@ class Notifier:
     """Delivers due outbox rows through the configured channels."""
 
     def __init__(
-        self, ctx: Context, *, owner: str, channels: Mapping[str, Channel] | None = None
+        self,
+        ctx: Context,
+        *,
+        owner: str,
+        channels: Mapping[str, Channel] | None = None,
+        busy: Callable[[], bool] | None = None,
     ) -> None:
         self.ctx = ctx
         self.settings = ctx.notifications
@@ -104,6 +110,8 @@ class Notifier:
         self._wake = asyncio.Event()
         self._stopping = False
         self._sending = asyncio.Semaphore(self.settings.concurrency)
+        self._busy = busy or (lambda: False)
+        self._last_round = time.monotonic()
 
     def start(self) -> None:
         if self._task is None:
@@ -129,9 +137,19 @@ class Notifier:
             with contextlib.suppress(Exception):
                 await channel.aclose()
 
+    def _deferring(self) -> bool:
+        """Stops first: while this process's worker carries out operations, delivery waits —
+        up to ``max_defer`` since the last round — so that it never competes with a stop for
+        the database (SQLite has one writer) or the CPU."""
+        waited = time.monotonic() - self._last_round
+        return self._busy() and waited < self.settings.max_defer.total_seconds()
+
     async def _loop(self) -> None:
         interval = self.settings.poll_interval.total_seconds()
         while not self._stopping:
+            if self._deferring():
+                await asyncio.sleep(interval)
+                continue
             try:
                 busy = await self.run_once()
             except Exception:  # the database may be briefly away: keep delivering later
@@ -147,6 +165,7 @@ class Notifier:
 
     async def run_once(self) -> int:
         """Claim what is due, send it, record the attempts; returns how many were claimed."""
+        self._last_round = time.monotonic()
         claimed = await self._claim(self.ctx.clock())
         if not claimed:
             return 0
