@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -192,8 +193,20 @@ def candidate_context(payload: dict[str, Any], language: str) -> dict[str, Any]:
     neutral = _NEUTRAL.get(language, _NEUTRAL["en"])
     context = {key: payload.get(key) for key in _CANDIDATE_KEYS}
     context["candidate_masked"] = context["candidate_masked"] or ""
+    context["resume_deadline"] = _readable(context["resume_deadline"])
     context["reason_text"] = neutral.get(str(payload.get("reason_code")), neutral["_"])
     return context
+
+
+def _readable(moment: Any) -> Any:
+    """``2026-12-05 08:39 UTC`` from an ISO 8601 text (anything else unchanged)."""
+    if not isinstance(moment, str):
+        return moment
+    try:
+        parsed = datetime.fromisoformat(moment)
+    except ValueError:
+        return moment
+    return parsed.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 @dataclass(frozen=True, slots=True)
