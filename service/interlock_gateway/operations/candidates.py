@@ -264,14 +264,19 @@ async def ask_for_another_time(ctx: Context, token: str, *, ip: str | None = Non
     return view
 
 
-async def revoke(ctx: Context, link_id: str, *, by: Caller) -> bool:
-    """Withdraw an active link (audited); ``False`` when it was not active."""
+async def revoke(ctx: Context, operation_id: str, *, by: Caller) -> bool:
+    """Withdraw the active resume link a pause issued (audited); ``False`` when it has none."""
     now = ctx.clock()
 
     def withdraw(tx: OrmSession) -> bool:
-        link = tx.get(ResumeLink, link_id)
-        if link is None or link.state != "active":
+        link = tx.scalar(
+            select(ResumeLink).where(
+                ResumeLink.operation_id == operation_id, ResumeLink.state == "active"
+            )
+        )
+        if link is None:
             return False
+        link_id = link.id
         link.state = "revoked"
         link.revoked_at = now
         ctx.trail.append_sync(

@@ -4,14 +4,16 @@ retried while the channel is down, nothing lost and nothing sent twice (SQLite a
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from sqlalchemy import select
 
 from harness.smtp_sink import SmtpSink
 from interlock.models import SessionState
 from interlock_gateway.store.tables import Notification, ResumeLink
 
-from ..api.harness import FakeClock, Harness
-from .conftest import ADMIN_ADDRESS, eventually
+from ..api.harness import FakeClock, Harness, gateway, gateway_settings
+from .conftest import ADMIN_ADDRESS, eventually, mail_settings
 
 
 async def _notifications(harness: Harness) -> list[Notification]:
@@ -108,3 +110,28 @@ async def test_approvals_are_told_when_requested_and_when_decided(
     assert mail["approval.requested"]["to"] == ["approvers@example.com"]
     assert mail["approval.decided"]["to"] == ["spec@example.com"]
     assert "rejected" in mail["approval.decided"]["subject"]
+
+
+async def test_a_broken_template_falls_back_and_is_reported(
+    database_url: str, tmp_path: Path, clock: FakeClock, sink: SmtpSink
+) -> None:
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    (templates / "session.paused.en.txt").write_text("Hi\n\n{{ reason_code }}", encoding="utf-8")
+    settings = gateway_settings(database_url, str(tmp_path))
+    notifications = mail_settings(sink.port, templates_dir=templates)
+    sink.start()
+    async with gateway(settings, clock=clock, notifications=notifications) as running:
+        session_id = running.session("Backend Engineer", SessionState.IN_PROGRESS)
+        assert (await running.verb("pause", session_id)).status_code == 200
+
+        async def sent() -> bool:
+            return any(m["event"] == "session.paused" for m in sink.messages())
+
+        await eventually(sent)
+        records = [r for r in await running.audit() if r.action == "notification.template_failed"]
+    (mail,) = [m for m in sink.messages() if m["event"] == "session.paused"]
+    assert mail["subject"] == "Your AI interview is paused"  # the default text
+    assert len(records) == 1
+    assert "UndefinedError" in records[0].record
+    assert "operator_error" not in mail["body"]

@@ -117,3 +117,20 @@ async def test_the_page_is_rate_limited(notified: Harness) -> None:
     codes = [(await notified.client.get("/c/x.y")).status_code for _ in range(30)]
     assert codes[0] == 404
     assert codes[-1] == 429  # burst of 20, then one a second
+
+
+async def test_hr_revokes_a_link(notified: Harness) -> None:
+    session_id, _, token = await _paused_link(notified)
+    async with notified.runtime.db.session() as session:
+        link = await session.scalar(select(ResumeLink).where(ResumeLink.session_id == session_id))
+    assert link is not None
+    path = f"/v1/operations/{link.operation_id}/resume-link/revoke"
+
+    revoked = await notified.post(path, "admin", None)
+    again = await notified.post(path, "admin", None)
+
+    assert revoked.status_code == 204
+    assert again.status_code == 404
+    page = await notified.client.get(f"/c/{token}")
+    assert 'data-status="revoked"' in page.text
+    assert "resume_link.revoke" in [r.action for r in await notified.audit()]
