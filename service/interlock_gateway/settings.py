@@ -125,6 +125,11 @@ class GatewaySettings(BaseSettings):
         description="account → verbs its adapter cannot do that a person does in the vendor's "
         "console: a request creates a tracked task (capability 'manual')",
     )
+    exit_poll_interval: NonNegativeDelta = Field(
+        default=timedelta(0),
+        description="how often paused sessions of accounts without vendor pushes are listed to "
+        "find candidates who left on their own (0: never)",
+    )
     task_due: PositiveDelta = Field(
         default=timedelta(hours=4), description="how long a manual task has to be done"
     )
@@ -213,6 +218,7 @@ class GatewaySettings(BaseSettings):
         "stream_heartbeat",
         "stream_idle_timeout",
         "task_due",
+        "exit_poll_interval",
         mode="before",
     )
     @classmethod

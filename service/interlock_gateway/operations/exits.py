@@ -19,7 +19,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session as OrmSession
 
 from interlock.errors import InterlockError
-from interlock.models import SessionRef, SessionState
+from interlock.models import Session, SessionFilter, SessionRef, SessionState
 
 from ..audit import AuditEntry, AuditTarget
 from ..principals import list_principals
@@ -30,7 +30,7 @@ from .context import Context
 from .links import new_link_id
 from .rows import EXPIRY_ACTOR
 
-__all__ = ["Exit", "look_up_exit", "record_exit"]
+__all__ = ["Exit", "look_up_exit", "poll_exits", "record_exit"]
 
 _OURS = (
     OperationStatus.PENDING.value,
@@ -51,12 +51,15 @@ class Exit:
     owners: tuple[str, ...] = ()
 
 
-async def look_up_exit(ctx: Context, ref: SessionRef, event_id: str) -> Exit:
+async def look_up_exit(
+    ctx: Context, ref: SessionRef, event_id: str, session: Session | None = None
+) -> Exit:
     """Read the session (candidate mask, position owners) and map owners to principals."""
-    try:
-        session = await ctx.interlock.get_session(ref)
-    except InterlockError:  # the push is still recorded; HR contacts come from routes
-        return Exit(ref, event_id)
+    if session is None:
+        try:
+            session = await ctx.interlock.get_session(ref)
+        except InterlockError:  # the push is still recorded; HR contacts come from routes
+            return Exit(ref, event_id)
     owner_ids = set(session.position.owner_ids)
     async with ctx.db.session() as db_session:
         principals = await list_principals(db_session)
@@ -83,12 +86,38 @@ def _ours(tx: OrmSession, ref: SessionRef) -> bool:
     return latest is not None and latest.verb == "pause" and latest.status in _OURS
 
 
+def _recorded_since_last_operation(tx: OrmSession, ref: SessionRef) -> bool:
+    """A poll saw this pause before: a link of an exit newer than the session's last operation."""
+    latest = tx.scalar(
+        select(Operation.created_at)
+        .where(Operation.account == ref.account, Operation.session_id == ref.session_id)
+        .order_by(Operation.created_at.desc())
+        .limit(1)
+    )
+    links = select(ResumeLink.id).where(
+        ResumeLink.account == ref.account,
+        ResumeLink.session_id == ref.session_id,
+        ResumeLink.operation_id.is_(None),
+    )
+    if latest is not None:
+        links = links.where(ResumeLink.created_at >= latest)
+    return tx.scalar(links.limit(1)) is not None
+
+
 def record_exit(
-    tx: OrmSession, ctx: Context, found: Exit, now: datetime, *, ip: str | None = None
+    tx: OrmSession,
+    ctx: Context,
+    found: Exit,
+    now: datetime,
+    *,
+    ip: str | None = None,
+    polled: bool = False,
 ) -> bool:
-    """In the push's transaction: audit, link, notifications. ``False`` when the pause was
-    ours (nothing written)."""
+    """In the push's (or the poll's) transaction: audit, link, notifications. ``False`` when
+    the pause was ours, or a poll had seen it already (nothing written)."""
     if _ours(tx, found.ref):
+        return False
+    if polled and _recorded_since_last_operation(tx, found.ref):
         return False
     ref = found.ref
     deadline = now + ctx.settings.resume_window
@@ -148,3 +177,29 @@ def record_exit(
     rows += outbox.plan(ctx.notifications, event, payload, now=now, requester=first)
     outbox.write(tx, rows)
     return True
+
+
+async def poll_exits(ctx: Context, now: datetime, *, limit: int = 200) -> int:
+    """For accounts whose vendor pushes nothing: list paused sessions and record the ones
+    that are the candidate's own exits (``[gateway] exit_poll_interval``). Returns how many
+    were recorded."""
+    recorded = 0
+    for account, adapter in sorted(ctx.interlock.accounts.items()):
+        if adapter.capabilities.push_events:
+            continue  # its pushes tell us (callbacks.py)
+        try:
+            page = await ctx.interlock.list_sessions(
+                SessionFilter(states=frozenset({SessionState.PAUSED})),
+                accounts=[account],
+                page_size=limit,
+            )
+        except InterlockError:
+            continue  # the next poll tries again
+        for session in page.sessions:
+            found = await look_up_exit(ctx, session.ref, f"poll:{now.isoformat()}", session)
+
+            def store(tx: OrmSession, found: Exit = found) -> bool:
+                return record_exit(tx, ctx, found, now, polled=True)
+
+            recorded += bool(await ctx.db.run(store))
+    return recorded

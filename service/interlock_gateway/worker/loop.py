@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from ..operations import approvals, batches, observers, requests
+from ..operations import approvals, batches, exits, observers, requests
 from ..operations.audit_entries import SYSTEM_ACTOR, entry_for_operation
 from ..operations.context import Context
 from ..operations.dispatch import Reservation
@@ -250,6 +250,9 @@ class Worker:
             await requests.purge_expired(self.ctx, now)
         if not self.ctx.db.is_sqlite and self._due("quota", _PURGE_QUOTA_EVERY_S, force):
             await purge_quota(self.ctx.db, now)
+        exits_every = self.settings.exit_poll_interval.total_seconds()
+        if exits_every and self._due("exits", exits_every, force):
+            await exits.poll_exits(self.ctx, now)
 
     async def _claim_and_spawn(self) -> list[asyncio.Task[None]]:
         # One claim at a time per process, and a claimed row is in ``_running`` before the

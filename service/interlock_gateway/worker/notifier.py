@@ -114,6 +114,9 @@ class Notifier:
         self._last_round = time.monotonic()
 
     def start(self) -> None:
+        """Start delivering (not when nothing is configured: no routes, no channels)."""
+        if not (self.settings.routes or self.channels):
+            return
         if self._task is None:
             self._stopping = False
             self._task = asyncio.create_task(self._loop(), name="interlock-notifier")
@@ -195,6 +198,10 @@ class Notifier:
         if not self.ctx.db.is_sqlite:
             statement = statement.with_for_update(skip_locked=True)
         lease_until = now + self.settings.lease
+        async with self.ctx.db.session() as session:  # a cheap read first: an idle poll
+            found = await session.scalar(select(Notification.id).where(due).limit(1))
+        if found is None:  # costs no write transaction (SQLite has one writer)
+            return []
 
         def take(session: Session) -> list[Notification]:
             rows = list(session.scalars(statement).all())

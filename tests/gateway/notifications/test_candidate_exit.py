@@ -122,3 +122,28 @@ async def test_our_own_pause_is_not_a_candidate_exit(ding: Harness, double: Ding
         content=pushed.body,
     )
     assert "session.paused" not in [r.action for r in await ding.audit()]
+
+
+async def test_a_polled_exit_where_the_vendor_pushes_nothing(
+    database_url: str, tmp_path: Path, clock: FakeClock
+) -> None:
+    from interlock_gateway.operations.exits import poll_exits
+
+    settings = gateway_settings(database_url, str(tmp_path), exit_poll_interval=3600)
+    async with gateway(settings, clock=clock) as running:
+        ctx = running.runtime.context
+        await poll_exits(ctx, clock())  # whatever the seeded world has paused already
+        left = running.session("Backend Engineer", SessionState.IN_PROGRESS)
+        ours = running.session("Backend Engineer", SessionState.IN_PROGRESS)
+        assert (await running.verb("pause", ours)).status_code == 200
+        running.double().world.move(left, SessionState.PAUSED)  # the candidate left
+
+        assert await poll_exits(ctx, clock()) == 1
+        assert await poll_exits(ctx, clock()) == 0  # seen once, recorded once
+
+        exits = [r for r in await running.audit() if r.action == "session.paused"]
+        assert [r.session_id for r in exits if r.session_id in (left, ours)] == [left]
+        async with running.runtime.db.session() as tx:
+            link = await tx.scalar(select(ResumeLink).where(ResumeLink.session_id == left))
+        assert link is not None
+        assert link.state == "active"
