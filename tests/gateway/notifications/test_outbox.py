@@ -128,7 +128,11 @@ async def test_a_broken_template_falls_back_and_is_reported(
         async def sent() -> bool:
             return any(m["event"] == "session.paused" for m in sink.messages())
 
+        async def reported() -> bool:  # recorded just after the SMTP server accepted it
+            return any(r.action == "notification.template_failed" for r in await running.audit())
+
         await eventually(sent)
+        await eventually(reported)
         records = [r for r in await running.audit() if r.action == "notification.template_failed"]
     (mail,) = [m for m in sink.messages() if m["event"] == "session.paused"]
     assert mail["subject"] == "Your AI interview is paused"  # the default text
