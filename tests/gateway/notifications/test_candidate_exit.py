@@ -147,3 +147,36 @@ async def test_a_polled_exit_where_the_vendor_pushes_nothing(
             link = await tx.scalar(select(ResumeLink).where(ResumeLink.session_id == left))
         assert link is not None
         assert link.state == "active"
+
+
+async def test_a_yonyou_push_of_a_candidate_exit(
+    database_url: str, tmp_path: Path, clock: FakeClock
+) -> None:
+    from interlock.doubles import make_double
+
+    spec = get_plugin_manager().adapter("yonyou")
+    yonyou = make_double(spec)
+    interlock = Interlock(
+        {
+            ACCOUNT: SandboxAdapter(AccountContext(account=ACCOUNT)),
+            "yy": wire_adapter(spec, yonyou, account="yy"),
+        },
+        plugins=get_plugin_manager(load_entry_points=False),
+    )
+    settings = gateway_settings(database_url, str(tmp_path))
+    async with gateway(settings, clock=clock, interlock=interlock) as running:
+        session_id = next(
+            s.id for s in yonyou.world.sessions.values() if s.state is SessionState.IN_PROGRESS
+        )
+        yonyou.world.move(session_id, SessionState.PAUSED)  # the candidate left
+        pushed = yonyou.signed_callback(session_id)
+        response = await running.client.post(
+            "/v1/callbacks/yy",
+            params=dict(pushed.query),
+            headers=dict(pushed.headers),
+            content=pushed.body,
+        )
+        assert response.status_code == 200, response.text
+        exits = [r for r in await running.audit() if r.action == "session.paused"]
+        assert [r.session_id for r in exits] == [session_id]
+        assert json.loads(exits[0].record)["actor"]["principal"] == "candidate"
