@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import bindparam, insert, update
 from sqlalchemy.orm import Session
@@ -106,9 +107,10 @@ def _notify(
         steps.append(StatementFollowUp(_INSERT_LINK, row))
         extra["resume_link_id"] = row["id"]
     payload = outbox.operation_payload(op, **extra)
-    rows = outbox.plan(
-        settings, outbox.Event.OPERATION_FINISHED, payload, now=now, requester=op.actor
-    )
+    rows: list[dict[str, Any]] = []
+    if op.batch_id is None:  # a batch's requester hears once, when it finished (batches.py)
+        event = outbox.Event.OPERATION_FINISHED
+        rows += outbox.plan(settings, event, payload, now=now, requester=op.actor)
     if candidate_event is not None:
         rows += outbox.plan(settings, candidate_event, payload, now=now, requester=op.actor)
     steps.extend(StatementFollowUp(outbox.INSERT, row) for row in rows)

@@ -44,7 +44,12 @@ port = {port}
 sender = "interlock@example.com"
 timeout = 2
 [[notifications.routes]]
-events = ["operation.finished", "batch.finished"]
+events = ["session.terminated"]
+channel = "mail"
+to = ["candidates@example.com"]
+audience = "candidate"
+[[notifications.routes]]
+events = ["batch.finished"]
 channel = "mail"
 to = ["ops@example.com"]
 """
@@ -102,7 +107,7 @@ async def test_channel_down_sigkill_channel_up(database_url: str, tmp_path: Path
             assert created.status_code == 202, created.text
 
         # The channel is down: every row is tried (and fails) while the stops go on.
-        expected = len(names)  # one operation.finished per item (batch.finished: one more)
+        expected = len(names)  # one session.terminated per item (batch.finished: one more)
         await _until(
             db,
             lambda rows: (
@@ -122,7 +127,7 @@ async def test_channel_down_sigkill_channel_up(database_url: str, tmp_path: Path
         assert len(rows) == expected + 1
         assert len(ids) == len(set(ids)) == len(rows)  # nothing lost, nothing twice
         assert set(ids) == {f"<{n.id}@interlock>" for n in rows}
-        assert {m["event"] for m in mail} == {"operation.finished", "batch.finished"}
+        assert {m["event"] for m in mail} == {"session.terminated", "batch.finished"}
     finally:
         await db.dispose()
         gateways.stop_all()
