@@ -125,7 +125,9 @@ async def receive(
     exits: dict[str, Exit] = {}
     for event in result.events:
         if event.ref is not None and event.state is SessionState.PAUSED:
-            exits[event.event_id] = await look_up_exit(ctx, event.ref, event.event_id)
+            found = await look_up_exit(ctx, event.ref, event.event_id)
+            if found is not None:
+                exits[event.event_id] = found
 
     def store(tx: OrmSession) -> list[Operation]:
         watched: list[Operation] = []

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session as OrmSession
 
-from interlock.errors import InterlockError
+from interlock.errors import InterlockError, SessionNotFound
 from interlock.models import Session, SessionFilter, SessionRef, SessionState
 
 from ..audit import AuditEntry, AuditTarget
@@ -53,12 +53,14 @@ class Exit:
 
 async def look_up_exit(
     ctx: Context, ref: SessionRef, event_id: str, session: Session | None = None
-) -> Exit:
+) -> Exit | None:
     """Read the session (candidate mask, position owners) and map owners to principals."""
     if session is None:
         try:
             session = await ctx.interlock.get_session(ref)
-        except InterlockError:  # the push is still recorded; HR contacts come from routes
+        except SessionNotFound:  # a push about a session the vendor does not know: the
+            return None  # push itself is audited and acknowledged, nothing more
+        except InterlockError:  # recorded all the same; HR contacts come from routes
             return Exit(ref, event_id)
     owner_ids = set(session.position.owner_ids)
     async with ctx.db.session() as db_session:
@@ -197,6 +199,8 @@ async def poll_exits(ctx: Context, now: datetime, *, limit: int = 200) -> int:
             continue  # the next poll tries again
         for session in page.sessions:
             found = await look_up_exit(ctx, session.ref, f"poll:{now.isoformat()}", session)
+            if found is None:
+                continue
 
             def store(tx: OrmSession, found: Exit = found) -> bool:
                 return record_exit(tx, ctx, found, now, polled=True)

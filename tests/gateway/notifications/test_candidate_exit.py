@@ -180,3 +180,28 @@ async def test_a_yonyou_push_of_a_candidate_exit(
         exits = [r for r in await running.audit() if r.action == "session.paused"]
         assert [r.session_id for r in exits] == [session_id]
         assert json.loads(exits[0].record)["actor"]["principal"] == "candidate"
+
+
+async def test_a_push_about_an_unknown_session_is_acknowledged_and_audited_only(
+    ding: Harness, double: DingTalkDouble
+) -> None:
+    session_id = next(
+        s.id for s in double.world.sessions.values() if s.state is SessionState.IN_PROGRESS
+    )
+    double.world.move(session_id, SessionState.PAUSED)
+    pushed = double.signed_callback(session_id)
+    del double.world.sessions[session_id]  # the vendor no longer knows it
+
+    response = await ding.client.post(
+        f"/v1/callbacks/{DT}",
+        params=dict(pushed.query),
+        headers=dict(pushed.headers),
+        content=pushed.body,
+    )
+
+    assert response.status_code == 200
+    actions = [r.action for r in await ding.audit()]
+    assert "callback" in actions
+    assert "session.paused" not in actions
+    async with ding.runtime.db.session() as tx:
+        assert await tx.scalar(select(ResumeLink)) is None
