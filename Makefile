@@ -3,7 +3,8 @@ VENV    ?= .venv
 PY      := $(VENV)/bin/python
 PYTHON  ?= python3
 PACKAGES := -p interlock -p interlock_sandbox -p interlock_dingtalk -p interlock_beisen \
-            -p interlock_yonyou -p interlock_witnesses -p interlock_gateway -p interlock_contract
+            -p interlock_yonyou -p interlock_witnesses -p interlock_gateway -p interlock_contract \
+            -p interlock_notify_channels
 
 .PHONY: install lint typecheck unit contract test demo tour bench crash-test clean reference \
         mutation

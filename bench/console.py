@@ -25,7 +25,7 @@ from harness.console_world import start_console_world, write_console_config
 from harness.loopback import free_port
 
 SESSIONS_PER_DOUBLE = 3_334  # 10,002 across the three doubles
-ROUNDS = 15
+ROUNDS = int(os.environ.get("CONSOLE_BENCH_ROUNDS", "15"))
 GOAL = 1.5
 CASES = {
     "first page": ("", ""),

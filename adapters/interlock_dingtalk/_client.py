@@ -17,6 +17,7 @@ from interlock_dingtalk.options import DingTalkOptions
 __all__ = ["TOKEN_HEADER", "build_client"]
 
 TOKEN_HEADER = "x-acs-dingtalk-access-token"  # noqa: S105 - a header name, not a secret
+LEGACY_PREFIX = "/topapi/"
 
 
 def build_client(
@@ -40,7 +41,11 @@ def build_client(
         return Token.expiring_in(token.access_token, token.expire_in)
 
     def apply_token(request: httpx.Request, token: str) -> None:
-        request.headers[TOKEN_HEADER] = token
+        if request.url.path.startswith(LEGACY_PREFIX):
+            # the old ("topapi") API takes the token as a query parameter
+            request.url = request.url.copy_merge_params({"access_token": token})
+        else:
+            request.headers[TOKEN_HEADER] = token
 
     client = VendorClient(
         account=context.account,

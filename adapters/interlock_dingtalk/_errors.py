@@ -45,6 +45,8 @@ ERROR_TABLE: dict[str, type[errors.InterlockError]] = {
 
 LEGACY_ERRCODE_TABLE: dict[int, type[errors.InterlockError]] = {
     -1: errors.VendorUnavailable,  # 系统繁忙: "retry once, max 3"
+    40014: errors.VendorTokenExpired,  # 不合法的access_token (the old API's token error)
+    40035: errors.VendorProtocolError,  # 不合法的参数: the request was malformed (our side)
 }
 
 _HINTS = {

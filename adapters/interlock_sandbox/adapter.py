@@ -118,6 +118,10 @@ class SandboxAdapter(InterviewAdapter):
     async def aclose(self) -> None:
         await self._client.aclose()
 
+    def interview_url(self, session_id: str) -> str | None:
+        """The double's candidate page of the interview."""
+        return f"{self.options.base_url.rstrip('/')}/interview/{session_id}"
+
     # -- reads -------------------------------------------------------------------------------
 
     async def get_session(self, session_id: str) -> Session:

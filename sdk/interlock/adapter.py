@@ -418,6 +418,14 @@ class InterviewAdapter(abc.ABC):
         done = await asyncio.gather(*(chunk(n, ids) for n, ids in enumerate(parts)))
         return [result for part in done for result in part]
 
+    # -- the candidate's side ------------------------------------------------------------------
+
+    def interview_url(self, session_id: str) -> str | None:
+        """Where the candidate continues the interview (the gateway's resume page hands over
+        to it after resuming); ``None`` when the vendor has no such link (the candidate then
+        continues in the vendor's app as they began)."""
+        return None
+
     # -- push --------------------------------------------------------------------------------
 
     def parse_callback(self, request: CallbackRequest) -> CallbackResult:

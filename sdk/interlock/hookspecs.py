@@ -17,6 +17,7 @@ if TYPE_CHECKING:
         AdapterSpec,
         AuthorizationRequest,
         AuthorizationVote,
+        ChannelSpec,
         Notification,
         OperationFinished,
         OperationStarted,
@@ -93,6 +94,23 @@ def interlock_notify(notification: Notification) -> None:
         personal data beyond the pseudonymous candidate id.
 
     .. versionadded:: 0.1
+    """
+
+
+@hookspec
+def interlock_register_channels(register: Callable[[ChannelSpec], None]) -> None:
+    """Register the notification channels this plug-in provides (e-mail, IM, webhooks).
+
+    Call ``register`` once per channel type with a :class:`~interlock.plugins.ChannelSpec`:
+    its type name (what ``[notifications.channels.NAME] type = "..."`` names), the factory
+    that builds one configured channel, and its options model. The gateway's outbox delivers
+    each notification through :meth:`~interlock.plugins.Channel.send` and retries it with
+    backoff when it raises — unlike ``interlock_notify``, a channel reports failure.
+
+    :param register: collects the specs; a type registered twice keeps the first.
+    :returns: nothing (results are ignored).
+
+    .. versionadded:: 0.3
     """
 
 

@@ -14,7 +14,7 @@ import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 import pluggy
 from pydantic import BaseModel
@@ -32,6 +32,10 @@ __all__ = [
     "AdapterSpec",
     "AuthorizationRequest",
     "AuthorizationVote",
+    "Channel",
+    "ChannelContext",
+    "ChannelMessage",
+    "ChannelSpec",
     "LoadedPlugins",
     "Notification",
     "OperationFinished",
@@ -125,6 +129,66 @@ class Notification:
 
 
 @dataclass(frozen=True, kw_only=True)
+class ChannelMessage:
+    """One rendered notification, as a channel sends it.
+
+    :param id: the notification's id: the receiver's de-duplication key (``webhook-id``, the
+        e-mail ``Message-ID``), the same on every attempt.
+    :param recipient: the channel's address (e-mail address, IM user id, webhook URL name).
+    :param data: the event as structured data (webhooks send it as JSON); never personal data
+        beyond the masked candidate name and the pseudonymous candidate id.
+    """
+
+    id: str
+    event: str
+    audience: Literal["candidate", "hr"]
+    recipient: str
+    language: str
+    subject: str
+    body: str
+    data: Mapping[str, Any] = field(default_factory=dict)
+
+
+class Channel(Protocol):
+    """A configured notification channel. ``send`` raises when delivery failed (the outbox
+    retries later); a message id seen before should be accepted again without a second copy
+    where the medium allows it."""
+
+    async def send(self, message: ChannelMessage) -> str | None:
+        """Deliver ``message``; returns the medium's own id for it, if it has one."""
+        ...
+
+    async def aclose(self) -> None:
+        """Release connections."""
+        ...
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChannelContext:
+    """What a channel factory is given: the channel's name, its validated options and the
+    SDK facade (a channel that speaks through a vendor's API uses the account's adapter)."""
+
+    name: str
+    options: BaseModel
+    interlock: Any = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChannelSpec:
+    """How to build one type of notification channel.
+
+    :param name: the channel type: what ``[notifications.channels.NAME] type = "..."`` names.
+    :param factory: builds the channel from its context.
+    :param options_model: validates the channel's options (strict: unknown keys are errors).
+    """
+
+    name: str
+    factory: Callable[[ChannelContext], Channel]
+    options_model: type[BaseModel]
+    summary: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
 class AuthorizationRequest:
     """Payload of ``interlock_authorize``."""
 
@@ -161,6 +225,26 @@ class LoadedPlugins:
     manager: pluggy.PluginManager
     adapters: dict[str, AdapterSpec]
     failures: list[PluginLoadFailure]
+
+    def channels(self) -> dict[str, ChannelSpec]:
+        """The notification channel types the plug-ins register, by type name.
+
+        A plug-in that fails to register is logged and skipped (like a broken adapter, it
+        never stops the others); a type registered twice keeps the first.
+        """
+        found: dict[str, ChannelSpec] = {}
+        for impl in self.manager.hook.interlock_register_channels.get_hookimpls():
+
+            def register(spec: ChannelSpec) -> None:
+                if not isinstance(spec, ChannelSpec):
+                    raise PluginError(f"registered {spec!r}, not a ChannelSpec")
+                found.setdefault(spec.name, spec)
+
+            try:
+                impl.function(register=register)
+            except Exception:
+                _log.exception("channel plug-in %s failed to register", impl.plugin_name)
+        return found
 
     def adapter(self, name: str) -> AdapterSpec:
         """The spec named ``name``. :raises AdapterNotFound: with the closest installed name."""

@@ -25,11 +25,12 @@ from .api.openapi import install_openapi
 from .api.problems import install_problem_handlers
 from .api.routers import include_routers
 from .api.streams import BatchStreams
+from .candidate import install_candidate_pages
 from .clock import Clock
 from .console import install_console
 from .observability import install_observability
 from .runtime import Runtime
-from .settings import GatewaySettings
+from .settings import GatewaySettings, NotificationSettings
 from .worker.execute import FaultHook
 
 __all__ = ["create_app", "iter_api_routes", "undeclared_routes"]
@@ -51,6 +52,7 @@ def create_app(
     clock: Clock | None = None,
     plugins: LoadedPlugins | None = None,
     fault: FaultHook | None = None,
+    notifications: NotificationSettings | None = None,
 ) -> FastAPI:
     """Build the gateway app.
 
@@ -60,13 +62,19 @@ def create_app(
     :param clock: the time source for windows, leases and expiries (tests inject one).
     :param plugins: plug-ins for building the facade (ignored when ``interlock`` is given).
     :param fault: called around every vendor write of the worker (crash tests only).
+    :param notifications: ``[notifications]`` (default: read from the config file).
     """
     settings = settings or GatewaySettings.load()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runtime = await Runtime.start(
-            settings, interlock=interlock, clock=clock, plugins=plugins, fault=fault
+            settings,
+            interlock=interlock,
+            clock=clock,
+            plugins=plugins,
+            fault=fault,
+            notifications=notifications,
         )
         app.state.runtime = runtime
         app.state.context = runtime.context
@@ -91,6 +99,7 @@ def create_app(
     include_routers(app)
     install_openapi(app)
     install_console(app)  # the HR console at /console: same operations, same authorize()
+    install_candidate_pages(app)  # candidates at /c/{token}: resume links, no API key
     # Added last = outermost: the request id exists before anything can refuse; a request
     # is authenticated before its body is read or anything about it is validated.
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)

@@ -49,6 +49,8 @@ class Action(StrEnum):
     SESSIONS_REVOKE = "sessions:revoke"
     OPERATIONS_READ = "operations:read"
     OPERATIONS_UNDO = "operations:undo"
+    TASKS_READ = "tasks:read"
+    TASKS_UPDATE = "tasks:update"
     APPROVALS_LIST = "approvals:list"
     APPROVALS_DECIDE = "approvals:decide"
     PREVIEWS_CREATE = "previews:create"
@@ -183,6 +185,8 @@ _SESSION_WORK = (
     Action.SESSIONS_REVOKE,
     Action.OPERATIONS_READ,
     Action.OPERATIONS_UNDO,
+    Action.TASKS_READ,
+    Action.TASKS_UPDATE,
     Action.PREVIEWS_CREATE,
     Action.BATCHES_CREATE,
     Action.BATCHES_READ,

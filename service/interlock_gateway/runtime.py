@@ -22,14 +22,16 @@ from .clock import Clock, system_clock
 from .keycache import KeyCache
 from .lanes import FairLimiter
 from .operations.context import Context
+from .operations.links import LinkKeys
 from .operations.tokens import ConfirmTokens
 from .principals import list_principals
 from .quota import account_rate, build_limiter
-from .settings import AuditSettings, BatchSettings, GatewaySettings
+from .settings import AuditSettings, BatchSettings, GatewaySettings, NotificationSettings
 from .signins import SignIns
 from .store import Database, upgrade
 from .worker import Worker
 from .worker.execute import FaultHook
+from .worker.notifier import Notifier, build_channels
 
 __all__ = ["Runtime"]
 
@@ -47,6 +49,7 @@ class Runtime:
     keys: KeyCache
     limiter: MutationRateLimiter
     signins: SignIns
+    notifier: Notifier
     owns_interlock: bool
 
     @property
@@ -79,6 +82,7 @@ class Runtime:
         clock: Clock | None = None,
         plugins: LoadedPlugins | None = None,
         fault: FaultHook | None = None,
+        notifications: NotificationSettings | None = None,
     ) -> Runtime:
         """Migrate (unless disabled), connect, build the facade and start the worker.
 
@@ -91,6 +95,7 @@ class Runtime:
         db = Database(url)
         batch_settings = BatchSettings.load(settings.config)
         audit_settings = AuditSettings.load(settings.config)
+        notifications = notifications or NotificationSettings.load(settings.config)
         # One limiter for every account: shared through the database on PostgreSQL, so
         # replicas together stay under each vendor's limit (see quota.py); interactive
         # operations ahead of previews and batches, which take turns (see lanes.py).
@@ -119,8 +124,14 @@ class Runtime:
             rates=limiter.rates if owns else {},
             audit=audit_settings,
             witnesses=build_witnesses(interlock.plugins.manager, audit_settings),
+            notifications=notifications,
+            links=LinkKeys(trail.signer),
         )
         worker = Worker(context, fault=fault)
+        channels = build_channels(notifications, interlock)
+        notifier = Notifier(
+            context, owner=worker.owner, channels=channels, busy=lambda: worker.busy
+        )
         runtime = cls(
             settings=settings,
             context=context,
@@ -133,10 +144,12 @@ class Runtime:
                 lifetime=settings.console_session_lifetime,
                 clock=clock,
             ),
+            notifier=notifier,
             owns_interlock=owns,
         )
         if settings.worker_enabled:
             worker.start()
+            notifier.start()
         log.info("gateway started (database %s)", db.engine.dialect.name)
         await _warn_about_legacy_grants(db)
         return runtime
@@ -144,6 +157,7 @@ class Runtime:
     async def stop(self) -> None:
         """Stop the worker (in-flight work is left to its lease), close connections."""
         await self.worker.stop()
+        await self.notifier.stop()
         if self.owns_interlock:
             await self.interlock.aclose()
         await self.db.dispose()

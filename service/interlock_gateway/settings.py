@@ -34,9 +34,9 @@ import tomllib
 from contextvars import ContextVar
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic.fields import FieldInfo
 from pydantic_settings import (
     BaseSettings,
@@ -51,7 +51,14 @@ from interlock.errors import ConfigurationError
 
 from .store.engine import DATABASE_URL_ENV, DEFAULT_DATA_DIR, resolve_database_url
 
-__all__ = ["CONFIG_ENV", "AuditSettings", "BatchSettings", "GatewaySettings"]
+__all__ = [
+    "CONFIG_ENV",
+    "AuditSettings",
+    "BatchSettings",
+    "GatewaySettings",
+    "NotificationRoute",
+    "NotificationSettings",
+]
 
 CONFIG_ENV = "INTERLOCK_CONFIG"
 MiB = 1024 * 1024
@@ -111,6 +118,21 @@ class GatewaySettings(BaseSettings):
         default=3,
         description="how often a stop whose session was resumed at the vendor during its undo "
         "window is held again before it fails as contested (0: fail at once)",
+    )
+
+    # -- manual tasks ------------------------------------------------------------------------
+    manual_verbs: dict[str, tuple[str, ...]] = Field(
+        default_factory=dict,
+        description="account → verbs its adapter cannot do that a person does in the vendor's "
+        "console: a request creates a tracked task (capability 'manual')",
+    )
+    exit_poll_interval: NonNegativeDelta = Field(
+        default=timedelta(0),
+        description="how often paused sessions of accounts without vendor pushes are listed to "
+        "find candidates who left on their own (0: never)",
+    )
+    task_due: PositiveDelta = Field(
+        default=timedelta(hours=4), description="how long a manual task has to be done"
     )
 
     # -- idempotency and limits --------------------------------------------------------------
@@ -196,6 +218,8 @@ class GatewaySettings(BaseSettings):
         "key_cache_ttl",
         "stream_heartbeat",
         "stream_idle_timeout",
+        "task_due",
+        "exit_poll_interval",
         mode="before",
     )
     @classmethod
@@ -375,4 +399,98 @@ class AuditSettings(BaseSettings):
         except ValueError as exc:
             raise ConfigurationError(
                 f"{config}: [audit]: {exc}", hint="see docs/security.md (the audit trail)"
+            ) from None
+
+
+class NotificationRoute(BaseModel):
+    """Which events go to whom through which channel.
+
+    ``to`` lists recipients: ``"requester"`` (the principal who asked for the operation, at
+    their address in ``contacts``), ``"candidate"`` (the candidate, by pseudonymous id: only
+    channels that know candidates by it, such as a webhook to an internal tool), or a literal
+    address of the channel (an e-mail address, a DingTalk user id).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    events: tuple[str, ...] = Field(min_length=1)
+    channel: str = Field(min_length=1)
+    to: tuple[str, ...] = Field(min_length=1)
+    audience: Literal["hr", "candidate"] = "hr"
+    language: Literal["zh-CN", "en"] = "zh-CN"
+
+
+class NotificationSettings(BaseSettings):
+    """``[notifications]``: channels, routes, contacts, delivery, templates, resume links.
+
+    ::
+
+        [notifications]
+        link_base_url = "https://interlock.example.com"
+        templates_dir = "notification-templates"       # overrides of the shipped defaults
+        [notifications.channels.mail]
+        type = "email"
+        host = "127.0.0.1"
+        port = 8025
+        sender = "interlock@example.com"
+        [[notifications.routes]]
+        events = ["operation.finished", "approval.requested"]
+        channel = "mail"
+        to = ["requester"]
+        [notifications.contacts.spec]
+        mail = "spec@example.com"
+    """
+
+    model_config = SettingsConfigDict(
+        env_prefix="INTERLOCK_NOTIFICATIONS_", extra="forbid", frozen=True
+    )
+
+    enabled: bool = True
+    channels: dict[str, dict[str, Any]] = Field(
+        default_factory=dict, description="channel name → {type, options...}"
+    )
+    routes: tuple[NotificationRoute, ...] = ()
+    contacts: dict[str, dict[str, str]] = Field(
+        default_factory=dict, description="principal name → {channel name: address}"
+    )
+    templates_dir: Path | None = Field(
+        default=None, description="<event>.<lang>.txt files overriding the shipped templates"
+    )
+    link_base_url: str = Field(
+        default="http://127.0.0.1:8000", description="where candidates open resume links"
+    )
+    max_attempts: Annotated[int, Field(ge=1, le=100)] = 10
+    retry_base: PositiveDelta = timedelta(seconds=2)
+    retry_max: PositiveDelta = timedelta(minutes=10)
+    lease: PositiveDelta = timedelta(seconds=60)
+    poll_interval: PositiveDelta = timedelta(milliseconds=500)
+    send_timeout: PositiveDelta = timedelta(seconds=20)
+    max_defer: NonNegativeDelta = Field(
+        default=timedelta(seconds=10),
+        description="delivery waits while the worker carries out stops, at most this long",
+    )
+    concurrency: Annotated[int, Field(ge=1, le=256)] = 16
+    claim_size: Annotated[int, Field(ge=1, le=1000)] = 100
+
+    def routes_for(self, event: str) -> list[NotificationRoute]:
+        """The routes that carry ``event`` (none when notifications are off)."""
+        if not self.enabled:
+            return []
+        return [route for route in self.routes if event in route.events]
+
+    @classmethod
+    def load(cls, config: Path) -> NotificationSettings:
+        """The ``[notifications]`` table of ``config`` (missing file or table: defaults)."""
+        try:
+            raw = tomllib.loads(config.read_text(encoding="utf-8"))
+        except (FileNotFoundError, tomllib.TOMLDecodeError):
+            raw = {}
+        table: Any = raw.get("notifications", {})
+        if not isinstance(table, dict):
+            raise ConfigurationError(f"{config}: [notifications] must be a table")
+        try:
+            return cls(**table)
+        except ValueError as exc:
+            raise ConfigurationError(
+                f"{config}: [notifications]: {exc}", hint="see docs/notifications.md"
             ) from None

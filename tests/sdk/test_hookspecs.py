@@ -30,6 +30,7 @@ def test_the_module_holds_the_expected_hooks() -> None:
         "interlock_operation_started",
         "interlock_operation_finished",
         "interlock_notify",
+        "interlock_register_channels",
         "interlock_authorize",
         "interlock_audit_witness",
     }

@@ -37,6 +37,7 @@ from interlock_dingtalk.double import _auth
 from interlock_dingtalk.double._auth import Caller, TokenIssuer
 from interlock_dingtalk.double._call import Call
 from interlock_dingtalk.double._catalogue import LEGACY_ERRCODES, DingTalkError
+from interlock_dingtalk.double._messages import WORK_NOTICE_PATH, WorkNotices
 from interlock_dingtalk.double._push import PushSender
 from interlock_dingtalk.double._render import VENDOR_STATUS, error, millis, new_request_id, ok
 from interlock_dingtalk.double._routes import RECRUITMENT_SCOPE, Route, match
@@ -77,6 +78,7 @@ class DingTalkDouble(VendorDouble):
         self.api_limit: QpsWindow | None = None
         self.quota = MonthlyQuota()
         self.revoked_scopes: set[str] = set()
+        self.work_notices = WorkNotices()
         self.pushes = PushSender(_auth.CALLBACK_TOKEN, _auth.CALLBACK_AES_KEY, self.world.clock)
         self._replies: OrderedDict[tuple[str, str, str], tuple[int, dict[str, str], bytes]] = (
             OrderedDict()
@@ -223,6 +225,10 @@ class DingTalkDouble(VendorDouble):
 
     async def dispatch(self, request: httpx.Request) -> httpx.Response:
         rid = new_request_id()
+        if request.url.path == WORK_NOTICE_PATH and request.method == "POST":
+            token = request.url.params.get("access_token", "")
+            token_ok = bool(token) and self.tokens.check(token) is not None
+            return self.work_notices.handle(request, rid, token_ok=token_ok)
         found = match(request)
         if found is None:
             return error("InvalidAction.NotFound", rid)

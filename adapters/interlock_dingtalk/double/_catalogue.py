@@ -35,7 +35,12 @@ ERROR_CATALOGUE: dict[str, tuple[int, str]] = {
     "invalidStatus": (400, "当前状态不允许该操作"),
 }
 
-LEGACY_ERRCODES: dict[int, str] = {-1: "系统繁忙"}
+LEGACY_ERRCODES: dict[int, str] = {
+    -1: "系统繁忙",
+    # the corp-conversation message API (asyncsend_v2)
+    40014: "不合法的access_token",
+    40035: "不合法的参数",
+}
 
 
 class DingTalkError(Exception):

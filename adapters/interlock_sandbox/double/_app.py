@@ -48,6 +48,7 @@ ERROR_CATALOGUE = {
 }
 _SESSION_VERB = re.compile(r"^/v1/sessions/(?P<id>[^/:]+):(?P<verb>[a-z]+)$")
 _SESSION = re.compile(r"^/v1/sessions/(?P<id>[^/:]+)$")
+_INTERVIEW = re.compile(r"^/interview/(?P<id>[A-Za-z0-9_-]{1,64})$")
 _FILTERS = ("status", "candidate", "position", "batch_no", "start_from", "start_to")
 
 
@@ -103,6 +104,8 @@ class SandboxDouble(VendorDouble):
         path = request.url.path
         if path == "/oauth/token" and request.method == "POST":
             return self._token(request, rid)
+        if (m := _INTERVIEW.match(path)) and request.method == "GET":
+            return self._interview_page(m["id"])
         token = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
         if not token:
             return error(401, "unauthenticated", "missing bearer token", rid)
@@ -152,6 +155,18 @@ class SandboxDouble(VendorDouble):
         if (m := _SESSION.match(path)) and request.method == "GET":
             return ok(session_json(self.world.get(m["id"])), rid)
         return error(404, "not_found", f"no route {request.method} {path}", rid)
+
+    def _interview_page(self, session_id: str) -> httpx.Response:
+        """The candidate's interview page (where a resume link hands over): its state only."""
+        try:
+            state = self.world.get(session_id).state
+        except SessionNotFound:
+            return httpx.Response(404, text="no such interview")
+        page = (
+            "<!doctype html><html><head><title>Sandbox AI interview</title></head><body>"
+            f"<h1>Sandbox AI interview</h1><p id='state'>{state.value}</p></body></html>"
+        )
+        return httpx.Response(200, text=page, headers={"content-type": "text/html"})
 
     def _token(self, request: httpx.Request, rid: str) -> httpx.Response:
         body = body_of(request)

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
 from interlock.capabilities import Capabilities
+from interlock.models import Verb
 
 from ..policy import Action, Caller
 from .deps import Authorize, ContextDep, strict_query
@@ -44,11 +45,18 @@ class AdapterMatrix(BaseModel):
 async def adapters(
     caller: Annotated[Caller, Authorize(Action.ADAPTERS_READ)], ctx: ContextDep
 ) -> AdapterMatrix:
-    """Read from each adapter's declared capabilities (no vendor call). A verb that is not
-    ``native`` or ``emulated`` is refused with ``OPERATION.UNSUPPORTED`` before anything is
-    stored or sent."""
+    """Read from each adapter's declared capabilities (no vendor call). A ``manual`` verb
+    creates a task (``/v1/tasks``); ``unsupported`` is refused with ``OPERATION.UNSUPPORTED``
+    before anything is stored or sent."""
     rows = [
-        AccountCapabilities(account=name, vendor=adapter.vendor, capabilities=adapter.capabilities)
+        AccountCapabilities(
+            account=name,
+            vendor=adapter.vendor,
+            # ``manual`` where [gateway] manual_verbs says a person does it (a task)
+            capabilities=adapter.capabilities.model_copy(
+                update={str(verb): ctx.level(name, verb) for verb in Verb}
+            ),
+        )
         for name, adapter in sorted(ctx.interlock.accounts.items())
     ]
     return AdapterMatrix(accounts=rows)

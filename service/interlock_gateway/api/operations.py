@@ -5,15 +5,17 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from ..operations import accept as accepting
+from ..operations import candidates, outbox
 from ..operations import undo as undoing
 from ..policy import Action, Caller
+from ..problems import Problem
 from .deps import Authorize, ContextDep, DispatcherDep, IdempotencyKey, LimiterDep
 from .idempotency import idempotent
 from .replies import Reply, operation_reply, take_mutation_slot, to_response
-from .schemas import OperationOut, UndoRequest
+from .schemas import NotificationOut, OperationOut, UndoRequest
 from .views import operation_view
 
 __all__ = ["router"]
@@ -33,9 +35,14 @@ async def get_operation(
     ctx: ContextDep,
     op_id: OperationId,
 ) -> OperationOut:
-    """Where an operation stands: status, outcome, states, commit_at, notices, error."""
+    """Where an operation stands: status, outcome, states, commit_at, notices, error, and the
+    notifications about it with their delivery (recipients masked)."""
     found = await accepting.get_visible(ctx, caller, op_id, Action.OPERATIONS_READ)
-    return operation_view(found.op, found.approval)
+    view = operation_view(found.op, found.approval)
+    sent = await outbox.for_operation(ctx.db, op_id)
+    listed = [NotificationOut.model_validate(n, from_attributes=True) for n in sent]
+    link = await candidates.link_of_operation(ctx, op_id) if found.op.verb == "pause" else None
+    return view.model_copy(update={"notifications": listed, "resume_link": link})
 
 
 @router.post(
@@ -85,3 +92,28 @@ async def undo(
         recover=recover,
     )
     return to_response(reply, request)
+
+
+@router.post(
+    "/operations/{op_id}/resume-link/revoke",
+    summary="Withdraw a pause's resume link",
+    status_code=204,
+    responses={404: {"description": "no such operation, or it has no active resume link"}},
+)
+async def revoke_resume_link(
+    caller: Annotated[Caller, Authorize(Action.OPERATIONS_UNDO)],
+    ctx: ContextDep,
+    op_id: OperationId,
+) -> Response:
+    """The candidate's link stops working at once (its page then says it was withdrawn);
+    audited as ``resume_link.revoke``."""
+    await accepting.get_visible(ctx, caller, op_id, Action.OPERATIONS_UNDO)
+    if not await candidates.revoke(ctx, op_id, by=caller):
+        raise Problem(
+            404,
+            "RESUME_LINK.NOT_FOUND",
+            "No active resume link",
+            f"operation {op_id!r} has no active resume link",
+            hint="only an applied pause issues one; it may be used, expired or revoked already",
+        )
+    return Response(status_code=204)

@@ -21,6 +21,7 @@ from . import (
     principals,
     sessions,
     stats,
+    tasks,
 )
 
 __all__ = ["ROUTERS", "include_routers"]
@@ -30,6 +31,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     sessions.router,
     operations.router,
     approvals.router,
+    tasks.router,
     previews.router,
     batches.router,
     audit.router,

@@ -18,6 +18,7 @@ __all__ = [
     "ClientReason",
     "ClientReasonCode",
     "DecisionRequest",
+    "NotificationOut",
     "OperationOut",
     "PendingStopOut",
     "SessionOut",
@@ -182,6 +183,21 @@ class ApprovalRef(_Response):
     expires_at: datetime
 
 
+class NotificationOut(_Response):
+    """One notification about an operation: where its delivery stands (recipient masked)."""
+
+    id: str
+    event: str
+    channel: str
+    audience: str
+    recipient: str = Field(description="masked: s***@example.com")
+    status: str = Field(description="pending, sending, delivered, failed")
+    attempts: int
+    last_error: str | None = None
+    created_at: datetime
+    delivered_at: datetime | None = None
+
+
 class OperationOut(_Response):
     """One operation: what was asked, where it stands, and what happened."""
 
@@ -205,6 +221,14 @@ class OperationOut(_Response):
     vendor_request_id: str | None = None
     error: ErrorOut | None = None
     notices: list[NoticeOut] = Field(default_factory=list)
+    notifications: list[NotificationOut] = Field(
+        default_factory=list,
+        description="notifications about it and their delivery (GET /v1/operations/{id} only)",
+    )
+    resume_link: str | None = Field(
+        default=None,
+        description="a pause's active resume link for the candidate (GET /v1/operations/{id})",
+    )
     attempts: int = Field(description="runs of the current phase (each one vendor call)")
     created_at: datetime
     updated_at: datetime

@@ -7,9 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse
 
+from interlock.capabilities import CapabilityLevel
 from interlock.models import ACCOUNT_NAME_PATTERN, SessionRef, SessionState, Verb
 
 from ..operations import accept as accepting
+from ..operations import tasks
 from ..operations.context import Context
 from ..operations.dispatch import Dispatcher
 from ..operations.pending import pending_stops
@@ -23,6 +25,7 @@ from .idempotency import idempotent
 from .ratelimit import MutationRateLimiter
 from .replies import Reply, operation_reply, require_key, take_mutation_slot, to_response
 from .schemas import OperationOut, SessionOut, SessionPageOut, VerbRequest
+from .tasks import TaskOut
 from .views import session_view
 
 __all__ = ["router"]
@@ -155,6 +158,8 @@ async def _verb(
     key: str | None,
 ) -> JSONResponse:
     reason = body.reason.to_reason()
+    if ctx.level(ref.account, verb) is CapabilityLevel.MANUAL:
+        return await _manual(request, ctx, limiter, caller, verb, ref, body, key)
     await accepting.check_supported(ctx, caller, verb, ref, reason)
     if verb in FINAL_VERBS:
         require_key(key, f"{verb}")
@@ -173,6 +178,28 @@ async def _verb(
     reply = await idempotent(
         ctx, request, caller, key, produce, body=body.model_dump(mode="json"), recover=recover
     )
+    return to_response(reply, request)
+
+
+async def _manual(
+    request: Request,
+    ctx: Context,
+    limiter: MutationRateLimiter,
+    caller: Caller,
+    verb: Verb,
+    ref: SessionRef,
+    body: VerbRequest,
+    key: str | None,
+) -> JSONResponse:
+    """A verb a person does in the vendor's console: 202 with the task it created."""
+    take_mutation_slot(limiter, caller)
+
+    async def produce() -> Reply:
+        task = await tasks.create(ctx, caller, verb, ref, body.reason.to_reason())
+        view = TaskOut.model_validate(task).model_dump(mode="json")
+        return Reply(202, {"task": view}, {"Location": f"/v1/tasks/{task.id}"})
+
+    reply = await idempotent(ctx, request, caller, key, produce, body=body.model_dump(mode="json"))
     return to_response(reply, request)
 
 

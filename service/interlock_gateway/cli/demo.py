@@ -14,9 +14,13 @@ import json
 import shutil
 import signal
 import socket
+import threading
 from collections.abc import Iterable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
+from email import message_from_bytes
+from email import policy as email_policy
+from email.message import EmailMessage
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -90,11 +94,58 @@ def _table(name: str, values: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_config(path: Path, doubles: Iterable[ServedDouble], data_dir: Path) -> None:
-    """The demo ``interlock.toml``: the gateway's database and one account per double."""
+def _notifications_toml(mail_port: int | None, url: str) -> str:
+    """``[notifications]`` of the demo: every HR event by e-mail to the demo's SMTP sink, the
+    paused candidate's text (with the resume link) to a demo mailbox."""
+    lines = ["[notifications]", f"link_base_url = {_toml_value(url)}", "poll_interval = 0.2"]
+    if mail_port is None:
+        return "\n".join(lines) + "\n"
+    lines += [
+        "",
+        "[notifications.channels.demo-mail]",
+        'type = "email"',
+        'host = "127.0.0.1"',
+        f"port = {mail_port}",
+        'sender = "interlock@demo.invalid"',
+    ]
+    hr_events = ["operation.finished", "approval.requested", "approval.decided"]
+    hr_events += ["batch.finished", "candidate.paused", "candidate.needs_time", "task.created"]
+    lines += [
+        "",
+        "[[notifications.routes]]",
+        f"events = {json.dumps(hr_events)}",
+        'channel = "demo-mail"',
+        'to = ["requester"]',
+        "",
+        "[[notifications.routes]]",
+        'events = ["session.paused"]',
+        'channel = "demo-mail"',
+        'to = ["candidate@demo.invalid"]',
+        'audience = "candidate"',
+        "",
+        "[notifications.contacts]",
+    ]
+    lines += [
+        f'{role} = {{ demo-mail = "{role}@demo.invalid" }}'
+        for role in ("specialist", "manager", "admin")
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def write_config(
+    path: Path,
+    doubles: Iterable[ServedDouble],
+    data_dir: Path,
+    *,
+    mail_port: int | None = None,
+    url: str = "http://127.0.0.1:8080",
+) -> None:
+    """The demo ``interlock.toml``: the gateway's database, one account per double, and
+    notifications to the demo's SMTP sink."""
     gateway = {"database_url": default_database_url(data_dir), "data_dir": str(data_dir)}
     parts = [f"{_MARKER}; the doubles it points at run only with the demo.\n"]
     parts.append(_table("gateway", gateway))
+    parts.append(_notifications_toml(mail_port, url))
     for served in doubles:
         account: dict[str, Any] = {"adapter": served.spec.name}
         if served.spec.needs_timezone:
@@ -147,6 +198,83 @@ def _example_session(doubles: list[ServedDouble]) -> tuple[str, WorldSession]:
     raise LookupError("no running session of the specialist's positions in the demo data")
 
 
+def _paused_example(doubles: list[ServedDouble]) -> tuple[str, WorldSession]:
+    """Another running session of the specialist's (the demo pauses it at start-up)."""
+    first = _example_session(doubles)[1].id
+    for served in doubles:
+        for session in served.double.world.sessions.values():
+            running = session.state is SessionState.IN_PROGRESS
+            if running and session.position.title in SPECIALIST_POSITIONS and session.id != first:
+                return served.account, session
+    raise LookupError("no second running session of the specialist's positions")
+
+
+class DemoMailbox:
+    """A real SMTP server (aiosmtpd, in a thread) that keeps what the gateway sends."""
+
+    def __init__(self, host: str) -> None:
+        from aiosmtpd.controller import Controller
+
+        self.messages: list[EmailMessage] = []
+        self.arrived = threading.Event()
+        with socket.socket() as probe:  # a free loopback port (aiosmtpd checks it by connecting)
+            probe.bind((host, 0))
+            self.port: int = probe.getsockname()[1]
+        self.controller = Controller(self, hostname=host, port=self.port)
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        parsed = message_from_bytes(envelope.original_content, policy=email_policy.default)
+        assert isinstance(parsed, EmailMessage)
+        self.messages.append(parsed)
+        self.arrived.set()
+        return "250 Message accepted for delivery"
+
+    def start(self) -> int:
+        self.controller.start()
+        return self.port
+
+    def stop(self) -> None:
+        self.controller.stop()
+
+
+async def show_candidate_side(
+    url: str, doubles: list[ServedDouble], keys: dict[str, str], mailbox: DemoMailbox | None
+) -> None:
+    """Pause one session as the specialist, then print the notification the SMTP sink got,
+    the candidate's resume link and its QR code."""
+    import httpx
+    import segno
+
+    account, session = _paused_example(doubles)
+    headers = {"Authorization": f"Bearer {keys['specialist']}", "Idempotency-Key": "demo-pause"}
+    body = {"reason": {"code": "candidate_network", "note": "the demo's pause"}}
+    async with httpx.AsyncClient(base_url=url, timeout=30) as client:
+        paused = await client.post(
+            f"/v1/accounts/{account}/sessions/{session.id}/pause", json=body, headers=headers
+        )
+        op = (await client.get(f"/v1/operations/{paused.json()['id']}", headers=headers)).json()
+    lines = ["", f"Paused {account}/{session.id} as the specialist (operation {op['id']})."]
+    if mailbox is not None:
+        await asyncio.to_thread(mailbox.arrived.wait, 15)
+        await asyncio.sleep(0.5)  # the candidate's and the HR user's usually arrive together
+        for message in mailbox.messages:
+            text = message.get_body(preferencelist=("plain",))
+            content = text.get_content().strip() if text is not None else ""
+            lines += [
+                "",
+                f"Notification received by the demo SMTP server — to {message['To']}:",
+                f"  Subject: {message['Subject']}",
+                *(f"  {line}" for line in content.splitlines()),
+            ]
+    link = op.get("resume_link")
+    if link:
+        lines += ["", "The candidate's resume link (valid until the resume deadline):", f"  {link}"]
+        print("\n".join(lines), flush=True)
+        segno.make(link, error="l").terminal(compact=True)
+    else:
+        print("\n".join(lines), flush=True)
+
+
 def _curl(key: str, url: str, body: dict[str, Any] | None = None) -> str:
     auth = f'-H "Authorization: Bearer {key}"'
     if body is None:
@@ -180,7 +308,6 @@ def print_banner(url: str, doubles: list[ServedDouble], keys: dict[str, str]) ->
         "  # read the audit trail",
         f"  {_curl(keys['auditor'], f'{url}/v1/audit?page_size=5')}",
         "",
-        "Ready. Ctrl-C stops the gateway and the doubles.",
     ]
     print("\n".join(lines), flush=True)
 
@@ -202,15 +329,30 @@ async def run_demo(host: str, port: int, data_dir: Path, stop: asyncio.Event) ->
     plugins = get_plugin_manager()
     async with AsyncExitStack() as stack:
         doubles = await _serve_doubles(stack, plugins, host)
+        mailbox = _start_mailbox(host)
+        if mailbox is not None:
+            stack.callback(mailbox.stop)
         config = data_dir / "interlock.toml"
-        write_config(config, doubles, data_dir)
+        url = f"http://{host}:{port}"
+        mail_port = mailbox.start() if mailbox is not None else None
+        write_config(config, doubles, data_dir, mail_port=mail_port, url=url)
         app = create_app(GatewaySettings.load(config), plugins=plugins)
         url = await stack.enter_async_context(serving(app, host=host, port=port))
         keys = await create_demo_principals(app.state.runtime, doubles)
         print_banner(url, doubles, keys)
+        await show_candidate_side(url, doubles, keys, mailbox)
+        print("\nReady. Ctrl-C stops the gateway and the doubles.", flush=True)
         await stop.wait()
         print("Stopping ...", flush=True)
     print("Stopped.", flush=True)
+
+
+def _start_mailbox(host: str) -> DemoMailbox | None:
+    try:
+        return DemoMailbox(host)
+    except ImportError:  # aiosmtpd comes with the dev extras (`make install`)
+        print("(no demo SMTP server: pip install aiosmtpd to see notifications)", flush=True)
+        return None
 
 
 async def _until_signalled(host: str, port: int, data_dir: Path) -> None:

@@ -46,8 +46,13 @@ def adapters(
     rows: list[dict[str, str]] = []
     if config:
         interlock = Interlock.from_config(config, plugins=plugins)
+        manual = _manual_verbs(config)
         for name, adapter in sorted(interlock.accounts.items()):
-            rows.append({"account": name, "adapter": adapter.vendor, **_row(adapter)})
+            row = {"account": name, "adapter": adapter.vendor, **_row(adapter)}
+            for verb in manual.get(name, ()):  # a person does it: its own level, "manual"
+                if row.get(verb) == "unsupported":
+                    row[verb] = "manual"
+            rows.append(row)
         run(interlock.aclose())
     else:
         for name, spec in sorted(plugins.adapters.items()):
@@ -94,6 +99,21 @@ def _matrix(rows: list[dict[str, str]]) -> Table:
         filters = "\n".join(row["filters"].split(","))
         table.add_row(name, verbs, batch, filters, row["events"])
     return table
+
+
+def _manual_verbs(config: str) -> dict[str, tuple[str, ...]]:
+    """``[gateway] manual_verbs`` of the config (account → verbs done by hand)."""
+    import tomllib
+    from pathlib import Path
+
+    try:
+        table = tomllib.loads(Path(config).read_text(encoding="utf-8")).get("gateway", {})
+    except (OSError, tomllib.TOMLDecodeError):
+        return {}
+    found = table.get("manual_verbs", {}) if isinstance(table, dict) else {}
+    if not isinstance(found, dict):
+        return {}
+    return {str(k): tuple(str(v) for v in verbs) for k, verbs in found.items()}
 
 
 def _row(adapter: object) -> dict[str, str]:

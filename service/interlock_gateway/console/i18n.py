@@ -84,6 +84,12 @@ def translations(language: str) -> NullTranslations:
 
 
 @cache
+def _locale(language: str) -> Locale:
+    # Parsed once per language: a page formats a hundred dates.
+    return Locale.parse(LANGUAGES[language])
+
+
+@cache
 def _zone_names() -> frozenset[str]:
     return frozenset(available_timezones())
 
@@ -108,11 +114,11 @@ class Formats:
 
     @property
     def locale(self) -> Locale:
-        return Locale.parse(LANGUAGES[self.language])
+        return _locale(self.language)
 
     @property
     def zone(self) -> ZoneInfo:
-        return ZoneInfo(self.zone_name)
+        return ZoneInfo(self.zone_name)  # ZoneInfo caches its instances
 
     def datetime(self, value: dt.datetime | None) -> str:
         """Date and time in the user's zone (``2026/12/3 14:32`` / ``12/3/26, 2:32 PM``)."""

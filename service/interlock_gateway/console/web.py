@@ -4,6 +4,7 @@ cookies, and rendering a page in the user's language and time zone."""
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit
@@ -21,7 +22,7 @@ from ..problems import Problem
 from ..signins import SignIn, SignIns
 from ..store.tables import Role
 from .i18n import COMMON_ZONES, LANGUAGE_NAMES, Formats, negotiate, translations, zone_or_default
-from .messages import N_
+from .messages import N_, REASONS, STATES, STATUSES, VERBS
 
 __all__ = [
     "PREFIX",
@@ -268,11 +269,25 @@ def environment(language: str) -> Environment:
             extensions=["jinja2.ext.i18n"],
             trim_blocks=True,
             lstrip_blocks=True,
+            auto_reload=False,  # templates ship in the package; no stat per render
         )
         env.install_gettext_translations(translations(language), newstyle=True)  # type: ignore[attr-defined]
         env.globals.update(LANGUAGE_NAMES=LANGUAGE_NAMES, COMMON_ZONES=COMMON_ZONES, PREFIX=PREFIX)
+        env.globals.update(_labellers(translations(language).gettext))
         _ENVIRONMENTS[language] = env
     return env
+
+
+def _labellers(gettext: Callable[[str], str]) -> dict[str, Callable[[str], str]]:
+    """``state_label`` and friends for templates, translated once per language: a page of 50
+    rows would otherwise look each label up (and build its table) 50 times."""
+
+    def labeller(table: dict[str, str]) -> Callable[[str], str]:
+        translated = {code: gettext(msgid) for code, msgid in table.items()}
+        return lambda code: translated.get(code, code)
+
+    tables = {"state": STATES, "status": STATUSES, "reason": REASONS, "verb": VERBS}
+    return {f"{name}_label": labeller(table) for name, table in tables.items()}
 
 
 def render(page: Page, template: str, status: int = 200, **values: Any) -> HTMLResponse:

@@ -10,14 +10,16 @@ then carries it out; the request waits up to ``sync_wait`` for the first phase t
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session as OrmSession
 
+from interlock.capabilities import CapabilityLevel
 from interlock.models import Reason, SessionRef, Verb
 
-from ..audit import AuditEntry, AuditTarget
+from ..audit import AuditActor, AuditEntry, AuditTarget
 from ..policy import Action, Caller, Target, authorize, is_protected
 from ..problems import Problem
 from ..store.tables import (
@@ -28,7 +30,7 @@ from ..store.tables import (
     operation_from_row,
 )
 from . import audit_entries as audit
-from . import observers
+from . import observers, outbox
 from .context import Context
 from .dispatch import Dispatcher
 from .pending import PendingStop, lock_sessions, pending_commit_problem, stops_in_way
@@ -89,6 +91,8 @@ async def check_supported(
     :raises Problem: 404 for an unknown account. :raises UnsupportedOperation: (422, audited).
     """
     adapter = ctx.adapter(ref.account)
+    if ctx.level(ref.account, verb) is CapabilityLevel.MANUAL:
+        return  # a person does it: the route creates a task (operations/tasks.py)
     if not adapter.capabilities.supports(verb):
         await _audit_refusal(ctx, caller, verb, ref, reason, "unsupported", {})
         raise adapter.unsupported_error(verb)
@@ -103,10 +107,14 @@ async def accept(
     reason: Reason,
     *,
     idempotency_key: str | None,
+    audit_actor: AuditActor | None = None,
 ) -> Accepted:
     """Store one operation (after the checks) and answer with where it stands.
 
     Call :func:`check_supported` first (the route does, before the idempotency key is kept).
+
+    :param audit_actor: who the audit record names (default: the caller); the candidate
+        page resumes as ``candidate`` through a caller scoped to the one session's position.
 
     :raises Problem: 404 (not found or not visible), 409 ``SESSION.PENDING_COMMIT``.
     """
@@ -131,9 +139,11 @@ async def accept(
         op,
         f"operation.{verb}",
         op.outcome or "accepted",
-        actor=audit.actor_of(caller),
+        actor=audit_actor or audit.actor_of(caller),
         approval_id=approval.id if approval else None,
     )
+
+    notices = _notifications(ctx, op, approval, now)
 
     def store(tx: OrmSession) -> None:
         lock_sessions(tx, ref.account, [ref.session_id])
@@ -145,6 +155,7 @@ async def accept(
             tx.add(approval)
             tx.flush()
         ctx.trail.append_sync(tx, entry)
+        outbox.write(tx, notices)
 
     try:
         await ctx.db.run(store)
@@ -161,6 +172,29 @@ async def accept(
         observers.started_and_finished(ctx.plugins, [op], observers.ACCEPT_PHASE, now)
         return Accepted(op, approval)
     return await wait_for_phase(ctx, dispatcher, Accepted(op, approval))
+
+
+def _notifications(
+    ctx: Context, op: Operation, approval: Approval | None, now: datetime
+) -> list[dict[str, Any]]:
+    """Outbox rows written with the operation: settled at once, or waiting for approval."""
+    settings = ctx.notifications
+    if not settings.routes:
+        return []
+    payload = outbox.operation_payload(op)
+    if approval is not None:
+        payload["approval_id"] = approval.id
+        event = outbox.Event.APPROVAL_REQUESTED
+        return outbox.plan(settings, event, payload, now=now, requester=op.actor)
+    if op.status not in FINAL_STATUSES:
+        return []
+    rows = outbox.plan(
+        settings, outbox.Event.OPERATION_FINISHED, payload, now=now, requester=op.actor
+    )
+    candidate_event = outbox.operation_event(op)
+    if candidate_event is not None and candidate_event != outbox.Event.SESSION_PAUSED:
+        rows += outbox.plan(settings, candidate_event, payload, now=now, requester=op.actor)
+    return rows
 
 
 def _hold_for_approval(ctx: Context, row: dict[str, Any], target: Target) -> Approval | None:

@@ -38,6 +38,7 @@ from ..store.tables import (
     OperationStatus,
 )
 from . import audit_entries as audit
+from . import outbox
 from .accept import Accepted, wait_for_phase
 from .context import Context
 from .dispatch import Dispatcher
@@ -212,6 +213,7 @@ async def decide(
         step, outcome = ("approve", "approved") if approve else ("reject", "rejected")
         entry = _entry(caller, approval, op, step, outcome, None, note, len(targets))
         ctx.trail.append_sync(tx, entry)
+        outbox.write(tx, _decided_notifications(ctx, approval, op, batch, outcome, now))
         if op is not None:
             tx.refresh(op)
         return Decided(approval, op)
@@ -228,6 +230,27 @@ async def decide(
             waited = await wait_for_phase(ctx, dispatcher, Accepted(decided.op, decided.approval))
             return Decided(decided.approval, waited.op)
     return decided
+
+
+def _decided_notifications(
+    ctx: Context,
+    approval: Approval,
+    op: Operation | None,
+    batch: Batch | None,
+    decision: str,
+    now: datetime,
+) -> list[dict[str, Any]]:
+    """``approval.decided`` to the requester, in the deciding transaction."""
+    if not ctx.notifications.routes_for(outbox.Event.APPROVAL_DECIDED):
+        return []
+    if op is not None:
+        payload = outbox.operation_payload(op)
+    else:
+        payload = {"batch_id": approval.batch_id, "verb": batch.action if batch else None}
+        payload |= {"session_id": None, "account": None}
+    payload |= {"approval_id": approval.id, "decision": decision, "approver": approval.approver}
+    event = outbox.Event.APPROVAL_DECIDED
+    return outbox.plan(ctx.notifications, event, payload, now=now, requester=approval.requester)
 
 
 def _row_of(op: Operation) -> dict[str, Any]:

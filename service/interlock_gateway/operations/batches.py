@@ -38,7 +38,7 @@ from ..store.tables import (
     operation_from_row,
 )
 from . import audit_entries as audit
-from . import observers
+from . import observers, outbox
 from .accept import ACTION_OF
 from .batch_reads import count_items, get_visible_batch
 from .context import Context
@@ -446,3 +446,23 @@ async def _advance(ctx: Context, batch_id: str, status: str, now: datetime) -> N
                     details=counts.as_dict(),
                 ),
             )
+            if ctx.notifications.routes_for(outbox.Event.BATCH_FINISHED):
+                batch = await tx.get(Batch, batch_id)
+                assert batch is not None
+                payload = {
+                    "batch_id": batch_id,
+                    "action": batch.action,
+                    "status": BatchStatus.COMPLETED.value,
+                    "counts": counts.as_dict(),
+                    "reason_code": batch.reason_code,
+                    "requester": batch.actor,
+                }
+                rows = outbox.plan(
+                    ctx.notifications,
+                    outbox.Event.BATCH_FINISHED,
+                    payload,
+                    now=now,
+                    requester=batch.actor,
+                )
+                if rows:
+                    await tx.execute(outbox.INSERT, rows)

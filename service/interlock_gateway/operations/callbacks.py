@@ -5,6 +5,10 @@ before ``parse_callback`` returned. Events are appended to the audit trail in on
 *before* the vendor is acknowledged, so a push that was acknowledged is never lost; if the
 database fails the vendor gets an error and pushes again.
 
+A push saying that a session is paused when no pause of ours is under way is the candidate's
+own exit (:mod:`.exits`): recorded as actor ``candidate`` with a resume link and notifications
+in the same transaction.
+
 A push saying that a session with a held stop is running again (someone resumed it at the
 vendor during the undo window) is written on the stop as a notice, audited, and told to the
 HR user who asked for the stop. The stop is not committed over it: when the window closes the
@@ -27,6 +31,7 @@ from ..policy import UNAUTHENTICATED, Action
 from ..store.tables import Operation, OperationStatus
 from . import audit_entries as audit
 from .context import Context
+from .exits import Exit, look_up_exit, record_exit
 from .notices import Notice, add_notice, tell_requester
 from .phases import FINAL_VERBS
 
@@ -115,12 +120,22 @@ async def receive(
     if not result.events:
         return Received(result.reply, 0)
     now = ctx.clock()
+    # A session reported paused may be the candidate's own exit: read it first (outside the
+    # transaction: one vendor read) so that the exit is recorded with the push, atomically.
+    exits: dict[str, Exit] = {}
+    for event in result.events:
+        if event.ref is not None and event.state is SessionState.PAUSED:
+            found = await look_up_exit(ctx, event.ref, event.event_id)
+            if found is not None:
+                exits[event.event_id] = found
 
     def store(tx: OrmSession) -> list[Operation]:
         watched: list[Operation] = []
         for event in result.events:
             ctx.trail.append_sync(tx, _entry(account, adapter.vendor, event, ip))
             watched.extend(_watch(tx, ctx, account, event, now))
+            if event.event_id in exits:
+                record_exit(tx, ctx, exits[event.event_id], now, ip=ip)
         return watched
 
     for stop in await ctx.db.run(store):

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from interlock import Interlock
 from interlock.adapter import InterviewAdapter
+from interlock.capabilities import CapabilityLevel
 from interlock.models import Verb
 from interlock.plugins import LoadedPlugins
 from interlock.witnesses import AuditWitness
@@ -14,8 +15,9 @@ from interlock.witnesses import AuditWitness
 from ..audit import AuditTrail
 from ..clock import Clock
 from ..problems import Problem
-from ..settings import AuditSettings, BatchSettings, GatewaySettings
+from ..settings import AuditSettings, BatchSettings, GatewaySettings, NotificationSettings
 from ..store import Database
+from .links import LinkKeys
 from .tokens import ConfirmTokens, PreviewCache
 
 __all__ = ["Context"]
@@ -27,6 +29,8 @@ class Context:
 
     :param rates: calls per second each account's shared limiter allows (for estimates).
     :param witnesses: where signed checkpoints are also kept (outside the database).
+    :param notifications: ``[notifications]``: routes, channels, contacts (docs/notifications.md).
+    :param links: signs resume links (``None``: pauses issue no link).
     """
 
     db: Database
@@ -40,6 +44,8 @@ class Context:
     rates: Mapping[str, float] = field(default_factory=dict)
     audit: AuditSettings = field(default_factory=AuditSettings)
     witnesses: Sequence[AuditWitness] = ()
+    notifications: NotificationSettings = field(default_factory=NotificationSettings)
+    links: LinkKeys | None = None
 
     @property
     def plugins(self) -> LoadedPlugins:
@@ -59,6 +65,14 @@ class Context:
                 hint=f"configured accounts: {known}",
             )
         return adapter
+
+    def level(self, account: str, verb: Verb) -> CapabilityLevel:
+        """The account's level for ``verb``: the adapter's, or ``manual`` where the adapter
+        cannot do it and ``[gateway] manual_verbs`` says a person does it in the console."""
+        level = self.adapter(account).capabilities.level(verb)
+        if not level.automated and str(verb) in self.settings.manual_verbs.get(account, ()):
+            return CapabilityLevel.MANUAL
+        return level
 
     def vendor_of(self, account: str) -> str:
         """The vendor name of a configured account."""

@@ -101,6 +101,8 @@ def request_rows(
                 "phase": phase,
                 "position": target.snapshot(),
                 "candidate_id": session.candidate.id,
+                # masked already (``张*``): what a candidate-facing page may show
+                "candidate_masked": session.candidate.masked_name,
             },
         )
         rows.append(row)

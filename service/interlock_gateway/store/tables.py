@@ -31,6 +31,7 @@ from .types import JSONType, UTCDateTime, utcnow
 
 __all__ = [
     "GENESIS_HASH",
+    "NOTIFICATIONS",
     "OPEN_STOP_SQL",
     "OPERATIONS",
     "ApiKey",
@@ -46,13 +47,18 @@ __all__ = [
     "ConsoleSession",
     "IdempotencyKey",
     "IdempotencyStatus",
+    "ManualTask",
+    "Notification",
+    "NotificationStatus",
     "Operation",
     "OperationKind",
     "OperationStatus",
     "OperationVerb",
     "Principal",
     "ReadBudget",
+    "ResumeLink",
     "Role",
+    "TaskStatus",
     "VendorQuota",
     "operation_from_row",
 ]
@@ -472,3 +478,127 @@ class ConsoleSession(Base):
     last_seen_at: Mapped[datetime] = mapped_column()
     expires_at: Mapped[datetime] = mapped_column()
     ended_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class NotificationStatus(StrEnum):
+    """An outbox row: waiting (or waiting to retry), claimed by a sender, delivered, given up."""
+
+    PENDING = "pending"
+    SENDING = "sending"
+    DELIVERED = "delivered"
+    FAILED = "failed"
+
+
+class Notification(Base):
+    """One notification in the outbox: written in the transaction of what it reports, then
+    delivered by a worker under a lease (``status='sending'``), retried with backoff.
+
+    ``recipient`` is the channel address, needed to deliver; every view and audit record shows
+    ``recipient_masked``. ``payload`` is the template context (no personal data beyond the
+    masked candidate name).
+    """
+
+    __tablename__ = "notifications"
+    __table_args__ = (
+        CheckConstraint(_in("status", NotificationStatus), name="status"),
+        Index(None, "status", "next_attempt_at"),
+        Index(None, "status", "lease_until"),
+        Index(None, "operation_id"),
+        Index(None, "batch_id"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    event: Mapped[str] = mapped_column(String(48))
+    audience: Mapped[str] = mapped_column(String(16))
+    channel: Mapped[str] = mapped_column(String(100))
+    recipient: Mapped[str] = mapped_column(String(320))
+    recipient_masked: Mapped[str] = mapped_column(String(320))
+    language: Mapped[str] = mapped_column(String(8))
+    operation_id: Mapped[str | None] = mapped_column(String(36), default=None)
+    batch_id: Mapped[str | None] = mapped_column(String(36), default=None)
+    account: Mapped[str | None] = mapped_column(String(100), default=None)
+    session_id: Mapped[str | None] = mapped_column(String(200), default=None)
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    status: Mapped[str] = mapped_column(String(16), default=NotificationStatus.PENDING.value)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(default=None)
+    lease_owner: Mapped[str | None] = mapped_column(String(100), default=None)
+    lease_until: Mapped[datetime | None] = mapped_column(default=None)
+    last_error: Mapped[str | None] = mapped_column(Text, default=None)
+    provider_id: Mapped[str | None] = mapped_column(String(200), default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    delivered_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+NOTIFICATIONS = cast(Table, Notification.__table__)
+"""The outbox table, for Core inserts in finishing transactions."""
+
+
+class ResumeLink(Base):
+    """A candidate's single-use, revocable link to continue a paused interview.
+
+    The token is ``<id>.<HMAC>``; only the id is stored, so the table alone cannot forge a
+    link. ``state`` is ``active``, ``used`` or ``revoked``; expiry is ``expires_at`` (the
+    pause's resume deadline).
+    """
+
+    __tablename__ = "resume_links"
+    __table_args__ = (
+        CheckConstraint("state IN ('active', 'used', 'revoked')", name="state"),
+        Index(None, "account", "session_id"),
+        Index(None, "operation_id"),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    operation_id: Mapped[str | None] = mapped_column(String(36), default=None)
+    account: Mapped[str] = mapped_column(String(100))
+    session_id: Mapped[str] = mapped_column(String(200))
+    candidate_masked: Mapped[str | None] = mapped_column(String(100), default=None)
+    candidate_id: Mapped[str | None] = mapped_column(String(200), default=None)
+    owner: Mapped[str | None] = mapped_column(String(100), default=None)
+    language: Mapped[str] = mapped_column(String(8), default="zh-CN")
+    state: Mapped[str] = mapped_column(String(16), default="active")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column()
+    used_at: Mapped[datetime | None] = mapped_column(default=None)
+    revoked_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class TaskStatus(StrEnum):
+    """A manual task: open until the HR user says it was done or could not be."""
+
+    OPEN = "open"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class ManualTask(Base):
+    """A verb a person must carry out in the vendor's console (capability ``manual``)."""
+
+    __tablename__ = "manual_tasks"
+    __table_args__ = (
+        CheckConstraint(_in("status", TaskStatus), name="status"),
+        Index(None, "status", "due_at"),
+        Index(None, "account", "session_id"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    account: Mapped[str] = mapped_column(String(100))
+    vendor: Mapped[str | None] = mapped_column(String(64), default=None)
+    session_id: Mapped[str] = mapped_column(String(200))
+    position_id: Mapped[str | None] = mapped_column(String(200), default=None)
+    verb: Mapped[str] = mapped_column(String(16))
+    reason_code: Mapped[str | None] = mapped_column(String(32), default=None)
+    instructions: Mapped[str] = mapped_column(Text)
+    requester: Mapped[str] = mapped_column(String(100))
+    assignee: Mapped[str] = mapped_column(String(100), index=True)
+    status: Mapped[str] = mapped_column(String(16), default=TaskStatus.OPEN.value)
+    state_before: Mapped[str | None] = mapped_column(String(16), default=None)
+    state_confirmed: Mapped[str | None] = mapped_column(String(16), default=None)
+    note: Mapped[str | None] = mapped_column(Text, default=None)
+    due_at: Mapped[datetime] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(default=None)
+    closed_by: Mapped[str | None] = mapped_column(String(100), default=None)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import bindparam, insert, update
 from sqlalchemy.orm import Session
@@ -19,10 +20,13 @@ from interlock import Interlock
 from interlock.models import OperationOutcome, Verb
 
 from ..audit import AuditTrail
+from ..operations import outbox
 from ..operations.audit_entries import SYSTEM_ACTOR, entry_for_operation
-from ..operations.phases import Phase
+from ..operations.links import link_row
+from ..operations.phases import FINAL_STATUSES, Phase
 from ..operations.rows import EXPIRY_ACTOR, expiry_row
-from ..store.tables import OPERATIONS, Operation, OperationStatus
+from ..settings import NotificationSettings
+from ..store.tables import OPERATIONS, Operation, OperationStatus, ResumeLink
 from .execute import Step
 from .finish import AfterFinish, StatementFollowUp
 from .queue import Claim
@@ -51,9 +55,20 @@ _CANCEL_EXPIRIES = (
 
 
 def followups(
-    claim: Claim, step: Step, *, interlock: Interlock, trail: AuditTrail, now: datetime
+    claim: Claim,
+    step: Step,
+    *,
+    interlock: Interlock,
+    trail: AuditTrail,
+    now: datetime,
+    notifications: NotificationSettings | None = None,
+    links: bool = False,
 ) -> Sequence[AfterFinish]:
-    """The follow-up writes for ``claim`` ending with ``step``."""
+    """The follow-up writes for ``claim`` ending with ``step``.
+
+    :param notifications: routes of the outbox rows an operation that ended writes.
+    :param links: whether an applied pause issues a resume link.
+    """
     op = claim.op
     steps: list[AfterFinish] = []
     applied = step.outcome is OperationOutcome.APPLIED
@@ -65,6 +80,40 @@ def followups(
         steps.append(_cancel_expiries(op, now))
     if claim.phase is Phase.EXPIRE and applied and op.details.get("pause_operation"):
         steps.append(_mark_expired(op, trail, now))
+    if step.status in FINAL_STATUSES and notifications is not None:
+        steps.extend(_notify(op, notifications, now, link=links and paused))
+    return steps
+
+
+_INSERT_LINK = insert(ResumeLink)
+
+
+def _notify(
+    op: Operation, settings: NotificationSettings, now: datetime, *, link: bool
+) -> list[AfterFinish]:
+    """The outbox rows (and, for an applied pause, its resume link) of an ended operation.
+
+    Cheap when nothing is routed: :meth:`~NotificationSettings.routes_for` is a scan of the
+    configured routes, and no statement is added.
+    """
+    steps: list[AfterFinish] = []
+    extra: dict[str, str] = {}
+    candidate_event = outbox.operation_event(op)
+    if link and op.resume_deadline is not None and settings.enabled:
+        language = next(
+            (r.language for r in settings.routes_for(outbox.Event.SESSION_PAUSED)), "zh-CN"
+        )
+        row = link_row(op, now=now, language=language)
+        steps.append(StatementFollowUp(_INSERT_LINK, row))
+        extra["resume_link_id"] = row["id"]
+    payload = outbox.operation_payload(op, **extra)
+    rows: list[dict[str, Any]] = []
+    if op.batch_id is None:  # a batch's requester hears once, when it finished (batches.py)
+        event = outbox.Event.OPERATION_FINISHED
+        rows += outbox.plan(settings, event, payload, now=now, requester=op.actor)
+    if candidate_event is not None:
+        rows += outbox.plan(settings, candidate_event, payload, now=now, requester=op.actor)
+    steps.extend(StatementFollowUp(outbox.INSERT, row) for row in rows)
     return steps
 
 

@@ -37,7 +37,7 @@ from typing import Any
 
 from ..audit.witnessing import deliver_due, sign_if_due
 from ..lanes import bulk
-from ..operations import approvals, batches, observers, requests
+from ..operations import approvals, batches, exits, observers, requests
 from ..operations.audit_entries import SYSTEM_ACTOR, entry_for_operation
 from ..operations.context import Context
 from ..operations.dispatch import Reservation
@@ -126,6 +126,11 @@ class Worker:
             for task in pending:
                 task.cancel()
             await asyncio.gather(*pending, return_exceptions=True)
+
+    @property
+    def busy(self) -> bool:
+        """Whether this process carries out operations right now (claimed, not finished)."""
+        return bool(self._running)
 
     @property
     def running(self) -> bool:
@@ -252,6 +257,9 @@ class Worker:
         if self._due("checkpoints", _CHECKPOINTS_EVERY_S, force):
             await sign_if_due(self.ctx.db, self.ctx.trail, now, self.ctx.audit.checkpoint_interval)
             await deliver_due(self.ctx.db, self.ctx.witnesses, now)
+        exits_every = self.settings.exit_poll_interval.total_seconds()
+        if exits_every and self._due("exits", exits_every, force):
+            await exits.poll_exits(self.ctx, now)
 
     async def _claim_and_spawn(self) -> list[asyncio.Task[None]]:
         # One claim at a time per process, and a claimed row is in ``_running`` before the
@@ -372,7 +380,15 @@ class Worker:
             setattr(op, name, value)
         outcome = step.outcome.value if step.outcome else step.status.value
         entry = entry_for_operation(op, step.action, outcome, actor=SYSTEM_ACTOR)
-        after = followups(item, step, interlock=self.ctx.interlock, trail=self.ctx.trail, now=now)
+        after = followups(
+            item,
+            step,
+            interlock=self.ctx.interlock,
+            trail=self.ctx.trail,
+            now=now,
+            notifications=self.ctx.notifications,
+            links=self.ctx.links is not None,
+        )
         return Outcome(op.id, columns, [entry], after)
 
     def _recorded(self, op: Operation) -> None:

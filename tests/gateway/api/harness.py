@@ -35,7 +35,7 @@ from interlock.models import SessionState
 from interlock_gateway.app import create_app
 from interlock_gateway.principals import create_principal
 from interlock_gateway.runtime import Runtime
-from interlock_gateway.settings import GatewaySettings
+from interlock_gateway.settings import GatewaySettings, NotificationSettings
 from interlock_gateway.store.tables import AuditRecord, IdempotencyKey, Operation
 from interlock_sandbox.adapter import SandboxAdapter
 from interlock_sandbox.double import SandboxDouble
@@ -231,12 +231,15 @@ async def gateway(
     interlock: Interlock | None = None,
     principals: Sequence[str] | None = tuple(PRINCIPALS),
     keys: dict[str, str] | None = None,
+    notifications: NotificationSettings | None = None,
 ) -> AsyncIterator[Harness]:
     """Start a gateway (lifespan included); stop it on exit. Reuse ``interlock`` and
     ``keys`` to restart on the same database and vendor."""
     clock = clock or FakeClock()
     interlock = interlock or make_interlock()
-    app = create_app(settings, interlock=interlock, clock=clock)
+    # No [notifications] unless a test routes some (the config file may not exist).
+    notifications = notifications or NotificationSettings()
+    app = create_app(settings, interlock=interlock, clock=clock, notifications=notifications)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://gateway.test") as client:

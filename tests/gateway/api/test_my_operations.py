@@ -18,7 +18,7 @@ async def test_only_the_callers_own_newest_first_with_undo_while_open(harness: H
     first = harness.session("Backend Engineer", SessionState.IN_PROGRESS)
     second = harness.session("Backend Engineer", SessionState.IN_PROGRESS)
     assert (await harness.verb("pause", first, who="admin")).status_code == 200
-    harness.clock.advance(seconds=1)  # the fake clock stands still: "newest" needs a later time
+    harness.clock.advance(seconds=1)  # "newest first" needs two moments, not a tie on the id
     assert (await harness.verb("terminate", second, who="admin")).status_code == 200
     assert (
         await harness.verb(

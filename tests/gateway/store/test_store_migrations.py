@@ -28,7 +28,7 @@ def _diff(connection: Connection) -> list[object]:
 async def test_upgrade_creates_the_declared_schema(empty_database_url: str) -> None:
     assert await current_revision(empty_database_url) is None
     await upgrade(empty_database_url)
-    assert await current_revision(empty_database_url) == head_revision() == "0008"
+    assert await current_revision(empty_database_url) == head_revision() == "0009"
     db = Database(empty_database_url)
     try:
         async with db.engine.connect() as connection:
