@@ -9,6 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from interlock_gateway.cli import app
+from interlock_gateway.cli.sdk_commands import DIRECT_WARNING
 
 runner = CliRunner()
 
@@ -31,9 +32,18 @@ def session_name(config: Path, state: str) -> str:
 
 def assert_one_line_error(output: str, *needles: str) -> None:
     assert "Traceback" not in output
-    assert output.startswith("error:")
+    told = "\n".join(line for line in output.splitlines() if line != DIRECT_WARNING)
+    assert told.startswith("error:")
     for needle in needles:
-        assert needle in output
+        assert needle in told
+
+
+@pytest.mark.parametrize("verb", ["pause", "resume", "terminate", "revoke"])
+def test_every_direct_verb_says_what_it_bypasses(config: Path, verb: str) -> None:
+    name = session_name(config, "in_progress")
+    result = runner.invoke(app, [verb, name, "-c", str(config), "--reason", "operator_error"])
+    assert result.stderr.splitlines()[0] == DIRECT_WARNING
+    assert "no approval, no undo window and no audit record" in DIRECT_WARNING
 
 
 def test_adapters_json_lists_the_sandbox() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import datetime
 from typing import Annotated
 
@@ -185,6 +186,18 @@ def _utc(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=UTC)
 
 
+DIRECT_WARNING = (
+    "warning: direct mode: the vendor is called with this config's credentials; no approval, "
+    "no undo window and no audit record (people's stops go through the gateway)"
+)
+
+
+def warn_direct() -> None:
+    """Say, every time, what a direct command bypasses (one line on stderr, never wrapped)."""
+    sys.stderr.write(DIRECT_WARNING + "\n")
+    sys.stderr.flush()
+
+
 def _verb_command(verb: Verb):  # type: ignore[no-untyped-def]  # typer builds the signature
     @handle_errors
     def command(
@@ -205,6 +218,7 @@ def _verb_command(verb: Verb):  # type: ignore[no-untyped-def]  # typer builds t
                 f"unknown reason code {reason!r}", hint="codes: " + ", ".join(ReasonCode)
             )
         parsed = Reason(code=ReasonCode(reason), note=note)
+        warn_direct()
 
         async def act() -> OperationResult:
             async with Interlock.from_config(config) as interlock:
