@@ -146,3 +146,11 @@ def test_config_errors_suggest_the_closest_adapter(tmp_path: Path) -> None:
     result = runner.invoke(app, ["sessions", "list", "-c", str(path)])
     assert result.exit_code == 1
     assert_one_line_error(result.output, "INTERLOCK.ADAPTER_NOT_FOUND", "did you mean 'sandbox'")
+
+
+def test_version_is_the_installed_distributions() -> None:
+    from importlib.metadata import version
+
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0
+    assert result.stdout.strip() == f"interlock {version('interlock')}"

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from importlib.metadata import version
+from typing import Annotated
+
 import typer
 
 from interlock_gateway.cli import (
@@ -24,6 +27,26 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"interlock {version('interlock')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    show_version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Pause, resume, terminate and revoke AI interviews on every vendor, safely."""
+
+
 sdk_commands.register(app)
 app.add_typer(vendors.app, name="vendors")
 app.add_typer(db.app, name="db")
