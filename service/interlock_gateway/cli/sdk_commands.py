@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from interlock import Interlock, Reason, ReasonCode, SessionFilter, SessionRef, SessionState, Verb
 from interlock.doubles import make_double, wire_adapter
@@ -162,20 +163,49 @@ def list_sessions(
     if as_json:
         print_json([s.model_dump(mode="json", exclude={"vendor_data"}) for s in sessions])
         return
-    table = Table(title=f"{len(sessions)} session(s)")
-    for column in ("session", "state", "candidate", "position", "level", "batch", "scheduled"):
-        table.add_column(column)
+    print_sessions(sessions)
+
+
+def print_sessions(sessions: list[Session]) -> None:
+    """A table when the terminal is wide enough to keep every name whole, else a list."""
+    widest = max((len(s.ref.name) for s in sessions), default=0)
+    if console.width >= widest + _OTHER_COLUMNS_WIDTH:
+        console.print(_sessions_table(sessions))
+        return
+    # Too narrow for a table that keeps names whole: the name on its own line, the rest below.
     for s in sessions:
-        table.add_row(
-            s.ref.name,
-            str(s.state),
-            s.candidate.masked_name,
-            s.position.title,
-            s.position.level or "-",
-            s.batch_no or "-",
-            s.scheduled_at.strftime("%Y-%m-%d %H:%M") if s.scheduled_at else "-",
-        )
-    console.print(table)
+        console.print(Text(s.ref.name), soft_wrap=True)
+        console.print(Text("  " + " · ".join(_cells(s)[1:])), soft_wrap=False)
+    console.print(Text(f"{len(sessions)} session(s)"))
+
+
+_OTHER_COLUMNS_WIDTH = 70  # what state, candidate, position, level, batch and time need
+
+
+def _cells(s: Session) -> tuple[str, ...]:
+    return (
+        s.ref.name,
+        str(s.state),
+        s.candidate.masked_name,
+        s.position.title,
+        s.position.level or "-",
+        s.batch_no or "-",
+        # In the user's zone, with the zone named (vendors store UTC).
+        s.scheduled_at.astimezone().strftime("%Y-%m-%d %H:%M %Z") if s.scheduled_at else "-",
+    )
+
+
+def _sessions_table(sessions: list[Session]) -> Table:
+    """Session names whole on one line (the next command needs them); other columns wrap.
+    Cells are :class:`~rich.text.Text`, so brackets in vendor data are never markup."""
+    table = Table(title=f"{len(sessions)} session(s)")
+    widest = max((len(s.ref.name) for s in sessions), default=7)
+    table.add_column("session", no_wrap=True, min_width=widest)
+    for column in ("state", "candidate", "position", "level", "batch", "scheduled"):
+        table.add_column(column, overflow="fold")
+    for s in sessions:
+        table.add_row(*(Text(cell) for cell in _cells(s)))
+    return table
 
 
 def _utc(value: datetime | None) -> datetime | None:
