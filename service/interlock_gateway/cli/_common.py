@@ -13,6 +13,7 @@ from typing import Annotated, Any, NoReturn, ParamSpec, TypeVar
 import typer
 from pydantic import BaseModel, ValidationError
 from rich.console import Console
+from rich.markup import escape
 
 from interlock.errors import InterlockError
 
@@ -36,9 +37,10 @@ JsonOption = Annotated[bool, typer.Option("--json", help="machine-readable outpu
 
 def fail(message: str, *, hint: str | None = None, code: int = 1) -> NoReturn:
     """Print one clear line (and a hint) to stderr and exit non-zero."""
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    # Messages carry user data and bracketed names ([accounts.NAME]): never Rich markup.
+    err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     if hint:
-        err_console.print(f"[dim]hint:[/] {hint}", highlight=False, soft_wrap=True)
+        err_console.print(f"[dim]hint:[/] {escape(hint)}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
 

@@ -195,6 +195,16 @@ def batch(
         body["sessions"] = session
     else:
         body["filter"] = parse_filter(filter_expression or "")
+    try:
+        _run(gateway, key, body, yes=yes, as_json=as_json)
+    except httpx.HTTPError as error:  # refused, timed out, TLS, a broken stream: one line
+        fail(
+            f"the gateway at {gateway} did not answer ({type(error).__name__})",
+            hint="is `interlock serve` running there? (--gateway or INTERLOCK_GATEWAY_URL)",
+        )
+
+
+def _run(gateway: str, key: str, body: dict[str, Any], *, yes: bool, as_json: bool) -> None:
     headers = {"Authorization": f"Bearer {key}"}
     with httpx.Client(base_url=gateway, headers=headers, timeout=120) as client:
         preview = client.post("/v1/previews", json=body)
