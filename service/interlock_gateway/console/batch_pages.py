@@ -12,7 +12,7 @@ import secrets
 from collections.abc import AsyncIterator, Mapping
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
 from starlette.datastructures import FormData
 
@@ -30,7 +30,7 @@ from ..policy import Action
 from ..problems import Problem
 from ..store.tables import OperationStatus
 from .filters import SessionFilters
-from .gate import allowed
+from .gate import Allow
 from .messages import CONSEQUENCES, VERBS, Refusal, refusal_of
 from .reasons import CLIENT_REASONS, ReasonForm
 from .sessions_pages import account_vendors
@@ -44,7 +44,6 @@ from .web import (
     page_of,
     redirect,
     render,
-    require_user,
     safe_next,
     with_param,
 )
@@ -52,7 +51,6 @@ from .web import (
 __all__ = ["router"]
 
 router = APIRouter()
-User = Annotated[ConsoleUser, Depends(require_user)]
 _FAILED = (OperationStatus.FAILED.value, OperationStatus.REJECTED.value)
 _KEEP_ALIVE_S = 15.0
 _MAX_NAMES = 1000
@@ -136,24 +134,22 @@ async def _preview_page(
 
 
 @router.post("/batches/preview", response_class=HTMLResponse)
-async def batch_preview(request: Request, user: User) -> Response:
+async def batch_preview(
+    request: Request, user: Annotated[ConsoleUser, Allow(Action.PREVIEWS_CREATE)]
+) -> Response:
     form = await request.form()
     check_csrf(request, {"csrf_token": str(form.get("csrf_token", ""))}, user)
     page = page_of(request, user)
-    denied = await allowed(request, page, Action.PREVIEWS_CREATE)
-    if denied is not None:
-        return denied
     return await _preview_page(request, page, form, ReasonForm(code="", note=""))
 
 
 @router.post("/batches", response_class=HTMLResponse)
-async def batch_create(request: Request, user: User) -> Response:
+async def batch_create(
+    request: Request, user: Annotated[ConsoleUser, Allow(Action.BATCHES_CREATE)]
+) -> Response:
     form = await request.form()
     check_csrf(request, {"csrf_token": str(form.get("csrf_token", ""))}, user)
     page = page_of(request, user)
-    denied = await allowed(request, page, Action.BATCHES_CREATE)
-    if denied is not None:
-        return denied
     _ = gettext(page)
     reason = ReasonForm.parse({k: str(v) for k, v in form.items()}, _)
     if reason.errors:
@@ -176,11 +172,10 @@ async def batch_create(request: Request, user: User) -> Response:
 
 
 @router.get("/batches/{batch_id}", response_class=HTMLResponse)
-async def batch_page(request: Request, user: User, batch_id: str) -> Response:
+async def batch_page(
+    request: Request, user: Annotated[ConsoleUser, Allow(Action.BATCHES_READ)], batch_id: str
+) -> Response:
     page = page_of(request, user)
-    denied = await allowed(request, page, Action.BATCHES_READ)
-    if denied is not None:
-        return denied
     ctx, _ = context_of(request), gettext(page)
     try:
         batch = await get_visible_batch(ctx, user.caller, batch_id[:64], Action.BATCHES_READ)
@@ -222,11 +217,9 @@ async def _events(ctx: Context, batch_id: str) -> AsyncIterator[str]:
 
 
 @router.get("/batches/{batch_id}/events")
-async def batch_events(request: Request, user: User, batch_id: str) -> Response:
-    page = page_of(request, user)
-    denied = await allowed(request, page, Action.BATCHES_READ)
-    if denied is not None:
-        return denied
+async def batch_events(
+    request: Request, user: Annotated[ConsoleUser, Allow(Action.BATCHES_READ)], batch_id: str
+) -> Response:
     ctx = context_of(request)
     try:
         await get_visible_batch(ctx, user.caller, batch_id[:64], Action.BATCHES_READ)
@@ -240,13 +233,11 @@ async def batch_events(request: Request, user: User, batch_id: str) -> Response:
 
 
 @router.post("/batches/{batch_id}/undo")
-async def batch_undo(request: Request, user: User, batch_id: str) -> Response:
+async def batch_undo(
+    request: Request, user: Annotated[ConsoleUser, Allow(Action.OPERATIONS_UNDO)], batch_id: str
+) -> Response:
     form = {k: str(v) for k, v in (await request.form()).items()}
     check_csrf(request, form, user)
-    page = page_of(request, user)
-    denied = await allowed(request, page, Action.OPERATIONS_UNDO)
-    if denied is not None:
-        return denied
     back = f"/console/batches/{batch_id[:64]}"
     try:
         done = await undo_batch(
