@@ -23,12 +23,12 @@ from .api.middleware import BodyLimitMiddleware, RequestIdMiddleware
 from .api.openapi import install_openapi
 from .api.problems import install_problem_handlers
 from .api.routers import include_routers
-from .api.streams import BatchStreams
 from .clock import Clock
 from .console import PREFIX as CONSOLE_PREFIX
 from .console import install_console
 from .gates import declared_action, declared_mount
 from .observability import install_observability
+from .operations.streams import BatchStreams
 from .runtime import Runtime
 from .settings import GatewaySettings
 from .worker.execute import FaultHook

@@ -111,18 +111,20 @@ class Runtime:
             rates=limiter.rates if owns else {},
         )
         worker = Worker(context, fault=fault)
+        signins = SignIns(
+            db,
+            idle=settings.console_idle_timeout,
+            lifetime=settings.console_session_lifetime,
+            clock=clock,
+            remember=settings.key_cache_ttl,  # the same bound as an API key's
+        )
         runtime = cls(
             settings=settings,
             context=context,
             worker=worker,
-            keys=KeyCache(db, settings.key_cache_ttl),
+            keys=KeyCache(db, settings.key_cache_ttl, on_forget=signins.forget),
             limiter=MutationRateLimiter(settings.mutation_rate, settings.mutation_burst),
-            signins=SignIns(
-                db,
-                idle=settings.console_idle_timeout,
-                lifetime=settings.console_session_lifetime,
-                clock=clock,
-            ),
+            signins=signins,
             owns_interlock=owns,
         )
         if settings.worker_enabled:

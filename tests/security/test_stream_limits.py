@@ -16,7 +16,7 @@ import pytest
 
 from gateway.api.harness import ACCOUNT, FakeClock, Harness, gateway, gateway_settings
 from interlock.models import SessionState
-from interlock_gateway.api import streams as streams_module
+from interlock_gateway.operations import streams as streams_module
 from interlock_gateway.server import serving
 
 

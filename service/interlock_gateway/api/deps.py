@@ -27,11 +27,11 @@ from ..gates import Gate, declared_action, enforce
 from ..keycache import KeyCache
 from ..operations.context import Context
 from ..operations.dispatch import Dispatcher
+from ..operations.streams import BatchStreams
 from ..policy import Action, Caller
 from ..problems import Problem
 from .authentication import authenticate_request
 from .ratelimit import MutationRateLimiter
-from .streams import BatchStreams
 
 __all__ = [
     "Authorize",

@@ -6,10 +6,8 @@ account, live over server-sent events → summary with each failure and the vend
 
 from __future__ import annotations
 
-import asyncio
-import json
 import secrets
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import Mapping
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
@@ -21,7 +19,6 @@ from interlock.models import Reason, ReasonCode, Verb
 
 from ..operations import batches
 from ..operations.batch_reads import get_visible_batch, progress, read_batch
-from ..operations.context import Context
 from ..operations.previews import BatchAsk, preview
 from ..operations.resolve import Selection
 from ..operations.tokens import request_digest
@@ -45,6 +42,7 @@ from .web import (
     redirect,
     render,
     safe_next,
+    streams_of,
     with_param,
 )
 
@@ -52,7 +50,6 @@ __all__ = ["router"]
 
 router = APIRouter()
 _FAILED = (OperationStatus.FAILED.value, OperationStatus.REJECTED.value)
-_KEEP_ALIVE_S = 15.0
 _MAX_NAMES = 1000
 
 
@@ -195,27 +192,6 @@ async def batch_page(
     )
 
 
-async def _events(ctx: Context, batch_id: str) -> AsyncIterator[str]:
-    interval = ctx.batches.events_interval
-    last, idle = "", 0.0
-    while True:
-        now = await progress(ctx, batch_id)
-        if now is None:
-            return
-        payload = json.dumps(now.as_dict() | {"finished": now.finished})
-        if payload != last:
-            last, idle = payload, 0.0
-            yield f"event: progress\ndata: {payload}\n\n"
-        elif idle >= _KEEP_ALIVE_S:
-            idle = 0.0
-            yield ": keep-alive\n\n"
-        if now.finished:
-            yield f"event: done\ndata: {payload}\n\n"
-            return
-        await asyncio.sleep(interval)
-        idle += interval
-
-
 @router.get("/batches/{batch_id}/events")
 async def batch_events(
     request: Request, user: Annotated[ConsoleUser, Allow(Action.BATCHES_READ)], batch_id: str
@@ -225,8 +201,10 @@ async def batch_events(
         await get_visible_batch(ctx, user.caller, batch_id[:64], Action.BATCHES_READ)
     except Problem:
         return Response(status_code=404)
+    # The API's streams: one poller per batch, counted against the same per-principal and
+    # per-process limits (a 429 page beyond), heartbeat and idle timeout.
     return StreamingResponse(
-        _events(ctx, batch_id),
+        streams_of(request).open(user.caller.principal_id, batch_id[:64]),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )

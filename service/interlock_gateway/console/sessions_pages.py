@@ -19,8 +19,8 @@ from ..problems import Problem
 from .filters import SessionFilters
 from .gate import Allow
 from .messages import Refusal, refusal_of
-from .rows import seconds_left, session_row
-from .web import ConsoleUser, Page, context_of, gettext, page_of, render
+from .rows import RowMaker, seconds_left
+from .web import PREFIX, ConsoleUser, Page, context_of, gettext, page_of, render
 
 __all__ = ["router"]
 
@@ -55,9 +55,9 @@ async def sessions_page(
             refusal = refusal_of(error, _)
         else:
             stops = await pending_stops(ctx.db, (s.ref for s in listed.sessions))
+            make = RowMaker(ctx, user.caller, _, page.fmt, PREFIX, page.quote(page.here))
             rows = [
-                session_row(ctx, user.caller, s, stops.get((s.ref.account, s.ref.session_id)), _)
-                for s in listed.sessions
+                make.row(s, stops.get((s.ref.account, s.ref.session_id))) for s in listed.sessions
             ]
             next_token = listed.next_page_token
     return render(
