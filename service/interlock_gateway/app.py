@@ -13,27 +13,28 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
-from starlette.routing import BaseRoute
+from starlette.routing import BaseRoute, Mount
 
 from interlock import Interlock, __version__
 from interlock.plugins import LoadedPlugins
 
 from .api.authentication import AuthenticationMiddleware
-from .api.deps import declared_action
 from .api.middleware import BodyLimitMiddleware, RequestIdMiddleware
 from .api.openapi import install_openapi
 from .api.problems import install_problem_handlers
 from .api.routers import include_routers
-from .api.streams import BatchStreams
 from .candidate import install_candidate_pages
 from .clock import Clock
+from .console import PREFIX as CONSOLE_PREFIX
 from .console import install_console
+from .gates import declared_action, declared_mount
 from .observability import install_observability
+from .operations.streams import BatchStreams
 from .runtime import Runtime
 from .settings import GatewaySettings, NotificationSettings
 from .worker.execute import FaultHook
 
-__all__ = ["create_app", "iter_api_routes", "undeclared_routes"]
+__all__ = ["create_app", "iter_api_routes", "iter_route_paths", "undeclared_routes"]
 
 _DESCRIPTION = """\
 One safety interlock for every AI-interview platform: pause, resume, terminate, revoke and
@@ -114,23 +115,46 @@ def create_app(
 
 
 def iter_api_routes(routes: Iterable[BaseRoute]) -> Iterator[APIRoute]:
-    """Every :class:`APIRoute`, descending into included routers.
+    """Every :class:`APIRoute`, descending into included routers."""
+    for _, route in iter_route_paths(routes):
+        yield route
 
-    Routers carry their ``/v1`` prefix themselves (``APIRouter(prefix="/v1")``), so a route's
-    ``path`` is complete wherever it is found.
+
+def iter_route_paths(
+    routes: Iterable[BaseRoute], prefix: str = ""
+) -> Iterator[tuple[str, APIRoute]]:
+    """``(full path, route)`` of every :class:`APIRoute`, descending into included routers.
+
+    The API's routers carry their ``/v1`` prefix in each route's ``path``; the console's
+    pages are routers included into the ``/console`` router, whose prefix FastAPI (≥ 0.16x,
+    which keeps included routers) records in the inclusion, not in the route.
     """
     for route in routes:
         if isinstance(route, APIRoute):
-            yield route
-        included = getattr(route, "original_router", None)  # FastAPI ≥ 0.16x keeps routers
+            yield prefix + route.path, route
+        included = getattr(route, "original_router", None)
         if included is not None:
-            yield from iter_api_routes(included.routes)
+            context = getattr(route, "include_context", None)
+            inner = prefix + str(getattr(context, "prefix", "") or "")
+            yield from iter_route_paths(included.routes, inner)
+
+
+_DECLARING = ("/v1", CONSOLE_PREFIX)
 
 
 def undeclared_routes(app: FastAPI) -> list[str]:
-    """``METHOD path`` of every ``/v1`` route that declares no action."""
+    """``METHOD path`` of every ``/v1`` and console route that declares no action (the API's
+    ``Authorize``/``Declare``, the console's ``Allow``/``Public``), and ``MOUNT path`` of a
+    mounted app under either that was not declared public."""
     missing: list[str] = []
-    for route in iter_api_routes(app.routes):
-        if route.path.startswith("/v1") and declared_action(route) is None:
-            missing.extend(f"{method} {route.path}" for method in sorted(route.methods or ()))
+    for path, route in iter_route_paths(app.routes):
+        if path.startswith(_DECLARING) and declared_action(route) is None:
+            missing.extend(f"{method} {path}" for method in sorted(route.methods or ()))
+    for mounted in app.routes:
+        if (
+            isinstance(mounted, Mount)
+            and mounted.path.startswith(_DECLARING)
+            and declared_mount(mounted) is None
+        ):
+            missing.append(f"MOUNT {mounted.path}")
     return missing

@@ -38,8 +38,10 @@ class KeyCache:
         ttl: timedelta,
         *,
         monotonic: Callable[[], float] = time.monotonic,
+        on_forget: Callable[[str], None] | None = None,
     ) -> None:
         self.db = db
+        self._on_forget = on_forget  # what else remembers principals (console sign-ins)
         self.ttl = ttl.total_seconds()
         self._monotonic = monotonic
         self._seen: OrderedDict[bytes, tuple[float, Authenticated]] = OrderedDict()
@@ -68,3 +70,5 @@ class KeyCache:
         stale = [d for d, (_, found) in self._seen.items() if found.principal.name == principal]
         for digest in stale:
             del self._seen[digest]
+        if self._on_forget is not None:
+            self._on_forget(principal)

@@ -273,6 +273,9 @@ def _table_decision(caller: Caller, action: Action, target: Target | None) -> De
 def _plugin_votes(
     plugins: LoadedPlugins, caller: Caller, action: Action, target: Target | None
 ) -> list[AuthorizationVote]:
+    hook = plugins.manager.hook.interlock_authorize
+    if not hook.get_hookimpls():  # no policy plug-in: nothing to ask (a table's worth of rows
+        return []  # would otherwise build a validated request per row and verb)
     request = AuthorizationRequest(
         principal=caller.name,
         role=str(caller.role),
@@ -281,7 +284,7 @@ def _plugin_votes(
         ref=target.ref if target else None,
         attributes=target.snapshot() if target else {},
     )
-    votes = plugins.manager.hook.interlock_authorize(request=request)
+    votes = hook(request=request)
     return [v for v in votes if isinstance(v, AuthorizationVote)]
 
 

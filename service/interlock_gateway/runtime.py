@@ -128,6 +128,13 @@ class Runtime:
             links=LinkKeys(trail.signer),
         )
         worker = Worker(context, fault=fault)
+        signins = SignIns(
+            db,
+            idle=settings.console_idle_timeout,
+            lifetime=settings.console_session_lifetime,
+            clock=clock,
+            remember=settings.key_cache_ttl,  # the same bound as an API key's
+        )
         channels = build_channels(notifications, interlock)
         notifier = Notifier(
             context, owner=worker.owner, channels=channels, busy=lambda: worker.busy
@@ -136,14 +143,9 @@ class Runtime:
             settings=settings,
             context=context,
             worker=worker,
-            keys=KeyCache(db, settings.key_cache_ttl),
+            keys=KeyCache(db, settings.key_cache_ttl, on_forget=signins.forget),
             limiter=MutationRateLimiter(settings.mutation_rate, settings.mutation_burst),
-            signins=SignIns(
-                db,
-                idle=settings.console_idle_timeout,
-                lifetime=settings.console_session_lifetime,
-                clock=clock,
-            ),
+            signins=signins,
             notifier=notifier,
             owns_interlock=owns,
         )

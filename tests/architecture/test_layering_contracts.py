@@ -86,6 +86,38 @@ PLANTED = [
     pytest.param(
         "interlock/errors.py", "import interlock_gateway", "sdk-adapters-gateway", id="sdk-up"
     ),
+    # The console is an HTTP layer beside the API: neither imports the other, it reads and
+    # writes through operations, and it receives its parts from the app.
+    pytest.param(
+        "interlock_gateway/console/rows.py",
+        "from interlock_gateway.api import views",
+        "gateway-layers",
+        id="console-imports-api",
+    ),
+    pytest.param(
+        "interlock_gateway/api/views.py",
+        "from interlock_gateway.console import rows",
+        "gateway-layers",
+        id="api-imports-console",
+    ),
+    pytest.param(
+        "interlock_gateway/console/filters.py",
+        "from interlock_gateway.store import engine",
+        "api-no-database",
+        id="console-database",
+    ),
+    pytest.param(
+        "interlock_gateway/console/i18n.py",
+        "from interlock_gateway import runtime",
+        "runtime-only-at-the-top",
+        id="console-imports-runtime",
+    ),
+    pytest.param(
+        "interlock_gateway/gates.py",
+        "from interlock_gateway.console import web",
+        "gateway-layers",
+        id="gates-imports-console",
+    ),
 ]
 
 

@@ -162,3 +162,61 @@ def test_csrf_is_refused(gateway, browser) -> None:
     assert "CONSOLE.CSRF" in missing.text()
     state = gateway.api("spec", f"/v1/accounts/dingtalk-hq/sessions/{session_id}")["state"]
     assert state == "in_progress"  # nothing was done
+
+
+_WATCH_PROGRESS = """account => {
+  const cell = document.querySelector(
+    `#progress tr[data-account="${account}"] [data-count="succeeded"]`);
+  sessionStorage.setItem("seen", "[]");
+  new MutationObserver(() => {
+    const seen = JSON.parse(sessionStorage.getItem("seen"));
+    seen.push(cell.textContent.trim());
+    sessionStorage.setItem("seen", JSON.stringify(seen));  // kept across the final reload
+  }).observe(cell, {subtree: true, childList: true, characterData: true});
+}"""
+
+
+def test_batch_over_all_that_match_the_filter_with_progress_seen_live(gateway, browser) -> None:
+    name = "Zed Qxfilter Batchmatch"  # masked Z** Q******* B*********: no seeded name is
+    protected = [gateway.stage("dingtalk-hq", "in_progress", "Sales Director", name=name)]
+    protected.append(gateway.stage("dingtalk-hq", "in_progress", "Sales Director", name=name))
+    other = gateway.stage("beisen-cn", "in_progress", "Backend Engineer", name=name)
+    maker = new_page(browser, gateway)
+    streams: list[str] = []
+    maker.on("request", lambda r: streams.append(r.url) if r.url.endswith("/events") else None)
+    sign_in(maker, gateway.keys["admin"])
+    search(maker, candidate=name)
+    assert maker.locator("table.sessions tbody tr").count() == 3
+    maker.check("#all-matching")  # no row ticked: the filter is the selection
+    maker.select_option("#batch-action", "terminate")
+    maker.locator("#batch-form button[type=submit]").click()
+    maker.wait_for_load_state()
+    preview = maker.inner_text("main")
+    assert "dingtalk-hq" in preview
+    assert "beisen-cn" in preview
+    confirm(maker, "process_change")
+    assert re.search(r"/console/batches/[\w-]+$", maker.url)
+    batch_id = maker.url.rsplit("/", 1)[1]
+    assert maker.get_attribute("#progress", "data-finished") == "false"  # awaiting approval
+    maker.evaluate(_WATCH_PROGRESS, "dingtalk-hq")
+    maker.wait_for_function("() => sessionStorage.getItem('seen') !== null")
+
+    checker = new_page(browser, gateway)
+    sign_in(checker, gateway.keys["mgr"])
+    checker.goto("/console/approvals")
+    card = checker.locator("article.approval", has_text=batch_id)
+    card.locator("input[name=note]").fill("all three, as agreed")
+    card.locator("button", has_text="Approve").click()
+    checker.wait_for_load_state()
+
+    maker.locator("#progress[data-finished='true']").wait_for(timeout=30_000)
+    seen = maker.evaluate("() => JSON.parse(sessionStorage.getItem('seen'))")
+    assert "2" in seen, seen  # the count changed in the open page, before its reload
+    assert any(batch_id in url for url in streams)  # over the console's event stream
+    cells = maker.locator('#progress tr[data-account="dingtalk-hq"] [data-count="succeeded"]')
+    assert cells.inner_text().strip() == "2"
+    for session_id in protected:
+        state = gateway.api("admin", f"/v1/accounts/dingtalk-hq/sessions/{session_id}")
+        assert state["state"] == "paused", state  # held: terminating at the window's end
+    state = gateway.api("admin", f"/v1/accounts/beisen-cn/sessions/{other}")
+    assert state["state"] != "in_progress", state

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 import uuid
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -16,7 +17,7 @@ import pytest
 
 from gateway.api.harness import ACCOUNT, FakeClock, Harness, gateway, gateway_settings
 from interlock.models import SessionState
-from interlock_gateway.api import streams as streams_module
+from interlock_gateway.operations import streams as streams_module
 from interlock_gateway.server import serving
 
 
@@ -55,10 +56,15 @@ class Streams:
         # The line iterators are kept too: one dropped and collected closes its stream.
         self._open: list[tuple[Any, Any]] = []
 
-    async def open(self, who: str) -> httpx.Response:
-        manager = self.client.stream(
-            "GET", f"/v1/batches/{self.batch_id}/events", headers=self.harness.headers(who)
-        )
+    async def open(self, who: str, console: httpx.AsyncClient | None = None) -> httpx.Response:
+        """An API stream with ``who``'s key, or the console's stream in the signed-in
+        ``console`` browser."""
+        if console is None:
+            manager = self.client.stream(
+                "GET", f"/v1/batches/{self.batch_id}/events", headers=self.harness.headers(who)
+            )
+        else:
+            manager = console.stream("GET", f"/console/batches/{self.batch_id}/events")
         response = await manager.__aenter__()
         if response.status_code == 200:
             lines = response.aiter_lines()
@@ -105,6 +111,41 @@ async def test_a_principal_may_hold_five_streams(five: tuple[Harness, Streams]) 
     await streams.close_one()
     await asyncio.sleep(0.2)  # the server notices the disconnects
     assert (await streams.open("admin")).status_code == 200
+
+
+async def _console_signed_in(url: str, harness: Harness, who: str) -> httpx.AsyncClient:
+    """A browser-like client signed in to the console with ``who``'s key."""
+    client = httpx.AsyncClient(base_url=url, timeout=10)
+    page = await client.get("/console/signin")
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert csrf is not None
+    key = harness.headers(who)["Authorization"].removeprefix("Bearer ")
+    signed = await client.post("/console/signin", data={"csrf_token": csrf.group(1), "key": key})
+    assert signed.status_code == 303, signed.text
+    return client
+
+
+async def test_console_streams_count_against_the_same_limits(
+    five: tuple[Harness, Streams],
+) -> None:
+    harness, streams = five
+    console = await _console_signed_in(str(streams.client.base_url), harness, "admin")
+    try:
+        for _ in range(4):
+            assert (await streams.open("admin")).status_code == 200
+        assert (await streams.open("admin", console)).status_code == 200  # the fifth
+        assert harness.app.state.streams.open_streams == 5
+        refused_api = await streams.open("admin")
+        assert refused_api.status_code == 429  # the console's stream took the last place
+        refused_page = await streams.open("admin", console)
+        assert refused_page.status_code == 429
+        assert "text/html" in refused_page.headers["content-type"]  # a page in the console
+        await streams.close_one()  # the console's stream, opened last
+        await asyncio.sleep(0.2)
+        assert harness.app.state.streams.open_streams == 4  # given back when it closed
+    finally:
+        await streams.aclose()
+        await console.aclose()
 
 
 async def test_the_process_serves_at_most_max_streams(sqlite_url: str, tmp_path: Path) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request
@@ -140,17 +139,8 @@ async def batch_events(
     ``event: idle`` ends a stream after 10 minutes without a change. At most 5 streams per
     principal (429 with ``Retry-After`` beyond)."""
     await get_visible_batch(ctx, caller, batch_id, Action.BATCHES_READ)
-    release = streams.reserve(caller.principal_id)  # 429 now, before the stream starts
-
-    async def events() -> AsyncIterator[str]:
-        try:
-            async for event in streams.events(batch_id):
-                yield event
-        finally:
-            release()  # the stream ended, or the client went away
-
     return StreamingResponse(
-        events(),
+        streams.open(caller.principal_id, batch_id),  # 429 now, before the stream starts
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )

@@ -11,7 +11,8 @@ the caller's role may perform the action at all (403 problem otherwise, audited)
 the :class:`~interlock_gateway.policy.Caller` to the route. Checks that need the target (a
 session's position) happen in the service, with the same policy function.
 Routes that take no bearer key (vendor callbacks) declare their action with :func:`Declare`.
-:func:`declared_action` reads the declaration back; a test walks ``app.routes`` with it.
+:func:`declared_action` (``gates.py``, shared with the console) reads the declaration back;
+``create_app`` and a test walk ``app.routes`` with it.
 """
 
 from __future__ import annotations
@@ -20,19 +21,17 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request
-from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from ..audit import AuditEntry
+from ..gates import Gate, declared_action, enforce
 from ..keycache import KeyCache
-from ..operations import audit_entries as audit
 from ..operations.context import Context
 from ..operations.dispatch import Dispatcher
-from ..policy import Action, Caller, authorize
+from ..operations.streams import BatchStreams
+from ..policy import Action, Caller
 from ..problems import Problem
 from .authentication import authenticate_request
 from .ratelimit import MutationRateLimiter
-from .streams import BatchStreams
 
 __all__ = [
     "Authorize",
@@ -121,11 +120,8 @@ async def authenticate_caller(
     return await authenticate_request(request, _keys(request))
 
 
-class _Authorizer:
+class _Authorizer(Gate):
     """The dependency behind :func:`Authorize` (its ``action`` is the route's declaration)."""
-
-    def __init__(self, action: Action) -> None:
-        self.action = action
 
     async def __call__(
         self,
@@ -133,35 +129,13 @@ class _Authorizer:
         ctx: ContextDep,
         caller: Annotated[Caller, Depends(authenticate_caller)],
     ) -> Caller:
-        decision = authorize(caller, self.action, plugins=ctx.plugins)
-        if not decision.allowed:
-            await audit.record(
-                ctx.db,
-                ctx.trail,
-                AuditEntry(
-                    actor=audit.actor_of(caller),
-                    action=str(self.action),
-                    outcome="denied",
-                    details={"rule": decision.rule_id, "path": request.url.path},
-                ),
-            )
-            raise Problem(
-                403,
-                "INTERLOCK.POLICY_DENIED",
-                "Denied by policy",
-                decision.reason,
-                hint="ask an admin for a role that allows this action",
-                rule=decision.rule_id,
-            )
+        await enforce(ctx, caller, self.action, request.url.path)
         request.state.action = self.action
         return caller
 
 
-class _Declared:
+class _Declared(Gate):
     """The dependency behind :func:`Declare`: records the action, authenticates nothing."""
-
-    def __init__(self, action: Action) -> None:
-        self.action = action
 
     async def __call__(self, request: Request) -> None:
         request.state.action = self.action
@@ -200,14 +174,3 @@ def strict_query(*allowed: str) -> Callable[[Request], Awaitable[None]]:
             )
 
     return check
-
-
-def declared_action(route: APIRoute) -> Action | None:
-    """The action a route declares through :func:`Authorize` or :func:`Declare`, if any."""
-    pending = list(route.dependant.dependencies)
-    while pending:
-        dependant = pending.pop()
-        if isinstance(dependant.call, _Authorizer | _Declared):
-            return dependant.call.action
-        pending.extend(dependant.dependencies)
-    return None

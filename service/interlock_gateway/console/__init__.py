@@ -13,7 +13,9 @@ from importlib.resources import files
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
+from starlette.routing import Mount
 
+from ..gates import public_mount
 from ..problems import Problem
 from . import (
     act_pages,
@@ -38,7 +40,7 @@ from .web import (
     signin_url,
 )
 
-__all__ = ["install_console"]
+__all__ = ["PREFIX", "install_console"]
 
 
 def install_console(app: FastAPI) -> None:
@@ -57,7 +59,8 @@ def install_console(app: FastAPI) -> None:
         router.include_router(module.router)
     app.include_router(router)
     static = str(files(__package__).joinpath("static"))
-    app.mount(f"{PREFIX}/static", StaticFiles(directory=static), name="console-static")
+    files_ = Mount(f"{PREFIX}/static", StaticFiles(directory=static), name="console-static")
+    app.router.routes.append(public_mount(files_))  # the same bytes for anyone
     app.add_middleware(SecurityHeadersMiddleware, prefix=PREFIX)
 
     async def on_signin_required(request: Request, exc: Exception) -> Response:

@@ -6,13 +6,11 @@ the same ``accept`` as ``POST /v1/.../{verb}``; the form's one-time key is the o
 idempotency key, so a double submit finds the first operation instead of making a second.
 """
 
-from __future__ import annotations
-
 import re
 import secrets
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from interlock import errors
@@ -24,9 +22,10 @@ from ..operations.resolve import Selection
 from ..operations.sessions import read_visible
 from ..operations.tokens import request_digest
 from ..problems import Problem
-from .gate import allowed
+from .gate import Allow
 from .messages import CONSEQUENCES, N_, VERBS, Refusal, refusal_of
 from .reasons import CLIENT_REASONS, ReasonForm
+from .rows import MENU_VERBS
 from .web import (
     ConsoleUser,
     Page,
@@ -38,7 +37,6 @@ from .web import (
     page_of,
     redirect,
     render,
-    require_user,
     safe_next,
     with_param,
 )
@@ -46,20 +44,17 @@ from .web import (
 __all__ = ["router"]
 
 router = APIRouter()
-User = Annotated[ConsoleUser, Depends(require_user)]
-_PATH = "/sessions/{account}/{session_id}/{verb}"
 _RATE = "INTERLOCK.RATE_LIMITED"
 
 
-def _ref_and_verb(account: str, session_id: str, verb: str) -> tuple[SessionRef, Verb]:
+def _ref(account: str, session_id: str) -> SessionRef:
     try:
-        parsed = Verb(verb)
         ref = SessionRef(account=account, session_id=session_id)
     except ValueError:
-        raise Problem(404, "SESSION.NOT_FOUND", "Not found", "no such session or verb") from None
+        raise Problem(404, "SESSION.NOT_FOUND", "Not found", "no such session") from None
     if not re.match(ACCOUNT_NAME_PATTERN, account):
         raise Problem(404, "SESSION.NOT_FOUND", "Not found", "no such session")
-    return ref, parsed
+    return ref
 
 
 async def _dialog(
@@ -125,34 +120,28 @@ def _approvers(page: Page, session: Session) -> str:
     return admin
 
 
-@router.get(_PATH, response_class=HTMLResponse)
-async def confirm_page(
-    request: Request, user: User, account: str, session_id: str, verb: str
+async def _confirm_page(
+    request: Request, user: ConsoleUser, account: str, session_id: str, verb: Verb
 ) -> Response:
     page = page_of(request, user)
-    ref, parsed = _ref_and_verb(account, session_id, verb)
-    denied = await allowed(request, page, accepting.ACTION_OF[parsed])
-    if denied is not None:
-        return denied
+    ref = _ref(account, session_id)
     try:
-        session, found = await _dialog(request, page, ref, parsed)
+        session, found = await _dialog(request, page, ref, verb)
     except (Problem, errors.InterlockError) as error:
         return render(page, "error.html", status=404, refusal=refusal_of(error, gettext(page)))
     blank = ReasonForm(code="", note="")
     return_to = safe_next(request.query_params.get("return_to") or "/console/sessions")
     key = secrets.token_urlsafe(16)
-    return _show(request, page, session, found, parsed, blank, form_key=key, return_to=return_to)
+    return _show(request, page, session, found, verb, blank, form_key=key, return_to=return_to)
 
 
-@router.post(_PATH, response_class=HTMLResponse)
-async def act(request: Request, user: User, account: str, session_id: str, verb: str) -> Response:
+async def _act(
+    request: Request, user: ConsoleUser, account: str, session_id: str, verb: Verb
+) -> Response:
     page = page_of(request, user)
-    ref, parsed = _ref_and_verb(account, session_id, verb)
+    ref = _ref(account, session_id)
     form = {k: str(v) for k, v in (await request.form()).items()}
     check_csrf(request, form, user)
-    denied = await allowed(request, page, accepting.ACTION_OF[parsed])
-    if denied is not None:
-        return denied
     _ = gettext(page)
     reason = ReasonForm.parse(form, _)
     form_key = form.get("form_key", "")[:64] or secrets.token_urlsafe(16)
@@ -160,13 +149,13 @@ async def act(request: Request, user: User, account: str, session_id: str, verb:
     refusal: Refusal | None = None
     if not reason.errors:
         try:
-            op_id = await _accept(request, user, ref, parsed, reason, form_key)
+            op_id = await _accept(request, user, ref, verb, reason, form_key)
         except (Problem, errors.InterlockError) as error:
             refusal = refusal_of(error, _)
         else:
             return redirect(_with_done(return_to, op_id))
     try:
-        session, found = await _dialog(request, page, ref, parsed)
+        session, found = await _dialog(request, page, ref, verb)
     except (Problem, errors.InterlockError) as error:
         return render(page, "error.html", status=409, refusal=refusal_of(error, _))
     return _show(
@@ -174,13 +163,35 @@ async def act(request: Request, user: User, account: str, session_id: str, verb:
         page,
         session,
         found,
-        parsed,
+        verb,
         reason,
         form_key=form_key,
         return_to=return_to,
         refusal=refusal,
         status=422 if reason.errors else 409,
     )
+
+
+def _route_verb(verb: Verb) -> None:
+    """The confirm page and the form post of ``verb``: one route each, declaring the verb's
+    action (as ``POST /v1/.../{verb}`` does), so the role is checked before anything runs."""
+    User = Annotated[ConsoleUser, Allow(accepting.ACTION_OF[verb])]
+    path = f"/sessions/{{account}}/{{session_id}}/{verb.value}"
+
+    async def confirm_page(request: Request, user: User, account: str, session_id: str) -> Response:
+        return await _confirm_page(request, user, account, session_id, verb)
+
+    async def act(request: Request, user: User, account: str, session_id: str) -> Response:
+        return await _act(request, user, account, session_id, verb)
+
+    router.add_api_route(
+        path, confirm_page, methods=["GET"], response_class=HTMLResponse, name=f"confirm_{verb}"
+    )
+    router.add_api_route(path, act, methods=["POST"], response_class=HTMLResponse, name=verb)
+
+
+for _verb in MENU_VERBS:
+    _route_verb(_verb)
 
 
 async def _accept(

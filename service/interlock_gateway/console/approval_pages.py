@@ -6,7 +6,7 @@ from __future__ import annotations
 import secrets
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from interlock import errors
@@ -18,7 +18,7 @@ from ..operations.sessions import visible_target
 from ..policy import Action, Target, authorize
 from ..problems import Problem
 from ..store.tables import ApprovalState, Operation
-from .gate import allowed
+from .gate import Allow
 from .messages import CONSEQUENCES, N_, VERBS, refusal_of
 from .web import (
     ConsoleUser,
@@ -29,23 +29,20 @@ from .web import (
     page_of,
     redirect,
     render,
-    require_user,
     with_param,
 )
 
 __all__ = ["router"]
 
 router = APIRouter()
-User = Annotated[ConsoleUser, Depends(require_user)]
 _SELF = N_("You asked for this yourself: another approver must decide.")
 
 
 @router.get("/approvals", response_class=HTMLResponse)
-async def inbox(request: Request, user: User) -> Response:
+async def inbox(
+    request: Request, user: Annotated[ConsoleUser, Allow(Action.APPROVALS_LIST)]
+) -> Response:
     page = page_of(request, user)
-    denied = await allowed(request, page, Action.APPROVALS_LIST)
-    if denied is not None:
-        return denied
     ctx, _ = context_of(request), gettext(page)
     rows, _token = await approvals.list_visible(
         ctx, user.caller, state=ApprovalState.PENDING, page_size=50, page_token=None
@@ -109,13 +106,14 @@ async def _batch_verb(request: Request, user: ConsoleUser, batch_id: str | None)
 
 
 @router.post("/approvals/{approval_id}/{decision}")
-async def decide(request: Request, user: User, approval_id: str, decision: str) -> Response:
+async def decide(
+    request: Request,
+    user: Annotated[ConsoleUser, Allow(Action.APPROVALS_DECIDE)],
+    approval_id: str,
+    decision: str,
+) -> Response:
     form = {k: str(v) for k, v in (await request.form()).items()}
     check_csrf(request, form, user)
-    page = page_of(request, user)
-    denied = await allowed(request, page, Action.APPROVALS_DECIDE)
-    if denied is not None:
-        return denied
     if decision not in ("approve", "reject"):
         return redirect(with_param("/console/approvals", "error", "CONSOLE.FIELD"))
     try:

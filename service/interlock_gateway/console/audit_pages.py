@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
 
 from interlock import errors
@@ -18,15 +18,14 @@ from ..policy import Action
 from ..problems import Problem
 from ..reports import audit_log
 from ..reports.audit_log import ExportFormat
-from .gate import allowed
+from .gate import Allow, also_allowed
 from .i18n import Formats
 from .messages import N_, refusal_of
-from .web import ConsoleUser, context_of, gettext, page_of, render, require_user
+from .web import ConsoleUser, context_of, gettext, page_of, render
 
 __all__ = ["router"]
 
 router = APIRouter()
-User = Annotated[ConsoleUser, Depends(require_user)]
 FIELDS = ("actor", "account", "session", "action", "outcome", "from", "to")
 _MEDIA = {ExportFormat.CSV: "text/csv; charset=utf-8", ExportFormat.JSONL: "application/x-ndjson"}
 _BOM = "\ufeff"
@@ -67,11 +66,10 @@ def _filter(
 
 
 @router.get("/audit", response_class=HTMLResponse)
-async def audit_page(request: Request, user: User) -> Response:
+async def audit_page(
+    request: Request, user: Annotated[ConsoleUser, Allow(Action.AUDIT_READ)]
+) -> Response:
     page = page_of(request, user)
-    denied = await allowed(request, page, Action.AUDIT_READ)
-    if denied is not None:
-        return denied
     ctx, _ = context_of(request), gettext(page)
     values = {name: (request.query_params.get(name) or "").strip() for name in FIELDS}
     found, field_errors = _filter(values, page.fmt, _)
@@ -87,9 +85,7 @@ async def audit_page(request: Request, user: User) -> Response:
             records, next_token = result.records, result.next_page_token
     verified = None
     if request.query_params.get("verify") == "1":
-        denied = await allowed(request, page, Action.AUDIT_VERIFY)
-        if denied is not None:
-            return denied
+        await also_allowed(request, user, Action.AUDIT_VERIFY)  # 403 page otherwise
         verified = await audit_log.verify(ctx)
     export_query = "&".join(f"{k}={request.query_params[k]}" for k in FIELDS if values[k])
     return render(
@@ -106,11 +102,10 @@ async def audit_page(request: Request, user: User) -> Response:
 
 
 @router.get("/audit/export.{form}")
-async def export(request: Request, user: User, form: str) -> Response:
+async def export(
+    request: Request, user: Annotated[ConsoleUser, Allow(Action.AUDIT_READ)], form: str
+) -> Response:
     page = page_of(request, user)
-    denied = await allowed(request, page, Action.AUDIT_READ)
-    if denied is not None:
-        return denied
     try:
         fmt = ExportFormat(form)
     except ValueError:

@@ -3,12 +3,15 @@ language and time-zone choice (remembered in cookies)."""
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from ..audit import AuditEntry
 from ..operations import audit_entries as audit
 from ..policy import Action, authorize
+from .gate import Public
 from .i18n import LANGUAGES, zone_or_default
 from .messages import N_
 from .web import (
@@ -46,13 +49,13 @@ def start_page(user: ConsoleUser) -> str:
 
 
 @router.get("/", response_class=HTMLResponse)
-async def index(request: Request) -> Response:
+async def index(request: Request, _public: Annotated[None, Public()]) -> Response:
     user = await optional_user(request)
     return redirect(start_page(user) if user else "/console/signin")
 
 
 @router.get("/signin", response_class=HTMLResponse)
-async def signin_page(request: Request) -> Response:
+async def signin_page(request: Request, _public: Annotated[None, Public()]) -> Response:
     page = page_of(request, await optional_user(request))
     next_page = safe_next(request.query_params.get("next"))
     expired = bool(request.query_params.get("next")) and page.user is None
@@ -60,7 +63,7 @@ async def signin_page(request: Request) -> Response:
 
 
 @router.post("/signin", response_class=HTMLResponse)
-async def signin(request: Request) -> Response:
+async def signin(request: Request, _public: Annotated[None, Public()]) -> Response:
     form = {k: str(v) for k, v in (await request.form()).items()}
     check_csrf(request, form, None)
     page = page_of(request, None)
@@ -86,7 +89,7 @@ async def signin(request: Request) -> Response:
 
 
 @router.post("/signout")
-async def signout(request: Request) -> Response:
+async def signout(request: Request, _public: Annotated[None, Public()]) -> Response:
     user = await optional_user(request)
     form = {k: str(v) for k, v in (await request.form()).items()}
     check_csrf(request, form, user)
@@ -104,7 +107,7 @@ async def signout(request: Request) -> Response:
 
 
 @router.post("/preferences")
-async def preferences(request: Request) -> Response:
+async def preferences(request: Request, _public: Annotated[None, Public()]) -> Response:
     user = await optional_user(request)
     form = {k: str(v) for k, v in (await request.form()).items()}
     check_csrf(request, form, user)

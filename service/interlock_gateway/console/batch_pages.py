@@ -6,13 +6,11 @@ account, live over server-sent events → summary with each failure and the vend
 
 from __future__ import annotations
 
-import asyncio
-import json
 import secrets
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import Mapping
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
 from starlette.datastructures import FormData
 
@@ -21,7 +19,6 @@ from interlock.models import Reason, ReasonCode, Verb
 
 from ..operations import batches
 from ..operations.batch_reads import get_visible_batch, progress, read_batch
-from ..operations.context import Context
 from ..operations.previews import BatchAsk, preview
 from ..operations.resolve import Selection
 from ..operations.tokens import request_digest
@@ -30,7 +27,7 @@ from ..policy import Action
 from ..problems import Problem
 from ..store.tables import OperationStatus
 from .filters import SessionFilters
-from .gate import allowed
+from .gate import Allow
 from .messages import CONSEQUENCES, VERBS, Refusal, refusal_of
 from .reasons import CLIENT_REASONS, ReasonForm
 from .sessions_pages import account_vendors
@@ -44,17 +41,15 @@ from .web import (
     page_of,
     redirect,
     render,
-    require_user,
     safe_next,
+    streams_of,
     with_param,
 )
 
 __all__ = ["router"]
 
 router = APIRouter()
-User = Annotated[ConsoleUser, Depends(require_user)]
 _FAILED = (OperationStatus.FAILED.value, OperationStatus.REJECTED.value)
-_KEEP_ALIVE_S = 15.0
 _MAX_NAMES = 1000
 
 
@@ -136,24 +131,22 @@ async def _preview_page(
 
 
 @router.post("/batches/preview", response_class=HTMLResponse)
-async def batch_preview(request: Request, user: User) -> Response:
+async def batch_preview(
+    request: Request, user: Annotated[ConsoleUser, Allow(Action.PREVIEWS_CREATE)]
+) -> Response:
     form = await request.form()
     check_csrf(request, {"csrf_token": str(form.get("csrf_token", ""))}, user)
     page = page_of(request, user)
-    denied = await allowed(request, page, Action.PREVIEWS_CREATE)
-    if denied is not None:
-        return denied
     return await _preview_page(request, page, form, ReasonForm(code="", note=""))
 
 
 @router.post("/batches", response_class=HTMLResponse)
-async def batch_create(request: Request, user: User) -> Response:
+async def batch_create(
+    request: Request, user: Annotated[ConsoleUser, Allow(Action.BATCHES_CREATE)]
+) -> Response:
     form = await request.form()
     check_csrf(request, {"csrf_token": str(form.get("csrf_token", ""))}, user)
     page = page_of(request, user)
-    denied = await allowed(request, page, Action.BATCHES_CREATE)
-    if denied is not None:
-        return denied
     _ = gettext(page)
     reason = ReasonForm.parse({k: str(v) for k, v in form.items()}, _)
     if reason.errors:
@@ -176,11 +169,10 @@ async def batch_create(request: Request, user: User) -> Response:
 
 
 @router.get("/batches/{batch_id}", response_class=HTMLResponse)
-async def batch_page(request: Request, user: User, batch_id: str) -> Response:
+async def batch_page(
+    request: Request, user: Annotated[ConsoleUser, Allow(Action.BATCHES_READ)], batch_id: str
+) -> Response:
     page = page_of(request, user)
-    denied = await allowed(request, page, Action.BATCHES_READ)
-    if denied is not None:
-        return denied
     ctx, _ = context_of(request), gettext(page)
     try:
         batch = await get_visible_batch(ctx, user.caller, batch_id[:64], Action.BATCHES_READ)
@@ -200,53 +192,30 @@ async def batch_page(request: Request, user: User, batch_id: str) -> Response:
     )
 
 
-async def _events(ctx: Context, batch_id: str) -> AsyncIterator[str]:
-    interval = ctx.batches.events_interval
-    last, idle = "", 0.0
-    while True:
-        now = await progress(ctx, batch_id)
-        if now is None:
-            return
-        payload = json.dumps(now.as_dict() | {"finished": now.finished})
-        if payload != last:
-            last, idle = payload, 0.0
-            yield f"event: progress\ndata: {payload}\n\n"
-        elif idle >= _KEEP_ALIVE_S:
-            idle = 0.0
-            yield ": keep-alive\n\n"
-        if now.finished:
-            yield f"event: done\ndata: {payload}\n\n"
-            return
-        await asyncio.sleep(interval)
-        idle += interval
-
-
 @router.get("/batches/{batch_id}/events")
-async def batch_events(request: Request, user: User, batch_id: str) -> Response:
-    page = page_of(request, user)
-    denied = await allowed(request, page, Action.BATCHES_READ)
-    if denied is not None:
-        return denied
+async def batch_events(
+    request: Request, user: Annotated[ConsoleUser, Allow(Action.BATCHES_READ)], batch_id: str
+) -> Response:
     ctx = context_of(request)
     try:
         await get_visible_batch(ctx, user.caller, batch_id[:64], Action.BATCHES_READ)
     except Problem:
         return Response(status_code=404)
+    # The API's streams: one poller per batch, counted against the same per-principal and
+    # per-process limits (a 429 page beyond), heartbeat and idle timeout.
     return StreamingResponse(
-        _events(ctx, batch_id),
+        streams_of(request).open(user.caller.principal_id, batch_id[:64]),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )
 
 
 @router.post("/batches/{batch_id}/undo")
-async def batch_undo(request: Request, user: User, batch_id: str) -> Response:
+async def batch_undo(
+    request: Request, user: Annotated[ConsoleUser, Allow(Action.OPERATIONS_UNDO)], batch_id: str
+) -> Response:
     form = {k: str(v) for k, v in (await request.form()).items()}
     check_csrf(request, form, user)
-    page = page_of(request, user)
-    denied = await allowed(request, page, Action.OPERATIONS_UNDO)
-    if denied is not None:
-        return denied
     back = f"/console/batches/{batch_id[:64]}"
     try:
         done = await undo_batch(

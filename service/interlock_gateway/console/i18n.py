@@ -16,7 +16,13 @@ from importlib.resources import files
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from babel import Locale
-from babel.dates import format_datetime, format_time
+from babel.dates import (
+    DateTimePattern,
+    get_date_format,
+    get_datetime_format,
+    get_time_format,
+    parse_pattern,
+)
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal, format_percent
@@ -84,12 +90,6 @@ def translations(language: str) -> NullTranslations:
 
 
 @cache
-def _locale(language: str) -> Locale:
-    # Parsed once per language: a page formats a hundred dates.
-    return Locale.parse(LANGUAGES[language])
-
-
-@cache
 def _zone_names() -> frozenset[str]:
     return frozenset(available_timezones())
 
@@ -106,6 +106,30 @@ def zone_or_default(name: str | None) -> str:
 
 
 @dataclass(frozen=True)
+class _ShortPatterns:
+    """A language's parsed ``short`` date and time patterns (Babel's, looked up once)."""
+
+    locale: Locale
+    joint: str  # how date {1} and time {0} combine
+    date: DateTimePattern
+    time: DateTimePattern
+
+    def time_of(self, local: dt.datetime) -> str:
+        return self.time.apply(local, self.locale, reference_date=local.date())
+
+
+@cache
+def _short_patterns(language: str) -> _ShortPatterns:
+    locale = Locale.parse(LANGUAGES[language])
+    return _ShortPatterns(
+        locale=locale,
+        joint=str(get_datetime_format("short", locale=locale)).replace("'", ""),
+        date=parse_pattern(get_date_format("short", locale=locale)),
+        time=parse_pattern(get_time_format("short", locale=locale)),
+    )
+
+
+@dataclass(frozen=True)
 class Formats:
     """Formatting for one user: language and time zone."""
 
@@ -114,23 +138,28 @@ class Formats:
 
     @property
     def locale(self) -> Locale:
-        return _locale(self.language)
+        return _short_patterns(self.language).locale
 
     @property
     def zone(self) -> ZoneInfo:
-        return ZoneInfo(self.zone_name)  # ZoneInfo caches its instances
+        return ZoneInfo(self.zone_name)  # cached by zoneinfo
 
     def datetime(self, value: dt.datetime | None) -> str:
-        """Date and time in the user's zone (``2026/12/3 14:32`` / ``12/3/26, 2:32 PM``)."""
+        """Date and time in the user's zone (``2026/12/3 14:32`` / ``12/3/26, 2:32 PM``):
+        what ``babel.dates.format_datetime(value, "short", ...)`` gives, without looking up
+        the locale and parsing its patterns again for every cell of a table."""
         if value is None:
             return ""
-        return format_datetime(value, "short", tzinfo=self.zone, locale=self.locale)
+        short, local = _short_patterns(self.language), value.astimezone(self.zone)
+        return short.joint.replace("{0}", short.time_of(local)).replace(
+            "{1}", short.date.apply(local.date(), short.locale)
+        )
 
     def time(self, value: dt.datetime | None) -> str:
         """Time of day in the user's zone (``14:32`` / ``2:32 PM``)."""
         if value is None:
             return ""
-        return format_time(value, "short", tzinfo=self.zone, locale=self.locale)
+        return _short_patterns(self.language).time_of(value.astimezone(self.zone))
 
     def number(self, value: float | int | None) -> str:
         return "" if value is None else format_decimal(value, locale=self.locale)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import secrets
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from interlock import errors
@@ -15,7 +15,7 @@ from ..operations.mine import my_operations
 from ..operations.undo import undo
 from ..policy import Action
 from ..problems import Problem
-from .gate import allowed
+from .gate import Allow
 from .rows import seconds_left
 from .sessions_pages import flash_refusal
 from .web import (
@@ -27,7 +27,6 @@ from .web import (
     page_of,
     redirect,
     render,
-    require_user,
     safe_next,
     with_param,
 )
@@ -35,15 +34,13 @@ from .web import (
 __all__ = ["router"]
 
 router = APIRouter()
-User = Annotated[ConsoleUser, Depends(require_user)]
 
 
 @router.get("/operations", response_class=HTMLResponse)
-async def mine_page(request: Request, user: User) -> Response:
+async def mine_page(
+    request: Request, user: Annotated[ConsoleUser, Allow(Action.OPERATIONS_READ)]
+) -> Response:
     page = page_of(request, user)
-    denied = await allowed(request, page, Action.OPERATIONS_READ)
-    if denied is not None:
-        return denied
     ctx = context_of(request)
     return render(
         page,
@@ -57,13 +54,11 @@ async def mine_page(request: Request, user: User) -> Response:
 
 
 @router.post("/operations/{op_id}/undo")
-async def undo_operation(request: Request, user: User, op_id: str) -> Response:
+async def undo_operation(
+    request: Request, user: Annotated[ConsoleUser, Allow(Action.OPERATIONS_UNDO)], op_id: str
+) -> Response:
     form = {k: str(v) for k, v in (await request.form()).items()}
     check_csrf(request, form, user)
-    page = page_of(request, user)
-    denied = await allowed(request, page, Action.OPERATIONS_UNDO)
-    if denied is not None:
-        return denied
     return_to = safe_next(form.get("return_to"))
     note = form.get("note", "").strip()[:500] or None
     try:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from interlock import errors
@@ -17,16 +17,15 @@ from ..operations.sessions import list_visible
 from ..policy import Action
 from ..problems import Problem
 from .filters import SessionFilters
-from .gate import allowed
+from .gate import Allow
 from .messages import Refusal, refusal_of
-from .rows import seconds_left, session_row
-from .web import ConsoleUser, Page, context_of, gettext, page_of, render, require_user
+from .rows import RowMaker, seconds_left
+from .web import PREFIX, ConsoleUser, Page, context_of, gettext, page_of, render
 
 __all__ = ["router"]
 
 router = APIRouter()
 PAGE_SIZE = 50
-User = Annotated[ConsoleUser, Depends(require_user)]
 
 
 def account_vendors(request: Request) -> dict[str, str]:
@@ -35,11 +34,10 @@ def account_vendors(request: Request) -> dict[str, str]:
 
 
 @router.get("/sessions", response_class=HTMLResponse)
-async def sessions_page(request: Request, user: User) -> HTMLResponse:
+async def sessions_page(
+    request: Request, user: Annotated[ConsoleUser, Allow(Action.SESSIONS_LIST)]
+) -> HTMLResponse:
     page = page_of(request, user)
-    denied = await allowed(request, page, Action.SESSIONS_LIST)
-    if denied is not None:
-        return denied
     ctx, _ = context_of(request), gettext(page)
     accounts = account_vendors(request)
     filters = SessionFilters.parse(request.query_params, page.fmt, accounts, _)
@@ -57,9 +55,9 @@ async def sessions_page(request: Request, user: User) -> HTMLResponse:
             refusal = refusal_of(error, _)
         else:
             stops = await pending_stops(ctx.db, (s.ref for s in listed.sessions))
+            make = RowMaker(ctx, user.caller, _, page.fmt, PREFIX, page.quote(page.here))
             rows = [
-                session_row(ctx, user.caller, s, stops.get((s.ref.account, s.ref.session_id)), _)
-                for s in listed.sessions
+                make.row(s, stops.get((s.ref.account, s.ref.session_id))) for s in listed.sessions
             ]
             next_token = listed.next_page_token
     return render(

@@ -10,19 +10,18 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from ..policy import Action
 from ..reports.stats import ReasonCounts, count_reasons
-from .gate import allowed
+from .gate import Allow
 from .messages import N_, REASONS
-from .web import ConsoleUser, context_of, gettext, page_of, render, require_user
+from .web import ConsoleUser, context_of, gettext, page_of, render
 
 __all__ = ["Bar", "Chart", "router"]
 
 router = APIRouter()
-User = Annotated[ConsoleUser, Depends(require_user)]
 WEEKS = 8
 _UNKNOWN = N_("(not reported)")
 
@@ -75,11 +74,10 @@ def _weeks(days: Counter[str], today: date) -> list[tuple[str, int]]:
 
 
 @router.get("/stats", response_class=HTMLResponse)
-async def stats_page(request: Request, user: User) -> Response:
+async def stats_page(
+    request: Request, user: Annotated[ConsoleUser, Allow(Action.STATS_READ)]
+) -> Response:
     page = page_of(request, user)
-    denied = await allowed(request, page, Action.STATS_READ)
-    if denied is not None:
-        return denied
     ctx, _ = context_of(request), gettext(page)
     today = ctx.clock().astimezone(page.fmt.zone).date()
     since = ctx.clock() - timedelta(weeks=WEEKS)

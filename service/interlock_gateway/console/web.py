@@ -4,7 +4,7 @@ cookies, and rendering a page in the user's language and time zone."""
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit
@@ -17,6 +17,7 @@ from .. import principals
 from ..keycache import KeyCache
 from ..operations.context import Context
 from ..operations.dispatch import Dispatcher
+from ..operations.streams import BatchStreams
 from ..policy import Action, Caller, authorize
 from ..problems import Problem
 from ..signins import SignIn, SignIns
@@ -61,6 +62,12 @@ def dispatcher_of(request: Request) -> Dispatcher:
 def keys_of(request: Request) -> KeyCache:
     keys: KeyCache = request.app.state.keys
     return keys
+
+
+def streams_of(request: Request) -> BatchStreams:
+    """The process's event streams and their limits (the API's, ``app.state.streams``)."""
+    streams: BatchStreams = request.app.state.streams
+    return streams
 
 
 def signins_of(request: Request) -> SignIns:
@@ -269,25 +276,32 @@ def environment(language: str) -> Environment:
             extensions=["jinja2.ext.i18n"],
             trim_blocks=True,
             lstrip_blocks=True,
-            auto_reload=False,  # templates ship in the package; no stat per render
+            auto_reload=False,  # shipped in the package: no stat of every template per page
         )
-        env.install_gettext_translations(translations(language), newstyle=True)  # type: ignore[attr-defined]
+        catalog = translations(language)
+        env.install_gettext_translations(catalog, newstyle=True)  # type: ignore[attr-defined]
         env.globals.update(LANGUAGE_NAMES=LANGUAGE_NAMES, COMMON_ZONES=COMMON_ZONES, PREFIX=PREFIX)
-        env.globals.update(_labellers(translations(language).gettext))
+        # Labels of codes, translated once per language (a table row asks for several; a
+        # macro building its dictionary of translations per call was a third of the page).
+        env.globals.update(
+            {
+                f"{kind}_label": _labeller(catalog.gettext, table)
+                for kind, table in (
+                    ("state", STATES),
+                    ("verb", VERBS),
+                    ("status", STATUSES),
+                    ("reason", REASONS),
+                )
+            }
+        )
         _ENVIRONMENTS[language] = env
     return env
 
 
-def _labellers(gettext: Callable[[str], str]) -> dict[str, Callable[[str], str]]:
-    """``state_label`` and friends for templates, translated once per language: a page of 50
-    rows would otherwise look each label up (and build its table) 50 times."""
-
-    def labeller(table: dict[str, str]) -> Callable[[str], str]:
-        translated = {code: gettext(msgid) for code, msgid in table.items()}
-        return lambda code: translated.get(code, code)
-
-    tables = {"state": STATES, "status": STATUSES, "reason": REASONS, "verb": VERBS}
-    return {f"{name}_label": labeller(table) for name, table in tables.items()}
+def _labeller(gettext_: Callable[[str], str], table: Mapping[str, str]) -> Callable[[str], str]:
+    """``code → label`` in one language; an unknown code is shown as it is."""
+    translated = {code: gettext_(msgid) for code, msgid in table.items()}
+    return lambda code: translated.get(code, code)
 
 
 def render(page: Page, template: str, status: int = 200, **values: Any) -> HTMLResponse:

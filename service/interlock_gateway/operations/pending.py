@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Select, func, literal_column, select, text
+from sqlalchemy import BigInteger, Select, and_, func, literal_column, or_, select, text
 from sqlalchemy.dialects.postgresql import array
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session as OrmSession
@@ -68,11 +68,22 @@ class PendingStop:
 
 
 def _stops(sessions: Iterable[str], account: str, statuses: tuple[str, ...]) -> Select[Any]:
+    return _stops_of({account: set(sessions)}, statuses)
+
+
+def _stops_of(by_account: Mapping[str, Iterable[str]], statuses: tuple[str, ...]) -> Select[Any]:
+    """One statement for sessions of several accounts (each ``(account, session_id IN …)``
+    clause is served by the partial index on open stops, ``ix_operations_open_stops``)."""
+    sessions = or_(
+        *(
+            and_(_C.account == account, _C.session_id.in_(list(ids)))
+            for account, ids in by_account.items()
+        )
+    )
     return (
         select(*_COLUMNS)
         .where(
-            _C.account == account,
-            _C.session_id.in_(list(sessions)),
+            sessions,
             text(OPEN_STOP_SQL),  # verbatim, so the partial index on open stops serves it
             _C.status.in_(statuses),
             _C.actor != EXPIRY_ACTOR,
@@ -101,10 +112,9 @@ async def pending_stops(
     found: dict[tuple[str, str], PendingStop] = {}
     if not by_account:
         return found
-    async with db.session() as session:
-        for account, ids in by_account.items():
-            for row in (await session.execute(_stops(ids, account, _SHOWN))).all():
-                found[(row[0], row[1])] = _stop(row)
+    async with db.session() as session:  # one statement for the page, whatever its accounts
+        for row in (await session.execute(_stops_of(by_account, _SHOWN))).all():
+            found[(row[0], row[1])] = _stop(row)
     return found
 
 

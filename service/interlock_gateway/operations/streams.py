@@ -6,6 +6,12 @@ a batch cost one read per interval, not 300. Streams are counted per principal a
 process; beyond either limit the request is refused with 429 and ``Retry-After``. A stream
 sends a comment every ``stream_heartbeat`` (proxies keep it open, the client learns it is
 alive) and closes with ``event: idle`` after ``stream_idle_timeout`` without a change.
+
+The API (``GET /v1/batches/{id}/events``) and the console (``/console/batches/{id}/events``)
+both stream through the one :class:`BatchStreams` of the process (``app.state.streams``), so
+a console tab counts against the same limits as an API client. It lives here, below both
+HTTP layers (which may not import each other), and speaks no HTTP itself: it yields the
+``text/event-stream`` text and refuses with a :class:`~interlock_gateway.problems.Problem`.
 """
 
 from __future__ import annotations
@@ -16,10 +22,10 @@ from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 
-from ..operations.batch_reads import Progress, progress
-from ..operations.context import Context
 from ..problems import Problem
 from ..settings import GatewaySettings
+from .batch_reads import Progress, progress
+from .context import Context
 
 __all__ = ["BatchStreams"]
 
@@ -73,6 +79,24 @@ class BatchStreams:
                     del self._open[principal_id]
 
         return release
+
+    def open(self, principal_id: int, batch_id: str) -> AsyncIterator[str]:
+        """One counted stream of ``batch_id`` for ``principal_id``: reserved now (so the
+        refusal comes before a response starts), given back when the stream ends or the client
+        goes away.
+
+        :raises Problem: 429 when the principal or the process has as many open as allowed.
+        """
+        release = self.reserve(principal_id)
+
+        async def counted() -> AsyncIterator[str]:
+            try:
+                async for event in self.events(batch_id):
+                    yield event
+            finally:
+                release()
+
+        return counted()
 
     async def events(self, batch_id: str) -> AsyncIterator[str]:
         """``progress`` events whenever the batch changes, then ``done`` (or ``idle``)."""
