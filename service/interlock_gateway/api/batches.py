@@ -16,6 +16,7 @@ from ..problems import Problem, page_size_too_large
 from ..store.tables import Batch, OperationStatus
 from .batch_schemas import BatchOut, BatchRequest, BatchUndoOut, BatchUndoRequest
 from .deps import (
+    KEY_REQUIRED,
     Authorize,
     ContextDep,
     DispatcherDep,
@@ -53,6 +54,7 @@ async def _batch_reply(ctx: Context, batch: Batch, status: int) -> Reply:
         422: {"description": "nothing matched, > 1,000, unsupported verb, bad confirm_token"},
         428: {"description": "Idempotency-Key or a confirm_token is required"},
     },
+    openapi_extra=KEY_REQUIRED,
 )
 async def create_batch(
     caller: Annotated[Caller, Authorize(Action.BATCHES_CREATE)],

@@ -103,6 +103,11 @@ IdempotencyKey = Annotated[
     ),
 ]
 
+#: ``openapi_extra`` of a route that answers 428 without an ``Idempotency-Key``: the header is
+#: optional to FastAPI (so a missing key gets that 428 problem, not a 422), and the OpenAPI
+#: post-processor (openapi.py) marks it required in the document, which is the truth.
+KEY_REQUIRED: dict[str, Any] = {"x-idempotency-key": "required"}
+
 # Declares the scheme in the OpenAPI document; the key itself was checked by the
 # authentication middleware before routing (``authentication.py``).
 _bearer = HTTPBearer(

@@ -57,7 +57,21 @@ def _is_error(status: str) -> bool:
     return status == "default" or (status.isdigit() and int(status) >= 400)
 
 
+def _require_key(operation: dict[str, Any]) -> None:
+    """The ``Idempotency-Key`` header is required where the route says so (deps.KEY_REQUIRED)."""
+    if operation.pop("x-idempotency-key", None) != "required":
+        return
+    for parameter in operation.get("parameters", []):
+        if parameter.get("in") == "header" and parameter.get("name") == "Idempotency-Key":
+            parameter["required"] = True
+            schema = parameter.get("schema", {})
+            if "anyOf" in schema:  # ``str | None`` at run time; a string in the document
+                string = next(s for s in schema.pop("anyOf") if s.get("type") == "string")
+                schema.update(string)
+
+
 def _document(operation: dict[str, Any]) -> None:
+    _require_key(operation)
     responses: dict[str, Any] = operation.setdefault("responses", {})
     for status, response in responses.items():
         if not _is_error(status):

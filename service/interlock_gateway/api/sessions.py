@@ -19,7 +19,15 @@ from ..operations.phases import FINAL_VERBS
 from ..operations.sessions import SessionQuery, list_visible, read_visible
 from ..policy import Action, Caller
 from ..problems import Problem, page_size_too_large
-from .deps import Authorize, ContextDep, DispatcherDep, IdempotencyKey, LimiterDep, strict_query
+from .deps import (
+    KEY_REQUIRED,
+    Authorize,
+    ContextDep,
+    DispatcherDep,
+    IdempotencyKey,
+    LimiterDep,
+    strict_query,
+)
 from .fields import Instant, SearchText
 from .idempotency import idempotent
 from .ratelimit import MutationRateLimiter
@@ -253,6 +261,7 @@ async def resume(
     "/accounts/{account}/sessions/{session_id}/terminate",
     summary="Terminate a session (held at once, final when the undo window closes)",
     responses=_OPERATION_RESPONSES,
+    openapi_extra=KEY_REQUIRED,
 )
 async def terminate(
     caller: Annotated[Caller, Authorize(Action.SESSIONS_TERMINATE)],
@@ -277,6 +286,7 @@ async def terminate(
     "/accounts/{account}/sessions/{session_id}/revoke",
     summary="Revoke a session (withdraw the interview; final when the undo window closes)",
     responses=_OPERATION_RESPONSES,
+    openapi_extra=KEY_REQUIRED,
 )
 async def revoke(
     caller: Annotated[Caller, Authorize(Action.SESSIONS_REVOKE)],
