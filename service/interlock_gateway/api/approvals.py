@@ -60,11 +60,12 @@ async def _decide(
     limiter: LimiterDep,
     caller: Caller,
     approval_id: str,
-    body: DecisionRequest,
+    body: DecisionRequest | None,
     key: str | None,
     *,
     approve: bool,
 ) -> JSONResponse:
+    body = body or DecisionRequest()  # the note is optional, so is the body
     take_mutation_slot(limiter, caller)
 
     async def produce() -> Reply:
@@ -85,7 +86,7 @@ async def approve(
     dispatcher: DispatcherDep,
     limiter: LimiterDep,
     approval_id: ApprovalId,
-    body: DecisionRequest,
+    body: DecisionRequest | None = None,
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     """The operation proceeds (for terminate/revoke: its undo window opens now)."""
@@ -102,7 +103,7 @@ async def reject(
     dispatcher: DispatcherDep,
     limiter: LimiterDep,
     approval_id: ApprovalId,
-    body: DecisionRequest,
+    body: DecisionRequest | None = None,
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     """The operation is rejected; nothing is sent to the vendor."""

@@ -193,11 +193,12 @@ async def undo_batch(
     dispatcher: DispatcherDep,
     limiter: LimiterDep,
     batch_id: BatchId,
-    body: BatchUndoRequest,
+    body: BatchUndoRequest | None = None,
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     """Each undone item gets an undo operation that resumes the candidate if the hold
     paused them; items whose window has closed are counted as not undoable."""
+    body = body or BatchUndoRequest()  # the note is optional, so is the body
     take_mutation_slot(limiter, caller)
 
     async def produce() -> Reply:

@@ -65,12 +65,13 @@ async def undo(
     dispatcher: DispatcherDep,
     limiter: LimiterDep,
     op_id: OperationId,
-    body: UndoRequest,
+    body: UndoRequest | None = None,
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     """Cancels the pending commit and gives back the earlier state (resumes the candidate
     if the hold paused them). Refused once ``commit_at`` has passed. Of concurrent undos of
     one operation exactly one undoes; the others are told it is already undone."""
+    body = body or UndoRequest()  # the note is optional, so is the body
     take_mutation_slot(limiter, caller)
 
     async def produce() -> Reply:

@@ -6,8 +6,11 @@ from typing import Any
 
 import pytest
 
+from interlock.models import SessionState
 from interlock_gateway.app import create_app
 from interlock_gateway.settings import GatewaySettings
+
+from .harness import Harness
 
 SESSION = "/v1/accounts/{account}/sessions/{session_id}"
 
@@ -39,3 +42,31 @@ def test_the_key_is_optional_where_the_server_does_without(
     document: dict[str, Any], path: str
 ) -> None:
     assert _key(document, path).get("required", False) is False
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/v1/operations/{op_id}/undo",
+        "/v1/approvals/{approval_id}/approve",
+        "/v1/approvals/{approval_id}/reject",
+        "/v1/batches/{batch_id}/undo",
+    ],
+)
+def test_bodies_whose_fields_are_all_optional_are_optional(
+    document: dict[str, Any], path: str
+) -> None:
+    body = document["paths"][path]["post"]["requestBody"]
+    assert body.get("required", False) is False
+
+
+async def test_undo_without_a_body(harness: Harness) -> None:
+    session_id = harness.session("Backend Engineer", SessionState.IN_PROGRESS)
+    terminated = await harness.verb("terminate", session_id, "admin")
+    assert terminated.json()["outcome"] == "grace"
+    undone = await harness.client.post(
+        f"/v1/operations/{terminated.json()['id']}/undo",
+        headers={**harness.headers("admin"), "Idempotency-Key": "undo-without-body"},
+    )
+    assert undone.status_code == 200, undone.text
+    assert harness.state(session_id) is SessionState.IN_PROGRESS
