@@ -9,8 +9,10 @@ from typing import Any, Self
 from urllib.parse import quote
 
 import httpx
+from httpx_sse import aconnect_sse
 
 from ._core import API, Call, checked, default_headers, unavailable
+from .errors import error_from_response
 from .models import Approval, ApprovalPage, Operation, Session, SessionPage
 from .retry import RetryPolicy
 
@@ -191,6 +193,87 @@ class AsyncGatewayClient:
 
     async def reject(self, approval_id: str, note: str | None = None) -> Any:
         return await self._decide(approval_id, "reject", note)
+
+    # -- previews and batches -------------------------------------------------------------
+
+    async def preview(
+        self,
+        action: str,
+        code: str,
+        note: str | None = None,
+        *,
+        sessions: list[str] | None = None,
+        filter: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """The impact of acting on ``sessions`` (names) or a ``filter``, with a confirm token."""
+        body = _batch_body(action, code, note, sessions, filter)
+        return dict(await self._json(Call("POST", f"{API}/previews", json=body)))
+
+    async def create_batch(
+        self,
+        action: str,
+        code: str,
+        note: str | None = None,
+        *,
+        confirm_token: str,
+        sessions: list[str] | None = None,
+        filter: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """Carry out what a preview showed: the same action, sessions or filter, and reason,
+        with the preview's ``confirm_token``."""
+        body = _batch_body(action, code, note, sessions, filter)
+        body["confirm_token"] = confirm_token
+        return dict(await self._json(Call("POST", f"{API}/batches", json=body, keyed=True)))
+
+    async def batch(self, batch_id: str) -> dict[str, Any]:
+        return dict(await self._json(Call("GET", f"{API}/batches/{quote(batch_id, safe='')}")))
+
+    async def cancel_batch(self, batch_id: str) -> dict[str, Any]:
+        path = f"{API}/batches/{quote(batch_id, safe='')}/cancel"
+        return dict(await self._json(Call("POST", path, keyed=True)))
+
+    async def undo_batch(self, batch_id: str, note: str | None = None) -> dict[str, Any]:
+        path = f"{API}/batches/{quote(batch_id, safe='')}/undo"
+        return dict(await self._json(Call("POST", path, json={"note": note}, keyed=True)))
+
+    async def batch_events(self, batch_id: str) -> AsyncIterator[tuple[str, Any]]:
+        """``(event, data)`` from the batch's server-sent events, ending after ``done`` or
+        ``idle``."""
+        path = f"{API}/batches/{quote(batch_id, safe='')}/events"
+        async with aconnect_sse(self._http, "GET", path, timeout=None) as source:
+            if not source.response.is_success:
+                await source.response.aread()
+                raise error_from_response(source.response)
+            async for event in source.aiter_sse():
+                yield event.event, event.json() if event.data else None
+                if event.event in {"done", "idle"}:
+                    return
+
+    # -- reports --------------------------------------------------------------------------
+
+    async def adapters(self) -> Any:
+        return await self._json(Call("GET", f"{API}/adapters"))
+
+    async def audit_verify(self) -> dict[str, Any]:
+        return dict(await self._json(Call("GET", f"{API}/audit/verify")))
+
+
+def _batch_body(
+    action: str,
+    code: str,
+    note: str | None,
+    sessions: list[str] | None,
+    filter: dict[str, Any] | None,
+) -> dict[str, Any]:
+    reason: dict[str, Any] = {"code": code}
+    if note is not None:
+        reason["note"] = note
+    body: dict[str, Any] = {"action": action, "reason": reason}
+    if sessions is not None:
+        body["sessions"] = sessions
+    if filter is not None:
+        body["filter"] = filter
+    return body
 
 
 def _session_path(account: str, session_id: str) -> str:
