@@ -254,6 +254,34 @@ class AsyncGatewayClient:
     async def adapters(self) -> Any:
         return await self._json(Call("GET", f"{API}/adapters"))
 
+    async def stats(self, **filters: Any) -> dict[str, Any]:
+        """Reason statistics (``GET /v1/stats/reasons``)."""
+        params = {k: v for k, v in filters.items() if v is not None}
+        return dict(await self._json(Call("GET", f"{API}/stats/reasons", params=params)))
+
+    async def audit(self, *, page_size: int = 50, **filters: Any) -> AsyncIterator[dict[str, Any]]:
+        """Every matching audit record, newest first, following ``next_page_token``."""
+        params: dict[str, Any] = {k: v for k, v in filters.items() if v is not None}
+        params["page_size"] = page_size
+        while True:
+            page = await self._json(Call("GET", f"{API}/audit", params=dict(params)))
+            for record in page["records"]:
+                yield record
+            if not page.get("next_page_token"):
+                return
+            params["page_token"] = page["next_page_token"]
+
+    async def audit_export(self, *, format: str = "jsonl", **filters: Any) -> AsyncIterator[bytes]:
+        """The audit export, streamed in chunks as the gateway writes it (``jsonl`` or ``csv``)."""
+        params = {k: v for k, v in filters.items() if v is not None}
+        params["format"] = format
+        async with self._http.stream("GET", f"{API}/audit/export", params=params) as response:
+            if not response.is_success:
+                await response.aread()
+                raise error_from_response(response)
+            async for chunk in response.aiter_bytes():
+                yield chunk
+
     async def audit_verify(self) -> dict[str, Any]:
         return dict(await self._json(Call("GET", f"{API}/audit/verify")))
 
