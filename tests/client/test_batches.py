@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from interlock.client import AsyncGatewayClient
+import pytest
+
+from interlock.client import AsyncGatewayClient, Conflict
 
 from .conftest import Served
 
@@ -35,3 +37,43 @@ async def test_stats_and_audit(served: Served) -> None:
         exported = b"".join([chunk async for chunk in client.audit_export()])
         assert len(exported.splitlines()) >= len(records)
         assert isinstance(await client.audit_verify(), dict)
+
+
+async def test_approval_approve_and_reject(served: Served) -> None:
+    async with (
+        AsyncGatewayClient(served.url, served.keys["spec"]) as spec,
+        AsyncGatewayClient(served.url, served.keys["mgr"]) as manager,
+    ):
+        protected = [
+            s
+            async for s in spec.sessions(account=ACCOUNT, state="scheduled,in_progress,paused")
+            if s.position.title == "Sales Director" and s.pending is None
+        ]
+        assert len(protected) >= 2
+        first = await spec.terminate(ACCOUNT, protected[0].id, "process_change")
+        second = await spec.terminate(ACCOUNT, protected[1].id, "process_change")
+        assert first.approval is not None
+        assert second.approval is not None
+        waiting = {a.id async for a in manager.approvals()}
+        assert {first.approval.id, second.approval.id} <= waiting
+        await manager.approve(first.approval.id, "confirmed with the hiring manager")
+        await manager.reject(second.approval.id, "not this one")
+        assert (await spec.operation(second.id)).status != "awaiting_approval"
+
+
+async def test_batch_cancel_and_undo(served: Served) -> None:
+    async with AsyncGatewayClient(served.url, served.keys["admin"]) as client:
+        scheduled = [
+            s async for s in client.sessions(account=ACCOUNT, state="scheduled") if not s.pending
+        ]
+        names = [s.name for s in scheduled if s.position.title != "Sales Director"][:2]
+        preview = await client.preview("terminate", "process_change", sessions=names)
+        batch = await client.create_batch(
+            "terminate", "process_change", sessions=names, confirm_token=preview["confirm_token"]
+        )
+        _ = [e async for e in client.batch_events(batch["id"])]
+        undone = await client.undo_batch(batch["id"], "wrong batch")
+        assert undone
+        with pytest.raises(Conflict) as finished:
+            await client.cancel_batch(batch["id"])
+        assert finished.value.code == "BATCH.NOT_CANCELLABLE"
