@@ -19,8 +19,9 @@ class Throttling:
     """Answers 429 (Retry-After: 1, a problem body) ``refusals`` times, then 200; records
     each request's Idempotency-Key and arrival time."""
 
-    def __init__(self, refusals: int) -> None:
+    def __init__(self, refusals: int, status: int = 429) -> None:
         self.refusals = refusals
+        self.status = status
         self.seen: list[tuple[str | None, float]] = []
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
@@ -30,7 +31,7 @@ class Throttling:
         self.seen.append((headers.get("idempotency-key"), time.monotonic()))
         if len(self.seen) <= self.refusals:
             body = b'{"code": "RATE.LIMITED", "title": "Too many requests", "status": 429}'
-            status, extra = 429, [(b"retry-after", b"1")]
+            status, extra = self.status, [(b"retry-after", b"1")]
         else:
             body, status, extra = b'{"ok": true}', 200, []
         await send(
@@ -43,8 +44,9 @@ class Throttling:
         await send({"type": "http.response.body", "body": body})
 
 
-async def test_429_is_retried_after_retry_after_with_the_same_key() -> None:
-    app = Throttling(refusals=1)
+@pytest.mark.parametrize("status", [429, 503])
+async def test_retried_after_retry_after_with_the_same_key(status: int) -> None:
+    app = Throttling(refusals=1, status=status)
     with serve_in_thread(app) as url:
         async with AsyncGatewayClient(url, "key") as client:
             response = await client.send(Call("POST", "/v1/x", json={}, keyed=True))
