@@ -103,3 +103,9 @@ def test_sync_client(served: Served) -> None:
         assert client.session(ACCOUNT, sessions[0].id).id == sessions[0].id
         with pytest.raises(NotFound):
             client.operation(str(uuid.uuid4()))
+        assert client.adapters()
+        assert isinstance(client.stats(), dict)
+        assert isinstance(client.approvals(), list)
+        names = [s.name for s in client.sessions(account=ACCOUNT, state="scheduled")][:1]
+        preview = client.preview("pause", "process_change", sessions=names)
+        assert preview["confirm_token"]

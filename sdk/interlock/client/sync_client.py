@@ -10,7 +10,7 @@ from typing import Any, Self
 import httpx
 
 from .async_client import AsyncGatewayClient
-from .models import Operation, Session
+from .models import Approval, Operation, Session
 from .retry import RetryPolicy
 
 __all__ = ["GatewayClient"]
@@ -82,3 +82,39 @@ class GatewayClient:
 
     def undo(self, op_id: str, note: str | None = None) -> Operation:
         return self._runner.run(self._client.undo(op_id, note))
+
+    def approvals(self) -> list[Approval]:
+        """Every approval the key may see (all pages)."""
+
+        async def collect() -> list[Approval]:
+            return [a async for a in self._client.approvals()]
+
+        return self._runner.run(collect())
+
+    def approve(self, approval_id: str, note: str | None = None) -> Any:
+        return self._runner.run(self._client.approve(approval_id, note))
+
+    def reject(self, approval_id: str, note: str | None = None) -> Any:
+        return self._runner.run(self._client.reject(approval_id, note))
+
+    def preview(
+        self, action: str, code: str, note: str | None = None, **target: Any
+    ) -> dict[str, Any]:
+        return self._runner.run(self._client.preview(action, code, note, **target))
+
+    def create_batch(
+        self, action: str, code: str, note: str | None = None, **target: Any
+    ) -> dict[str, Any]:
+        return self._runner.run(self._client.create_batch(action, code, note, **target))
+
+    def batch(self, batch_id: str) -> dict[str, Any]:
+        return self._runner.run(self._client.batch(batch_id))
+
+    def stats(self, **filters: Any) -> dict[str, Any]:
+        return self._runner.run(self._client.stats(**filters))
+
+    def adapters(self) -> Any:
+        return self._runner.run(self._client.adapters())
+
+    def audit_verify(self) -> dict[str, Any]:
+        return self._runner.run(self._client.audit_verify())
