@@ -1,0 +1,111 @@
+"""The client against a real gateway on loopback: every method, and problems as exceptions."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from interlock.client import (
+    ApprovalRequired,
+    AsyncGatewayClient,
+    Conflict,
+    GatewayClient,
+    GatewayUnavailable,
+    NotFound,
+    RetryPolicy,
+    ValidationFailed,
+)
+from interlock.client._core import API, Call
+
+from .conftest import Served
+
+ACCOUNT = "demo"
+
+
+async def test_health(served: Served) -> None:
+    async with AsyncGatewayClient(served.url) as client:
+        assert await client.health() == {"status": "ok"}
+
+
+async def test_sessions_iterates_every_page(served: Served) -> None:
+    async with AsyncGatewayClient(served.url, served.keys["admin"]) as client:
+        first = await client.sessions_page(page_size=2)
+        assert first.next_page_token, "the sandbox world has more than two sessions"
+        every = [s async for s in client.sessions(page_size=2)]
+        one_page = [s async for s in client.sessions(page_size=100)]
+    assert [s.name for s in every] == [s.name for s in one_page]
+    assert len({s.name for s in every}) == len(every) > 2
+
+
+async def test_get_pause_resume_terminate_undo(served: Served) -> None:
+    async with AsyncGatewayClient(served.url, served.keys["admin"]) as client:
+        running = [s async for s in client.sessions(account=ACCOUNT, state="in_progress")]
+        assert len(running) >= 2
+        first, second = running[0], running[1]
+        assert (await client.session(ACCOUNT, first.id)).name == first.name
+
+        paused = await client.pause(ACCOUNT, first.id, "candidate_network", "lost connection")
+        assert paused.verb == "pause"
+        done = await client.operation(paused.id)
+        assert done.id == paused.id
+        resumed = await client.resume(ACCOUNT, first.id, "candidate_network")
+        assert resumed.verb == "resume"
+
+        stopped = await client.terminate(ACCOUNT, second.id, "process_change")
+        assert stopped.status in {"grace", "pending", "in_flight"}
+        undone = await client.undo(stopped.id, "wrong session")
+        assert undone.undo_of == stopped.id
+
+
+async def test_problems_are_typed(served: Served) -> None:
+    async with AsyncGatewayClient(served.url, served.keys["admin"]) as client:
+        with pytest.raises(NotFound) as missing:
+            await client.session(ACCOUNT, "no-such-session")
+        assert missing.value.status == 404
+        assert missing.value.code
+        assert missing.value.request_id
+
+        with pytest.raises(ValidationFailed) as invalid:
+            await client.pause(ACCOUNT, "x", "not_a_reason")
+        assert any("reason" in e["field"] for e in invalid.value.errors)
+
+        with pytest.raises(ApprovalRequired) as no_key:
+            await client.send(
+                Call(
+                    "POST",
+                    f"{API}/accounts/{ACCOUNT}/sessions/x/terminate",
+                    json={"reason": {"code": "process_change"}},
+                )
+            )
+        assert no_key.value.status == 428
+
+        done = [s async for s in client.sessions(account=ACCOUNT, state="completed")]
+        with pytest.raises(Conflict) as conflict:
+            await client.pause(ACCOUNT, done[0].id, "candidate_network")
+        assert conflict.value.status == 409
+
+
+async def test_unreachable_gateway_is_one_line() -> None:
+    retry = RetryPolicy(attempts=2, backoff=0.01)
+    async with AsyncGatewayClient("http://127.0.0.1:9", retry=retry) as client:
+        with pytest.raises(GatewayUnavailable) as unreachable:
+            await client.health()
+    assert "\n" not in str(unreachable.value)
+    assert "unreachable" in str(unreachable.value)
+
+
+def test_sync_client(served: Served) -> None:
+    with GatewayClient(served.url, served.keys["admin"]) as client:
+        assert client.health() == {"status": "ok"}
+        sessions = client.sessions(account=ACCOUNT)
+        assert sessions
+        assert client.session(ACCOUNT, sessions[0].id).id == sessions[0].id
+        with pytest.raises(NotFound):
+            client.operation(str(uuid.uuid4()))
+        assert client.adapters()
+        assert isinstance(client.stats(), dict)
+        assert isinstance(client.approvals(), list)
+        names = [s.name for s in client.sessions(account=ACCOUNT, state="scheduled")][:1]
+        preview = client.preview("pause", "process_change", sessions=names)
+        assert preview["confirm_token"]
