@@ -79,6 +79,7 @@ def to_session(account: str, raw: Interview, zone: tzinfo) -> Session:
         candidate=Candidate(
             id=raw.applicant_id,
             masked_name=mask_name(raw.applicant_name),
+            full_name=raw.applicant_name or None,  # in memory only: for search (see Candidate)
             masked_phone=mask_phone(raw.applicant_mobile) if raw.applicant_mobile else None,
         ),
         position=Position(

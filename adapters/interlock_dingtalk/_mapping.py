@@ -60,14 +60,14 @@ ACTION_OF: dict[Verb, str] = {
 SERVER_SIDE_FILTERS = frozenset(
     {
         FilterField.STATE,
-        FilterField.POSITION,
         FilterField.BATCH_NO,
         FilterField.START_FROM,
         FilterField.START_TO,
     }
 )
 """Evaluated by the sessions query exactly like ``SessionFilter.matches``. ``candidate`` is not:
-it also matches part of the *masked* name, which only exists on our side."""
+it also matches part of the *masked* name, which only exists on our side; nor is ``position``:
+it also matches the title, and the query's ``jobId`` takes an id only."""
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -129,6 +129,7 @@ def to_session(
         candidate=Candidate(
             id=raw.candidate_id,
             masked_name=mask_name(raw.candidate_name),
+            full_name=raw.candidate_name or None,  # in memory only: for search (see Candidate)
             masked_phone=mask_phone(raw.candidate_phone) if raw.candidate_phone else None,
         ),
         position=to_position(raw, job),
@@ -162,8 +163,6 @@ def query_body(session_filter: SessionFilter) -> dict[str, Any]:
     states = session_filter.states
     if states and SessionState.UNKNOWN not in states:
         body["statusList"] = sorted(VENDOR_STATUS_OF[s] for s in states)
-    if session_filter.position is not None:
-        body["jobId"] = session_filter.position
     if session_filter.batch_no is not None:
         body["batchNo"] = session_filter.batch_no
     if session_filter.start_from is not None:

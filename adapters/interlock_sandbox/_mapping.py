@@ -33,6 +33,7 @@ def to_session(account: str, raw: VendorSession) -> Session:
         candidate=Candidate(
             id=raw.candidate.id,
             masked_name=mask_name(raw.candidate.name),
+            full_name=raw.candidate.name or None,  # in memory only: for search (see Candidate)
             masked_phone=mask_phone(raw.candidate.phone) if raw.candidate.phone else None,
         ),
         position=Position(

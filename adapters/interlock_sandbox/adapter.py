@@ -47,10 +47,10 @@ from interlock_sandbox.options import SandboxOptions
 
 __all__ = ["SandboxAdapter"]
 
+# Not POSITION: the neutral filter also matches the title, and the vendor searches ids only.
 _SERVER_FILTERS = frozenset(
     {
         FilterField.STATE,
-        FilterField.POSITION,
         FilterField.BATCH_NO,
         FilterField.START_FROM,
         FilterField.START_TO,
@@ -244,8 +244,6 @@ def _query(session_filter: SessionFilter, page_size: int, page_token: str | None
     params += [
         ("status", VENDOR_STATUS_OF[s]) for s in session_filter.states if s in VENDOR_STATUS_OF
     ]
-    if session_filter.position:
-        params.append(("position", session_filter.position))
     if session_filter.batch_no:
         params.append(("batch_no", session_filter.batch_no))
     if session_filter.start_from:

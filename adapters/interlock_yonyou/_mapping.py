@@ -98,6 +98,7 @@ def to_session(account: str, raw: SessionRecord, zone: tzinfo) -> Session:
         candidate=Candidate(
             id=raw.candidate_id,
             masked_name=mask_name(raw.candidate_name),
+            full_name=raw.candidate_name or None,  # in memory only: for search (see Candidate)
             masked_phone=mask_phone(raw.candidate_mobile) if raw.candidate_mobile else None,
         ),
         position=Position(
@@ -129,8 +130,6 @@ def list_body(
     states = session_filter.states
     if states and all(s in VENDOR_STATUS_OF for s in states):
         body["status"] = sorted(VENDOR_STATUS_OF[s] for s in states)
-    if session_filter.position is not None:
-        body["positionId"] = session_filter.position
     if session_filter.batch_no is not None:
         body["batchNo"] = session_filter.batch_no
     if session_filter.start_from is not None:

@@ -56,10 +56,10 @@ from interlock_yonyou.options import YonyouOptions
 
 __all__ = ["YonyouAdapter", "resubmit_check_key"]
 
+# Not POSITION: the neutral filter also matches the title; the list API takes an id only.
 _SERVER_FILTERS = frozenset(
     {
         FilterField.STATE,
-        FilterField.POSITION,
         FilterField.BATCH_NO,
         FilterField.START_FROM,
         FilterField.START_TO,

@@ -7,7 +7,9 @@ are parsed by each adapter's own tolerant models and mapped to these at the adap
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+import unicodedata
+from collections.abc import Iterable
+from datetime import UTC, datetime, tzinfo
 from enum import StrEnum
 from typing import Annotated, Any, Literal, Self
 
@@ -19,6 +21,8 @@ from pydantic import (
     JsonValue,
     model_validator,
 )
+
+from interlock.timespan import BoundText, resolve_bound, zone_named
 
 __all__ = [
     "SYSTEM_REASON_CODES",
@@ -36,6 +40,8 @@ __all__ = [
     "SessionState",
     "UtcDatetime",
     "Verb",
+    "candidate_matches",
+    "position_matches",
     "utc_now",
 ]
 
@@ -152,11 +158,21 @@ class SessionRef(_Strict):
 
 
 class Candidate(_Strict):
-    """The candidate, pseudonymous: the vendor id plus masked name and phone only."""
+    """The candidate, pseudonymous: the vendor id plus masked name and phone only.
+
+    ``full_name`` is the vendor's unmasked name, held in memory so that a recruiter can search
+    by the name they know (``SessionFilter(candidate="张伟")``). It never leaves the process:
+    it is excluded from ``model_dump``/JSON and from ``repr``, and validation errors do not
+    echo inputs. Read it only to compare (:meth:`SessionFilter.matches` does).
+    """
+
+    # hide_input_in_errors: a ValidationError would otherwise quote the raw name.
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True, hide_input_in_errors=True)
 
     id: str
     masked_name: str
     masked_phone: str | None = None
+    full_name: str | None = Field(default=None, exclude=True, repr=False)
 
 
 class Position(_Strict):
@@ -205,9 +221,13 @@ class SessionFilter(_Strict):
 
     states: frozenset[SessionState] = frozenset()
     candidate: str | None = Field(
-        default=None, description="candidate id, or part of the masked name"
+        default=None,
+        description="candidate id (exact), part of the masked name, or the full name (exact, "
+        "ignoring case and spaces)",
     )
-    position: str | None = Field(default=None, description="position id")
+    position: str | None = Field(
+        default=None, description="position id (exact), or its whole title ignoring case"
+    )
     batch_no: str | None = None
     start_from: UtcDatetime | None = None
     start_to: UtcDatetime | None = None
@@ -228,15 +248,75 @@ class SessionFilter(_Strict):
         start = session.scheduled_at
         checks = (
             not self.states or session.state in self.states,
-            self.candidate is None
-            or self.candidate == session.candidate.id
-            or self.candidate in session.candidate.masked_name,
-            self.position is None or self.position == session.position.id,
+            self.candidate is None or candidate_matches(self.candidate, session.candidate),
+            self.position is None or position_matches(self.position, session.position),
             self.batch_no is None or self.batch_no == session.batch_no,
             self.start_from is None or (start is not None and start >= self.start_from),
             self.start_to is None or (start is not None and start < self.start_to),
         )
         return all(checks)
+
+
+    @classmethod
+    def search(
+        cls,
+        *,
+        states: Iterable[SessionState | str] = (),
+        candidate: str | None = None,
+        position: str | None = None,
+        batch_no: str | None = None,
+        start_from: BoundText | None = None,
+        start_to: BoundText | None = None,
+        tz: str | tzinfo | None = None,
+    ) -> SessionFilter:
+        """A filter from what a person typed: bounds may be dates, naive or aware datetimes,
+        or ISO 8601 text, read in ``tz`` (an IANA name or a tzinfo; default UTC). A date alone
+        is the whole day (see :mod:`interlock.timespan`).
+
+        :raises ValueError: an unknown zone, or a bound that is not a date or time.
+        """
+        zone = zone_named(tz) if isinstance(tz, str) else (tz or UTC)
+        return cls(
+            states=frozenset(SessionState(s) for s in states),
+            candidate=candidate,
+            position=position,
+            batch_no=batch_no,
+            start_from=None if start_from is None else resolve_bound(start_from, zone, "from"),
+            start_to=None if start_to is None else resolve_bound(start_to, zone, "to"),
+        )
+
+
+def _folded(text: str) -> str:
+    """Text as a person would compare it: NFKC (full-width → ASCII), case folded."""
+    return unicodedata.normalize("NFKC", text).casefold()
+
+
+def _without_spaces(text: str) -> str:
+    return "".join(_folded(text).split())
+
+
+def candidate_matches(text: str, candidate: Candidate) -> bool:
+    """The candidate filter: the id exactly, part of the masked name, or the whole full name.
+
+    The full name must match whole (ignoring case and every space: ``张 伟`` = ``张伟``,
+    ``li wei`` = ``Li Wei``): a part of it would let anyone who may list sessions recover
+    hidden names one character at a time.
+    """
+    if text == candidate.id or text in candidate.masked_name:
+        return True
+    wanted = _without_spaces(text)
+    return bool(wanted) and candidate.full_name is not None and (
+        wanted == _without_spaces(candidate.full_name)
+    )
+
+
+def position_matches(text: str, position: Position) -> bool:
+    """The position filter: the id exactly, or the whole title ignoring case and runs of
+    spaces (``backend  engineer`` finds ``Backend Engineer``; ``engineer`` does not: a
+    filter also selects what a batch acts on, and a part of a title reaches too far)."""
+    if text == position.id:
+        return True
+    return " ".join(_folded(text).split()) == " ".join(_folded(position.title).split())
 
 
 class SessionPage(_Strict):

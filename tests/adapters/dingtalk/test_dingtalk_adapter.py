@@ -139,6 +139,7 @@ async def test_list_pages_through_everything_with_vendor_tokens(
     [
         lambda d: SessionFilter(states={S.PAUSED, S.SCHEDULED}),
         lambda d: SessionFilter(position=d.world.positions[1].id),
+        lambda d: SessionFilter(position=d.world.positions[1].title.upper()),
         lambda d: SessionFilter(batch_no=next(iter(d.world.sessions.values())).batch_no),
         lambda d: SessionFilter(
             start_from=min(s.scheduled_at for s in d.world.sessions.values()) + timedelta(hours=3),
@@ -148,7 +149,7 @@ async def test_list_pages_through_everything_with_vendor_tokens(
         lambda d: SessionFilter(candidate="王"),
         lambda d: SessionFilter(states={S.UNKNOWN}),
     ],
-    ids=["states", "position", "batch", "window", "candidate-id", "masked-name", "unknown"],
+    ids=["states", "position", "position-title", "batch", "window", "candidate-id", "masked-name", "unknown"],
 )
 async def test_filters_match_the_reference_semantics(
     adapter: DingTalkAdapter, double: DingTalkDouble, make_filter: object
@@ -167,7 +168,8 @@ async def test_server_side_filters_reach_the_vendor(
 ) -> None:
     position = double.world.positions[0].id
     await adapter.list_sessions(SessionFilter(states={S.PAUSED}, position=position))
-    assert bodies(router, "/sessions/query")[-1] == {"statusList": ["PAUSED"], "jobId": position}
+    # The position stays client-side: it may be a title, and jobId takes an id only.
+    assert bodies(router, "/sessions/query")[-1] == {"statusList": ["PAUSED"]}
 
 
 # -- verbs ----------------------------------------------------------------------------------

@@ -141,7 +141,6 @@ def test_list_body_sends_server_side_filters_in_tenant_local_time() -> None:
         "pageIndex": 2,
         "pageSize": 50,
         "status": ["0", "1"],
-        "positionId": "6338035485622269",
         "batchNo": "B20261126-01",
         "beginTimeStart": "2026-11-26 08:00:00",
         "beginTimeEnd": "2026-11-27 08:00:00",
