@@ -256,7 +256,6 @@ class SessionFilter(_Strict):
         )
         return all(checks)
 
-
     @classmethod
     def search(
         cls,
@@ -305,8 +304,10 @@ def candidate_matches(text: str, candidate: Candidate) -> bool:
     if text == candidate.id or text in candidate.masked_name:
         return True
     wanted = _without_spaces(text)
-    return bool(wanted) and candidate.full_name is not None and (
-        wanted == _without_spaces(candidate.full_name)
+    return (
+        bool(wanted)
+        and candidate.full_name is not None
+        and (wanted == _without_spaces(candidate.full_name))
     )
 
 

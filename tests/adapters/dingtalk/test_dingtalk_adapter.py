@@ -149,7 +149,16 @@ async def test_list_pages_through_everything_with_vendor_tokens(
         lambda d: SessionFilter(candidate="王"),
         lambda d: SessionFilter(states={S.UNKNOWN}),
     ],
-    ids=["states", "position", "position-title", "batch", "window", "candidate-id", "masked-name", "unknown"],
+    ids=[
+        "states",
+        "position",
+        "position-title",
+        "batch",
+        "window",
+        "candidate-id",
+        "masked-name",
+        "unknown",
+    ],
 )
 async def test_filters_match_the_reference_semantics(
     adapter: DingTalkAdapter, double: DingTalkDouble, make_filter: object
