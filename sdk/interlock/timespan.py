@@ -68,12 +68,16 @@ def resolve_bound(value: BoundText, zone: tzinfo, bound: Bound) -> datetime:
 
     :param bound: ``"from"`` (inclusive lower bound) or ``"to"`` (exclusive upper bound): a
         date alone starts its day as a lower bound and ends it as an upper bound.
-    :raises ValueError: text that is not ISO 8601 (see :func:`parse_bound`).
+    :raises ValueError: text that is not ISO 8601 (see :func:`parse_bound`), or a bound
+        past the last representable date.
     """
     parsed = parse_bound(value) if isinstance(value, str) else value
-    if not isinstance(parsed, datetime):  # a date alone: the whole local day
-        day = parsed + timedelta(days=1) if bound == "to" else parsed
-        parsed = datetime.combine(day, time.min)
-    if parsed.tzinfo is None or parsed.utcoffset() is None:
-        parsed = parsed.replace(tzinfo=zone)
-    return parsed.astimezone(UTC)
+    try:
+        if not isinstance(parsed, datetime):  # a date alone: the whole local day
+            day = parsed + timedelta(days=1) if bound == "to" else parsed
+            parsed = datetime.combine(day, time.min)
+        if parsed.tzinfo is None or parsed.utcoffset() is None:
+            parsed = parsed.replace(tzinfo=zone)
+        return parsed.astimezone(UTC)
+    except OverflowError:  # 9999-12-31 as an upper bound, or a zone pushing past year 9999
+        raise ValueError(f"{value!s} is out of the range of dates") from None

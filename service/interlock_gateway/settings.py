@@ -32,7 +32,7 @@ from __future__ import annotations
 import os
 import tomllib
 from contextvars import ContextVar
-from datetime import timedelta
+from datetime import UTC, timedelta, tzinfo
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -48,6 +48,7 @@ from pydantic_settings import (
 
 from interlock.config import resolve_secret
 from interlock.errors import ConfigurationError
+from interlock.timespan import zone_named
 
 from .store.engine import DATABASE_URL_ENV, DEFAULT_DATA_DIR, resolve_database_url
 
@@ -118,6 +119,13 @@ class GatewaySettings(BaseSettings):
         default=3,
         description="how often a stop whose session was resumed at the vendor during its undo "
         "window is held again before it fails as contested (0: fail at once)",
+    )
+
+    # -- search ------------------------------------------------------------------------------
+    time_zone: str | None = Field(
+        default=None,
+        description="IANA zone (e.g. Asia/Shanghai) in which a search's dates and times without "
+        "a zone are read, unless the request names one (tz); default: UTC",
     )
 
     # -- manual tasks ------------------------------------------------------------------------
@@ -196,6 +204,18 @@ class GatewaySettings(BaseSettings):
     def _secret_reference(cls, value: Any) -> Any:
         # "env:VAR" and "file:/path", as for account secrets: the token never sits in the file.
         return resolve_secret(value, where="[gateway] metrics_token", env=os.environ)
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        if value is not None:
+            zone_named(value)  # raises ValueError naming the zone
+        return value
+
+    @property
+    def search_zone(self) -> tzinfo:
+        """The zone of a search that names none: ``time_zone``, else UTC."""
+        return UTC if self.time_zone is None else zone_named(self.time_zone)
 
     @field_validator("protected_levels", "protected_positions", mode="before")
     @classmethod

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from interlock.models import ACCOUNT_NAME_PATTERN, Reason, SessionState, Verb
+from interlock.timespan import zone_named
 
 from ..operations.previews import BatchAsk
 from ..operations.resolve import Selection
 from ..operations.sessions import SessionQuery
 from ..operations.tokens import request_digest
-from .fields import FreeText, Instant, SearchText
+from .fields import FreeText, SearchBound, SearchText, TimeZoneName
 from .schemas import ClientReason
+from .search_bounds import search_instant
 
 __all__ = [
     "BatchCounts",
@@ -46,13 +48,37 @@ class BatchFilter(_Request):
     account: Annotated[str, Field(pattern=ACCOUNT_NAME_PATTERN)] | None = None
     vendor: Annotated[str, Field(pattern=ACCOUNT_NAME_PATTERN)] | None = None
     states: list[SessionState] = Field(default_factory=list)
-    candidate: SearchText | None = None
-    position: SearchText | None = None
-    batch_no: SearchText | None = None
-    start_from: Instant | None = None
-    start_to: Instant | None = None
+    candidate: SearchText | None = Field(
+        default=None,
+        description="candidate id (exact), part of the masked name, or the full name (exact, "
+        "ignoring case and spaces)",
+    )
+    position: SearchText | None = Field(
+        default=None, description="position id (exact), or its whole title ignoring case"
+    )
+    batch_no: SearchText | None = Field(default=None, description="batch number (exact)")
+    start_from: SearchBound | None = Field(
+        default=None,
+        description="scheduled at or after; a date alone (2026-12-04): from the start of that "
+        "day; a time without a zone is read in tz",
+    )
+    start_to: SearchBound | None = Field(
+        default=None,
+        description="scheduled before; a date alone: up to the end of that day (the next "
+        "day's start); a time without a zone is read in tz",
+    )
+    tz: TimeZoneName | None = Field(
+        default=None,
+        description="IANA zone in which start_from/start_to without a zone are read "
+        "(default: the gateway's time_zone setting, else UTC)",
+    )
 
-    def to_query(self) -> SessionQuery:
+    def to_query(self, default_zone: tzinfo) -> SessionQuery:
+        """The lifecycle's query, bounds read in ``tz`` or else ``default_zone``.
+
+        :raises Problem: 422 naming the bound when it falls outside what backends hold.
+        """
+        zone = default_zone if self.tz is None else zone_named(self.tz)
         return SessionQuery(
             account=self.account,
             vendor=self.vendor,
@@ -60,8 +86,8 @@ class BatchFilter(_Request):
             candidate=self.candidate,
             position=self.position,
             batch_no=self.batch_no,
-            start_from=self.start_from,
-            start_to=self.start_to,
+            start_from=search_instant(self.start_from, zone, "from", "body.filter.start_from"),
+            start_to=search_instant(self.start_to, zone, "to", "body.filter.start_to"),
         )
 
 
@@ -73,11 +99,12 @@ class PreviewRequest(_Request):
     filter: BatchFilter | None = None
     reason: ClientReason
 
-    def to_ask(self, confirm_token: str | None = None) -> BatchAsk:
-        """The request as the lifecycle sees it (bound to its exact JSON by the digest)."""
+    def to_ask(self, default_zone: tzinfo, confirm_token: str | None = None) -> BatchAsk:
+        """The request as the lifecycle sees it (bound to its exact JSON by the digest);
+        the filter's dates without a zone are read in its ``tz`` or else ``default_zone``."""
         selection = Selection(
             names=tuple(self.sessions) if self.sessions is not None else None,
-            filter=self.filter.to_query() if self.filter is not None else None,
+            filter=self.filter.to_query(default_zone) if self.filter is not None else None,
         )
         return BatchAsk(
             action=Verb(self.action),
@@ -93,9 +120,9 @@ class BatchRequest(PreviewRequest):
 
     confirm_token: Annotated[str, Field(min_length=10, max_length=1000)] | None = None
 
-    def ask(self) -> BatchAsk:
+    def ask(self, default_zone: tzinfo) -> BatchAsk:
         """The batch as the lifecycle sees it."""
-        return self.to_ask(self.confirm_token)
+        return self.to_ask(default_zone, self.confirm_token)
 
 
 class _Response(BaseModel):

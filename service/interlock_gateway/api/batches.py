@@ -70,10 +70,11 @@ async def create_batch(
     ``confirm_token`` of a preview of exactly this request. Sessions with a stop pending are
     skipped (``SESSION.PENDING_COMMIT``). Requires ``Idempotency-Key``."""
     key = require_key(idempotency_key, "a batch")
+    ask = body.ask(ctx.settings.search_zone)  # a bound out of range is a 422 before anything
     take_mutation_slot(limiter, caller)
 
     async def produce() -> Reply:
-        batch = await batches.create(ctx, dispatcher, caller, body.ask(), key)
+        batch = await batches.create(ctx, dispatcher, caller, ask, key)
         return await _batch_reply(ctx, batch, 202)
 
     async def recover() -> Reply | None:

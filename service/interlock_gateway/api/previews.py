@@ -35,4 +35,4 @@ async def create_preview(
     held by a pending stop, names you may not touch, accounts that cannot do the verb, and the
     estimated vendor calls and duration from each account's rate limit. Pass
     ``confirm_token`` to ``POST /v1/batches`` with exactly the same request."""
-    return preview_view(await preview(ctx, caller, body.to_ask()))
+    return preview_view(await preview(ctx, caller, body.to_ask(ctx.settings.search_zone)))

@@ -28,11 +28,12 @@ from .deps import (
     LimiterDep,
     strict_query,
 )
-from .fields import Instant, SearchText
+from .fields import SearchBound, SearchText, TimeZoneName
 from .idempotency import idempotent
 from .ratelimit import MutationRateLimiter
 from .replies import Reply, operation_reply, require_key, take_mutation_slot, to_response
 from .schemas import OperationOut, SessionOut, SessionPageOut, VerbRequest
+from .search_bounds import search_instant, search_zone
 from .tasks import TaskOut
 from .views import session_view
 
@@ -51,10 +52,10 @@ _FILTERS = (
     "batch_no",
     "start_from",
     "start_to",
+    "tz",
     "page_size",
     "page_token",
 )
-_Text = Annotated[SearchText | None, Query()]
 
 _OPERATION_RESPONSES: dict[int | str, dict[str, object]] = {
     200: {"model": OperationOut, "description": "done: applied, already_in_state, grace, ..."},
@@ -100,11 +101,33 @@ async def list_sessions(
     account: Annotated[str | None, Query(pattern=ACCOUNT_NAME_PATTERN)] = None,
     vendor: Annotated[str | None, Query(pattern=ACCOUNT_NAME_PATTERN)] = None,
     state: Annotated[list[str] | None, Query(description="repeat or comma-separate")] = None,
-    candidate: _Text = None,
-    position: _Text = None,
-    batch_no: _Text = None,
-    start_from: Annotated[Instant | None, Query(description="scheduled at or after")] = None,
-    start_to: Annotated[Instant | None, Query(description="scheduled before")] = None,
+    candidate: Annotated[
+        SearchText | None,
+        Query(
+            description="candidate id (exact), part of the masked name (张), or the full name "
+            "(exact, ignoring case and spaces: 张伟, 'li wei')"
+        ),
+    ] = None,
+    position: Annotated[
+        SearchText | None,
+        Query(description="position id (exact), or its whole title ignoring case"),
+    ] = None,
+    batch_no: Annotated[SearchText | None, Query(description="batch number (exact)")] = None,
+    start_from: Annotated[
+        SearchBound | None,
+        Query(description="scheduled at or after; a date alone: from the start of that day"),
+    ] = None,
+    start_to: Annotated[
+        SearchBound | None,
+        Query(description="scheduled before; a date alone: up to the end of that day"),
+    ] = None,
+    tz: Annotated[
+        TimeZoneName | None,
+        Query(
+            description="IANA zone in which start_from/start_to without a zone are read "
+            "(default: the gateway's time_zone setting, else UTC)"
+        ),
+    ] = None,
     page_size: Annotated[int, Query(ge=1)] = 50,
     page_token: Annotated[str | None, Query(min_length=1, max_length=2048)] = None,
 ) -> SessionPageOut:
@@ -113,6 +136,7 @@ async def list_sessions(
     keep paging while ``next_page_token`` is present."""
     if page_size > ctx.settings.max_page_size:
         raise page_size_too_large(ctx.settings.max_page_size)
+    zone = search_zone(tz, ctx.settings)
     query = SessionQuery(
         account=account,
         vendor=vendor,
@@ -120,8 +144,8 @@ async def list_sessions(
         candidate=candidate,
         position=position,
         batch_no=batch_no,
-        start_from=start_from,
-        start_to=start_to,
+        start_from=search_instant(start_from, zone, "from", "query.start_from"),
+        start_to=search_instant(start_to, zone, "to", "query.start_to"),
     )
     page = await list_visible(ctx, caller, query, page_size=page_size, page_token=page_token)
     stops = await pending_stops(ctx.db, (s.ref for s in page.sessions))
