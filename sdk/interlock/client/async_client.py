@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from datetime import date
 from types import TracebackType
 from typing import Any, Self
 from urllib.parse import quote
@@ -91,8 +92,11 @@ class AsyncGatewayClient:
     async def sessions_page(
         self, *, page_token: str | None = None, page_size: int = 50, **filters: Any
     ) -> SessionPage:
-        """One page of the sessions the key may see (filters as ``GET /v1/sessions``)."""
-        params = {k: v for k, v in filters.items() if v is not None}
+        """One page of the sessions the key may see (filters as ``GET /v1/sessions``:
+        ``candidate``, ``position``, ``batch_no``, ``state``, ``start_from``/``start_to`` as a
+        ``date``, a naive or aware ``datetime`` or ISO text, read in ``tz`` — see
+        docs/search.md)."""
+        params = {k: _wire(v) for k, v in filters.items() if v is not None}
         params["page_size"] = page_size
         if page_token:
             params["page_token"] = page_token
@@ -300,8 +304,13 @@ def _batch_body(
     if sessions is not None:
         body["sessions"] = sessions
     if filter is not None:
-        body["filter"] = filter
+        body["filter"] = {k: _wire(v) for k, v in filter.items()}
     return body
+
+
+def _wire(value: Any) -> Any:
+    """Dates and datetimes as ISO text (naive stays naive: the gateway reads it in ``tz``)."""
+    return value.isoformat() if isinstance(value, date) else value
 
 
 def _session_path(account: str, session_id: str) -> str:
