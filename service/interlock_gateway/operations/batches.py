@@ -233,7 +233,7 @@ def _batch(caller: Caller, ask: BatchAsk, key: str, now: datetime, count: int) -
         status=BatchStatus.PENDING.value,
         item_count=count,
         counts={},
-        filter=selection.filter.as_dict() if selection.filter else None,
+        filter=selection.filter.as_record() if selection.filter else None,
         request_hash=ask.digest,
         idempotency_key=key,
         confirm_token_hash=None,

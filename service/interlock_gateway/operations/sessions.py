@@ -161,6 +161,19 @@ class SessionQuery:
             "position_title": self.position_title,
         }
 
+    def as_record(self) -> dict[str, Any]:
+        """What a batch stores of its filter: :meth:`as_dict` with the candidate texts masked.
+
+        A recruiter may search by a candidate's full name, which must never be stored; the
+        filter is kept for people to read (the batch's items name every session it selected),
+        so the masked form (``张*``) is enough. An id is masked too: text cannot tell them apart.
+        """
+        record = self.as_dict()
+        for key in ("candidate", "candidate_name"):
+            if record[key] is not None:
+                record[key] = mask_name(record[key])
+        return record
+
     def digest(self, caller: Caller) -> str:
         """Binds a page token to this query and caller."""
         parts = [caller.name, self.account, self.vendor, sorted(self.states), self.candidate]
