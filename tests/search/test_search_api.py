@@ -173,4 +173,3 @@ async def test_bad_batch_filter_bounds_are_422_naming_the_field(
         response = await harness.post(path, "admin", body, str(uuid.uuid4()))
         assert response.status_code == 422, response.text
         assert field in response.json()["detail"]
-

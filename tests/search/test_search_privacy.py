@@ -69,7 +69,8 @@ async def test_the_gateway_never_echoes_stores_or_logs_a_searched_full_name(
         for s in named
         if s.state is SessionState.IN_PROGRESS and s.position.title == "Frontend Engineer"
     ]
-    assert named and wanted
+    assert named
+    assert wanted
     headers = harness.headers("admin")
 
     listing = await harness.client.get(
