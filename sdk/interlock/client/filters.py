@@ -16,6 +16,7 @@ gateway reads dates in ``tz``. See docs/search.md.
 
 from __future__ import annotations
 
+import re
 import shlex
 from typing import Any
 
@@ -31,14 +32,22 @@ FILTER_KEYS = (*_STATES_KEYS, *_TEXT_KEYS, *_BOUND_KEYS, "tz")
 """Every key an expression may use."""
 
 _QUOTING = 'quote a value with spaces: position="Backend Engineer"'
+# Messages quote what was typed only when it has the shape of a key or a state: a value may
+# be a person's name, and an error may end up in a log.
+_KEY_LIKE = re.compile(r"^[a-z][a-z_]{0,31}$")
+
+
+def _shown(text: str) -> str:
+    return repr(text) if _KEY_LIKE.fullmatch(text) else "(not shown: it may be a name)"
 
 
 def parse_filter(expression: str) -> dict[str, Any]:
     """``expression`` as the API's filter object (an empty expression: ``{}``, everything).
 
     :raises ValueError: with a message naming the problem: an unbalanced quote, a word without
-        ``=``, an unknown key (listing the allowed ones), an empty or repeated value, an unknown
-        state or time zone, a date that is not ISO 8601.
+        ``=`` (by its number), an unknown key (listing the allowed ones), an empty or repeated
+        value, an unknown state or time zone, a date that is not ISO 8601. Typed text is
+        quoted only when it looks like a key, never when it could be a name.
     """
     try:
         words = shlex.split(expression)
@@ -47,8 +56,8 @@ def parse_filter(expression: str) -> dict[str, Any]:
             "the filter has an unbalanced quote: close every \" or ' you open"
         ) from None
     spec: dict[str, Any] = {}
-    for word in words:
-        key, value = _key_value(word)
+    for number, word in enumerate(words, 1):
+        key, value = _key_value(word, number)
         target = "states" if key in _STATES_KEYS else key
         if target in spec:
             raise ValueError(f"{key!r} is given twice; give each key once")
@@ -56,12 +65,14 @@ def parse_filter(expression: str) -> dict[str, Any]:
     return spec
 
 
-def _key_value(word: str) -> tuple[str, str]:
+def _key_value(word: str, number: int) -> tuple[str, str]:
     key, sep, value = word.partition("=")
     if not sep:
-        raise ValueError(f"{word!r} is not KEY=VALUE (no spaces around '='; {_QUOTING})")
+        raise ValueError(
+            f"word {number} {_shown(word)} is not KEY=VALUE (no spaces around '='; {_QUOTING})"
+        )
     if key not in FILTER_KEYS:
-        raise ValueError(f"unknown filter key {key!r}; keys: {', '.join(FILTER_KEYS)}")
+        raise ValueError(f"unknown filter key {_shown(key)}; keys: {', '.join(FILTER_KEYS)}")
     if not value.strip():
         raise ValueError(f"{key}= needs a value ({_QUOTING})")
     return key, value
@@ -72,7 +83,7 @@ def _states(value: str) -> list[str]:
     known = {s.value for s in SessionState}
     for name in names:
         if name not in known:
-            raise ValueError(f"unknown state {name!r}; states: {', '.join(sorted(known))}")
+            raise ValueError(f"unknown state {_shown(name)}; states: {', '.join(sorted(known))}")
     return names
 
 
