@@ -89,7 +89,7 @@ CAUGHT_BY.update(
             "it a second time",
         },
         "TestFiltersOnlyOnItsSide": {
-            "test_server_side_filters_reach_the_vendor[position]": "never sent it to the vendor",
+            "test_server_side_filters_reach_the_vendor[state]": "never sent it to the vendor",
         },
         "TestDropsTheResumeDeadline": {
             "test_pause_keeps_the_resume_deadline": "send resume_deadline to the vendor",
