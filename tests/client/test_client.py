@@ -109,3 +109,17 @@ def test_sync_client(served: Served) -> None:
         names = [s.name for s in client.sessions(account=ACCOUNT, state="scheduled")][:1]
         preview = client.preview("pause", "process_change", sessions=names)
         assert preview["confirm_token"]
+
+
+def test_me_and_my_operations(served: Served) -> None:
+    with GatewayClient(served.url, served.keys["spec"]) as client:
+        me = client.me()
+        assert (me.principal, me.role) == ("spec", "specialist")
+        before = {o.id for o in client.my_operations()}
+        target = next(s for s in client.sessions(account=ACCOUNT, state="in_progress"))
+        paused = client.pause(ACCOUNT, target.id, "candidate_network")
+        mine = client.my_operations(limit=5)
+        assert mine[0].id == paused.id and paused.id not in before
+        assert all(o.actor == "spec" for o in mine)
+    with GatewayClient(served.url, served.keys["admin"]) as admin:
+        assert paused.id not in {o.id for o in admin.my_operations()}  # only the caller's own

@@ -13,7 +13,7 @@ from httpx_sse import aconnect_sse
 
 from ._core import API, Call, checked, default_headers, unavailable
 from .errors import error_from_response
-from .models import Approval, ApprovalPage, Operation, Session, SessionPage
+from .models import Approval, ApprovalPage, Me, Operation, Session, SessionPage
 from .retry import RetryPolicy
 
 __all__ = ["AsyncGatewayClient"]
@@ -86,6 +86,10 @@ class AsyncGatewayClient:
         """``/readyz``: the database's and each account's health (raises when not ready)."""
         return dict(await self._json(Call("GET", "/readyz")))
 
+    async def me(self) -> Me:
+        """``/v1/me``: the principal and role of this client's API key (no vendor call)."""
+        return Me.model_validate(await self._json(Call("GET", f"{API}/me")))
+
     # -- sessions -------------------------------------------------------------------------
 
     async def sessions_page(
@@ -153,6 +157,12 @@ class AsyncGatewayClient:
     async def operation(self, op_id: str) -> Operation:
         body = await self._json(Call("GET", f"{API}/operations/{quote(op_id, safe='')}"))
         return Operation.model_validate(body)
+
+    async def my_operations(self, *, limit: int = 50, within_hours: int = 24) -> list[Operation]:
+        """The operations this key's principal asked for recently, newest first."""
+        params = {"limit": limit, "within_hours": within_hours}
+        body = await self._json(Call("GET", f"{API}/operations", params=params))
+        return [Operation.model_validate(o) for o in body["operations"]]
 
     async def undo(self, op_id: str, note: str | None = None) -> Operation:
         call = Call(
