@@ -28,14 +28,14 @@ def test_the_gateway_down_is_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
     assert result.exit_code == 1
     assert "Traceback" not in result.output
     lines = result.stderr.splitlines()
-    assert lines[0] == f"error: the gateway at {url} did not answer (ConnectError)"
+    assert lines[0] == f"error: POST {url}/v1/previews: gateway unreachable (ConnectError)"
     assert [line for line in lines[1:] if not line.startswith("hint:")] == []
 
 
 def test_bracketed_names_in_errors_are_shown(tmp_path: Path) -> None:
     config = tmp_path / "interlock.toml"
     config.write_text("[accounts.demo]\n", encoding="utf-8")  # no adapter named
-    result = runner.invoke(app, ["sessions", "list", "-c", str(config)])
+    result = runner.invoke(app, ["direct", "sessions", "list", "-c", str(config)])
     assert result.exit_code != 0
     assert "interlock.toml: [accounts.demo]: key 'adapter' is missing" in result.stderr
     assert "Traceback" not in result.output

@@ -119,7 +119,8 @@ def test_me_and_my_operations(served: Served) -> None:
         target = next(s for s in client.sessions(account=ACCOUNT, state="in_progress"))
         paused = client.pause(ACCOUNT, target.id, "candidate_network")
         mine = client.my_operations(limit=5)
-        assert mine[0].id == paused.id and paused.id not in before
+        assert mine[0].id == paused.id
+        assert paused.id not in before
         assert all(o.actor == "spec" for o in mine)
     with GatewayClient(served.url, served.keys["admin"]) as admin:
         assert paused.id not in {o.id for o in admin.my_operations()}  # only the caller's own

@@ -235,8 +235,26 @@ class AsyncGatewayClient:
         body["confirm_token"] = confirm_token
         return dict(await self._json(Call("POST", f"{API}/batches", json=body, keyed=True)))
 
-    async def batch(self, batch_id: str) -> dict[str, Any]:
-        return dict(await self._json(Call("GET", f"{API}/batches/{quote(batch_id, safe='')}")))
+    async def batch(
+        self, batch_id: str, *, page_size: int = 50, page_token: str | None = None
+    ) -> dict[str, Any]:
+        """The batch, its counts and one page of its items (``next_page_token`` for more)."""
+        params: dict[str, Any] = {"page_size": page_size}
+        if page_token:
+            params["page_token"] = page_token
+        path = f"{API}/batches/{quote(batch_id, safe='')}"
+        return dict(await self._json(Call("GET", path, params=params)))
+
+    async def batch_items(self, batch_id: str, *, page_size: int = 200) -> AsyncIterator[Any]:
+        """Every item of the batch, following ``next_page_token`` to the last page."""
+        token: str | None = None
+        while True:
+            page = await self.batch(batch_id, page_size=page_size, page_token=token)
+            for item in page["items"]:
+                yield item
+            token = page.get("next_page_token")
+            if not token:
+                return
 
     async def cancel_batch(self, batch_id: str) -> dict[str, Any]:
         path = f"{API}/batches/{quote(batch_id, safe='')}/cancel"
@@ -248,16 +266,19 @@ class AsyncGatewayClient:
 
     async def batch_events(self, batch_id: str) -> AsyncIterator[tuple[str, Any]]:
         """``(event, data)`` from the batch's server-sent events, ending after ``done`` or
-        ``idle``."""
+        ``idle``. A broken stream raises :class:`GatewayUnavailable` (poll :meth:`batch`)."""
         path = f"{API}/batches/{quote(batch_id, safe='')}/events"
-        async with aconnect_sse(self._http, "GET", path, timeout=None) as source:
-            if not source.response.is_success:
-                await source.response.aread()
-                raise error_from_response(source.response)
-            async for event in source.aiter_sse():
-                yield event.event, event.json() if event.data else None
-                if event.event in {"done", "idle"}:
-                    return
+        try:
+            async with aconnect_sse(self._http, "GET", path, timeout=None) as source:
+                if not source.response.is_success:
+                    await source.response.aread()
+                    raise error_from_response(source.response)
+                async for event in source.aiter_sse():
+                    yield event.event, event.json() if event.data else None
+                    if event.event in {"done", "idle"}:
+                        return
+        except httpx.TransportError as exc:
+            raise unavailable(Call("GET", path), exc) from None
 
     # -- reports --------------------------------------------------------------------------
 

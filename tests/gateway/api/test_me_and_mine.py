@@ -15,7 +15,8 @@ async def test_me_names_the_principal_and_role_of_every_role(harness: Harness) -
         assert (body["principal"], body["role"]) == (who, role)
         assert harness.keys[who] not in reply.text  # never the key itself
     spec = (await harness.client.get("/v1/me", headers=harness.headers("spec"))).json()
-    assert spec["positions"] and all(p.startswith(("demo/", "nopause/")) for p in spec["positions"])
+    assert spec["positions"]
+    assert all(p.startswith(("demo/", "nopause/")) for p in spec["positions"])
 
 
 async def test_me_refuses_a_wrong_key_and_unknown_parameters(harness: Harness) -> None:
@@ -41,7 +42,8 @@ async def test_my_operations_are_mine_newest_first_with_pending_undo(harness: Ha
         (second, "terminate"),
         (first, "pause"),
     ]
-    assert ops[0]["status"] == "grace" and ops[0]["commit_at"]  # undoable until commit_at
+    assert ops[0]["status"] == "grace"
+    assert ops[0]["commit_at"]
 
     limited = await harness.client.get("/v1/operations?limit=1", headers=harness.headers("spec"))
     assert len(limited.json()["operations"]) == 1
