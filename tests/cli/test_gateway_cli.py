@@ -243,3 +243,29 @@ def test_the_key_goes_to_the_keyring_when_there_is_one(served: Served) -> None:
     assert names(served, "in_progress")
     assert cli("logout").exit_code == 0
     assert ring.saved == {}
+
+
+def test_audit_verify_and_export_through_the_gateway(served: Served, tmp_path: Path) -> None:
+    login(served, "auditor")
+    verified = ok_json("audit", "verify")
+    assert verified["ok"] is True
+    assert verified["records_checked"] > 0
+    assert "audit trail OK" in cli("audit", "verify").stdout
+    exported = tmp_path / "audit.jsonl"
+    result = cli("audit", "export", "-o", str(exported), "--from", "2026-01-01")
+    assert result.exit_code == 0, result.output
+    lines = exported.read_text(encoding="utf-8").splitlines()
+    assert len(lines) >= verified["records_checked"]  # verifying is audited too
+    assert all(json.loads(line)["hash"] for line in lines)
+    local = cli("audit", "verify", "--witness", "copy.jsonl")
+    assert local.exit_code == 1
+    assert "--public-key and --witness check a database here" in local.stderr
+
+
+def test_audit_commands_read_the_database_where_the_gateway_runs(served: Served) -> None:
+    Path("interlock.toml").write_text("[gateway]\n", encoding="utf-8")  # a server's folder
+    login(served, "auditor")
+    assert cli("db", "upgrade").exit_code == 0  # the server's own (empty) database
+    result = cli("audit", "verify", "--no-witnesses", "--json")  # read directly, not the gateway
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["records_checked"] == 0

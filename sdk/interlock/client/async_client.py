@@ -313,8 +313,10 @@ class AsyncGatewayClient:
             async for chunk in response.aiter_bytes():
                 yield chunk
 
-    async def audit_verify(self) -> dict[str, Any]:
-        return dict(await self._json(Call("GET", f"{API}/audit/verify")))
+    async def audit_verify(self, *, witnesses: bool = True) -> dict[str, Any]:
+        """The whole chain checked by the gateway (and its witnesses, unless told not to)."""
+        params = {"witnesses": str(witnesses).lower()}
+        return dict(await self._json(Call("GET", f"{API}/audit/verify", params=params)))
 
 
 def _batch_body(
