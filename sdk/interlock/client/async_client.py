@@ -280,6 +280,48 @@ class AsyncGatewayClient:
         except httpx.TransportError as exc:
             raise unavailable(Call("GET", path), exc) from None
 
+    # -- manual tasks (verbs a person carries out at the vendor) ----------------------------
+
+    async def tasks(self, *, status: str | None = None) -> list[dict[str, Any]]:
+        """Tasks the key may see, soonest due first (``status``: open, done or failed)."""
+        params = {"status": status} if status else None
+        return list((await self._json(Call("GET", f"{API}/tasks", params=params)))["tasks"])
+
+    async def task(self, task_id: str) -> dict[str, Any]:
+        return dict(await self._json(Call("GET", f"{API}/tasks/{quote(task_id, safe='')}")))
+
+    async def close_task(self, task_id: str, *, done: bool, note: str | None = None) -> Any:
+        """Mark a task done (the person did it at the vendor) or failed."""
+        path = f"{API}/tasks/{quote(task_id, safe='')}/{'done' if done else 'failed'}"
+        return await self._json(Call("POST", path, json={"note": note}, keyed=True))
+
+    # -- principals (admins) ---------------------------------------------------------------
+
+    async def principals(self) -> list[dict[str, Any]]:
+        return list((await self._json(Call("GET", f"{API}/principals")))["principals"])
+
+    async def create_principal(self, name: str, role: str, **owns: Any) -> dict[str, Any]:
+        """A new principal and its key (shown once); ``owns``: vendor_users, positions,
+        departments."""
+        body = {"name": name, "role": role, **owns}
+        return dict(await self._json(Call("POST", f"{API}/principals", json=body, keyed=True)))
+
+    async def link_vendor_users(self, name: str, account: str, user_ids: list[str]) -> Any:
+        path = f"{_principal_path(name)}/vendor-users/{quote(account, safe='')}"
+        return await self._json(Call("PUT", path, json={"user_ids": user_ids}, keyed=True))
+
+    async def unlink_vendor_users(self, name: str, account: str) -> Any:
+        path = f"{_principal_path(name)}/vendor-users/{quote(account, safe='')}"
+        return await self._json(Call("DELETE", path, keyed=True))
+
+    async def grant(self, name: str, *, remove: bool = False, **scopes: list[str]) -> Any:
+        """Grant (or with ``remove`` take back) ``positions`` and ``departments``."""
+        path = f"{_principal_path(name)}/grants" + ("/remove" if remove else "")
+        return await self._json(Call("POST", path, json=scopes, keyed=True))
+
+    async def revoke_principal(self, name: str) -> Any:
+        return await self._json(Call("POST", f"{_principal_path(name)}/revoke", keyed=True))
+
     # -- reports --------------------------------------------------------------------------
 
     async def adapters(self) -> Any:
@@ -335,6 +377,10 @@ def _batch_body(
     if filter is not None:
         body["filter"] = filter
     return body
+
+
+def _principal_path(name: str) -> str:
+    return f"{API}/principals/{quote(name, safe='')}"
 
 
 def _session_path(account: str, session_id: str) -> str:
