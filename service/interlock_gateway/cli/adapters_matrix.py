@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from interlock import Interlock
 from interlock.doubles import make_double, wire_adapter
@@ -54,12 +55,10 @@ def adapters(
     console.print(_matrix(rows))
     for row in rows:
         if row.get("notes"):
-            console.print(f"[bold]{row['adapter']}[/]: {row['notes']}", highlight=False)
-    for failure in failures:
-        err_console.print(
-            f"[yellow]plug-in {failure['plugin']!r} not loaded:[/] {failure['error']}"
-        )
-        err_console.print(f"  fix: {failure['fix']}")
+            console.print(Text(f"{row['adapter']}: {row['notes']}"))
+    for failure in failures:  # plug-in errors quote paths and code: never markup
+        err_console.print(Text(f"plug-in {failure['plugin']!r} not loaded: {failure['error']}"))
+        err_console.print(Text(f"  fix: {failure['fix']}"))
 
 
 _VERBS = ("pause", "resume", "terminate", "revoke")

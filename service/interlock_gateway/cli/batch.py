@@ -25,6 +25,7 @@ from typing import Annotated, Any
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from interlock.client import AsyncGatewayClient
 from interlock.client.errors import GatewayError, GatewayUnavailable
@@ -64,7 +65,7 @@ def _listed(error: GatewayError) -> None:
     """The sessions or accounts a refusal names (the first 20), before its one-line reason."""
     listed = error.body.get("sessions") or error.body.get("accounts") or []
     if listed:
-        err_console.print("\n".join(f"  {item}" for item in listed[:20]), highlight=False)
+        err_console.print(Text("\n".join(f"  {item}" for item in listed[:20])))
 
 
 def _show_preview(impact: dict[str, Any]) -> None:
@@ -148,12 +149,13 @@ def _summary(batch: dict[str, Any], items: list[dict[str, Any]]) -> None:
             table.add_column(column)
         for item in problems:
             error = item["error"]
-            table.add_row(
+            cells = (  # vendor messages may hold brackets: Text, never markup
                 item["session"],
                 item["status"],
                 f"{error['code']}: {error.get('message') or ''}",
                 item["vendor_request_id"] or "-",
             )
+            table.add_row(*(Text(cell) for cell in cells))
         console.print(table)
 
 
