@@ -155,6 +155,12 @@ def test_pause_terminate_undo_and_my_operations(served: Served) -> None:
     assert [o["id"] for o in mine[:2]] == [operation, paused["id"]]
     assert operation in cli("operations", "list").stdout
 
+    shown = cli("operations", "get", paused["id"])
+    assert "reason: candidate_network" in shown.stdout
+    marked = cli("resume", first, "-r", "other", "--note", "[bold]call back[/bold] [accounts.X]")
+    assert marked.exit_code == 0, marked.output
+    assert "reason: other — [bold]call back[/bold] [accounts.X]" in marked.stdout  # as typed
+
     undone = ok_json("undo", operation, "--note", "wrong session")
     assert undone["undo_of"] == operation
     again = cli("undo", operation)

@@ -167,6 +167,9 @@ def describe(op: Operation) -> list[str]:
         lines = [head + f"{op.outcome} {states}"]
     else:
         lines = [head + f"{op.status} (queued; follow it: interlock operations get {op.id})"]
+    if op.reason:
+        note = op.reason.get("note")
+        lines.append(f"  reason: {op.reason.get('code')}" + (f" — {note}" if note else ""))
     if op.error is not None:
         lines.append(f"  error: [{op.error.code}] {op.error.message or ''}".rstrip())
     lines += [f"  note: {n.text}" for n in op.notices]
