@@ -24,6 +24,7 @@ from interlock_gateway.cli._common import (
     handle_errors,
     print_json,
     run,
+    take,
 )
 from interlock_gateway.cli.output import print_sessions
 
@@ -70,12 +71,7 @@ def list_sessions(
 
     async def collect() -> list[Session]:
         async with Interlock.from_config(config, state_dir=STATE_DIR) as interlock:
-            found: list[Session] = []
-            async for session in interlock.sessions(session_filter, accounts=account or None):
-                found.append(session)
-                if len(found) >= limit:
-                    break
-            return found
+            return await take(interlock.sessions(session_filter, accounts=account or None), limit)
 
     sessions = run(collect())
     if as_json:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import ipaddress
 import os
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated, ParamSpec, TypeVar
 from urllib.parse import urlsplit
@@ -21,7 +21,7 @@ import typer
 from interlock.client import AsyncGatewayClient
 from interlock.client.errors import GatewayError, GatewayUnavailable, ValidationFailed
 
-from .._common import fail
+from .._common import fail, run
 from .profiles import ProfileStore
 
 __all__ = [
@@ -31,6 +31,7 @@ __all__ = [
     "GatewayOption",
     "ProfileOption",
     "Target",
+    "ask",
     "check_gateway_url",
     "connect",
     "gateway_errors",
@@ -125,6 +126,18 @@ def connect(profile: str | None, gateway: str | None) -> AsyncGatewayClient:
     """A client for the resolved gateway (use it as an async context manager)."""
     target = resolve(profile, gateway)
     return AsyncGatewayClient(target.url, target.key)
+
+
+def ask(
+    profile: str | None, gateway: str | None, work: Callable[[AsyncGatewayClient], Awaitable[T]]
+) -> T:
+    """Run ``work`` with a client for the resolved gateway, and close it."""
+
+    async def session() -> T:
+        async with connect(profile, gateway) as client:
+            return await work(client)
+
+    return run(session())
 
 
 def gateway_errors(func: Callable[P, T]) -> Callable[P, T]:

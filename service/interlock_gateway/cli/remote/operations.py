@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.table import Table
 from rich.text import Text
 
-from interlock.client.models import Approval, Operation
+from interlock.client.models import Operation
 
-from .._common import JsonOption, console, handle_errors, print_json, run
+from .._common import JsonOption, console, handle_errors, print_json, take
 from ..output import local_time, print_entries
 from ..when import parse_when
-from .connection import GatewayOption, ProfileOption, connect, gateway_errors
+from .connection import GatewayOption, ProfileOption, ask, gateway_errors
 from .sessions import print_operation
 
 __all__ = ["approvals_app", "audit_list", "operations_app", "stats"]
@@ -41,11 +41,7 @@ def list_operations(
     """What you asked for recently, newest first; open stops show until when they can be
     undone."""
 
-    async def read() -> list[Operation]:
-        async with connect(profile, gateway) as client:
-            return await client.my_operations(limit=limit, within_hours=hours)
-
-    ops = run(read())
+    ops = ask(profile, gateway, lambda c: c.my_operations(limit=limit, within_hours=hours))
     if as_json:
         print_json([o.model_dump(mode="json") for o in ops])
         return
@@ -71,11 +67,7 @@ def get_operation(
 ) -> None:
     """One operation: status, outcome, states, undo window, error and notices."""
 
-    async def read() -> Operation:
-        async with connect(profile, gateway) as client:
-            return await client.operation(operation)
-
-    print_operation(run(read()), as_json)
+    print_operation(ask(profile, gateway, lambda client: client.operation(operation)), as_json)
 
 
 @approvals_app.command("list")
@@ -86,11 +78,7 @@ def list_approvals(
 ) -> None:
     """Approvals you may see: pending first, with what they would do."""
 
-    async def read() -> list[Approval]:
-        async with connect(profile, gateway) as client:
-            return [a async for a in client.approvals()]
-
-    approvals = run(read())
+    approvals = ask(profile, gateway, lambda client: take(client.approvals(), 10_000))
     if as_json:
         print_json([a.model_dump(mode="json") for a in approvals])
         return
@@ -116,11 +104,7 @@ def _decision(decision: str):  # type: ignore[no-untyped-def]  # typer reads the
         gateway: GatewayOption = None,
         as_json: JsonOption = False,
     ) -> None:
-        async def decide() -> Any:
-            async with connect(profile, gateway) as client:
-                return await getattr(client, decision)(approval, note)
-
-        answer = run(decide())
+        answer = ask(profile, gateway, lambda client: getattr(client, decision)(approval, note))
         if as_json:
             print_json(answer)
             return
@@ -152,17 +136,11 @@ def stats(
 ) -> None:
     """Why interviews were stopped: counts and shares per reason (or other groups)."""
 
-    async def read() -> dict[str, Any]:
-        async with connect(profile, gateway) as client:
-            return await client.stats(
-                group_by=group_by,
-                **{
-                    "from": parse_when(since, option="--from"),
-                    "to": parse_when(until, option="--to", end_of_day=True),
-                },
-            )
-
-    answer = run(read())
+    bounds = {
+        "from": parse_when(since, option="--from"),
+        "to": parse_when(until, option="--to", end_of_day=True),
+    }
+    answer = ask(profile, gateway, lambda client: client.stats(group_by=group_by, **bounds))
     if as_json:
         print_json(answer)
         return
@@ -200,16 +178,11 @@ def audit_list(
         "to": parse_when(until, option="--to", end_of_day=True),
     }
 
-    async def read() -> list[dict[str, Any]]:
-        async with connect(profile, gateway) as client:
-            found: list[dict[str, Any]] = []
-            async for record in client.audit(page_size=min(limit, 200), **filters):
-                found.append(record)
-                if len(found) >= limit:
-                    break
-            return found
-
-    records = run(read())
+    records = ask(
+        profile,
+        gateway,
+        lambda client: take(client.audit(page_size=min(limit, 200), **filters), limit),
+    )
     if as_json:
         print_json(records)
         return

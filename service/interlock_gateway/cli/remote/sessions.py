@@ -9,12 +9,13 @@ import typer
 from rich.text import Text
 
 from interlock import ReasonCode, SessionRef, SessionState, Verb
-from interlock.client.models import Operation, Session
+from interlock.client import AsyncGatewayClient
+from interlock.client.models import Operation
 
-from .._common import JsonOption, console, fail, handle_errors, print_json, run
+from .._common import JsonOption, console, fail, handle_errors, print_json, take
 from ..output import local_time, print_sessions
 from ..when import parse_when
-from .connection import GatewayOption, ProfileOption, connect, gateway_errors
+from .connection import GatewayOption, ProfileOption, ask, gateway_errors
 
 __all__ = ["describe", "register", "sessions_app"]
 
@@ -85,16 +86,11 @@ def list_sessions(
         "start_to": parse_when(start_to, option="--to", end_of_day=True),
     }
 
-    async def collect() -> list[Session]:
-        async with connect(profile, gateway) as client:
-            found: list[Session] = []
-            async for session in client.sessions(page_size=min(limit, 200), **filters):
-                found.append(session)
-                if len(found) >= limit:
-                    break
-            return found
-
-    sessions = run(collect())
+    sessions = ask(
+        profile,
+        gateway,
+        lambda client: take(client.sessions(page_size=min(limit, 200), **filters), limit),
+    )
     if as_json:
         print_json([s.model_dump(mode="json") for s in sessions])
     elif quiet:
@@ -115,11 +111,7 @@ def get_session(
     """One session, read from its vendor now, and any stop pending on it."""
     ref = parse_name(name)
 
-    async def read() -> Session:
-        async with connect(profile, gateway) as client:
-            return await client.session(ref.account, ref.session_id)
-
-    session = run(read())
+    session = ask(profile, gateway, lambda client: client.session(ref.account, ref.session_id))
     if as_json:
         print_json(session)
         return
@@ -205,13 +197,12 @@ def _verb_command(verb: Verb):  # type: ignore[no-untyped-def]  # typer reads th
         if reason not in ReasonCode.__members__.values():
             fail(f"unknown reason code {reason!r}", hint="codes: " + ", ".join(ReasonCode))
 
-        async def act() -> Operation:
-            async with connect(profile, gateway) as client:
-                perform = getattr(client, str(verb))
-                result: Operation = await perform(ref.account, ref.session_id, reason, note)
-                return result
+        async def act(client: AsyncGatewayClient) -> Operation:
+            perform = getattr(client, str(verb))
+            result: Operation = await perform(ref.account, ref.session_id, reason, note)
+            return result
 
-        print_operation(run(act()), as_json, quiet=quiet)
+        print_operation(ask(profile, gateway, act), as_json, quiet=quiet)
 
     command.__name__ = str(verb)
     command.__doc__ = f"{verb.capitalize()} one session through the gateway (reason required)."
@@ -230,8 +221,5 @@ def undo(
 ) -> None:
     """Undo a terminate or revoke inside its undo window."""
 
-    async def act() -> Operation:
-        async with connect(profile, gateway) as client:
-            return await client.undo(operation, note)
-
-    print_operation(run(act()), as_json, quiet=quiet)
+    undone = ask(profile, gateway, lambda client: client.undo(operation, note))
+    print_operation(undone, as_json, quiet=quiet)
