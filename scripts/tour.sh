@@ -26,18 +26,18 @@ step() { printf '\n\033[1m== %s\033[0m\n$ %s\n' "$1" "${*:2}"; "${@:2}"; }
 
 step "Which adapters are installed, and what can each do?" "$BIN/interlock" adapters
 step "Sessions that are running right now" \
-  "$BIN/interlock" sessions list -c "$CONFIG" --state in_progress --limit 5
-SESSION=$("$BIN/interlock" sessions list -c "$CONFIG" --state in_progress --limit 1 --json \
+  "$BIN/interlock" direct sessions list -c "$CONFIG" --state in_progress --limit 5
+SESSION=$("$BIN/interlock" direct sessions list -c "$CONFIG" --state in_progress --limit 1 --json \
   | "$BIN/python" -c 'import json,sys; r=json.load(sys.stdin)[0]["ref"]; print("accounts/%s/sessions/%s" % (r["account"], r["session_id"]))')
 step "Pause it: the candidate's network dropped" \
-  "$BIN/interlock" pause "$SESSION" -c "$CONFIG" --reason candidate_network
+  "$BIN/interlock" direct pause "$SESSION" -c "$CONFIG" --reason candidate_network
 step "Pausing again changes nothing (already in state)" \
-  "$BIN/interlock" pause "$SESSION" -c "$CONFIG" --reason candidate_network
-step "Resume it" "$BIN/interlock" resume "$SESSION" -c "$CONFIG" --reason candidate_network
+  "$BIN/interlock" direct pause "$SESSION" -c "$CONFIG" --reason candidate_network
+step "Resume it" "$BIN/interlock" direct resume "$SESSION" -c "$CONFIG" --reason candidate_network
 step "Terminate it: the hiring process changed" \
-  "$BIN/interlock" terminate "$SESSION" -c "$CONFIG" --reason process_change
+  "$BIN/interlock" direct terminate "$SESSION" -c "$CONFIG" --reason process_change
 printf '\n\033[1m== A terminated session cannot be resumed: a clear error, no traceback\033[0m\n'
-if "$BIN/interlock" resume "$SESSION" -c "$CONFIG" --reason operator_error; then
+if "$BIN/interlock" direct resume "$SESSION" -c "$CONFIG" --reason operator_error; then
   echo "expected the resume to be refused" >&2; exit 1
 fi
 printf '\nTour finished.\n'

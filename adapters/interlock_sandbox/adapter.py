@@ -10,6 +10,7 @@ import asyncio
 import functools
 from collections.abc import Sequence
 from datetime import datetime
+from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import quote
 
@@ -58,6 +59,13 @@ _SERVER_FILTERS = frozenset(
 )
 
 
+def _world_file(context: AccountContext) -> Path | None:
+    """Where the in-process double keeps this account's world (direct mode), if anywhere."""
+    if context.state_dir is None:
+        return None
+    return context.state_dir / f"{context.account}.world.json"
+
+
 class SandboxAdapter(InterviewAdapter):
     """Adapter for the sandbox vendor (in-process by default, or over HTTP)."""
 
@@ -91,6 +99,7 @@ class SandboxAdapter(InterviewAdapter):
                     sessions=options.sessions,
                     latency_ms=options.latency_ms,
                     qps=options.vendor_qps,
+                    state_file=_world_file(context),
                 )
             )
             transport = httpx.MockTransport(self.double.handle)

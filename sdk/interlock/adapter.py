@@ -13,6 +13,7 @@ import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar
 
 from pydantic import BaseModel
@@ -74,6 +75,8 @@ class AccountContext:
     :param monotonic: the clock of the adapter's own waits (its rate limiter's).
     :param sleep: how the adapter's own waits wait. The contract suite injects virtual time
         shared with the double: a wait advances the clock the double's throttle reads.
+    :param state_dir: where an adapter that serves its vendor double in-process may keep the
+        double's world between runs (the CLI's direct mode); ``None``: in memory only.
     """
 
     account: str
@@ -85,6 +88,7 @@ class AccountContext:
     retry_policy: RetryPolicy | None = None
     monotonic: Callable[[], float] = field(default=time.monotonic)
     sleep: Callable[[float], Awaitable[None]] = field(default=asyncio.sleep)
+    state_dir: Path | None = None
 
 
 def failed_result(

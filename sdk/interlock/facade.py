@@ -81,11 +81,17 @@ class Interlock:
         plugins: LoadedPlugins | None = None,
         transports: Mapping[str, httpx.AsyncBaseTransport] | None = None,
         env: Mapping[str, str] | None = None,
+        state_dir: Path | None = None,
     ) -> Interlock:
-        """Build from ``interlock.toml``. ``transports`` (account → transport) is for tests."""
+        """Build from ``interlock.toml``. ``transports`` (account → transport) is for tests;
+        ``state_dir`` keeps in-process vendor doubles' worlds between runs (see
+        :class:`~interlock.adapter.AccountContext`)."""
         plugins = plugins or get_plugin_manager()
         return cls.from_accounts(
-            load_accounts(path, plugins, env=env), plugins=plugins, transports=transports
+            load_accounts(path, plugins, env=env),
+            plugins=plugins,
+            transports=transports,
+            state_dir=state_dir,
         )
 
     @classmethod
@@ -96,6 +102,7 @@ class Interlock:
         plugins: LoadedPlugins,
         transports: Mapping[str, httpx.AsyncBaseTransport] | None = None,
         rate_limiter: RateLimiter | None = None,
+        state_dir: Path | None = None,
     ) -> Interlock:
         """Build the adapters of ``accounts``.
 
@@ -112,6 +119,7 @@ class Interlock:
                 timezone=account.timezone,
                 transport=(transports or {}).get(account.name),
                 rate_limiter=rate_limiter,
+                state_dir=state_dir,
             )
             adapters[account.name] = account.spec.factory(context)
             concurrency[account.name] = account.concurrency

@@ -41,6 +41,7 @@ class Action(StrEnum):
     """Every action a route can declare. New routes add theirs here and to :data:`RULES`."""
 
     PUBLIC = "public"
+    SELF_READ = "self:read"
     SESSIONS_LIST = "sessions:list"
     SESSIONS_READ = "sessions:read"
     SESSIONS_PAUSE = "sessions:pause"
@@ -192,19 +193,21 @@ _SESSION_WORK = (
     Action.BATCHES_READ,
     Action.BATCHES_CANCEL,
 )
-_AUDIT = (Action.AUDIT_READ, Action.AUDIT_VERIFY, Action.STATS_READ)
+_AUDIT = (Action.AUDIT_READ, Action.AUDIT_VERIFY, Action.STATS_READ, Action.SELF_READ)
 
 #: role × action → rule. Anything not listed is denied.
 RULES: dict[Role, dict[Action, Rule]] = {
     Role.SPECIALIST: {
         **_rules(Scope.OWNED, Role.SPECIALIST, _SESSION_WORK),
-        **_rules(Scope.ALL, Role.SPECIALIST, (Action.ADAPTERS_READ,)),
+        **_rules(Scope.ALL, Role.SPECIALIST, (Action.ADAPTERS_READ, Action.SELF_READ)),
     },
     Role.MANAGER: {
         **_rules(Scope.DEPARTMENT, Role.MANAGER, _SESSION_WORK),
         **_rules(Scope.DEPARTMENT, Role.MANAGER, (Action.APPROVALS_LIST,)),
         **_rules(Scope.MANAGED_DEPARTMENT, Role.MANAGER, (Action.APPROVALS_DECIDE,)),
-        **_rules(Scope.ALL, Role.MANAGER, (Action.ADAPTERS_READ, Action.STATS_READ)),
+        **_rules(
+            Scope.ALL, Role.MANAGER, (Action.ADAPTERS_READ, Action.STATS_READ, Action.SELF_READ)
+        ),
     },
     Role.ADMIN: _rules(
         Scope.ALL,

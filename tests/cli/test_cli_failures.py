@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from client.conftest import Served
 from interlock_gateway.cli import app
 
 runner = CliRunner()
@@ -28,14 +29,32 @@ def test_the_gateway_down_is_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
     assert result.exit_code == 1
     assert "Traceback" not in result.output
     lines = result.stderr.splitlines()
-    assert lines[0] == f"error: the gateway at {url} did not answer (ConnectError)"
+    assert lines[0] == f"error: POST {url}/v1/previews: gateway unreachable (ConnectError)"
     assert [line for line in lines[1:] if not line.startswith("hint:")] == []
 
 
 def test_bracketed_names_in_errors_are_shown(tmp_path: Path) -> None:
     config = tmp_path / "interlock.toml"
     config.write_text("[accounts.demo]\n", encoding="utf-8")  # no adapter named
-    result = runner.invoke(app, ["sessions", "list", "-c", str(config)])
+    result = runner.invoke(app, ["direct", "sessions", "list", "-c", str(config)])
     assert result.exit_code != 0
     assert "interlock.toml: [accounts.demo]: key 'adapter' is missing" in result.stderr
     assert "Traceback" not in result.output
+
+
+def test_tls_to_a_plain_server_is_one_line(served: Served) -> None:
+    port = served.url.rsplit(":", 1)[1]
+    url = f"https://127.0.0.1:{port}"  # a TLS handshake with a plain-HTTP server fails
+    env = {"INTERLOCK_GATEWAY": url, "INTERLOCK_API_KEY": served.keys["spec"]}
+    result = runner.invoke(app, ["sessions", "list"], env=env)
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    first, *rest = result.stderr.splitlines()
+    assert first == f"error: GET {url}/v1/sessions: gateway unreachable (ConnectError)"
+    assert all(line.startswith("hint:") for line in rest)
+
+
+def test_shell_completion_is_offered() -> None:
+    result = runner.invoke(app, ["--show-completion", "bash"])
+    assert result.exit_code == 0
+    assert "_INTERLOCK_COMPLETE=complete_bash" in result.stdout

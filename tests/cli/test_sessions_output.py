@@ -11,7 +11,7 @@ import pytest
 from rich.console import Console
 
 from interlock.models import Candidate, Position, Session, SessionRef, SessionState
-from interlock_gateway.cli import sdk_commands
+from interlock_gateway.cli import output
 
 NAME = "accounts/beisen-cn-production/sessions/sbx-d7076ce2ef-0da6233255"
 
@@ -31,7 +31,7 @@ def _session(title: str) -> Session:
 @pytest.fixture
 def printed(monkeypatch: pytest.MonkeyPatch) -> Iterator[Console]:
     console = Console(width=80, record=True, force_terminal=False)
-    monkeypatch.setattr(sdk_commands, "console", console)
+    monkeypatch.setattr(output, "console", console)
     monkeypatch.setenv("TZ", "Asia/Shanghai")  # the user's zone
     time.tzset()
     yield console
@@ -42,14 +42,14 @@ def printed(monkeypatch: pytest.MonkeyPatch) -> Iterator[Console]:
 @pytest.mark.parametrize("width", [80, 160])
 def test_names_are_whole_at_any_width(printed: Console, width: int) -> None:
     printed.width = width
-    sdk_commands.print_sessions([_session("Backend Engineer")] * 3)
+    output.print_sessions([_session("Backend Engineer")] * 3)
     text = printed.export_text()
     assert text.count(NAME) == 3
     assert "…" not in text
 
 
 def test_brackets_in_vendor_data_are_printed_not_interpreted(printed: Console) -> None:
-    sdk_commands.print_sessions([_session("[bold]Ops[/bold] [accounts.NAME]")])
+    output.print_sessions([_session("[bold]Ops[/bold] [accounts.NAME]")])
     text = printed.export_text()
     assert "[bold]Ops[/bold]" in text
     assert "[accounts.NAME]" in text
@@ -57,5 +57,5 @@ def test_brackets_in_vendor_data_are_printed_not_interpreted(printed: Console) -
 
 def test_times_in_the_users_zone_with_its_name(printed: Console) -> None:
     printed.width = 160
-    sdk_commands.print_sessions([_session("Backend Engineer")])
+    output.print_sessions([_session("Backend Engineer")])
     assert "2026-12-03 14:00 CST" in printed.export_text()  # 06:00 UTC

@@ -14,6 +14,7 @@ from interlock.client import (
     GatewayUnavailable,
     NotFound,
     RetryPolicy,
+    Unauthenticated,
     ValidationFailed,
 )
 from interlock.client._core import API, Call
@@ -109,3 +110,42 @@ def test_sync_client(served: Served) -> None:
         names = [s.name for s in client.sessions(account=ACCOUNT, state="scheduled")][:1]
         preview = client.preview("pause", "process_change", sessions=names)
         assert preview["confirm_token"]
+
+
+def test_me_and_my_operations(served: Served) -> None:
+    with GatewayClient(served.url, served.keys["spec"]) as client:
+        me = client.me()
+        assert (me.principal, me.role) == ("spec", "specialist")
+        before = {o.id for o in client.my_operations()}
+        target = next(s for s in client.sessions(account=ACCOUNT, state="in_progress"))
+        paused = client.pause(ACCOUNT, target.id, "candidate_network")
+        mine = client.my_operations(limit=5)
+        assert mine[0].id == paused.id
+        assert paused.id not in before
+        assert all(o.actor == "spec" for o in mine)
+    with GatewayClient(served.url, served.keys["admin"]) as admin:
+        assert paused.id not in {o.id for o in admin.my_operations()}  # only the caller's own
+
+
+async def test_principals_and_tasks_for_admins(served: Served) -> None:
+    async with AsyncGatewayClient(served.url, served.keys["admin"]) as admin:
+        created = await admin.create_principal(
+            "client.test", "specialist", positions=[f"{ACCOUNT}/p-1"]
+        )
+        assert created["key"].startswith("ilk_")
+        await admin.link_vendor_users("client.test", ACCOUNT, ["user42"])
+        await admin.grant("client.test", departments=[f"{ACCOUNT}/rnd"])
+        await admin.grant("client.test", remove=True, positions=[f"{ACCOUNT}/p-1"])
+        listed = {p["name"]: p for p in await admin.principals()}
+        mine = listed["client.test"]
+        assert mine["vendor_users"] == {ACCOUNT: ["user42"]}
+        assert (mine["positions"], mine["departments"]) == ([], [f"{ACCOUNT}/rnd"])
+        await admin.unlink_vendor_users("client.test", ACCOUNT)
+        await admin.revoke_principal("client.test")
+        assert not {p["name"]: p for p in await admin.principals()}["client.test"]["active"]
+        assert isinstance(await admin.tasks(status="open"), list)
+        with pytest.raises(NotFound):
+            await admin.task(str(uuid.uuid4()))
+    async with AsyncGatewayClient(served.url, created["key"]) as revoked:
+        with pytest.raises(Unauthenticated):
+            await revoked.me()

@@ -28,6 +28,7 @@ SCHEMAS: dict[type[BaseModel], str] = {
     models.Operation: "OperationOut",
     models.Approval: "ApprovalOut",
     models.ApprovalPage: "ApprovalPage",
+    models.Me: "MeOut",
 }
 
 

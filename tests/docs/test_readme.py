@@ -46,7 +46,7 @@ def test_capability_matrix_matches_the_installed_adapters() -> None:
 def test_sdk_example_runs(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    example = README.split("## The SDK")[1].split("```python\n")[1].split("```")[0]
+    example = README.split("## The SDK (direct")[1].split("```python\n")[1].split("```")[0]
     (tmp_path / "interlock.toml").write_text(
         '[accounts.sandbox-demo]\nadapter = "sandbox"\n', encoding="utf-8"
     )

@@ -34,7 +34,11 @@ class Call:
 def unavailable(call: Call, exc: httpx.TransportError) -> GatewayUnavailable:
     """A one-line message for a gateway that cannot be reached."""
     kind = type(exc).__name__
-    return GatewayUnavailable(f"{call.method} {call.path}: gateway unreachable ({kind})")
+    try:
+        where = str(exc.request.url.copy_with(query=None))
+    except RuntimeError:  # an error raised before the request was built
+        where = call.path
+    return GatewayUnavailable(f"{call.method} {where}: gateway unreachable ({kind})")
 
 
 def checked(response: httpx.Response) -> httpx.Response:

@@ -14,7 +14,7 @@ from httpx_sse import aconnect_sse
 
 from ._core import API, Call, checked, default_headers, unavailable
 from .errors import error_from_response
-from .models import Approval, ApprovalPage, Operation, Session, SessionPage
+from .models import Approval, ApprovalPage, Me, Operation, Session, SessionPage
 from .retry import RetryPolicy
 
 __all__ = ["AsyncGatewayClient"]
@@ -87,6 +87,10 @@ class AsyncGatewayClient:
         """``/readyz``: the database's and each account's health (raises when not ready)."""
         return dict(await self._json(Call("GET", "/readyz")))
 
+    async def me(self) -> Me:
+        """``/v1/me``: the principal and role of this client's API key (no vendor call)."""
+        return Me.model_validate(await self._json(Call("GET", f"{API}/me")))
+
     # -- sessions -------------------------------------------------------------------------
 
     async def sessions_page(
@@ -157,6 +161,12 @@ class AsyncGatewayClient:
     async def operation(self, op_id: str) -> Operation:
         body = await self._json(Call("GET", f"{API}/operations/{quote(op_id, safe='')}"))
         return Operation.model_validate(body)
+
+    async def my_operations(self, *, limit: int = 50, within_hours: int = 24) -> list[Operation]:
+        """The operations this key's principal asked for recently, newest first."""
+        params = {"limit": limit, "within_hours": within_hours}
+        body = await self._json(Call("GET", f"{API}/operations", params=params))
+        return [Operation.model_validate(o) for o in body["operations"]]
 
     async def undo(self, op_id: str, note: str | None = None) -> Operation:
         call = Call(
@@ -229,8 +239,26 @@ class AsyncGatewayClient:
         body["confirm_token"] = confirm_token
         return dict(await self._json(Call("POST", f"{API}/batches", json=body, keyed=True)))
 
-    async def batch(self, batch_id: str) -> dict[str, Any]:
-        return dict(await self._json(Call("GET", f"{API}/batches/{quote(batch_id, safe='')}")))
+    async def batch(
+        self, batch_id: str, *, page_size: int = 50, page_token: str | None = None
+    ) -> dict[str, Any]:
+        """The batch, its counts and one page of its items (``next_page_token`` for more)."""
+        params: dict[str, Any] = {"page_size": page_size}
+        if page_token:
+            params["page_token"] = page_token
+        path = f"{API}/batches/{quote(batch_id, safe='')}"
+        return dict(await self._json(Call("GET", path, params=params)))
+
+    async def batch_items(self, batch_id: str, *, page_size: int = 200) -> AsyncIterator[Any]:
+        """Every item of the batch, following ``next_page_token`` to the last page."""
+        token: str | None = None
+        while True:
+            page = await self.batch(batch_id, page_size=page_size, page_token=token)
+            for item in page["items"]:
+                yield item
+            token = page.get("next_page_token")
+            if not token:
+                return
 
     async def cancel_batch(self, batch_id: str) -> dict[str, Any]:
         path = f"{API}/batches/{quote(batch_id, safe='')}/cancel"
@@ -242,16 +270,61 @@ class AsyncGatewayClient:
 
     async def batch_events(self, batch_id: str) -> AsyncIterator[tuple[str, Any]]:
         """``(event, data)`` from the batch's server-sent events, ending after ``done`` or
-        ``idle``."""
+        ``idle``. A broken stream raises :class:`GatewayUnavailable` (poll :meth:`batch`)."""
         path = f"{API}/batches/{quote(batch_id, safe='')}/events"
-        async with aconnect_sse(self._http, "GET", path, timeout=None) as source:
-            if not source.response.is_success:
-                await source.response.aread()
-                raise error_from_response(source.response)
-            async for event in source.aiter_sse():
-                yield event.event, event.json() if event.data else None
-                if event.event in {"done", "idle"}:
-                    return
+        try:
+            async with aconnect_sse(self._http, "GET", path, timeout=None) as source:
+                if not source.response.is_success:
+                    await source.response.aread()
+                    raise error_from_response(source.response)
+                async for event in source.aiter_sse():
+                    yield event.event, event.json() if event.data else None
+                    if event.event in {"done", "idle"}:
+                        return
+        except httpx.TransportError as exc:
+            raise unavailable(Call("GET", path), exc) from None
+
+    # -- manual tasks (verbs a person carries out at the vendor) ----------------------------
+
+    async def tasks(self, *, status: str | None = None) -> list[dict[str, Any]]:
+        """Tasks the key may see, soonest due first (``status``: open, done or failed)."""
+        params = {"status": status} if status else None
+        return list((await self._json(Call("GET", f"{API}/tasks", params=params)))["tasks"])
+
+    async def task(self, task_id: str) -> dict[str, Any]:
+        return dict(await self._json(Call("GET", f"{API}/tasks/{quote(task_id, safe='')}")))
+
+    async def close_task(self, task_id: str, *, done: bool, note: str | None = None) -> Any:
+        """Mark a task done (the person did it at the vendor) or failed."""
+        path = f"{API}/tasks/{quote(task_id, safe='')}/{'done' if done else 'failed'}"
+        return await self._json(Call("POST", path, json={"note": note}, keyed=True))
+
+    # -- principals (admins) ---------------------------------------------------------------
+
+    async def principals(self) -> list[dict[str, Any]]:
+        return list((await self._json(Call("GET", f"{API}/principals")))["principals"])
+
+    async def create_principal(self, name: str, role: str, **owns: Any) -> dict[str, Any]:
+        """A new principal and its key (shown once); ``owns``: vendor_users, positions,
+        departments."""
+        body = {"name": name, "role": role, **owns}
+        return dict(await self._json(Call("POST", f"{API}/principals", json=body, keyed=True)))
+
+    async def link_vendor_users(self, name: str, account: str, user_ids: list[str]) -> Any:
+        path = f"{_principal_path(name)}/vendor-users/{quote(account, safe='')}"
+        return await self._json(Call("PUT", path, json={"user_ids": user_ids}, keyed=True))
+
+    async def unlink_vendor_users(self, name: str, account: str) -> Any:
+        path = f"{_principal_path(name)}/vendor-users/{quote(account, safe='')}"
+        return await self._json(Call("DELETE", path, keyed=True))
+
+    async def grant(self, name: str, *, remove: bool = False, **scopes: list[str]) -> Any:
+        """Grant (or with ``remove`` take back) ``positions`` and ``departments``."""
+        path = f"{_principal_path(name)}/grants" + ("/remove" if remove else "")
+        return await self._json(Call("POST", path, json=scopes, keyed=True))
+
+    async def revoke_principal(self, name: str) -> Any:
+        return await self._json(Call("POST", f"{_principal_path(name)}/revoke", keyed=True))
 
     # -- reports --------------------------------------------------------------------------
 
@@ -286,8 +359,10 @@ class AsyncGatewayClient:
             async for chunk in response.aiter_bytes():
                 yield chunk
 
-    async def audit_verify(self) -> dict[str, Any]:
-        return dict(await self._json(Call("GET", f"{API}/audit/verify")))
+    async def audit_verify(self, *, witnesses: bool = True) -> dict[str, Any]:
+        """The whole chain checked by the gateway (and its witnesses, unless told not to)."""
+        params = {"witnesses": str(witnesses).lower()}
+        return dict(await self._json(Call("GET", f"{API}/audit/verify", params=params)))
 
 
 def _batch_body(
@@ -311,6 +386,10 @@ def _batch_body(
 def _wire(value: Any) -> Any:
     """Dates and datetimes as ISO text (naive stays naive: the gateway reads it in ``tz``)."""
     return value.isoformat() if isinstance(value, date) else value
+
+
+def _principal_path(name: str) -> str:
+    return f"{API}/principals/{quote(name, safe='')}"
 
 
 def _session_path(account: str, session_id: str) -> str:

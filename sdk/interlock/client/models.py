@@ -12,6 +12,7 @@ __all__ = [
     "Approval",
     "ApprovalPage",
     "Candidate",
+    "Me",
     "Operation",
     "PendingStop",
     "Position",
@@ -128,3 +129,12 @@ class Approval(_Model):
 class ApprovalPage(_Model):
     approvals: list[Approval]
     next_page_token: str | None = None
+
+
+class Me(_Model):
+    """Who an API key is (``GET /v1/me``)."""
+
+    principal: str
+    role: str
+    positions: list[str] = []
+    departments: list[str] = []

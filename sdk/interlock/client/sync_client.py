@@ -10,7 +10,7 @@ from typing import Any, Self
 import httpx
 
 from .async_client import AsyncGatewayClient
-from .models import Approval, Operation, Session
+from .models import Approval, Me, Operation, Session
 from .retry import RetryPolicy
 
 __all__ = ["GatewayClient"]
@@ -48,6 +48,9 @@ class GatewayClient:
     def health(self) -> dict[str, Any]:
         return self._runner.run(self._client.health())
 
+    def me(self) -> Me:
+        return self._runner.run(self._client.me())
+
     def sessions(self, *, page_size: int = 50, **filters: Any) -> list[Session]:
         """Every matching session (all pages)."""
 
@@ -80,6 +83,9 @@ class GatewayClient:
     def operation(self, op_id: str) -> Operation:
         return self._runner.run(self._client.operation(op_id))
 
+    def my_operations(self, *, limit: int = 50, within_hours: int = 24) -> list[Operation]:
+        return self._runner.run(self._client.my_operations(limit=limit, within_hours=within_hours))
+
     def undo(self, op_id: str, note: str | None = None) -> Operation:
         return self._runner.run(self._client.undo(op_id, note))
 
@@ -109,6 +115,25 @@ class GatewayClient:
 
     def batch(self, batch_id: str) -> dict[str, Any]:
         return self._runner.run(self._client.batch(batch_id))
+
+    def cancel_batch(self, batch_id: str) -> dict[str, Any]:
+        return self._runner.run(self._client.cancel_batch(batch_id))
+
+    def undo_batch(self, batch_id: str, note: str | None = None) -> dict[str, Any]:
+        return self._runner.run(self._client.undo_batch(batch_id, note))
+
+    def audit(self, *, limit: int = 50, **filters: Any) -> list[dict[str, Any]]:
+        """At most ``limit`` audit records matching ``filters``, newest first."""
+
+        async def collect() -> list[dict[str, Any]]:
+            found: list[dict[str, Any]] = []
+            async for record in self._client.audit(page_size=min(limit, 200), **filters):
+                found.append(record)
+                if len(found) >= limit:
+                    break
+            return found
+
+        return self._runner.run(collect())
 
     def stats(self, **filters: Any) -> dict[str, Any]:
         return self._runner.run(self._client.stats(**filters))

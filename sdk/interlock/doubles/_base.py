@@ -16,6 +16,7 @@ import time
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 import httpx
@@ -23,6 +24,7 @@ import httpx
 from interlock.doubles._clock import Clock
 from interlock.doubles._faults import Fault, FaultPlan, Race
 from interlock.doubles._limits import busiest_window
+from interlock.doubles._persist import load_world, save_world
 from interlock.doubles._world import World
 from interlock.models import FilterField, SessionState
 
@@ -39,12 +41,15 @@ class DoubleSettings:
     """How to build a double: the seed, the size of its world, its speed and its limits.
 
     :param qps: the vendor's per-API limit; ``None`` uses the vendor's documented default.
+    :param state_file: keep the world in this file between runs (loaded when the double is
+        built, saved after every change); ``None`` keeps it in memory only.
     """
 
     seed: int = 7
     sessions: int = 48
     latency_ms: float = 0.0
     qps: float | None = None
+    state_file: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -92,6 +97,8 @@ class VendorDouble(abc.ABC):
         self.base_url = self.default_base_url
         self._clock: Clock = time.monotonic
         self.world = World(seed=self.settings.seed, size=self.settings.sessions, new_id=self.new_id)
+        if self.settings.state_file is not None:
+            load_world(self.world, self.settings.state_file, vendor=self.vendor)
         self.faults: list[FaultPlan] = []
         self.requests: list[RecordedRequest] = []
         self.queries: list[VendorQuery] = []
@@ -244,9 +251,14 @@ class VendorDouble(abc.ABC):
         if self.settings.latency_ms:
             await asyncio.sleep(self.settings.latency_ms / 1000)
         plan = self._take_fault(request, api=api, mutation=mutation, token=token)
-        if plan is None:
-            return await self._answer(request, api)
-        return await self._faulted(plan, request, api)
+        changes = self.world.mutation_counts.total()
+        try:
+            if plan is None:
+                return await self._answer(request, api)
+            return await self._faulted(plan, request, api)
+        finally:
+            if self.settings.state_file and self.world.mutation_counts.total() != changes:
+                save_world(self.world, self.settings.state_file, vendor=self.vendor)
 
     async def _answer(self, request: httpx.Request, api: str) -> httpx.Response:
         response = await self.dispatch(request)

@@ -87,6 +87,8 @@ class World:
         new_id: Callable[[random.Random], str],
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
+        self.seed = seed
+        self.size = size
         self.rng = random.Random(seed)
         self.clock = clock
         self._new_id = new_id

@@ -1,21 +1,30 @@
-"""``/v1/operations/{id}`` and its undo."""
+"""``/v1/operations`` (the caller's own), ``/v1/operations/{id}`` and its undo."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from ..operations import accept as accepting
 from ..operations import candidates, outbox
 from ..operations import undo as undoing
+from ..operations.mine import my_operations
 from ..policy import Action, Caller
 from ..problems import Problem
-from .deps import Authorize, ContextDep, DispatcherDep, IdempotencyKey, LimiterDep
+from .deps import (
+    Authorize,
+    ContextDep,
+    DispatcherDep,
+    IdempotencyKey,
+    LimiterDep,
+    strict_query,
+)
 from .idempotency import idempotent
 from .replies import Reply, operation_reply, take_mutation_slot, to_response
-from .schemas import NotificationOut, OperationOut, UndoRequest
+from .schemas import MyOperationsOut, NotificationOut, OperationOut, UndoRequest
 from .views import operation_view
 
 __all__ = ["router"]
@@ -23,6 +32,25 @@ __all__ = ["router"]
 router = APIRouter(prefix="/v1", tags=["operations"])
 
 OperationId = Annotated[str, Path(min_length=1, max_length=64, description="operation id")]
+
+
+@router.get(
+    "/operations",
+    summary="List my recent operations",
+    dependencies=[Depends(strict_query("limit", "within_hours"))],
+)
+async def list_my_operations(
+    caller: Annotated[Caller, Authorize(Action.OPERATIONS_READ)],
+    ctx: ContextDep,
+    limit: Annotated[int, Query(ge=1, le=200, description="at most this many, newest first")] = 50,
+    within_hours: Annotated[
+        int, Query(ge=1, le=720, description="requested in the last N hours (at most 30 days)")
+    ] = 24,
+) -> MyOperationsOut:
+    """The operations this key's principal requested — single stops, batch items and undos —
+    newest first; a stop still inside its undo window shows ``pending`` with its undo link."""
+    mine = await my_operations(ctx, caller, limit=limit, since=timedelta(hours=within_hours))
+    return MyOperationsOut(operations=[operation_view(m.op) for m in mine])
 
 
 @router.get(

@@ -15,6 +15,7 @@ from . import (
     batches,
     callbacks,
     health,
+    me,
     metrics,
     operations,
     previews,
@@ -28,6 +29,7 @@ __all__ = ["ROUTERS", "include_routers"]
 
 ROUTERS: tuple[APIRouter, ...] = (
     health.router,
+    me.router,
     sessions.router,
     operations.router,
     approvals.router,

@@ -18,6 +18,7 @@ __all__ = [
     "ClientReason",
     "ClientReasonCode",
     "DecisionRequest",
+    "MyOperationsOut",
     "NotificationOut",
     "OperationOut",
     "PendingStopOut",
@@ -232,6 +233,12 @@ class OperationOut(_Response):
     attempts: int = Field(description="runs of the current phase (each one vendor call)")
     created_at: datetime
     updated_at: datetime
+
+
+class MyOperationsOut(_Response):
+    """The caller's own recent operations, newest first."""
+
+    operations: list[OperationOut]
 
 
 class ApprovalOut(_Response):

@@ -6,7 +6,7 @@ import asyncio
 import functools
 import json
 import sys
-from collections.abc import Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine
 from pathlib import Path
 from typing import Annotated, Any, NoReturn, ParamSpec, TypeVar
 
@@ -65,6 +65,16 @@ def handle_errors(func: Callable[P, T]) -> Callable[P, T]:
 
 def run(coroutine: Coroutine[Any, Any, T]) -> T:
     return asyncio.run(coroutine)
+
+
+async def take(items: AsyncIterator[T], limit: int) -> list[T]:
+    """The first ``limit`` of ``items`` (listings stop reading pages once they have enough)."""
+    found: list[T] = []
+    async for item in items:
+        found.append(item)
+        if len(found) >= limit:
+            break
+    return found
 
 
 def print_json(value: Any) -> None:

@@ -1,10 +1,15 @@
-"""``interlock audit``: verify the chain, export it, show the public key, sign a checkpoint."""
+"""``interlock audit``: verify the chain, export it, show the public key, sign a checkpoint.
+
+``verify`` and ``export`` go through the gateway for auditors (a key, no database), and read the
+database directly where the gateway runs (``-c``, ``INTERLOCK_CONFIG`` or ``./interlock.toml``):
+see :func:`~interlock_gateway.cli.remote.audit.through_gateway`. ``list`` is the gateway's.
+"""
 
 from __future__ import annotations
 
 import sys
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, TextIO
@@ -28,6 +33,9 @@ from ..audit.witnessing import build_witnesses, verify_witnessed
 from ..settings import AuditSettings, GatewaySettings
 from ._common import JsonOption, console, fail, handle_errors, print_json
 from ._store import DatabaseUrlOption, GatewayConfigOption, open_database, run_db, settings_for
+from .remote.audit import export_via_gateway, through_gateway, verify_via_gateway
+from .remote.connection import GatewayOption, ProfileOption, gateway_errors
+from .when import parse_when
 
 __all__ = ["app"]
 
@@ -98,13 +106,23 @@ def verify(
     ] = None,
     database_url: DatabaseUrlOption = None,
     config: GatewayConfigOption = None,
+    profile: ProfileOption = None,
+    gateway: GatewayOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Check every record and checkpoint (and what the audit witnesses kept); exit 1 naming
     the first broken record."""
-    settings = settings_for(config, database_url)
-    tables = _witness_tables(settings, witnesses, witness or [])
-    result = run_db(_verify(settings, _public_keys(settings, public_key), tables))
+    if through_gateway(config=config, database_url=database_url, profile=profile, gateway=gateway):
+        if public_key or witness:
+            fail(
+                "--public-key and --witness check a database here; the gateway uses its own",
+                hint="run them where the gateway runs (-c interlock.toml)",
+            )
+        result = VerifyResult.model_validate(_gateway_verify(profile, gateway, witnesses))
+    else:
+        settings = settings_for(config, database_url)
+        tables = _witness_tables(settings, witnesses, witness or [])
+        result = run_db(_verify(settings, _public_keys(settings, public_key), tables))
     if as_json:
         print_json(result)
     elif result.ok:
@@ -123,6 +141,11 @@ def verify(
         if not as_json:
             fail(f"audit trail BROKEN at record {result.first_broken_seq}: {result.reason}")
         raise typer.Exit(1)
+
+
+@gateway_errors
+def _gateway_verify(profile: str | None, gateway: str | None, witnesses: bool) -> Any:
+    return run_db(verify_via_gateway(profile, gateway, witnesses=witnesses))
 
 
 async def _export(
@@ -157,12 +180,30 @@ def export(
     ] = None,
     action: Annotated[str | None, typer.Option(help="only this action")] = None,
     outcome: Annotated[str | None, typer.Option(help="only this outcome")] = None,
-    since: Annotated[datetime | None, typer.Option("--from", help="at or after (UTC)")] = None,
-    until: Annotated[datetime | None, typer.Option("--to", help="before (UTC)")] = None,
+    since: Annotated[
+        str | None, typer.Option("--from", help="at or after (a date: your local day)")
+    ] = None,
+    until: Annotated[str | None, typer.Option("--to", help="before (a date: to its end)")] = None,
     database_url: DatabaseUrlOption = None,
     config: GatewayConfigOption = None,
+    profile: ProfileOption = None,
+    gateway: GatewayOption = None,
 ) -> None:
     """Stream the trail (oldest first) as JSON lines or CSV, in constant memory."""
+    start = parse_when(since, option="--from")
+    end = parse_when(until, option="--to", end_of_day=True)
+    if through_gateway(config=config, database_url=database_url, profile=profile, gateway=gateway):
+        filters = {
+            "actor": actor,
+            "account": account,
+            "session": session_id,
+            "action": action,
+            "outcome": outcome,
+            "from": start,
+            "to": end,
+        }
+        _gateway_export(profile, gateway, str(fmt), filters, output)
+        return
     settings = settings_for(config, database_url)
     audit_filter = AuditFilter(
         actor=actor,
@@ -170,8 +211,8 @@ def export(
         session_id=session_id,
         action=action,
         outcome=outcome,
-        since=_utc(since),
-        until=_utc(until),
+        since=datetime.fromisoformat(start) if start else None,
+        until=datetime.fromisoformat(end) if end else None,
     )
     if output is None:
         run_db(_export(settings, fmt, audit_filter, sys.stdout))
@@ -181,9 +222,16 @@ def export(
     console.print(f"wrote {lines} lines to {output}", highlight=False)
 
 
-def _utc(value: datetime | None) -> datetime | None:
-    """Command-line times without a zone are UTC."""
-    return value.replace(tzinfo=UTC) if value and value.tzinfo is None else value
+@gateway_errors
+def _gateway_export(
+    profile: str | None, gateway: str | None, fmt: str, filters: dict[str, Any], output: Path | None
+) -> None:
+    if output is None:
+        run_db(export_via_gateway(profile, gateway, fmt, filters, sys.stdout.buffer))
+        return
+    with output.open("wb") as handle:
+        written = run_db(export_via_gateway(profile, gateway, fmt, filters, handle))
+    console.print(f"wrote {written} bytes to {output}", highlight=False)
 
 
 @app.command("public-key")

@@ -2,10 +2,11 @@
 
 ::
 
-    export INTERLOCK_API_KEY=ilk_...
+    interlock login --gateway https://interlock.example.com
     interlock batch pause --filter "account=dingtalk-hq state=in_progress batch_no=B7" \\
         --reason system_fault --note "vendor outage"
     interlock batch terminate --session accounts/beisen-cn/sessions/42 --reason operator_error
+    interlock batch pause --filter 'position="Backend Engineer" from=2026-12-04' -r system_fault
 
 The preview is shown first (counts, approvals, refusals, estimate); the batch is sent only
 after confirmation (or ``--yes``), with the preview's ``confirm_token`` and a fresh
@@ -16,31 +17,38 @@ Exit status: 0 all done, 2 some items failed, 1 the batch was refused.
 
 from __future__ import annotations
 
-import json
-import os
-import time
-import uuid
-from collections.abc import Iterator
+import asyncio
+import shlex
+from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
-import httpx
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
-from ._common import console, err_console, fail, handle_errors, print_json
+from interlock.client import AsyncGatewayClient
+from interlock.client.errors import GatewayError, GatewayUnavailable
 
-__all__ = ["batch"]
+from ._common import console, err_console, fail, handle_errors, print_json, run
+from .remote.connection import GatewayOption, ProfileOption, connect, gateway_errors
 
-KEY_ENV = "INTERLOCK_API_KEY"
+__all__ = ["batch", "parse_filter"]
+
 _LISTS = {"state": "states", "states": "states"}
 _KEYS = {"account", "vendor", "candidate", "position", "batch_no", "start_from", "start_to"}
+_DONE = ("completed", "cancelled", "rejected")
 
 
 def parse_filter(expression: str) -> dict[str, Any]:
-    """``"account=a state=in_progress,paused"`` → the API's filter object."""
+    """``"account=a state=in_progress,paused position='Backend Engineer'"`` → the API's filter
+    object (values may be quoted, shell-style)."""
     spec: dict[str, Any] = {}
-    for part in expression.split():
+    try:
+        parts = shlex.split(expression)
+    except ValueError as exc:
+        fail(f"--filter: {exc}", hint='close the quote: position="Backend Engineer"')
+    for part in parts:
         key, sep, value = part.partition("=")
         if not sep or not value:
             fail(f"--filter: {part!r} is not KEY=VALUE", hint="e.g. --filter 'state=in_progress'")
@@ -53,15 +61,11 @@ def parse_filter(expression: str) -> dict[str, Any]:
     return spec
 
 
-def _problem(response: httpx.Response) -> None:
-    try:
-        body = response.json()
-    except ValueError:
-        fail(f"the gateway answered HTTP {response.status_code}")
-    listed = body.get("sessions") or body.get("accounts") or []
+def _listed(error: GatewayError) -> None:
+    """The sessions or accounts a refusal names (the first 20), before its one-line reason."""
+    listed = error.body.get("sessions") or error.body.get("accounts") or []
     if listed:
-        err_console.print("\n".join(f"  {item}" for item in listed[:20]), highlight=False)
-    fail(f"[{body.get('code')}] {body.get('detail')}", hint=body.get("hint"))
+        err_console.print(Text("\n".join(f"  {item}" for item in listed[:20])))
 
 
 def _show_preview(impact: dict[str, Any]) -> None:
@@ -97,50 +101,37 @@ def _show_preview(impact: dict[str, Any]) -> None:
     console.print(f"estimated duration: {impact['estimate_seconds']:.1f} s")
 
 
-def _events(client: httpx.Client, batch_id: str) -> Iterator[dict[str, Any]]:
-    """Progress payloads from the SSE stream; polling when the stream breaks."""
+async def _events(client: AsyncGatewayClient, batch_id: str) -> AsyncIterator[dict[str, Any]]:
+    """Progress payloads from the event stream; polling when a proxy breaks the stream."""
     try:
-        with client.stream("GET", f"/v1/batches/{batch_id}/events", timeout=None) as stream:
-            for line in stream.iter_lines():
-                if line.startswith("data: "):
-                    yield json.loads(line[6:])
-            return
-    except httpx.HTTPError:
+        async for _event, data in client.batch_events(batch_id):
+            if isinstance(data, dict) and "by_account" in data:
+                yield data
+        return
+    except GatewayUnavailable:
         pass
     while True:
-        batch = client.get(f"/v1/batches/{batch_id}?page_size=0").json()
+        batch = await client.batch(batch_id, page_size=1)
         yield {k: batch[k] for k in ("status", "item_count", "counts", "by_account")}
-        if batch["status"] in ("completed", "cancelled", "rejected"):
+        if batch["status"] in _DONE:
             return
-        time.sleep(0.5)
+        await asyncio.sleep(0.5)
 
 
 def _done(counts: dict[str, int]) -> int:
     return counts["succeeded"] + counts["failed"] + counts["skipped"]
 
 
-def _watch(client: httpx.Client, batch_id: str) -> None:
+async def _watch(client: AsyncGatewayClient, batch_id: str, *, quiet: bool) -> None:
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
-    with Progress(*columns, TimeElapsedColumn(), console=console) as progress:
+    with Progress(*columns, TimeElapsedColumn(), console=console, disable=quiet) as progress:
         tasks: dict[str, Any] = {}
-        for event in _events(client, batch_id):
+        async for event in _events(client, batch_id):
             for account, counts in event["by_account"].items():
                 total = sum(counts.values()) - counts.get("in_grace", 0)
                 if account not in tasks:
                     tasks[account] = progress.add_task(account, total=total)
                 progress.update(tasks[account], completed=_done(counts), total=total)
-
-
-def _items(client: httpx.Client, batch_id: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    items: list[dict[str, Any]] = []
-    token: str | None = None
-    while True:
-        query = f"?page_size=200&page_token={token}" if token else "?page_size=200"
-        batch: dict[str, Any] = client.get(f"/v1/batches/{batch_id}{query}").json()
-        items += batch.pop("items")
-        token = batch.pop("next_page_token")
-        if not token:
-            return batch, items
 
 
 def _summary(batch: dict[str, Any], items: list[dict[str, Any]]) -> None:
@@ -158,79 +149,89 @@ def _summary(batch: dict[str, Any], items: list[dict[str, Any]]) -> None:
             table.add_column(column)
         for item in problems:
             error = item["error"]
-            table.add_row(
+            cells = (  # vendor messages may hold brackets: Text, never markup
                 item["session"],
                 item["status"],
                 f"{error['code']}: {error.get('message') or ''}",
                 item["vendor_request_id"] or "-",
             )
+            table.add_row(*(Text(cell) for cell in cells))
         console.print(table)
 
 
 @handle_errors
+@gateway_errors
 def batch(
     action: Annotated[str, typer.Argument(help="pause, resume, terminate or revoke")],
-    reason: Annotated[str, typer.Option("--reason", help="reason code, e.g. system_fault")],
+    reason: Annotated[str, typer.Option("--reason", "-r", help="reason code, e.g. system_fault")],
     session: Annotated[
         list[str] | None, typer.Option("--session", help="a session name (repeatable)")
     ] = None,
     filter_expression: Annotated[
-        str | None, typer.Option("--filter", help="e.g. 'account=a state=in_progress'")
+        str | None,
+        typer.Option("--filter", help="e.g. 'account=a state=in_progress position=\"QA Lead\"'"),
     ] = None,
     note: Annotated[str | None, typer.Option(help="free text (required for 'other')")] = None,
     yes: Annotated[bool, typer.Option("--yes", help="do not ask for confirmation")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False,
-    gateway: Annotated[
-        str, typer.Option(envvar="INTERLOCK_GATEWAY_URL", help="the gateway's base URL")
-    ] = "http://127.0.0.1:8080",
+    profile: ProfileOption = None,
+    gateway: GatewayOption = None,
 ) -> None:
     """Preview ACTION on sessions (names or a filter), confirm, run it, and summarise."""
-    key = os.environ.get(KEY_ENV)
-    if not key:
-        fail(f"{KEY_ENV} is not set", hint="export an API key from `interlock principals add`")
     if bool(session) == bool(filter_expression):
         fail("give --session NAME (repeatable) or --filter EXPR, not both or neither")
-    body: dict[str, Any] = {"action": action, "reason": {"code": reason, "note": note}}
-    if session:
-        body["sessions"] = session
-    else:
-        body["filter"] = parse_filter(filter_expression or "")
-    try:
-        _run(gateway, key, body, yes=yes, as_json=as_json)
-    except httpx.HTTPError as error:  # refused, timed out, TLS, a broken stream: one line
-        fail(
-            f"the gateway at {gateway} did not answer ({type(error).__name__})",
-            hint="is `interlock serve` running there? (--gateway or INTERLOCK_GATEWAY_URL)",
-        )
-
-
-def _run(gateway: str, key: str, body: dict[str, Any], *, yes: bool, as_json: bool) -> None:
-    headers = {"Authorization": f"Bearer {key}"}
-    with httpx.Client(base_url=gateway, headers=headers, timeout=120) as client:
-        preview = client.post("/v1/previews", json=body)
-        if preview.status_code != 200:
-            _problem(preview)
-        impact = preview.json()
-        if not as_json:
-            _show_preview(impact)
-        if not yes and (as_json or not typer.confirm("Run this batch?", default=False)):
-            fail("not confirmed; nothing was done", hint="pass --yes to skip the question")
-        body["confirm_token"] = impact["confirm_token"]
-        created = client.post(
-            "/v1/batches", json=body, headers={"Idempotency-Key": str(uuid.uuid4())}
-        )
-        if created.status_code != 202:
-            _problem(created)
-        batch_id = created.json()["id"]
-        if as_json:
-            for _ in _events(client, batch_id):
-                pass
-        else:
-            _watch(client, batch_id)
-        final, items = _items(client, batch_id)
+    target: dict[str, Any] = (
+        {"sessions": list(session or ())}
+        if session
+        else {"filter": parse_filter(filter_expression or "")}
+    )
+    impact = run(_preview(connect(profile, gateway), action, reason, note, target))
+    if not as_json:
+        _show_preview(impact)
+    if not yes and (as_json or not typer.confirm("Run this batch?", default=False)):
+        fail("not confirmed; nothing was done", hint="pass --yes to skip the question")
+    client = connect(profile, gateway)  # a fresh one: the preview's is closed
+    final, items = run(_carry_out(client, action, reason, note, target, impact, quiet=as_json))
     if as_json:
         print_json({**final, "items": items})
     else:
         _summary(final, items)
     if final["counts"]["failed"]:
         raise typer.Exit(2)
+
+
+async def _preview(
+    client: AsyncGatewayClient, action: str, reason: str, note: str | None, target: dict[str, Any]
+) -> dict[str, Any]:
+    try:
+        async with client:
+            return await client.preview(action, reason, note, **target)
+    except GatewayError as error:
+        _listed(error)
+        raise
+
+
+async def _carry_out(
+    client: AsyncGatewayClient,
+    action: str,
+    reason: str,
+    note: str | None,
+    target: dict[str, Any],
+    impact: dict[str, Any],
+    *,
+    quiet: bool,
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    async with client:
+        try:
+            created = await client.create_batch(
+                action, reason, note, confirm_token=impact["confirm_token"], **target
+            )
+        except GatewayError as error:
+            _listed(error)
+            raise
+        await _watch(client, created["id"], quiet=quiet)
+        final = await client.batch(created["id"], page_size=1)
+        final.pop("next_page_token", None)
+        final.pop("items", None)
+        items = [item async for item in client.batch_items(created["id"])]
+    return final, items

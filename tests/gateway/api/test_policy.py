@@ -103,7 +103,12 @@ def test_everything_not_in_the_table_is_denied() -> None:
 
 
 def test_auditor_reads_audit_and_stats_only() -> None:
-    assert set(RULES[Role.AUDITOR]) == {Action.AUDIT_READ, Action.AUDIT_VERIFY, Action.STATS_READ}
+    assert set(RULES[Role.AUDITOR]) == {
+        Action.AUDIT_READ,
+        Action.AUDIT_VERIFY,
+        Action.STATS_READ,
+        Action.SELF_READ,  # who am I: what `interlock login` asks
+    }
 
 
 def test_approver_must_differ_from_requester() -> None:

@@ -24,11 +24,25 @@ def test_filter_expressions_become_the_api_filter() -> None:
     assert spec == {"account": "dingtalk", "states": ["in_progress", "paused"], "batch_no": "B7"}
 
 
-def test_no_key_is_one_clear_line(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_no_key_is_one_clear_line(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.delenv("INTERLOCK_API_KEY", raising=False)
-    result = runner.invoke(app, ["batch", "pause", "--session", "x", "--reason", "other"])
+    monkeypatch.setenv("INTERLOCK_CONFIG_HOME", str(tmp_path))  # no profile either
+    url = "http://127.0.0.1:9"
+    args = ["batch", "pause", "--session", "x", "--reason", "other", "--gateway", url]
+    result = runner.invoke(app, args)
     assert result.exit_code == 1
-    assert "INTERLOCK_API_KEY is not set" in result.output
+    assert result.stderr.splitlines()[0] == f"error: no API key for {url}"
+    assert "hint: interlock login --gateway" in result.stderr
+
+
+def test_quoted_filter_values_and_unbalanced_quotes() -> None:
+    spec = parse_filter("position='Backend Engineer' candidate=\"张 伟\" state=paused")
+    assert spec == {"position": "Backend Engineer", "candidate": "张 伟", "states": ["paused"]}
+    result = runner.invoke(
+        app, ["batch", "pause", "--filter", "position='QA", "-r", "other", "--gateway", "x"]
+    )
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error: --filter: No closing quotation")
 
 
 async def test_preview_progress_and_summary(tmp_path: Path, stack_factory: list[Stack]) -> None:

@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from interlock_gateway.cli import app
-from interlock_gateway.cli.sdk_commands import DIRECT_WARNING
+from interlock_gateway.cli.direct import DIRECT_WARNING
 
 runner = CliRunner()
 
@@ -23,7 +23,19 @@ def config(tmp_path: Path) -> Path:
 
 def session_name(config: Path, state: str) -> str:
     result = runner.invoke(
-        app, ["sessions", "list", "-c", str(config), "--state", state, "--json", "--limit", "1"]
+        app,
+        [
+            "direct",
+            "sessions",
+            "list",
+            "-c",
+            str(config),
+            "--state",
+            state,
+            "--json",
+            "--limit",
+            "1",
+        ],
     )
     assert result.exit_code == 0, result.output
     ref = json.loads(result.stdout)[0]["ref"]
@@ -41,7 +53,9 @@ def assert_one_line_error(output: str, *needles: str) -> None:
 @pytest.mark.parametrize("verb", ["pause", "resume", "terminate", "revoke"])
 def test_every_direct_verb_says_what_it_bypasses(config: Path, verb: str) -> None:
     name = session_name(config, "in_progress")
-    result = runner.invoke(app, [verb, name, "-c", str(config), "--reason", "operator_error"])
+    result = runner.invoke(
+        app, ["direct", verb, name, "-c", str(config), "--reason", "operator_error"]
+    )
     assert result.stderr.splitlines()[0] == DIRECT_WARNING
     assert "no approval, no undo window and no audit record" in DIRECT_WARNING
 
@@ -62,7 +76,7 @@ def test_adapters_human_output_is_a_table() -> None:
 
 
 def test_sessions_list_json_masks_personal_data(config: Path) -> None:
-    result = runner.invoke(app, ["sessions", "list", "-c", str(config), "--json"])
+    result = runner.invoke(app, ["direct", "sessions", "list", "-c", str(config), "--json"])
     assert result.exit_code == 0
     sessions = json.loads(result.stdout)
     assert len(sessions) == 48
@@ -72,7 +86,7 @@ def test_sessions_list_json_masks_personal_data(config: Path) -> None:
 
 def test_sessions_list_filters_by_state(config: Path) -> None:
     result = runner.invoke(
-        app, ["sessions", "list", "-c", str(config), "--state", "paused", "--json"]
+        app, ["direct", "sessions", "list", "-c", str(config), "--state", "paused", "--json"]
     )
     assert result.exit_code == 0
     assert {s["state"] for s in json.loads(result.stdout)} == {"paused"}
@@ -81,7 +95,7 @@ def test_sessions_list_filters_by_state(config: Path) -> None:
 def test_pause_json_prints_the_result(config: Path) -> None:
     name = session_name(config, "in_progress")
     result = runner.invoke(
-        app, ["pause", name, "-c", str(config), "--reason", "candidate_network", "--json"]
+        app, ["direct", "pause", name, "-c", str(config), "--reason", "candidate_network", "--json"]
     )
     assert result.exit_code == 0, result.output
     body = json.loads(result.stdout)
@@ -91,7 +105,9 @@ def test_pause_json_prints_the_result(config: Path) -> None:
 
 def test_invalid_transition_is_one_line_naming_both_states(config: Path) -> None:
     name = session_name(config, "completed")
-    result = runner.invoke(app, ["resume", name, "-c", str(config), "--reason", "operator_error"])
+    result = runner.invoke(
+        app, ["direct", "resume", name, "-c", str(config), "--reason", "operator_error"]
+    )
     assert result.exit_code == 1
     assert_one_line_error(result.output, "SESSION.INVALID_TRANSITION", "completed", "paused")
 
@@ -107,14 +123,16 @@ def test_bad_reasons_are_refused_before_anything_is_sent(
     config: Path, args: list[str], needles: list[str]
 ) -> None:
     result = runner.invoke(
-        app, ["terminate", "accounts/demo/sessions/x1", "-c", str(config), *args]
+        app, ["direct", "terminate", "accounts/demo/sessions/x1", "-c", str(config), *args]
     )
     assert result.exit_code != 0
     assert_one_line_error(result.output, *needles)
 
 
 def test_a_missing_reason_is_a_usage_error(config: Path) -> None:
-    result = runner.invoke(app, ["terminate", "accounts/demo/sessions/x1", "-c", str(config)])
+    result = runner.invoke(
+        app, ["direct", "terminate", "accounts/demo/sessions/x1", "-c", str(config)]
+    )
     assert result.exit_code == 2
     assert "--reason" in result.output
 
@@ -123,6 +141,7 @@ def test_unknown_session_and_bad_name(config: Path) -> None:
     missing = runner.invoke(
         app,
         [
+            "direct",
             "pause",
             "accounts/demo/sessions/sbx-0000000000",
             "-c",
@@ -135,7 +154,9 @@ def test_unknown_session_and_bad_name(config: Path) -> None:
     )
     assert missing.exit_code == 1
     assert_one_line_error(missing.output, "SESSION.NOT_FOUND")
-    bad = runner.invoke(app, ["pause", "sessions/x", "-c", str(config), "-r", "operator_error"])
+    bad = runner.invoke(
+        app, ["direct", "pause", "sessions/x", "-c", str(config), "-r", "operator_error"]
+    )
     assert bad.exit_code == 1
     assert_one_line_error(bad.output, "accounts/ACCOUNT/sessions/ID")
 
@@ -143,7 +164,7 @@ def test_unknown_session_and_bad_name(config: Path) -> None:
 def test_config_errors_suggest_the_closest_adapter(tmp_path: Path) -> None:
     path = tmp_path / "interlock.toml"
     path.write_text('[accounts.demo]\nadapter = "sandbx"\n', encoding="utf-8")
-    result = runner.invoke(app, ["sessions", "list", "-c", str(path)])
+    result = runner.invoke(app, ["direct", "sessions", "list", "-c", str(path)])
     assert result.exit_code == 1
     assert_one_line_error(result.output, "INTERLOCK.ADAPTER_NOT_FOUND", "did you mean 'sandbox'")
 
@@ -154,3 +175,42 @@ def test_version_is_the_installed_distributions() -> None:
     result = runner.invoke(app, ["--version"])
     assert result.exit_code == 0
     assert result.stdout.strip() == f"interlock {version('interlock')}"
+
+
+def test_the_sandbox_keeps_its_world_between_direct_commands(config: Path) -> None:
+    name = session_name(config, "in_progress")
+    first = runner.invoke(
+        app,
+        ["direct", "pause", name, "-c", str(config), "-r", "other", "--note", "check", "--json"],
+    )
+    assert first.exit_code == 0, first.output
+    assert json.loads(first.stdout)["outcome"] == "applied"
+    second = runner.invoke(
+        app,
+        ["direct", "pause", name, "-c", str(config), "-r", "other", "--note", "check", "--json"],
+    )
+    assert json.loads(second.stdout)["outcome"] == "already_in_state"
+    paused = runner.invoke(
+        app, ["direct", "sessions", "list", "-c", str(config), "--state", "paused", "--json"]
+    )
+    assert name in {
+        f"accounts/{s['ref']['account']}/sessions/{s['ref']['session_id']}"
+        for s in json.loads(paused.stdout)
+    }
+    assert Path(".interlock/direct/demo.world.json").is_file()
+
+
+def test_a_damaged_world_file_is_one_line_naming_it(config: Path) -> None:
+    state = Path(".interlock/direct/demo.world.json")
+    state.parent.mkdir(parents=True)
+    state.write_text("{not json", encoding="utf-8")
+    result = runner.invoke(app, ["direct", "sessions", "list", "-c", str(config)])
+    assert result.exit_code == 1
+    assert_one_line_error(result.output, str(state), "cannot be read")
+    assert f"delete {state}" in result.output
+
+
+def test_every_direct_command_says_what_it_bypasses(config: Path) -> None:
+    listed = runner.invoke(app, ["direct", "sessions", "list", "-c", str(config), "--limit", "1"])
+    assert listed.exit_code == 0
+    assert listed.stderr.splitlines()[0] == DIRECT_WARNING
