@@ -18,7 +18,6 @@ Exit status: 0 all done, 2 some items failed, 1 the batch was refused.
 from __future__ import annotations
 
 import asyncio
-import shlex
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
@@ -27,37 +26,29 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
-from interlock.client import AsyncGatewayClient
+from interlock.client import AsyncGatewayClient, filters
 from interlock.client.errors import GatewayError, GatewayUnavailable
 
 from ._common import console, err_console, fail, handle_errors, print_json, run
 from .remote.connection import GatewayOption, ProfileOption, connect, gateway_errors
+from .when import parse_when
 
 __all__ = ["batch", "parse_filter"]
 
-_LISTS = {"state": "states", "states": "states"}
-_KEYS = {"account", "vendor", "candidate", "position", "batch_no", "start_from", "start_to"}
 _DONE = ("completed", "cancelled", "rejected")
 
 
 def parse_filter(expression: str) -> dict[str, Any]:
-    """``"account=a state=in_progress,paused position='Backend Engineer'"`` → the API's filter
-    object (values may be quoted, shell-style)."""
-    spec: dict[str, Any] = {}
+    """``--filter``'s expression as the API's filter object (see docs/search.md); bounds
+    without a zone are the user's local time, a date alone the user's local day."""
     try:
-        parts = shlex.split(expression)
+        spec = filters.parse_filter(expression)
     except ValueError as exc:
-        fail(f"--filter: {exc}", hint='close the quote: position="Backend Engineer"')
-    for part in parts:
-        key, sep, value = part.partition("=")
-        if not sep or not value:
-            fail(f"--filter: {part!r} is not KEY=VALUE", hint="e.g. --filter 'state=in_progress'")
-        if key in _LISTS:
-            spec[_LISTS[key]] = [v for v in value.split(",") if v]
-        elif key in _KEYS:
-            spec[key] = value
-        else:
-            fail(f"--filter: unknown key {key!r}", hint="keys: state, " + ", ".join(sorted(_KEYS)))
+        fail(f"--filter: {exc}", hint="e.g. --filter 'state=in_progress position=\"QA Lead\"'")
+    if "tz" not in spec:  # the gateway would read them in its own zone: send them aware
+        for key, end_of_day in (("start_from", False), ("start_to", True)):
+            if key in spec:
+                spec[key] = parse_when(spec[key], option=f"--filter {key}", end_of_day=end_of_day)
     return spec
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from pathlib import Path
 
 import httpx
@@ -35,6 +36,21 @@ def test_no_key_is_one_clear_line(monkeypatch: pytest.MonkeyPatch, tmp_path: Pat
     assert "hint: interlock login --gateway" in result.stderr
 
 
+def test_a_date_alone_in_a_filter_is_the_users_local_day(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TZ", "Asia/Shanghai")
+    time.tzset()
+    try:
+        spec = parse_filter("start_from=2026-12-04 start_to=2026-12-04")
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    assert spec == {
+        "start_from": "2026-12-04T00:00:00+08:00",
+        "start_to": "2026-12-05T00:00:00+08:00",
+    }
+    assert parse_filter("start_from=2026-12-04 tz=UTC")["start_from"] == "2026-12-04"  # as typed
+
+
 def test_quoted_filter_values_and_unbalanced_quotes() -> None:
     spec = parse_filter("position='Backend Engineer' candidate=\"张 伟\" state=paused")
     assert spec == {"position": "Backend Engineer", "candidate": "张 伟", "states": ["paused"]}
@@ -42,7 +58,7 @@ def test_quoted_filter_values_and_unbalanced_quotes() -> None:
         app, ["batch", "pause", "--filter", "position='QA", "-r", "other", "--gateway", "x"]
     )
     assert result.exit_code == 1
-    assert result.stderr.startswith("error: --filter: No closing quotation")
+    assert result.stderr.startswith("error: --filter: the filter has an unbalanced quote")
 
 
 async def test_preview_progress_and_summary(tmp_path: Path, stack_factory: list[Stack]) -> None:
