@@ -19,7 +19,14 @@ from datetime import datetime
 from typing import Any
 
 from interlock.errors import InterlockError, InvalidRequest, SessionNotFound
-from interlock.models import Session, SessionFilter, SessionRef, SessionState
+from interlock.models import (
+    Candidate,
+    Session,
+    SessionFilter,
+    SessionRef,
+    SessionState,
+    candidate_matches,
+)
 from interlock.privacy import mask_name
 
 from ..audit import AuditEntry
@@ -102,11 +109,11 @@ async def _audit(
 class SessionQuery:
     """The filters of ``GET /v1/sessions`` (validated by the route), and two the console adds.
 
-    ``candidate_name`` is a candidate's full name. Names leave an adapter only masked, so it
-    matches the sessions whose masked name equals the full name masked the same way
-    (``张伟`` → ``张*``): every candidate of that name, and possibly others who share the
-    mask — never fewer. ``position_title`` matches part of the title, ignoring case. Both are
-    applied by the gateway to what the vendors list (the SDK filters by position id).
+    ``candidate_name`` is a candidate's full name, matched whole against the unmasked name the
+    adapter holds in memory (:func:`~interlock.models.candidate_matches`); for an adapter that
+    keeps none, against the mask (``张伟`` → ``张*``: possibly others who share it, never
+    fewer). ``position_title`` matches part of the title, ignoring case. Both are applied by
+    the gateway to what the vendors list.
     """
 
     account: str | None = None
@@ -127,7 +134,7 @@ class SessionQuery:
 
     def matches(self, session: Session) -> bool:
         """The filters the gateway applies itself (the vendor side applied the rest)."""
-        if self.candidate_name and session.candidate.masked_name != mask_name(self.candidate_name):
+        if self.candidate_name and not _is_named(self.candidate_name, session.candidate):
             return False
         title = (self.position_title or "").casefold()
         return not title or title in session.position.title.casefold()
@@ -185,6 +192,12 @@ class SessionQuery:
 
 #: Vendor pages read at most for one page of a listing filtered by the gateway itself.
 _GATEWAY_FILTER_PAGES = 20
+
+
+def _is_named(name: str, candidate: Candidate) -> bool:
+    if candidate.full_name is None:  # an adapter that keeps no full name: the mask decides
+        return candidate.masked_name == mask_name(name)
+    return candidate_matches(name, candidate)
 
 
 def _accounts(ctx: Context, query: SessionQuery) -> list[str]:
