@@ -43,14 +43,26 @@ class _Request(BaseModel):
 class BatchFilter(_Request):
     """Sessions to act on, resolved by the gateway (every field narrows)."""
 
-    account: Annotated[str, Field(pattern=ACCOUNT_NAME_PATTERN)] | None = None
-    vendor: Annotated[str, Field(pattern=ACCOUNT_NAME_PATTERN)] | None = None
-    states: list[SessionState] = Field(default_factory=list)
-    candidate: SearchText | None = None
-    position: SearchText | None = None
-    batch_no: SearchText | None = None
-    start_from: Instant | None = None
-    start_to: Instant | None = None
+    account: Annotated[str, Field(pattern=ACCOUNT_NAME_PATTERN)] | None = Field(
+        default=None, description="only this account (as in interlock.toml)"
+    )
+    vendor: Annotated[str, Field(pattern=ACCOUNT_NAME_PATTERN)] | None = Field(
+        default=None, description="only this vendor's accounts (dingtalk)"
+    )
+    states: list[SessionState] = Field(
+        default_factory=list, description="only sessions in these states (empty: any)"
+    )
+    candidate: SearchText | None = Field(
+        default=None, description="the candidate's vendor id, or part of the masked name (张*)"
+    )
+    position: SearchText | None = Field(default=None, description="the vendor's position id")
+    batch_no: SearchText | None = Field(
+        default=None, description="the vendor's interview batch number"
+    )
+    start_from: Instant | None = Field(
+        default=None, description="scheduled at or after this instant (before start_to)"
+    )
+    start_to: Instant | None = Field(default=None, description="scheduled before this instant")
 
     def to_query(self) -> SessionQuery:
         return SessionQuery(
@@ -68,10 +80,35 @@ class BatchFilter(_Request):
 class PreviewRequest(_Request):
     """What would happen: an action on session names or on a filter."""
 
-    action: BatchAction
-    sessions: _Names | None = Field(default=None, examples=[["accounts/dingtalk-hq/sessions/8812"]])
-    filter: BatchFilter | None = None
-    reason: ClientReason
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "action": "pause",
+                    "sessions": ["accounts/dingtalk-hq/sessions/8812"],
+                    "reason": {"code": "system_fault", "note": "vendor video outage"},
+                },
+                {
+                    "action": "terminate",
+                    "filter": {"account": "dingtalk-hq", "batch_no": "2026-spring-07"},
+                    "reason": {"code": "process_change", "note": "the role was closed"},
+                },
+            ]
+        },
+    )
+
+    action: BatchAction = Field(description="the verb for every selected session")
+    sessions: _Names | None = Field(
+        default=None,
+        description="session names (accounts/{account}/sessions/{id}); give these or filter",
+        examples=[["accounts/dingtalk-hq/sessions/8812"]],
+    )
+    filter: BatchFilter | None = Field(
+        default=None, description="sessions resolved by the gateway; give this or sessions"
+    )
+    reason: ClientReason = Field(description="why, for every item")
 
     def to_ask(self, confirm_token: str | None = None) -> BatchAsk:
         """The request as the lifecycle sees it (bound to its exact JSON by the digest)."""
@@ -91,7 +128,25 @@ class PreviewRequest(_Request):
 class BatchRequest(PreviewRequest):
     """A batch: the preview's request plus its ``confirm_token`` (above the threshold)."""
 
-    confirm_token: Annotated[str, Field(min_length=10, max_length=1000)] | None = None
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "action": "pause",
+                    "sessions": ["accounts/dingtalk-hq/sessions/8812"],
+                    "reason": {"code": "system_fault", "note": "vendor video outage"},
+                }
+            ]
+        },
+    )
+
+    confirm_token: Annotated[str, Field(min_length=10, max_length=1000)] | None = Field(
+        default=None,
+        description="the confirm_token of a preview of exactly this request (required above "
+        "20 sessions; valid 5 minutes)",
+    )
 
     def ask(self) -> BatchAsk:
         """The batch as the lifecycle sees it."""
@@ -197,7 +252,13 @@ class BatchOut(_Response):
 class BatchUndoRequest(_Request):
     """Undo every item of a terminate/revoke batch that is still in its undo window."""
 
-    note: FreeText | None = None
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        json_schema_extra={"examples": [{"note": "the batch selected the wrong campus"}]},
+    )
+
+    note: FreeText | None = Field(default=None, description="what went wrong (≤ 500 characters)")
 
 
 class BatchUndoOut(_Response):

@@ -54,7 +54,7 @@ _FILTERS = (
     "page_size",
     "page_token",
 )
-_Text = Annotated[SearchText | None, Query()]
+_PAGE_SIZE = "sessions per page, 1 to the gateway's max_page_size (200 unless configured)"
 
 _OPERATION_RESPONSES: dict[int | str, dict[str, object]] = {
     200: {"model": OperationOut, "description": "done: applied, already_in_state, grace, ..."},
@@ -97,16 +97,36 @@ def _states(values: list[str] | None) -> frozenset[SessionState]:
 async def list_sessions(
     caller: Annotated[Caller, Authorize(Action.SESSIONS_LIST)],
     ctx: ContextDep,
-    account: Annotated[str | None, Query(pattern=ACCOUNT_NAME_PATTERN)] = None,
-    vendor: Annotated[str | None, Query(pattern=ACCOUNT_NAME_PATTERN)] = None,
-    state: Annotated[list[str] | None, Query(description="repeat or comma-separate")] = None,
-    candidate: _Text = None,
-    position: _Text = None,
-    batch_no: _Text = None,
-    start_from: Annotated[Instant | None, Query(description="scheduled at or after")] = None,
-    start_to: Annotated[Instant | None, Query(description="scheduled before")] = None,
-    page_size: Annotated[int, Query(ge=1)] = 50,
-    page_token: Annotated[str | None, Query(min_length=1, max_length=2048)] = None,
+    account: Annotated[
+        str | None,
+        Query(pattern=ACCOUNT_NAME_PATTERN, description="only this account (as in interlock.toml)"),
+    ] = None,
+    vendor: Annotated[
+        str | None,
+        Query(pattern=ACCOUNT_NAME_PATTERN, description="only this vendor's accounts (dingtalk)"),
+    ] = None,
+    state: Annotated[
+        list[str] | None,
+        Query(description="only sessions in these states; repeat or comma-separate"),
+    ] = None,
+    candidate: Annotated[
+        SearchText | None,
+        Query(description="the candidate's vendor id, or part of the masked name (张*)"),
+    ] = None,
+    position: Annotated[SearchText | None, Query(description="the vendor's position id")] = None,
+    batch_no: Annotated[
+        SearchText | None, Query(description="the vendor's interview batch number")
+    ] = None,
+    start_from: Annotated[
+        Instant | None,
+        Query(description="scheduled at or after this instant (before start_to when both)"),
+    ] = None,
+    start_to: Annotated[Instant | None, Query(description="scheduled before this instant")] = None,
+    page_size: Annotated[int, Query(ge=1, description=_PAGE_SIZE)] = 50,
+    page_token: Annotated[
+        str | None,
+        Query(min_length=1, max_length=2048, description="next_page_token of the previous page"),
+    ] = None,
 ) -> SessionPageOut:
     """Sessions matching every filter that you may see (positions you own, your
     departments', or all for admins). A page can hold fewer than ``page_size`` sessions;

@@ -94,8 +94,10 @@ def _verbs(values: list[str] | None) -> list[OperationVerb]:
 async def reasons(
     caller: Annotated[Caller, Authorize(Action.STATS_READ)],
     ctx: ContextDep,
-    from_: Annotated[Instant | None, Query(alias="from", description="inclusive")] = None,
-    to: Annotated[Instant | None, Query(description="exclusive")] = None,
+    from_: Annotated[
+        Instant | None, Query(alias="from", description="requested at or after (before 'to')")
+    ] = None,
+    to: Annotated[Instant | None, Query(description="requested before (exclusive)")] = None,
     group_by: Annotated[
         list[str] | None,
         Query(
