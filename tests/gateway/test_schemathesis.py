@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import shutil
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -20,7 +18,6 @@ from typing import Any
 
 import pytest
 import schemathesis
-import uvicorn
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
@@ -35,10 +32,10 @@ from schemathesis.specs.openapi.checks import (
 from interlock import Interlock
 from interlock_gateway.app import create_app
 from interlock_gateway.principals import create_principal
-from interlock_gateway.server import uvicorn_config
 from interlock_gateway.store import Database
 
 from .api.harness import ACCOUNT, PRINCIPALS, gateway_settings, make_interlock
+from .live import serving
 
 ROLES = {"specialist": "spec", "manager": "mgr", "admin": "admin", "auditor": "auditor"}
 CHECKS = [
@@ -92,19 +89,8 @@ def served(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> I
     interlock = make_interlock()
     keys = asyncio.run(_principals(url, interlock))
     settings_ = gateway_settings(url, str(folder), sync_wait=timedelta(seconds=2))
-    app = create_app(settings_, interlock=interlock)
-    server = uvicorn.Server(uvicorn_config(app, host="127.0.0.1", port=0))
-    thread = threading.Thread(target=server.run, name="gateway", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert thread.is_alive(), "the gateway did not start"
-        assert time.monotonic() < deadline, "the gateway did not start in time"
-        time.sleep(0.02)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    yield Served(f"http://127.0.0.1:{port}", keys)
-    server.should_exit = True
-    thread.join(timeout=30)
+    with serving(create_app(settings_, interlock=interlock)) as base_url:
+        yield Served(base_url, keys)
 
 
 @pytest.fixture(scope="module")
