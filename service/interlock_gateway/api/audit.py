@@ -141,7 +141,11 @@ async def _encoded(chunks: AsyncIterator[str]) -> AsyncIterator[bytes]:
         yield chunk.encode()
 
 
-@router.get("/audit/verify", summary="Verify the whole hash chain and its signed checkpoints")
+@router.get(
+    "/audit/verify",
+    summary="Verify the whole hash chain and its signed checkpoints",
+    dependencies=[Depends(strict_query("witnesses"))],
+)
 async def verify(
     caller: Annotated[Caller, Authorize(Action.AUDIT_VERIFY)],
     ctx: ContextDep,

@@ -30,9 +30,13 @@ __all__ = [
 
 BatchAction = Literal["pause", "resume", "terminate", "revoke"]
 # The body limit (1 MiB) bounds the list; the item limit (1,000) is checked with a clear
-# problem of its own, so the schema allows a little more than that.
+# problem of its own, so the schema allows a little more than that. Each name has the shape
+# SessionRef.parse accepts (a malformed one is BATCH.INVALID_SESSION_NAME, naming them all).
+_SEGMENT = ACCOUNT_NAME_PATTERN.removeprefix("^").removesuffix("$")
+_SESSION_NAME = {"pattern": f"^accounts/{_SEGMENT}/sessions/{_SEGMENT}$"}
 _Names = Annotated[
-    list[Annotated[str, Field(max_length=300)]], Field(min_length=1, max_length=5000)
+    list[Annotated[str, Field(max_length=300, json_schema_extra=_SESSION_NAME)]],
+    Field(min_length=1, max_length=5000),
 ]
 
 
@@ -77,13 +81,21 @@ class BatchFilter(_Request):
         )
 
 
+# Exactly one selector (operations/resolve.py refuses both and neither with BATCH.SELECTOR).
+_ONE_SELECTOR = [
+    {"required": ["sessions"], "properties": {"sessions": {"type": "array"}}},
+    {"required": ["filter"], "properties": {"filter": {"type": "object"}}},
+]
+
+
 class PreviewRequest(_Request):
-    """What would happen: an action on session names or on a filter."""
+    """What would happen: an action on session names or on a filter (exactly one of them)."""
 
     model_config = ConfigDict(
         extra="forbid",
         frozen=True,
         json_schema_extra={
+            "oneOf": _ONE_SELECTOR,
             "examples": [
                 {
                     "action": "pause",
@@ -95,7 +107,7 @@ class PreviewRequest(_Request):
                     "filter": {"account": "dingtalk-hq", "batch_no": "2026-spring-07"},
                     "reason": {"code": "process_change", "note": "the role was closed"},
                 },
-            ]
+            ],
         },
     )
 
@@ -132,13 +144,14 @@ class BatchRequest(PreviewRequest):
         extra="forbid",
         frozen=True,
         json_schema_extra={
+            "oneOf": _ONE_SELECTOR,
             "examples": [
                 {
                     "action": "pause",
                     "sessions": ["accounts/dingtalk-hq/sessions/8812"],
                     "reason": {"code": "system_fault", "note": "vendor video outage"},
                 }
-            ]
+            ],
         },
     )
 

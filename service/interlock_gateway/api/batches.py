@@ -25,6 +25,7 @@ from .deps import (
     StreamsDep,
     strict_query,
 )
+from .fields import comma_separated
 from .idempotency import idempotent
 from .problem_examples import CODE_KEY
 from .replies import Reply, require_key, take_mutation_slot, to_response
@@ -118,13 +119,20 @@ async def get_batch(
         str | None,
         Query(min_length=1, max_length=64, description="next_page_token of the previous page"),
     ] = None,
-    status: Annotated[list[str] | None, Query(description="only items in these statuses")] = None,
+    status: Annotated[
+        list[str] | None,
+        Query(
+            description="only items in these statuses; repeat or comma-separate",
+            json_schema_extra={"items": comma_separated(_ITEM_STATUSES)},
+        ),
+    ] = None,
 ) -> BatchOut:
     """Items come in request order with their status, outcome, vendor request id and error
     (only for items that ended failed, skipped or cancelled)."""
     if page_size > ctx.settings.max_page_size:
         raise page_size_too_large(ctx.settings.max_page_size)
-    statuses = tuple(part for raw in status or () for part in raw.split(",") if part)
+    parts = (part.strip() for raw in status or () for part in raw.split(","))
+    statuses = tuple(part for part in parts if part)  # as /v1/sessions' state
     unknown = sorted(set(statuses) - set(_ITEM_STATUSES))
     if unknown:
         raise Problem(

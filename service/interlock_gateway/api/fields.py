@@ -13,17 +13,38 @@ characters.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, AwareDatetime, Field
+from pydantic import AfterValidator, AwareDatetime, BeforeValidator, Field
 
-__all__ = ["EARLIEST", "LATEST", "FreeText", "Instant", "SearchText", "check_instant"]
+__all__ = [
+    "EARLIEST",
+    "LATEST",
+    "FreeText",
+    "Instant",
+    "SearchText",
+    "check_instant",
+    "comma_separated",
+]
 
 EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
 LATEST = datetime(2200, 1, 1, tzinfo=UTC)
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")  # C0 but tab (09) and newline (0a); DEL
 _CONTROL_OR_NEWLINE = re.compile(r"[\x00-\x1f\x7f]")
+
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
+
+
+def _iso_text(value: object) -> object:
+    """Refuse what is not ISO 8601 text (pydantic would read ``236128`` as a Unix time)."""
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, str) and _ISO_DATE.match(value):
+        return value
+    raise ValueError("must be an ISO 8601 date-time with a zone, e.g. 2026-03-02T09:00:00+08:00")
 
 
 def check_instant(value: datetime) -> datetime:
@@ -51,10 +72,28 @@ def _no_control_or_newline(value: str) -> str:
     return value
 
 
+# The schema states the range as the years it allows (1970–2199); a zone offset at either end
+# can still move an instant across it, which the validator's message then names.
+def comma_separated(allowed: Iterable[str]) -> dict[str, object]:
+    """The schema of one value of a repeatable query parameter that also takes a
+    comma-separated list of ``allowed`` words (``?state=paused,in_progress&state=completed``).
+
+    Routes split on commas and ignore blank parts and surrounding white space; the pattern
+    says exactly that, so a client — or Schemathesis — knows which values are refused.
+    """
+    word = "|".join(re.escape(value) for value in allowed)
+    item = rf"\s*(?:(?:{word})\s*)?"
+    return {"type": "string", "pattern": f"^{item}(?:,{item})*$"}
+
+
 Instant = Annotated[
     AwareDatetime,
+    BeforeValidator(_iso_text),
+    Field(
+        description="ISO 8601 with a zone, between 1970-01-01 and 2200-01-01 UTC",
+        json_schema_extra={"pattern": "^(19[7-9][0-9]|2[01][0-9][0-9])-"},
+    ),
     AfterValidator(check_instant),
-    Field(description="ISO 8601 with a zone, between 1970-01-01 and 2200-01-01 UTC"),
 ]
 # The patterns are declared in the schema (clients and Schemathesis see the rule); the
 # validators enforce them with a message a person can act on.

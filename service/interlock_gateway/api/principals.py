@@ -20,7 +20,7 @@ from ..operations import audit_entries as audit
 from ..operations import principal_admin
 from ..operations.context import Context
 from ..policy import Action, Caller
-from ..principals import PrincipalExists, PrincipalInfo, PrincipalNotFound
+from ..principals import NAME_PATTERN, PrincipalExists, PrincipalInfo, PrincipalNotFound
 from ..problems import Problem
 from ..store.tables import Role
 from .deps import Authorize, ContextDep, KeysDep
@@ -91,8 +91,8 @@ class NewPrincipalRequest(_Body):
     )
 
     name: str = Field(
-        pattern=r"^\w[\w.@-]{0,99}$",
-        description="unique name (letters, digits, . @ - _; ≤ 100)",
+        pattern=NAME_PATTERN,
+        description="unique name: ASCII letters, digits and . @ - _ (≤ 100)",
         examples=["hr.east"],
     )
     role: Role = Field(description="what the principal may do (the policy's role)")

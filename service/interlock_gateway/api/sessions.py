@@ -28,7 +28,7 @@ from .deps import (
     LimiterDep,
     strict_query,
 )
-from .fields import Instant, SearchText
+from .fields import Instant, SearchText, comma_separated
 from .idempotency import idempotent
 from .ratelimit import MutationRateLimiter
 from .replies import Reply, operation_reply, require_key, take_mutation_slot, to_response
@@ -107,7 +107,10 @@ async def list_sessions(
     ] = None,
     state: Annotated[
         list[str] | None,
-        Query(description="only sessions in these states; repeat or comma-separate"),
+        Query(
+            description="only sessions in these states; repeat or comma-separate",
+            json_schema_extra={"items": comma_separated(s.value for s in SessionState)},
+        ),
     ] = None,
     candidate: Annotated[
         SearchText | None,
