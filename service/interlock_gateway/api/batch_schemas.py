@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
 from interlock.models import ACCOUNT_NAME_PATTERN, Reason, SessionState, Verb
 
@@ -82,7 +82,7 @@ class BatchFilter(_Request):
 
 
 # Exactly one selector (operations/resolve.py refuses both and neither with BATCH.SELECTOR).
-_ONE_SELECTOR = [
+_ONE_SELECTOR: list[JsonValue] = [
     {"required": ["sessions"], "properties": {"sessions": {"type": "array"}}},
     {"required": ["filter"], "properties": {"filter": {"type": "object"}}},
 ]
