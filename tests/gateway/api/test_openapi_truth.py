@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from interlock.models import SessionState
 from interlock_gateway.api.problem_examples import example_for
 from interlock_gateway.api.schemas import ClientReason
-from interlock_gateway.app import create_app
+from interlock_gateway.app import create_app, iter_api_routes
 from interlock_gateway.settings import GatewaySettings
 
 from .harness import Harness
@@ -64,6 +64,23 @@ def test_bodies_whose_fields_are_all_optional_are_optional(
 ) -> None:
     body = document["paths"][path]["post"]["requestBody"]
     assert body.get("required", False) is False
+
+
+def test_every_body_is_required_exactly_where_the_server_requires_it() -> None:
+    app = create_app(GatewaySettings())
+    document = app.openapi()
+    checked, wrong = 0, []
+    for route in iter_api_routes(app.routes):
+        if route.body_field is None or not route.include_in_schema:
+            continue
+        for method in route.methods:
+            body = document["paths"][route.path][method.lower()]["requestBody"]
+            server = route.body_field.field_info.is_required()
+            checked += 1
+            if body.get("required", False) is not server:
+                wrong.append(f"{method} {route.path}: server {server}, document {not server}")
+    assert checked >= 15  # every route with a body was looked at
+    assert not wrong, "\n".join(wrong)
 
 
 async def test_undo_without_a_body(harness: Harness) -> None:
