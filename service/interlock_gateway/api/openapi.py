@@ -76,6 +76,18 @@ def _require_key(operation: dict[str, Any]) -> None:
                 schema.update(string)
 
 
+def _fold_items(operation: dict[str, Any]) -> None:
+    """Move a parameter's ``items`` (``json_schema_extra`` of an optional list, which FastAPI
+    puts beside ``anyOf [array, null]``) into the array branch, where viewers look for it."""
+    for parameter in operation.get("parameters", []):
+        schema = parameter.get("schema", {})
+        if "items" in schema and "anyOf" in schema:
+            items = schema.pop("items")
+            for branch in schema["anyOf"]:
+                if branch.get("type") == "array":
+                    branch["items"] = items
+
+
 def _limit_page_size(operation: dict[str, Any], max_page_size: int) -> None:
     for parameter in operation.get("parameters", []):
         if parameter.get("in") == "query" and parameter.get("name") == "page_size":
@@ -98,6 +110,7 @@ def _give_example(response: dict[str, Any], status: int, path: str, code: str | 
 
 def _document(path: str, operation: dict[str, Any], max_page_size: int | None) -> None:
     _require_key(operation)
+    _fold_items(operation)
     if max_page_size is not None:
         _limit_page_size(operation, max_page_size)
     responses: dict[str, Any] = operation.setdefault("responses", {})

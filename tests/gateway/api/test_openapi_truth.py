@@ -280,3 +280,44 @@ def test_the_schema_says_other_needs_a_note(
     except ValidationError:
         accepted = False
     assert accepted is valid  # the schema and the server agree
+
+
+# The callback URL names its account unchecked on purpose: until a push is verified, every
+# refusal is the same 401 (a malformed name must not answer differently from an unknown one).
+UNBOUNDED_ON_PURPOSE = {"post /v1/callbacks/{account} path:account"}
+_LIMITS = {"maxLength", "pattern", "enum", "const", "format"}
+
+
+def _unbounded_strings(document: dict[str, Any], schema: dict[str, Any], where: str) -> list[str]:
+    schema = _resolve_ref(document, schema)
+    found = []
+    for branch in schema.get("anyOf", []) + schema.get("oneOf", []):
+        found += _unbounded_strings(document, branch, where)
+    if schema.get("type") == "string" and not _LIMITS & set(schema):
+        found.append(where)
+    if "items" in schema:
+        found += _unbounded_strings(document, schema["items"], f"{where}[]")
+    for name, sub in schema.get("properties", {}).items():
+        found += _unbounded_strings(document, sub, f"{where}.{name}")
+    if isinstance(schema.get("additionalProperties"), dict):
+        found += _unbounded_strings(document, schema["additionalProperties"], f"{where}.*")
+    return found
+
+
+def _resolve_ref(document: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in schema:
+        schema = document["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]]
+    return schema
+
+
+def test_every_string_the_client_sends_has_a_limit(document: dict[str, Any]) -> None:
+    """A length, a pattern, an enum or a format: the document says what the server refuses."""
+    unbounded = []
+    for method, path, operation in _operations(document):
+        for parameter in operation.get("parameters", []):
+            where = f"{method.lower()} {path} {parameter['in']}:{parameter['name']}"
+            unbounded += _unbounded_strings(document, parameter["schema"], where)
+        for media in operation.get("requestBody", {}).get("content", {}).values():
+            unbounded += _unbounded_strings(document, media["schema"], f"{method} {path} body")
+    assert set(unbounded) - UNBOUNDED_ON_PURPOSE == set(), "\n".join(unbounded)
+    assert set(unbounded) >= UNBOUNDED_ON_PURPOSE  # the exception is still needed
