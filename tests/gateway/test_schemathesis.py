@@ -1,9 +1,11 @@
-"""Schemathesis against ``/openapi.json``, once per role: no 5xx, every response as documented.
+"""Schemathesis against ``/openapi.json``, once per role: no 5xx, every response as documented,
+and the schema and the server agree in both directions — what the schema allows is accepted
+(``positive_data_acceptance``), what it forbids is refused (``negative_data_rejection``).
 
 The gateway runs under uvicorn on loopback (a thread with its own event loop) with the
 in-process sandbox vendor, so requests travel real HTTP. Each role's API key is sent on every
-request; generation is deterministic and bounded (positive and negative data, explicit
-examples and fuzzing) so the four runs together stay well under a minute.
+request; generation is deterministic and bounded (positive data as every role, negative data
+as admin; explicit examples and fuzzing) so the file runs in about half a minute.
 """
 
 from __future__ import annotations
@@ -172,15 +174,24 @@ def _exercise(operation: Any, mode: GenerationMode, headers: dict[str, str]) -> 
     return None
 
 
+# A request's shape is validated the same way whatever the role, and only an admin gets past
+# authorization to every route's validation (other roles mostly meet a 403 first): negative
+# data is sent as admin only, which keeps the file's run time near a minute on two cores.
+NEGATIVE_AS = "admin"
+
+
 # Schemathesis' own pytest integration (``@schema.parametrize``) does not run under pytest 9
 # yet, so each role's test drives the strategies of every operation itself.
 @pytest.mark.parametrize("role", list(ROLES))
 def test_every_operation_as(role: str, api_schema: Any, served: Served) -> None:
     headers = {"Authorization": f"Bearer {served.keys[ROLES[role]]}"}
+    modes = [GenerationMode.POSITIVE]
+    if role == NEGATIVE_AS:
+        modes.append(GenerationMode.NEGATIVE)
     failures = []
     for result in api_schema.get_all_operations():
         operation = result.ok()
-        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+        for mode in modes:
             failure = _exercise(operation, mode, headers)
             if failure:
                 failures.append(failure)
