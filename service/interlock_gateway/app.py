@@ -22,6 +22,7 @@ from .api.authentication import AuthenticationMiddleware
 from .api.middleware import BodyLimitMiddleware, RequestIdMiddleware
 from .api.openapi import install_openapi
 from .api.problems import install_problem_handlers
+from .api.reference import install_reference_pages
 from .api.routers import include_routers
 from .candidate import install_candidate_pages
 from .clock import Clock
@@ -94,11 +95,14 @@ def create_app(
         version=__version__,
         description=_DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,  # FastAPI's pages load from a CDN: ours are served offline (below)
+        redoc_url=None,
     )
     app.state.settings = settings
     install_problem_handlers(app)
     include_routers(app)
-    install_openapi(app)
+    install_openapi(app, max_page_size=settings.max_page_size)
+    install_reference_pages(app)  # /docs and /redoc, from the package's own assets
     install_console(app)  # the HR console at /console: same operations, same authorize()
     install_candidate_pages(app)  # candidates at /c/{token}: resume links, no API key
     # Added last = outermost: the request id exists before anything can refuse; a request

@@ -35,6 +35,7 @@ from .store.types import utcnow
 
 __all__ = [
     "KEY_PREFIX",
+    "NAME_PATTERN",
     "Authenticated",
     "KeyInfo",
     "NewPrincipal",
@@ -59,7 +60,10 @@ __all__ = [
 KEY_PREFIX = "ilk_"
 _PREFIX_ALPHABET = string.ascii_lowercase + string.digits
 _KEY_SHAPE = re.compile(r"^(ilk_[a-z0-9]{8})_([A-Za-z0-9_-]{43,128})$")
-_NAME = re.compile(r"^\w[\w.@-]{0,99}$")
+# ASCII only: a name is an identifier in the audit trail, where "аdmin" (Cyrillic а) must not
+# pass for "admin"; and the API's schema states the same rule in any regex dialect.
+NAME_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_.@-]{0,99}$"
+_NAME = re.compile(NAME_PATTERN)
 _ID = re.compile(r"^[\w.:-]{1,200}$")
 _ACCOUNT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._~-]{0,127}$")
 # Writing last_used_at on every request would turn each read into a write; a minute is
@@ -263,8 +267,10 @@ async def create_principal(
     :param vendor_users: account → vendor user ids this principal is.
     :param accounts: the configured accounts, to refuse links to accounts that do not exist.
     """
-    if not _NAME.match(name):
-        raise InvalidRequest(f"principal name {name!r} is not valid", hint="letters, digits, ._@-")
+    if not _NAME.fullmatch(name):
+        raise InvalidRequest(
+            f"principal name {name!r} is not valid", hint="ASCII letters, digits and ._@-"
+        )
     try:
         role = Role(role)
     except ValueError as exc:

@@ -1,17 +1,17 @@
-"""Schemathesis against ``/openapi.json``, once per role: no 5xx, every response as documented.
+"""Schemathesis against ``/openapi.json``, once per role: no 5xx, every response as documented,
+and the schema and the server agree in both directions — what the schema allows is accepted
+(``positive_data_acceptance``), what it forbids is refused (``negative_data_rejection``).
 
 The gateway runs under uvicorn on loopback (a thread with its own event loop) with the
 in-process sandbox vendor, so requests travel real HTTP. Each role's API key is sent on every
-request; generation is deterministic and bounded (positive and negative data, explicit
-examples and fuzzing) so the four runs together stay well under a minute.
+request; generation is deterministic and bounded (positive data as every role, negative data
+as admin; explicit examples and fuzzing) so the file runs in about half a minute.
 """
 
 from __future__ import annotations
 
 import asyncio
 import shutil
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -20,13 +20,16 @@ from typing import Any
 
 import pytest
 import schemathesis
-import uvicorn
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
+from schemathesis.core.failures import FailureGroup
+from schemathesis.openapi.checks import RejectedPositiveData
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
+    negative_data_rejection,
+    positive_data_acceptance,
     response_headers_conformance,
     response_schema_conformance,
     status_code_conformance,
@@ -35,20 +38,63 @@ from schemathesis.specs.openapi.checks import (
 from interlock import Interlock
 from interlock_gateway.app import create_app
 from interlock_gateway.principals import create_principal
-from interlock_gateway.server import uvicorn_config
 from interlock_gateway.store import Database
 
 from .api.harness import ACCOUNT, PRINCIPALS, gateway_settings, make_interlock
+from .live import serving
 
 ROLES = {"specialist": "spec", "manager": "mgr", "admin": "admin", "auditor": "auditor"}
+EXAMPLES = 8  # per operation, generation mode and role
+
+# Refusals of schema-valid requests that no schema can rule out, by problem code: they depend on
+# the gateway's configuration or on what it has stored, not on the request's shape.
+REFUSED_FOR_STATE = {
+    "REQUEST.UNKNOWN_VENDOR": "no configured account uses the vendor named",
+    "REQUEST.INVALID_PAGE_TOKEN": "a page_token the gateway never issued",
+    "BATCH.CONFIRM_TOKEN_INVALID": "a confirm_token the gateway never issued",
+    "IDEMPOTENCY.KEY_REUSED": "an Idempotency-Key already used for another request",
+    "BATCH.EMPTY": "a filter that matches no session",
+    "INTERLOCK.INVALID_REQUEST": "a principal's grant on an account this gateway lacks",
+    "OPERATION.UNSUPPORTED": "a verb the account's adapter cannot do",
+    "BATCH.UNKNOWN_ACCOUNTS": "session names on accounts this gateway lacks",
+}
+# A rule across two parameters (``from`` < ``to``): OpenAPI describes each parameter alone, so
+# the rule is stated in their descriptions, and the server names it with this error type.
+CROSS_PARAMETER_ERROR = "range"
+
+
+def _refused_for_state(response: Any) -> bool:
+    try:
+        problem = response.json()
+    except ValueError:
+        return False
+    if not isinstance(problem, dict):
+        return False
+    errors = problem.get("errors") or [{}]
+    return problem.get("code") in REFUSED_FOR_STATE or all(
+        error.get("type") == CROSS_PARAMETER_ERROR for error in errors
+    )
+
+
+def positive_data_accepted(ctx: Any, response: Any, case: Any) -> bool | None:
+    """Schemathesis' ``positive_data_acceptance``, save the refusals listed above."""
+    try:
+        return positive_data_acceptance(ctx, response, case)
+    except RejectedPositiveData:
+        if _refused_for_state(response):
+            return None
+        raise
+
+
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
     content_type_conformance,
     response_headers_conformance,
     response_schema_conformance,
+    negative_data_rejection,  # what the schema forbids, the server refuses
+    positive_data_accepted,  # what the schema allows, the server accepts
 ]
-EXAMPLES = 8  # per operation, generation mode and role
 
 
 @dataclass
@@ -92,19 +138,8 @@ def served(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> I
     interlock = make_interlock()
     keys = asyncio.run(_principals(url, interlock))
     settings_ = gateway_settings(url, str(folder), sync_wait=timedelta(seconds=2))
-    app = create_app(settings_, interlock=interlock)
-    server = uvicorn.Server(uvicorn_config(app, host="127.0.0.1", port=0))
-    thread = threading.Thread(target=server.run, name="gateway", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert thread.is_alive(), "the gateway did not start"
-        assert time.monotonic() < deadline, "the gateway did not start in time"
-        time.sleep(0.02)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    yield Served(f"http://127.0.0.1:{port}", keys)
-    server.should_exit = True
-    thread.join(timeout=30)
+    with serving(create_app(settings_, interlock=interlock)) as base_url:
+        yield Served(base_url, keys)
 
 
 @pytest.fixture(scope="module")
@@ -134,9 +169,15 @@ def _exercise(operation: Any, mode: GenerationMode, headers: dict[str, str]) -> 
         run()
     except Unsatisfiable:  # no parameters to break: nothing negative to send
         return None
-    except Exception as exc:  # a FailureGroup, or a network error: both are findings
+    except (FailureGroup, Exception) as exc:  # failed checks, or a network error: findings
         return f"{operation.label} ({mode}): {exc}"
     return None
+
+
+# A request's shape is validated the same way whatever the role, and only an admin gets past
+# authorization to every route's validation (other roles mostly meet a 403 first): negative
+# data is sent as admin only, which keeps the file's run time near a minute on two cores.
+NEGATIVE_AS = "admin"
 
 
 # Schemathesis' own pytest integration (``@schema.parametrize``) does not run under pytest 9
@@ -144,10 +185,13 @@ def _exercise(operation: Any, mode: GenerationMode, headers: dict[str, str]) -> 
 @pytest.mark.parametrize("role", list(ROLES))
 def test_every_operation_as(role: str, api_schema: Any, served: Served) -> None:
     headers = {"Authorization": f"Bearer {served.keys[ROLES[role]]}"}
+    modes = [GenerationMode.POSITIVE]
+    if role == NEGATIVE_AS:
+        modes.append(GenerationMode.NEGATIVE)
     failures = []
     for result in api_schema.get_all_operations():
         operation = result.ok()
-        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+        for mode in modes:
             failure = _exercise(operation, mode, headers)
             if failure:
                 failures.append(failure)

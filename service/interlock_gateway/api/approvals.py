@@ -13,6 +13,7 @@ from ..problems import page_size_too_large
 from ..store.tables import ApprovalState
 from .deps import Authorize, ContextDep, DispatcherDep, IdempotencyKey, LimiterDep, strict_query
 from .idempotency import idempotent
+from .problem_examples import CODE_KEY
 from .replies import Reply, take_mutation_slot, to_response
 from .schemas import ApprovalOut, ApprovalPage, DecisionRequest, dump
 from .views import approval_view
@@ -24,9 +25,18 @@ router = APIRouter(prefix="/v1", tags=["approvals"])
 ApprovalId = Annotated[str, Path(min_length=1, max_length=64, description="approval id")]
 _DECISION_RESPONSES: dict[int | str, dict[str, object]] = {
     200: {"model": ApprovalOut, "description": "decided; the operation shows what followed"},
-    403: {"description": "you requested it yourself, or you are not an approver for it"},
-    404: {"description": "no such approval (or you may not see it)"},
-    409: {"description": "already decided, expired, or cancelled with its batch"},
+    403: {
+        "description": "you requested it yourself, or you are not an approver for it",
+        CODE_KEY: "APPROVAL.SELF_APPROVAL",
+    },
+    404: {
+        "description": "no such approval (or you may not see it)",
+        CODE_KEY: "APPROVAL.NOT_FOUND",
+    },
+    409: {
+        "description": "already decided, expired, or cancelled with its batch",
+        CODE_KEY: "APPROVAL.EXPIRED",
+    },
 }
 
 
@@ -38,9 +48,17 @@ _DECISION_RESPONSES: dict[int | str, dict[str, object]] = {
 async def list_approvals(
     caller: Annotated[Caller, Authorize(Action.APPROVALS_LIST)],
     ctx: ContextDep,
-    state: ApprovalState | None = None,
-    page_size: Annotated[int, Query(ge=1)] = 50,
-    page_token: Annotated[str | None, Query(min_length=1, max_length=512)] = None,
+    state: Annotated[
+        ApprovalState | None, Query(description="only approvals in this state")
+    ] = None,
+    page_size: Annotated[
+        int,
+        Query(ge=1, description="approvals per page, 1 to max_page_size (200 unless configured)"),
+    ] = 50,
+    page_token: Annotated[
+        str | None,
+        Query(min_length=1, max_length=512, description="next_page_token of the previous page"),
+    ] = None,
 ) -> ApprovalPage:
     """Approvals of your departments' sessions (all for admins), newest first."""
     if page_size > ctx.settings.max_page_size:

@@ -31,12 +31,18 @@ _MEDIA_TYPE = {ExportFormat.JSONL: "application/x-ndjson", ExportFormat.CSV: "te
 
 async def audit_filter(
     actor: Annotated[SearchText | None, Query(max_length=100, description="who")] = None,
-    account: Annotated[SearchText | None, Query(max_length=100)] = None,
+    account: Annotated[SearchText | None, Query(max_length=100, description="account name")] = None,
     session: Annotated[SearchText | None, Query(description="session id")] = None,
-    action: Annotated[SearchText | None, Query(max_length=64)] = None,
-    outcome: Annotated[SearchText | None, Query(max_length=32)] = None,
-    from_: Annotated[Instant | None, Query(alias="from", description="inclusive")] = None,
-    to: Annotated[Instant | None, Query(description="exclusive")] = None,
+    action: Annotated[
+        SearchText | None, Query(max_length=64, description="audited action (operation.terminate)")
+    ] = None,
+    outcome: Annotated[
+        SearchText | None, Query(max_length=32, description="outcome (applied, denied, failed)")
+    ] = None,
+    from_: Annotated[
+        Instant | None, Query(alias="from", description="records at or after (before 'to')")
+    ] = None,
+    to: Annotated[Instant | None, Query(description="records before (exclusive)")] = None,
 ) -> AuditFilter:
     """The filters shared by the listing and the export (``from`` < ``to``)."""
     if from_ is not None and to is not None and from_ >= to:
@@ -72,8 +78,19 @@ async def list_records(
     caller: Annotated[Caller, Authorize(Action.AUDIT_READ)],
     ctx: ContextDep,
     filters: Filters,
-    page_size: Annotated[int, Query(ge=1)] = 50,
-    page_token: Annotated[str | None, Query(min_length=1, max_length=512)] = None,
+    page_size: Annotated[
+        int,
+        Query(
+            ge=1,
+            # the setting may allow more; audit pages never exceed this (schema maximum)
+            json_schema_extra={"maximum": MAX_PAGE_SIZE},
+            description=f"records per page, 1 to max_page_size (at most {MAX_PAGE_SIZE})",
+        ),
+    ] = 50,
+    page_token: Annotated[
+        str | None,
+        Query(min_length=1, max_length=512, description="next_page_token of the previous page"),
+    ] = None,
 ) -> AuditPage:
     """Records matching every filter, with their hash-chain fields; follow
     ``next_page_token`` for older ones. Names and phone numbers are masked in the records."""
@@ -124,7 +141,11 @@ async def _encoded(chunks: AsyncIterator[str]) -> AsyncIterator[bytes]:
         yield chunk.encode()
 
 
-@router.get("/audit/verify", summary="Verify the whole hash chain and its signed checkpoints")
+@router.get(
+    "/audit/verify",
+    summary="Verify the whole hash chain and its signed checkpoints",
+    dependencies=[Depends(strict_query("witnesses"))],
+)
 async def verify(
     caller: Annotated[Caller, Authorize(Action.AUDIT_VERIFY)],
     ctx: ContextDep,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, tzinfo
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
 from interlock.models import ACCOUNT_NAME_PATTERN, Reason, SessionState, Verb
 from interlock.timespan import zone_named
@@ -32,9 +32,13 @@ __all__ = [
 
 BatchAction = Literal["pause", "resume", "terminate", "revoke"]
 # The body limit (1 MiB) bounds the list; the item limit (1,000) is checked with a clear
-# problem of its own, so the schema allows a little more than that.
+# problem of its own, so the schema allows a little more than that. Each name has the shape
+# SessionRef.parse accepts (a malformed one is BATCH.INVALID_SESSION_NAME, naming them all).
+_SEGMENT = ACCOUNT_NAME_PATTERN.removeprefix("^").removesuffix("$")
+_SESSION_NAME = {"pattern": f"^accounts/{_SEGMENT}/sessions/{_SEGMENT}$"}
 _Names = Annotated[
-    list[Annotated[str, Field(max_length=300)]], Field(min_length=1, max_length=5000)
+    list[Annotated[str, Field(max_length=300, json_schema_extra=_SESSION_NAME)]],
+    Field(min_length=1, max_length=5000),
 ]
 
 
@@ -45,9 +49,15 @@ class _Request(BaseModel):
 class BatchFilter(_Request):
     """Sessions to act on, resolved by the gateway (every field narrows)."""
 
-    account: Annotated[str, Field(pattern=ACCOUNT_NAME_PATTERN)] | None = None
-    vendor: Annotated[str, Field(pattern=ACCOUNT_NAME_PATTERN)] | None = None
-    states: list[SessionState] = Field(default_factory=list)
+    account: Annotated[str, Field(pattern=ACCOUNT_NAME_PATTERN)] | None = Field(
+        default=None, description="only this account (as in interlock.toml)"
+    )
+    vendor: Annotated[str, Field(pattern=ACCOUNT_NAME_PATTERN)] | None = Field(
+        default=None, description="only this vendor's accounts (dingtalk)"
+    )
+    states: list[SessionState] = Field(
+        default_factory=list, description="only sessions in these states (empty: any)"
+    )
     candidate: SearchText | None = Field(
         default=None,
         description="candidate id (exact), part of the masked name, or the full name (exact, "
@@ -91,13 +101,46 @@ class BatchFilter(_Request):
         )
 
 
-class PreviewRequest(_Request):
-    """What would happen: an action on session names or on a filter."""
+# Exactly one selector (operations/resolve.py refuses both and neither with BATCH.SELECTOR).
+_ONE_SELECTOR: list[JsonValue] = [
+    {"required": ["sessions"], "properties": {"sessions": {"type": "array"}}},
+    {"required": ["filter"], "properties": {"filter": {"type": "object"}}},
+]
 
-    action: BatchAction
-    sessions: _Names | None = Field(default=None, examples=[["accounts/dingtalk-hq/sessions/8812"]])
-    filter: BatchFilter | None = None
-    reason: ClientReason
+
+class PreviewRequest(_Request):
+    """What would happen: an action on session names or on a filter (exactly one of them)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        json_schema_extra={
+            "oneOf": _ONE_SELECTOR,
+            "examples": [
+                {
+                    "action": "pause",
+                    "sessions": ["accounts/dingtalk-hq/sessions/8812"],
+                    "reason": {"code": "system_fault", "note": "vendor video outage"},
+                },
+                {
+                    "action": "terminate",
+                    "filter": {"account": "dingtalk-hq", "batch_no": "2026-spring-07"},
+                    "reason": {"code": "process_change", "note": "the role was closed"},
+                },
+            ],
+        },
+    )
+
+    action: BatchAction = Field(description="the verb for every selected session")
+    sessions: _Names | None = Field(
+        default=None,
+        description="session names (accounts/{account}/sessions/{id}); give these or filter",
+        examples=[["accounts/dingtalk-hq/sessions/8812"]],
+    )
+    filter: BatchFilter | None = Field(
+        default=None, description="sessions resolved by the gateway; give this or sessions"
+    )
+    reason: ClientReason = Field(description="why, for every item")
 
     def to_ask(self, default_zone: tzinfo, confirm_token: str | None = None) -> BatchAsk:
         """The request as the lifecycle sees it (bound to its exact JSON by the digest);
@@ -118,7 +161,26 @@ class PreviewRequest(_Request):
 class BatchRequest(PreviewRequest):
     """A batch: the preview's request plus its ``confirm_token`` (above the threshold)."""
 
-    confirm_token: Annotated[str, Field(min_length=10, max_length=1000)] | None = None
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        json_schema_extra={
+            "oneOf": _ONE_SELECTOR,
+            "examples": [
+                {
+                    "action": "pause",
+                    "sessions": ["accounts/dingtalk-hq/sessions/8812"],
+                    "reason": {"code": "system_fault", "note": "vendor video outage"},
+                }
+            ],
+        },
+    )
+
+    confirm_token: Annotated[str, Field(min_length=10, max_length=1000)] | None = Field(
+        default=None,
+        description="the confirm_token of a preview of exactly this request (required above "
+        "20 sessions; valid 5 minutes)",
+    )
 
     def ask(self, default_zone: tzinfo) -> BatchAsk:
         """The batch as the lifecycle sees it."""
@@ -224,7 +286,13 @@ class BatchOut(_Response):
 class BatchUndoRequest(_Request):
     """Undo every item of a terminate/revoke batch that is still in its undo window."""
 
-    note: FreeText | None = None
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        json_schema_extra={"examples": [{"note": "the batch selected the wrong campus"}]},
+    )
+
+    note: FreeText | None = Field(default=None, description="what went wrong (≤ 500 characters)")
 
 
 class BatchUndoOut(_Response):

@@ -25,7 +25,9 @@ from .deps import (
     StreamsDep,
     strict_query,
 )
+from .fields import comma_separated
 from .idempotency import idempotent
+from .problem_examples import CODE_KEY
 from .replies import Reply, require_key, take_mutation_slot, to_response
 from .schemas import dump
 from .views import batch_view
@@ -35,6 +37,7 @@ __all__ = ["router"]
 router = APIRouter(prefix="/v1", tags=["batches"])
 
 BatchId = Annotated[str, Path(min_length=1, max_length=64, description="batch id")]
+_NOT_FOUND = {"description": "no such batch (or you may not see it)", CODE_KEY: "BATCH.NOT_FOUND"}
 _ITEM_STATUSES = tuple(s.value for s in OperationStatus)
 
 
@@ -49,9 +52,18 @@ async def _batch_reply(ctx: Context, batch: Batch, status: int) -> Reply:
     summary="Act on many sessions (≤ 1,000): stored at once, carried out in the background",
     responses={
         202: {"model": BatchOut, "description": "accepted; follow Location or /events"},
-        403: {"description": "some sessions do not exist or are outside your scope (listed)"},
-        409: {"description": "stops kept being accepted on these sessions meanwhile"},
-        422: {"description": "nothing matched, > 1,000, unsupported verb, bad confirm_token"},
+        403: {
+            "description": "some sessions do not exist or are outside your scope (listed)",
+            CODE_KEY: "BATCH.NOT_PERMITTED",
+        },
+        409: {
+            "description": "stops kept being accepted on these sessions meanwhile",
+            CODE_KEY: "BATCH.CONTENDED",
+        },
+        422: {
+            "description": "nothing matched, > 1,000, unsupported verb, bad confirm_token",
+            CODE_KEY: "BATCH.EMPTY",
+        },
         428: {"description": "Idempotency-Key or a confirm_token is required"},
     },
     openapi_extra=KEY_REQUIRED,
@@ -91,21 +103,37 @@ async def create_batch(
     "/batches/{batch_id}",
     summary="A batch: counts overall and per account, and one page of item results",
     dependencies=[Depends(strict_query("page_size", "page_token", "status"))],
-    responses={404: {"description": "no such batch (or you may not see it)"}},
+    responses={404: _NOT_FOUND},
 )
 async def get_batch(
     caller: Annotated[Caller, Authorize(Action.BATCHES_READ)],
     ctx: ContextDep,
     batch_id: BatchId,
-    page_size: Annotated[int, Query(ge=0)] = 100,
-    page_token: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
-    status: Annotated[list[str] | None, Query(description="only items in these statuses")] = None,
+    page_size: Annotated[
+        int,
+        Query(
+            ge=0,
+            description="items per page, 0 (counts only) to max_page_size (200 unless configured)",
+        ),
+    ] = 100,
+    page_token: Annotated[
+        str | None,
+        Query(min_length=1, max_length=64, description="next_page_token of the previous page"),
+    ] = None,
+    status: Annotated[
+        list[str] | None,
+        Query(
+            description="only items in these statuses; repeat or comma-separate",
+            json_schema_extra={"items": comma_separated(_ITEM_STATUSES)},
+        ),
+    ] = None,
 ) -> BatchOut:
     """Items come in request order with their status, outcome, vendor request id and error
     (only for items that ended failed, skipped or cancelled)."""
     if page_size > ctx.settings.max_page_size:
         raise page_size_too_large(ctx.settings.max_page_size)
-    statuses = tuple(part for raw in status or () for part in raw.split(",") if part)
+    parts = (part.strip() for raw in status or () for part in raw.split(","))
+    statuses = tuple(part for part in parts if part)  # as /v1/sessions' state
     unknown = sorted(set(statuses) - set(_ITEM_STATUSES))
     if unknown:
         raise Problem(
@@ -127,8 +155,11 @@ async def get_batch(
     summary="Progress as server-sent events (progress …, then done)",
     responses={
         200: {"content": {"text/event-stream": {}}, "description": "the event stream"},
-        404: {"description": "no such batch (or you may not see it)"},
-        429: {"description": "too many event streams open (yours, or this gateway's)"},
+        404: _NOT_FOUND,
+        429: {
+            "description": "too many event streams open (yours, or this gateway's)",
+            CODE_KEY: "INTERLOCK.TOO_MANY_STREAMS",
+        },
     },
 )
 async def batch_events(
@@ -154,8 +185,11 @@ async def batch_events(
     summary="Cancel what has not started (and withdraw the batch's pending approval)",
     responses={
         200: {"model": BatchOut, "description": "cancelled; in-flight items finish"},
-        404: {"description": "no such batch (or you may not see it)"},
-        409: {"description": "already cancelled, completed or rejected"},
+        404: _NOT_FOUND,
+        409: {
+            "description": "already cancelled, completed or rejected",
+            CODE_KEY: "BATCH.NOT_CANCELLABLE",
+        },
     },
 )
 async def cancel_batch(
@@ -183,8 +217,8 @@ async def cancel_batch(
     summary="Undo every item of a terminate/revoke batch still in its undo window",
     responses={
         200: {"model": BatchUndoOut, "description": "how many items were undone"},
-        404: {"description": "no such batch (or you may not see it)"},
-        409: {"description": "not a terminate/revoke batch"},
+        404: _NOT_FOUND,
+        409: {"description": "not a terminate/revoke batch", CODE_KEY: "OPERATION.NOT_UNDOABLE"},
     },
 )
 async def undo_batch(

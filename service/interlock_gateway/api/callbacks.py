@@ -24,6 +24,7 @@ from ..operations import callbacks
 from ..policy import Action
 from ..problems import Problem, problem_of
 from .deps import ContextDep, Declare
+from .problem_examples import CODE_KEY
 
 __all__ = ["router"]
 
@@ -54,7 +55,13 @@ def _refused() -> Problem:
         "requestBody": {
             "required": False,
             "description": "the vendor's push exactly as the vendor sends it",
-            "content": {"application/json": {"schema": {}}},
+            "content": {
+                "application/json": {
+                    "schema": {},
+                    # Each vendor pushes its own shape; this is DingTalk's encrypted envelope.
+                    "example": {"encrypt": "ajls384kdjx98XX1+..."},
+                }
+            },
         },
     },
     responses={
@@ -65,10 +72,14 @@ def _refused() -> Problem:
                 "text/plain": {"schema": {"type": "string"}},
             },
         },
-        400: {"description": f"verified but not understood: {_PROBLEM}"},
+        400: {
+            "description": f"verified but not understood: {_PROBLEM}",
+            CODE_KEY: "VENDOR.PROTOCOL_ERROR",
+        },
         401: {
             "description": "not verified — a bad signature, a replay, or a URL that receives "
-            f"no pushes (one answer for all: {_PROBLEM})"
+            f"no pushes (one answer for all: {_PROBLEM})",
+            CODE_KEY: "VENDOR.AUTH_FAILED",
         },
     },
 )

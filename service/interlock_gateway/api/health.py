@@ -29,7 +29,15 @@ async def healthz(_: Annotated[None, Declare(Action.PUBLIC)]) -> dict[str, str]:
     responses={
         503: {
             "description": "something is not ready; the body says what",
-            "content": {"application/json": {"schema": {"type": "object"}}},
+            "content": {
+                "application/json": {
+                    "schema": {"type": "object"},
+                    "example": {
+                        "status": "not_ready",
+                        "checks": {"database": "ok", "accounts": {"dingtalk-hq": "error: timeout"}},
+                    },
+                }
+            },
         }
     },
 )

@@ -1,10 +1,16 @@
-"""The OpenAPI document says what errors look like: ``application/problem+json`` everywhere.
+"""The OpenAPI document says what the server does; this post-processor adds what FastAPI
+cannot derive from the routes.
 
-Routes describe their error statuses in words (``responses={404: {"description": ...}}``);
-this post-processor gives each of them the :data:`PROBLEM_SCHEMA` body, replaces FastAPI's
-built-in ``HTTPValidationError`` (the gateway answers 422 with a problem instead), and adds a
-``default`` problem response, so a client — or Schemathesis — can validate every error the
-gateway sends. Entries that already name their own content (``/readyz``'s 503) are kept.
+* Errors are ``application/problem+json`` everywhere. Routes describe their error statuses in
+  words (``responses={404: {"description": ...}}``); each gets the :data:`PROBLEM_SCHEMA` body
+  and an example built from a problem the gateway really raises (``problem_examples.py``).
+  FastAPI's built-in ``HTTPValidationError`` is replaced (the gateway answers 422 with a
+  problem instead) and a ``default`` problem response added, so a client — or Schemathesis —
+  can validate every error the gateway sends. Entries that already name their own content
+  (``/readyz``'s 503) keep it, and get an example only where they have none.
+* ``Idempotency-Key`` is required where the route answers 428 without it (``deps.KEY_REQUIRED``).
+* ``page_size`` has the gateway's configured ``max_page_size`` as its maximum: the limit is a
+  setting, so no route can declare it statically.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
+from .problem_examples import CODE_KEY, example_for
 from .problems import PROBLEM_JSON
 
 __all__ = ["PROBLEM_SCHEMA", "install_openapi"]
@@ -48,7 +55,6 @@ PROBLEM_SCHEMA: dict[str, Any] = {
     },
     "additionalProperties": True,
 }
-_PROBLEM_CONTENT = {PROBLEM_JSON: {"schema": {"$ref": _REF}}}
 _BUILTIN_422 = "#/components/schemas/HTTPValidationError"
 _METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
 
@@ -70,27 +76,66 @@ def _require_key(operation: dict[str, Any]) -> None:
                 schema.update(string)
 
 
-def _document(operation: dict[str, Any]) -> None:
+def _fold_items(operation: dict[str, Any]) -> None:
+    """Move a parameter's ``items`` (``json_schema_extra`` of an optional list, which FastAPI
+    puts beside ``anyOf [array, null]``) into the array branch, where viewers look for it."""
+    for parameter in operation.get("parameters", []):
+        schema = parameter.get("schema", {})
+        if "items" in schema and "anyOf" in schema:
+            items = schema.pop("items")
+            for branch in schema["anyOf"]:
+                if branch.get("type") == "array":
+                    branch["items"] = items
+
+
+def _limit_page_size(operation: dict[str, Any], max_page_size: int) -> None:
+    for parameter in operation.get("parameters", []):
+        if parameter.get("in") == "query" and parameter.get("name") == "page_size":
+            schema = parameter.setdefault("schema", {})
+            schema["maximum"] = min(schema.get("maximum", max_page_size), max_page_size)
+
+
+def _problem_content(status: int, path: str, code: str | None) -> dict[str, Any]:
+    example = example_for(status, path, code)
+    return {PROBLEM_JSON: {"schema": {"$ref": _REF}, "example": example}}
+
+
+def _give_example(response: dict[str, Any], status: int, path: str, code: str | None) -> None:
+    """An example for problem content the route declared itself; a body of its own shape
+    (``/readyz``'s 503) needs the route's own example."""
+    media = response["content"].get(PROBLEM_JSON)
+    if media is not None and "example" not in media and "examples" not in media:
+        media["example"] = example_for(status, path, code)
+
+
+def _document(path: str, operation: dict[str, Any], max_page_size: int | None) -> None:
     _require_key(operation)
+    _fold_items(operation)
+    if max_page_size is not None:
+        _limit_page_size(operation, max_page_size)
     responses: dict[str, Any] = operation.setdefault("responses", {})
+    responses.setdefault("default", {"description": "an error (RFC 9457 problem details)"})
     for status, response in responses.items():
         if not _is_error(status):
             continue
+        code = response.pop(CODE_KEY, None)
+        number = 500 if status == "default" else int(status)
         schema = response.get("content", {}).get("application/json", {}).get("schema", {})
         if "content" not in response or schema.get("$ref") == _BUILTIN_422:
-            response["content"] = dict(_PROBLEM_CONTENT)
-    default = {"description": "an error (RFC 9457 problem details)", "content": _PROBLEM_CONTENT}
-    responses.setdefault("default", default)
+            response["content"] = _problem_content(number, path, code)
+        else:
+            _give_example(response, number, path, code)
 
 
-def document_problems(schema: dict[str, Any]) -> dict[str, Any]:
-    """Add the problem schema and problem responses to ``schema`` (in place; returned)."""
+def document_problems(schema: dict[str, Any], max_page_size: int | None = None) -> dict[str, Any]:
+    """Add the problem schema and problem responses to ``schema`` (in place; returned), and
+    ``max_page_size`` as every ``page_size``'s maximum when given."""
     components = schema.setdefault("components", {}).setdefault("schemas", {})
     components["Problem"] = PROBLEM_SCHEMA
-    for path_item in schema.get("paths", {}).values():
+    for path, path_item in schema.get("paths", {}).items():
         for method in _METHODS:
             if method in path_item:
-                _document(path_item[method])
+                _document(path, path_item[method], max_page_size)
     still_used = _BUILTIN_422 in str(schema.get("paths", {}))
     if not still_used:  # FastAPI's validation schemas are no longer referenced
         components.pop("HTTPValidationError", None)
@@ -98,13 +143,14 @@ def document_problems(schema: dict[str, Any]) -> dict[str, Any]:
     return schema
 
 
-def install_openapi(app: FastAPI) -> None:
-    """Make ``app.openapi()`` (and ``/openapi.json``) document problem responses."""
+def install_openapi(app: FastAPI, *, max_page_size: int | None = None) -> None:
+    """Make ``app.openapi()`` (and ``/openapi.json``) document problem responses and the
+    page size limit."""
     build: Callable[[], dict[str, Any]] = app.openapi
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            app.openapi_schema = document_problems(build())
+            app.openapi_schema = document_problems(build(), max_page_size)
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]  # FastAPI's documented override

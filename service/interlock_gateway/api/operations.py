@@ -23,6 +23,7 @@ from .deps import (
     strict_query,
 )
 from .idempotency import idempotent
+from .problem_examples import CODE_KEY
 from .replies import Reply, operation_reply, take_mutation_slot, to_response
 from .schemas import MyOperationsOut, NotificationOut, OperationOut, UndoRequest
 from .views import operation_view
@@ -31,6 +32,10 @@ __all__ = ["router"]
 
 router = APIRouter(prefix="/v1", tags=["operations"])
 
+_NOT_FOUND = {
+    "description": "no such operation (or you may not see it)",
+    CODE_KEY: "OPERATION.NOT_FOUND",
+}
 OperationId = Annotated[str, Path(min_length=1, max_length=64, description="operation id")]
 
 
@@ -56,7 +61,7 @@ async def list_my_operations(
 @router.get(
     "/operations/{op_id}",
     summary="Get an operation",
-    responses={404: {"description": "no such operation (or you may not see it)"}},
+    responses={404: _NOT_FOUND},
 )
 async def get_operation(
     caller: Annotated[Caller, Authorize(Action.OPERATIONS_READ)],
@@ -79,10 +84,11 @@ async def get_operation(
     responses={
         200: {"model": OperationOut, "description": "the undo operation, done"},
         202: {"model": OperationOut, "description": "the undo operation, queued"},
-        404: {"description": "no such operation (or you may not see it)"},
+        404: _NOT_FOUND,
         409: {
             "description": "not undoable: already undone (OPERATION.ALREADY_UNDONE), window "
-            "closed, not a final verb, or the hold not placed yet (retry)"
+            "closed, not a final verb, or the hold not placed yet (retry)",
+            CODE_KEY: "OPERATION.UNDO_WINDOW_CLOSED",
         },
     },
 )
@@ -127,7 +133,12 @@ async def undo(
     "/operations/{op_id}/resume-link/revoke",
     summary="Withdraw a pause's resume link",
     status_code=204,
-    responses={404: {"description": "no such operation, or it has no active resume link"}},
+    responses={
+        404: {
+            "description": "no such operation, or it has no active resume link",
+            CODE_KEY: "RESUME_LINK.NOT_FOUND",
+        }
+    },
 )
 async def revoke_resume_link(
     caller: Annotated[Caller, Authorize(Action.OPERATIONS_UNDO)],

@@ -20,10 +20,11 @@ from ..operations import audit_entries as audit
 from ..operations import principal_admin
 from ..operations.context import Context
 from ..policy import Action, Caller
-from ..principals import PrincipalExists, PrincipalInfo, PrincipalNotFound
+from ..principals import NAME_PATTERN, PrincipalExists, PrincipalInfo, PrincipalNotFound
 from ..problems import Problem
 from ..store.tables import Role
 from .deps import Authorize, ContextDep, KeysDep
+from .problem_examples import CODE_KEY
 
 __all__ = ["router"]
 
@@ -36,9 +37,14 @@ PrincipalName = Annotated[
 Account = Annotated[str, Path(pattern=ACCOUNT_NAME_PATTERN, description="account name")]
 _Id = Annotated[str, Field(pattern=r"^[\w.:-]{1,200}$")]
 _Scoped = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._~-]{0,127}/[\w.:-]{1,200}$")]
+_POSITIONS = "account/position-id grants (≤ 500): sessions of these positions"
+_DEPARTMENTS = "account/department-id grants (≤ 500): sessions of these departments' positions"
 _RESPONSES: dict[int | str, dict[str, object]] = {
-    400: {"description": "an id or account that is not valid, or an account not configured"},
-    404: {"description": "no principal with this name"},
+    400: {
+        "description": "an id or account that is not valid, or an account not configured",
+        CODE_KEY: "INTERLOCK.INVALID_REQUEST",
+    },
+    404: {"description": "no principal with this name", CODE_KEY: "INTERLOCK.PRINCIPAL_NOT_FOUND"},
 }
 
 
@@ -68,13 +74,37 @@ class PrincipalList(_Body):
 class NewPrincipalRequest(_Body):
     """A principal to create."""
 
-    name: str = Field(pattern=r"^\w[\w.@-]{0,99}$", examples=["zhang.wei"])
-    role: Role
-    vendor_users: dict[str, list[_Id]] = Field(
-        default_factory=dict, examples=[{"dingtalk-hq": ["user01"]}]
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "hr.east",
+                    "role": "specialist",
+                    "vendor_users": {"dingtalk-hq": ["user01"]},
+                    "positions": ["dingtalk-hq/pos-backend"],
+                    "departments": ["dingtalk-hq/rnd"],
+                }
+            ]
+        },
     )
-    positions: list[_Scoped] = Field(default_factory=list, max_length=500)
-    departments: list[_Scoped] = Field(default_factory=list, max_length=500)
+
+    name: str = Field(
+        pattern=NAME_PATTERN,
+        description="unique name: ASCII letters, digits and . @ - _ (≤ 100)",
+        examples=["hr.east"],
+    )
+    role: Role = Field(description="what the principal may do (the policy's role)")
+    vendor_users: dict[str, list[_Id]] = Field(
+        default_factory=dict,
+        description="account → the principal's vendor user ids: positions they own become theirs",
+        examples=[{"dingtalk-hq": ["user01"]}],
+    )
+    positions: list[_Scoped] = Field(default_factory=list, max_length=500, description=_POSITIONS)
+    departments: list[_Scoped] = Field(
+        default_factory=list, max_length=500, description=_DEPARTMENTS
+    )
 
 
 class NewPrincipalOut(_Body):
@@ -88,14 +118,28 @@ class NewPrincipalOut(_Body):
 class VendorUsersRequest(_Body):
     """The vendor user ids the principal is on this account (replaces the account's links)."""
 
-    user_ids: list[_Id] = Field(min_length=1, max_length=100)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, json_schema_extra={"examples": [{"user_ids": ["user01"]}]}
+    )
+
+    user_ids: list[_Id] = Field(
+        min_length=1, max_length=100, description="the vendor's user ids (1 to 100)"
+    )
 
 
 class GrantsRequest(_Body):
     """``account/id`` grants to add or take back."""
 
-    positions: list[_Scoped] = Field(default_factory=list, max_length=500)
-    departments: list[_Scoped] = Field(default_factory=list, max_length=500)
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        json_schema_extra={"examples": [{"positions": ["dingtalk-hq/pos-backend"]}]},
+    )
+
+    positions: list[_Scoped] = Field(default_factory=list, max_length=500, description=_POSITIONS)
+    departments: list[_Scoped] = Field(
+        default_factory=list, max_length=500, description=_DEPARTMENTS
+    )
 
 
 def _view(info: PrincipalInfo) -> PrincipalOut:
@@ -135,7 +179,13 @@ async def list_all(
     "/principals",
     status_code=201,
     summary="Create a principal (its key is in the answer, once)",
-    responses={**_RESPONSES, 409: {"description": "a principal with this name exists"}},
+    responses={
+        **_RESPONSES,
+        409: {
+            "description": "a principal with this name exists",
+            CODE_KEY: "INTERLOCK.PRINCIPAL_EXISTS",
+        },
+    },
 )
 async def create(
     caller: Annotated[Caller, Authorize(Action.PRINCIPALS_MANAGE)],

@@ -51,11 +51,33 @@ class ClientReasonCode(StrEnum):
 _ALLOWED = ", ".join(code.value for code in ClientReasonCode)
 
 
+# What JSON Schema can say of the rule enforced by ``_note_for_other``: code ``other`` needs a
+# note with something besides white space. Schemathesis generates from it in both directions.
+_NOTE_FOR_OTHER: dict[str, Any] = {
+    "if": {"properties": {"code": {"const": ClientReasonCode.OTHER.value}}, "required": ["code"]},
+    "then": {
+        "required": ["note"],
+        "properties": {"note": {"type": "string", "pattern": "\\S"}},
+    },
+    "examples": [
+        {"code": "candidate_network", "note": "candidate lost connection twice"},
+        {"code": "other", "note": "the interview room was double-booked"},
+    ],
+}
+
+
 class ClientReason(_Request):
-    """Why: a reason code and a note (required for ``other``)."""
+    """Why: a reason code and a note. The note is required (not blank) when the code is
+    ``other``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra=_NOTE_FOR_OTHER)
 
     code: ClientReasonCode = Field(description=f"one of: {_ALLOWED}")
-    note: Note | None = Field(default=None, description="free text; required for 'other'")
+    note: Note | None = Field(
+        default=None,
+        description="free text (≤ 500 characters, no control characters); required and not "
+        "blank when code is 'other'",
+    )
 
     @field_validator("code", mode="before")
     @classmethod
@@ -80,22 +102,46 @@ class ClientReason(_Request):
 class VerbRequest(_Request):
     """Body of pause, resume, terminate and revoke."""
 
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        json_schema_extra={
+            "examples": [
+                {"reason": {"code": "candidate_network", "note": "candidate lost connection"}},
+                {"reason": {"code": "other", "note": "the interview room was double-booked"}},
+            ]
+        },
+    )
+
     reason: ClientReason = Field(
         description="why: a code and an optional note (required for 'other')",
-        examples=[{"code": "candidate_network", "note": "candidate lost connection twice"}],
     )
 
 
 class UndoRequest(_Request):
     """Body of undo: a note saying what went wrong (the reason code is ``operator_error``)."""
 
-    note: Note | None = None
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        json_schema_extra={"examples": [{"note": "terminated the wrong candidate"}]},
+    )
+
+    note: Note | None = Field(default=None, description="what went wrong (≤ 500 characters)")
 
 
 class DecisionRequest(_Request):
     """Body of approve and reject."""
 
-    note: Note | None = None
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        json_schema_extra={"examples": [{"note": "confirmed with the hiring manager"}]},
+    )
+
+    note: Note | None = Field(
+        default=None, description="why, for the requester and the audit trail (≤ 500 characters)"
+    )
 
 
 class _Response(BaseModel):

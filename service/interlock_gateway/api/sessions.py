@@ -28,7 +28,7 @@ from .deps import (
     LimiterDep,
     strict_query,
 )
-from .fields import SearchBound, SearchText, TimeZoneName
+from .fields import SearchBound, SearchText, TimeZoneName, comma_separated
 from .idempotency import idempotent
 from .ratelimit import MutationRateLimiter
 from .replies import Reply, operation_reply, require_key, take_mutation_slot, to_response
@@ -56,6 +56,7 @@ _FILTERS = (
     "page_size",
     "page_token",
 )
+_PAGE_SIZE = "sessions per page, 1 to the gateway's max_page_size (200 unless configured)"
 
 _OPERATION_RESPONSES: dict[int | str, dict[str, object]] = {
     200: {"model": OperationOut, "description": "done: applied, already_in_state, grace, ..."},
@@ -98,9 +99,21 @@ def _states(values: list[str] | None) -> frozenset[SessionState]:
 async def list_sessions(
     caller: Annotated[Caller, Authorize(Action.SESSIONS_LIST)],
     ctx: ContextDep,
-    account: Annotated[str | None, Query(pattern=ACCOUNT_NAME_PATTERN)] = None,
-    vendor: Annotated[str | None, Query(pattern=ACCOUNT_NAME_PATTERN)] = None,
-    state: Annotated[list[str] | None, Query(description="repeat or comma-separate")] = None,
+    account: Annotated[
+        str | None,
+        Query(pattern=ACCOUNT_NAME_PATTERN, description="only this account (as in interlock.toml)"),
+    ] = None,
+    vendor: Annotated[
+        str | None,
+        Query(pattern=ACCOUNT_NAME_PATTERN, description="only this vendor's accounts (dingtalk)"),
+    ] = None,
+    state: Annotated[
+        list[str] | None,
+        Query(
+            description="only sessions in these states; repeat or comma-separate",
+            json_schema_extra={"items": comma_separated(s.value for s in SessionState)},
+        ),
+    ] = None,
     candidate: Annotated[
         SearchText | None,
         Query(
@@ -115,7 +128,10 @@ async def list_sessions(
     batch_no: Annotated[SearchText | None, Query(description="batch number (exact)")] = None,
     start_from: Annotated[
         SearchBound | None,
-        Query(description="scheduled at or after; a date alone: from the start of that day"),
+        Query(
+            description="scheduled at or after (before start_to when both); a date alone: from "
+            "the start of that day"
+        ),
     ] = None,
     start_to: Annotated[
         SearchBound | None,
@@ -128,8 +144,11 @@ async def list_sessions(
             "(default: the gateway's time_zone setting, else UTC)"
         ),
     ] = None,
-    page_size: Annotated[int, Query(ge=1)] = 50,
-    page_token: Annotated[str | None, Query(min_length=1, max_length=2048)] = None,
+    page_size: Annotated[int, Query(ge=1, description=_PAGE_SIZE)] = 50,
+    page_token: Annotated[
+        str | None,
+        Query(min_length=1, max_length=2048, description="next_page_token of the previous page"),
+    ] = None,
 ) -> SessionPageOut:
     """Sessions matching every filter that you may see (positions you own, your
     departments', or all for admins). A page can hold fewer than ``page_size`` sessions;

@@ -13,7 +13,7 @@ from ..problems import Problem
 from ..reports.stats import DIMENSIONS, STOP_VERBS, count_reasons
 from ..store.tables import OperationVerb
 from .deps import Authorize, ContextDep, strict_query
-from .fields import Instant
+from .fields import Instant, comma_separated
 
 __all__ = ["ReasonGroup", "ReasonStats", "router"]
 
@@ -94,17 +94,25 @@ def _verbs(values: list[str] | None) -> list[OperationVerb]:
 async def reasons(
     caller: Annotated[Caller, Authorize(Action.STATS_READ)],
     ctx: ContextDep,
-    from_: Annotated[Instant | None, Query(alias="from", description="inclusive")] = None,
-    to: Annotated[Instant | None, Query(description="exclusive")] = None,
+    from_: Annotated[
+        Instant | None, Query(alias="from", description="requested at or after (before 'to')")
+    ] = None,
+    to: Annotated[Instant | None, Query(description="requested before (exclusive)")] = None,
     group_by: Annotated[
         list[str] | None,
         Query(
             description="comma-separated or repeated: reason, vendor, account, department, "
-            "day, verb"
+            "day, verb",
+            json_schema_extra={"items": comma_separated(DIMENSIONS)},
         ),
     ] = None,
     verb: Annotated[
-        list[str] | None, Query(description="count these verbs (default: pause,terminate,revoke)")
+        list[str] | None,
+        Query(
+            description="count these verbs (default: pause,terminate,revoke); comma-separated "
+            "or repeated",
+            json_schema_extra={"items": comma_separated(v.value for v in OperationVerb)},
+        ),
     ] = None,
 ) -> ReasonStats:
     """How often each reason stopped interviews, e.g. ``candidate_network`` = 0.3 of all

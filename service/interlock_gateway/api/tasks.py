@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter, Depends, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..operations import tasks
@@ -13,6 +13,7 @@ from ..policy import Action, Caller
 from ..store.tables import TaskStatus
 from .deps import Authorize, ContextDep, strict_query
 from .fields import FreeText
+from .problem_examples import CODE_KEY
 
 __all__ = ["TaskOut", "TaskPage", "router"]
 
@@ -57,16 +58,28 @@ class TaskPage(BaseModel):
 class CloseRequest(BaseModel):
     """Body of done and failed: an optional note (what happened in the console)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    note: FreeText | None = Field(
+        default=None, description="what happened in the vendor's console (≤ 500 characters)"
+    )
 
-    note: FreeText | None = None
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        json_schema_extra={"examples": [{"note": "terminated in the DingTalk console at 14:05"}]},
+    )
+
+
+_CLOSE_RESPONSES: dict[int | str, dict[str, object]] = {
+    404: {"description": "no such task (or you may not see it)", CODE_KEY: "TASK.NOT_FOUND"},
+    409: {"description": "the task is already done or failed", CODE_KEY: "TASK.CLOSED"},
+}
 
 
 @router.get("/tasks", summary="List manual tasks", dependencies=[Depends(strict_query("status"))])
 async def list_tasks(
     caller: Annotated[Caller, Authorize(Action.TASKS_READ)],
     ctx: ContextDep,
-    status: TaskStatus | None = None,
+    status: Annotated[TaskStatus | None, Query(description="only tasks in this status")] = None,
 ) -> TaskPage:
     """Tasks you may see (yours, your positions'; all for admins), soonest due first."""
     found = await tasks.list_tasks(ctx, caller, status)
@@ -76,18 +89,12 @@ async def list_tasks(
 @router.get(
     "/tasks/{task_id}",
     summary="Get a manual task",
-    responses={404: {"description": "no such task (or you may not see it)"}},
+    responses={404: _CLOSE_RESPONSES[404]},
 )
 async def get_task(
     caller: Annotated[Caller, Authorize(Action.TASKS_READ)], ctx: ContextDep, task_id: TaskId
 ) -> TaskOut:
     return TaskOut.model_validate(await tasks.get(ctx, caller, task_id))
-
-
-_CLOSE_RESPONSES: dict[int | str, dict[str, object]] = {
-    404: {"description": "no such task (or you may not see it)"},
-    409: {"description": "the task is already done or failed"},
-}
 
 
 @router.post("/tasks/{task_id}/done", summary="Mark a task done", responses=_CLOSE_RESPONSES)
