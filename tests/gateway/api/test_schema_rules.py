@@ -139,3 +139,50 @@ async def test_verify_refuses_unknown_parameters(harness: Harness) -> None:
     )
     assert answer.status_code == 422
     assert answer.json()["code"] == "REQUEST.UNKNOWN_PARAMETER"
+
+
+@pytest.mark.parametrize(
+    ("bound", "status"),
+    [
+        ("2028-02-29", 200),  # a leap day
+        ("2026-12-04T09:00", 200),  # a time without a zone: read in tz
+        ("2026-02-30", 422),  # no such day: the schema's pattern says so too
+        ("2026-02-29", 422),  # a common year: the one calendar rule left to the parser
+        ("1969-12-31", 422),  # before what every backend holds
+        ("20261204", 422),  # ISO 8601's basic form: the schema asks for the extended one
+    ],
+)
+async def test_a_search_bound_agrees_with_its_pattern(
+    document: dict[str, Any], harness: Harness, bound: str, status: int
+) -> None:
+    (param,) = (
+        p
+        for p in document["paths"]["/v1/sessions"]["get"]["parameters"]
+        if p["name"] == "start_from"
+    )
+    schema = next(s for s in param["schema"]["anyOf"] if s.get("type") == "string")
+    matches = re.fullmatch(schema["pattern"].strip("^$"), bound) is not None
+    assert matches is (bound not in ("2026-02-30", "1969-12-31", "20261204"))
+    answer = await harness.client.get(
+        "/v1/sessions", params={"start_from": bound}, headers=harness.headers("admin")
+    )
+    assert answer.status_code == status, answer.text
+    if status == 422:
+        assert bound not in answer.text  # the rule is named, the typed text is not repeated
+
+
+def test_the_zone_names_the_gateway_accepts_are_listed(document: dict[str, Any]) -> None:
+    (param,) = (
+        p for p in document["paths"]["/v1/sessions"]["get"]["parameters"] if p["name"] == "tz"
+    )
+    zones = next(s for s in param["schema"]["anyOf"] if s.get("type") == "string")["enum"]
+    assert {"Asia/Shanghai", "UTC", "America/Port-au-Prince"} <= set(zones)
+    assert "Mars/Olympus" not in zones
+
+
+def _listing_parameter(document: dict[str, Any], name: str) -> dict[str, Any]:
+    """The string schema of ``GET /v1/sessions``' parameter ``name``."""
+    (param,) = (
+        p for p in document["paths"]["/v1/sessions"]["get"]["parameters"] if p["name"] == name
+    )
+    return dict(next(s for s in param["schema"]["anyOf"] if s.get("type") == "string"))
