@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import uuid
 
 import pytest
@@ -149,3 +150,15 @@ async def test_principals_and_tasks_for_admins(served: Served) -> None:
     async with AsyncGatewayClient(served.url, created["key"]) as revoked:
         with pytest.raises(Unauthenticated):
             await revoked.me()
+
+
+async def test_a_gateway_that_never_answers_is_one_line() -> None:
+    with socket.socket() as silent:  # accepts the connection, never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}"
+        retry = RetryPolicy(attempts=1, backoff=0.01)
+        async with AsyncGatewayClient(url, "ilk_x", timeout=0.3, retry=retry) as client:
+            with pytest.raises(GatewayUnavailable) as timed_out:
+                await client.me()
+    assert str(timed_out.value) == f"GET {url}/v1/me: gateway unreachable (ReadTimeout)"
