@@ -59,6 +59,9 @@ def test_every_page_has_no_serious_violation(gateway, browser, screenshots, lang
     _check(spec, axe, f"batch preview ({language})")
     spec.select_option("#reason", "candidate_network")
     spec.click("#confirm")
+    # The page reloads itself once the batch ends: check the page it settles on, or the
+    # reload would pull the document away mid-screenshot on a slow machine.
+    spec.wait_for_selector("#progress[data-finished='true']", timeout=60_000)
     spec.wait_for_load_state()
     spec.screenshot(path=screenshots / f"batch-{language}.png", full_page=True)
     _check(spec, axe, f"batch ({language})")
