@@ -14,7 +14,7 @@ import asyncio
 import random
 import time
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
@@ -29,7 +29,7 @@ from interlock.models import FilterField, SessionState
 if TYPE_CHECKING:
     import respx
 
-__all__ = ["DoubleSettings", "RecordedRequest", "VendorDouble", "VendorQuery"]
+__all__ = ["DoubleSettings", "ErrorAnswer", "RecordedRequest", "VendorDouble", "VendorQuery"]
 
 T = TypeVar("T")
 
@@ -67,6 +67,33 @@ class VendorQuery:
 
     filters: Mapping[FilterField, Any]
     returned: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ErrorAnswer:
+    """One error answer of the vendor's, as the double renders it (see
+    :meth:`VendorDouble.error_answers`), and what an operator must be able to read off the
+    neutral error it becomes.
+
+    :param vendor_code: the vendor's code for it, as the vendor writes it (the body's code; for
+        a vendor whose gateway says it only in the status line, the status); the neutral error
+        must carry it as ``vendor_code``. ``None`` for an answer without one (a body that is not
+        JSON, an envelope without its code): the neutral error must then carry none either.
+    :param message: the vendor's own text, which the neutral error's message must contain
+        (empty when the vendor sent none: the message must then contain the vendor's code).
+    :param means: the neutral error code the vendor's documentation gives it
+        (``VENDOR.UNAVAILABLE``, ``VENDOR.RATE_LIMITED``, ``SESSION.NOT_FOUND``...).
+    :param render: builds the answer, with a fresh request id where the vendor sends one.
+    :param field: for a malformed answer, the part of it that is wrong, which a
+        ``VENDOR.PROTOCOL_ERROR`` must name: the envelope's key, or ``"body"`` for a body
+        that is not JSON at all.
+    """
+
+    vendor_code: str | None
+    message: str
+    means: str
+    render: Callable[[], httpx.Response] = field(repr=False)
+    field: str | None = None
 
 
 _THROTTLED = "interlock.double.throttled"
@@ -123,6 +150,14 @@ class VendorDouble(abc.ABC):
     @abc.abstractmethod
     def expire_tokens(self) -> None:
         """Make every issued access token expired (the next call gets the vendor's signal)."""
+
+    def error_answers(self) -> Sequence[ErrorAnswer]:
+        """The error answers the vendor gives a read of one session: its documented 4xx
+        refusals, 5xx and errors inside an HTTP 200, codes it may add tomorrow, and malformed
+        answers. The contract kit serves each to the adapter and checks that the vendor's code,
+        message and request id reach the operator. None by default (the kit then skips that
+        check)."""
+        return ()
 
     def api_of(self, request: httpx.Request) -> str:
         """The API group of a request (the vendor's throttling key)."""
