@@ -144,7 +144,7 @@ _MODULE = re.compile(r"^_?[a-z][a-z0-9_]*$")
 
 def _statuses(root: Path, pattern: str | None) -> dict[str, str]:
     """Every mutant's status (``mutmut results --all``), optionally those matching ``pattern``."""
-    listed = subprocess.run(  # noqa: S603 - our interpreter, our arguments
+    listed = subprocess.run(
         [sys.executable, "-m", "mutmut", "results", "--all", "true"],
         cwd=root,
         check=True,
@@ -221,9 +221,7 @@ def main(argv: list[str] | None = None) -> int:
     scores = []
     for name in args.adapters:
         rules = [r for r in listed.get("equivalent", []) if name in r.get("adapters", [name])]
-        score = score_adapter(
-            name, equivalents=rules, processes=args.max_children, only=args.only
-        )
+        score = score_adapter(name, equivalents=rules, processes=args.max_children, only=args.only)
         scores.append(score)
         print(
             f"{name}: {score.score:.1f}% killed — killed {score.killed}, survived "

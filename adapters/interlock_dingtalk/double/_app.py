@@ -26,6 +26,7 @@ import httpx
 from interlock.doubles import (
     DEFAULT_DOUBLE_TIMEZONE,
     DoubleSettings,
+    ErrorAnswer,
     Fault,
     FaultPlan,
     QpsWindow,
@@ -34,6 +35,7 @@ from interlock.doubles import (
 from interlock.events import CallbackRequest
 from interlock.models import SessionState
 from interlock_dingtalk.double import _auth
+from interlock_dingtalk.double._answers import error_answers
 from interlock_dingtalk.double._auth import Caller, TokenIssuer
 from interlock_dingtalk.double._call import Call
 from interlock_dingtalk.double._catalogue import LEGACY_ERRCODES, DingTalkError
@@ -140,6 +142,9 @@ class DingTalkDouble(VendorDouble):
     def is_mutation(self, request: httpx.Request) -> bool:
         found = match(request)
         return found[0].mutation if found else request.method not in ("GET", "HEAD")
+
+    def error_answers(self) -> list[ErrorAnswer]:
+        return error_answers()
 
     def render_fault(self, plan: FaultPlan, request: httpx.Request) -> httpx.Response:
         rid = new_request_id()

@@ -19,8 +19,8 @@ import random
 import re
 import secrets
 import uuid
-from datetime import datetime
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any, ClassVar
 
 import httpx
@@ -148,7 +148,7 @@ class SandboxDouble(VendorDouble):
                 "",
                 "VENDOR.PROTOCOL_ERROR",
                 _raw_answer(200, b"<html>gateway hiccup</html>"),
-                field="body",
+                details={"field": "body"},
             ),
             ErrorAnswer(
                 None, "", "VENDOR.UNAVAILABLE", _raw_answer(500, b"<html>internal error</html>")
@@ -158,11 +158,33 @@ class SandboxDouble(VendorDouble):
                 "",
                 "VENDOR.PROTOCOL_ERROR",
                 _raw_answer(200, b'{"data": {"id": "x"}}'),
-                field="ok",
+                details={"field": "ok"},
             ),
-            ErrorAnswer(None, "", "VENDOR.PROTOCOL_ERROR", _raw_answer(200, b'["ok"]'), field="ok"),
+            ErrorAnswer(
+                None,
+                "",
+                "VENDOR.PROTOCOL_ERROR",
+                _raw_answer(200, b'["ok"]'),
+                details={"field": "ok"},
+            ),
         ]
-        return [*documented, *unknown, *malformed]
+        waits = [  # a throttle says how long to wait in Retry-After, when it says at all
+            ErrorAnswer(
+                "rate_limited",
+                "slow down",
+                "VENDOR.RATE_LIMITED",
+                _error_answer(429, "rate_limited", "slow down", retry_after="2.5"),
+                {"retry_after": 2.5},
+            ),
+            ErrorAnswer(
+                "rate_limited",
+                "slow down",
+                "VENDOR.RATE_LIMITED",
+                _error_answer(429, "rate_limited", "slow down"),
+                {"retry_after": None},
+            ),
+        ]
+        return [*documented, *unknown, *malformed, *waits]
 
     # -- dispatch ----------------------------------------------------------------------------
 
@@ -365,14 +387,17 @@ def _filters_of(params: httpx.QueryParams) -> dict[FilterField, Any]:
 
 
 def _error_answer(
-    status: int, code: str | None, message: str | None
+    status: int, code: str | None, message: str | None, *, retry_after: str | None = None
 ) -> Callable[[], httpx.Response]:
     """An error envelope; a ``None`` code or message leaves that key out."""
 
     def render() -> httpx.Response:
         fields = {"code": code, "message": message}
         body = {"ok": False, "error": {k: v for k, v in fields.items() if v is not None}}
-        return httpx.Response(status, json=body, headers={REQUEST_ID: uuid.uuid4().hex})
+        headers = {REQUEST_ID: uuid.uuid4().hex}
+        if retry_after is not None:
+            headers["retry-after"] = retry_after
+        return httpx.Response(status, json=body, headers=headers)
 
     return render
 

@@ -23,6 +23,7 @@ import httpx
 
 from interlock.doubles import (
     DoubleSettings,
+    ErrorAnswer,
     Fault,
     FaultPlan,
     QpsWindow,
@@ -31,6 +32,7 @@ from interlock.doubles import (
 )
 from interlock.events import CallbackRequest
 from interlock.models import utc_now
+from interlock_yonyou.double._answers import error_answers
 from interlock_yonyou.double._auth import TokenService
 from interlock_yonyou.double._catalogue import DATA_CENTRE_CODES, GATEWAY_CODES, TOKEN_SUCCESS
 from interlock_yonyou.double._crypto import push_signature
@@ -139,6 +141,9 @@ class YonyouDouble(VendorDouble):
     def is_mutation(self, request: httpx.Request) -> bool:
         route = ROUTES.get(self.api_of(request))
         return route is not None and route[1] in WRITES and request.method == "POST"
+
+    def error_answers(self) -> list[ErrorAnswer]:
+        return error_answers()
 
     def render_fault(self, plan: FaultPlan, request: httpx.Request) -> httpx.Response:
         if plan.fault is Fault.RATE_LIMITED:

@@ -82,11 +82,14 @@ def check_diagnostics(
             f"{where}: the error says {error.message!r}, which drops the vendor's "
             f"{'message' if answer.message else 'code (it sent no message)'} {text!r}"
         )
-    if answer.field is not None:
-        named_field = error.details.get("field")
-        assert named_field == answer.field, (
-            f"{where}: the protocol error names field={named_field!r}; name the part of the "
-            f"answer that is wrong ({answer.field!r})"
+    carried_details = error.to_dict()
+    for key, expected in answer.details.items():
+        value = carried_details.get(key)
+        if isinstance(value, list | tuple) and isinstance(expected, list | tuple):
+            value, expected = list(value), list(expected)
+        assert value == expected, (
+            f"{where}: the error carries {key}={value!r}, but the vendor's answer says "
+            f"{expected!r} (see the double's error_answers())"
         )
     header = scenario.double.request_id_header
     if header is None:

@@ -84,16 +84,19 @@ class ErrorAnswer:
     :param means: the neutral error code the vendor's documentation gives it
         (``VENDOR.UNAVAILABLE``, ``VENDOR.RATE_LIMITED``, ``SESSION.NOT_FOUND``...).
     :param render: builds the answer, with a fresh request id where the vendor sends one.
-    :param field: for a malformed answer, the part of it that is wrong, which a
-        ``VENDOR.PROTOCOL_ERROR`` must name: the envelope's key, or ``"body"`` for a body
-        that is not JSON at all.
+    :param details: what else the neutral error must carry (``InterlockError.to_dict()`` keys):
+        for a ``VENDOR.PROTOCOL_ERROR`` the ``field`` that is wrong (an envelope key, ``"body"``
+        for a body that is not JSON, ``"path"`` for an API the vendor does not serve,
+        ``"request"`` when the vendor refused our parameters, ``"status"`` for a status no
+        documentation explains); the ``required_scopes`` a refusal names; the ``retry_after``
+        the vendor documents; a ``vendor_request_id`` sent only in the body.
     """
 
     vendor_code: str | None
     message: str
     means: str
     render: Callable[[], httpx.Response] = field(repr=False)
-    field: str | None = None
+    details: Mapping[str, Any] = field(default_factory=dict)
 
 
 _THROTTLED = "interlock.double.throttled"
