@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
@@ -20,6 +20,7 @@ from broken_sandbox import _OwnResults, _parsed
 
 from interlock import errors
 from interlock.adapter import AccountContext, InterviewAdapter, explain_refusal, failed_result
+from interlock.events import CallbackRequest, CallbackResult
 from interlock.http import RetryPolicy, ThrottleSignal, VendorSignals
 from interlock.models import (
     OperationResult,
@@ -33,7 +34,8 @@ from interlock.models import (
 from interlock.transitions import TARGET_STATE
 from interlock_dingtalk.adapter import DingTalkAdapter
 from interlock_sandbox._interpret import expecting, interpret
-from interlock_sandbox._models import VendorBatch, VendorChange
+from interlock_sandbox._mapping import to_session
+from interlock_sandbox._models import VendorBatch, VendorChange, VendorSession
 from interlock_sandbox.adapter import SandboxAdapter
 
 __all__ = ["PLANTED_MORE"]
@@ -364,6 +366,51 @@ class ForgetsTheRequestId(SandboxAdapter):
         return result.model_copy(update={"vendor_request_id": None})
 
 
+def _summarised(response: httpx.Response) -> VendorSession:
+    try:
+        return expecting(VendorSession)(response)
+    except errors.VendorError as error:  # the bug: a "tidy" message instead of the vendor's
+        summary = type(error)(
+            "the vendor refused the request", vendor_request_id=error.vendor_request_id
+        )
+        raise summary from None
+
+
+class SummarisesVendorErrors(SandboxAdapter):
+    """Rewrites a vendor's error on reads into a tidy message of its own: the right class and
+    request id, but the vendor's code and message are gone."""
+
+    async def get_session(self, session_id: str) -> Session:
+        reply = await self._client.request(
+            "GET", f"/v1/sessions/{session_id}", api="sessions.read", interpret=_summarised
+        )
+        return to_session(self.account, reply.data)
+
+
+class TrustsRepeatedPushes(DingTalkAdapter):
+    """Checks each push's signature, age and app, but keeps no memory of the pushes it took:
+    a captured push sent again inside the window is accepted again."""
+
+    def __init__(self, context: AccountContext) -> None:
+        super().__init__(context)
+        if self._push is not None:
+            self._push._remember = lambda *args: None  # type: ignore[method-assign]
+
+
+class PushTimeInChinaTime(DingTalkAdapter):
+    """Reads the pushed change time as China Standard Time written as UTC (eight hours off)."""
+
+    def parse_callback(self, request: CallbackRequest) -> CallbackResult:
+        result = super().parse_callback(request)
+        shifted = [
+            e.model_copy(update={"occurred_at": e.occurred_at + timedelta(hours=8)})
+            if e.occurred_at is not None
+            else e
+            for e in result.events
+        ]
+        return result.model_copy(update={"events": tuple(shifted)})
+
+
 PLANTED_MORE: dict[str, tuple[str, type[InterviewAdapter]]] = {
     "read-back-always-confirms": ("sandbox", ReadBackAlwaysConfirms),
     "gateway-timeout-is-a-five-hundred": ("sandbox", GatewayTimeoutIsAFiveHundred),
@@ -382,4 +429,7 @@ PLANTED_MORE: dict[str, tuple[str, type[InterviewAdapter]]] = {
     "batch-one-call-per-item": ("sandbox", BatchOneCallPerItem),
     "confirms-with-a-fragile-read": ("sandbox", ConfirmsWithAFragileRead),
     "forgets-the-request-id": ("sandbox", ForgetsTheRequestId),
+    "summarises-vendor-errors": ("sandbox", SummarisesVendorErrors),
+    "trusts-repeated-pushes": ("dingtalk", TrustsRepeatedPushes),
+    "push-time-in-china-time": ("dingtalk", PushTimeInChinaTime),
 }

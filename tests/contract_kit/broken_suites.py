@@ -139,6 +139,18 @@ class TestForgetsTheRequestId(BrokenSandboxSuite):
     variant = "forgets-the-request-id"
 
 
+class TestSummarisesVendorErrors(BrokenSandboxSuite):
+    variant = "summarises-vendor-errors"
+
+
+class TestTrustsRepeatedPushes(BrokenSandboxSuite):
+    variant = "trusts-repeated-pushes"
+
+
+class TestPushTimeInChinaTime(BrokenSandboxSuite):
+    variant = "push-time-in-china-time"
+
+
 class TestQuotesItsTokenToAScaffoldDouble(BrokenSandboxSuite):
     variant = "quotes-its-token"
     double_variant = "lists-only-its-credentials"

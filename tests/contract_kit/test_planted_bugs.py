@@ -115,6 +115,15 @@ CAUGHT_BY.update(
             "test_errors_and_results_name_the_vendors_request_id": "an applied verb: the vendor "
             "answered with request ids",
         },
+        "TestSummarisesVendorErrors": {
+            "test_vendor_errors_reach_the_operator_intact": "so support can look it up",
+        },
+        "TestTrustsRepeatedPushes": {
+            "test_replayed_push_is_refused": "sent a second time, was accepted",
+        },
+        "TestPushTimeInChinaTime": {
+            "test_signed_push_is_parsed": "read the pushed time in the vendor's unit and zone",
+        },
         "TestRefillingBucket": {
             "test_the_double_is_never_more_lenient_than_its_limit": "never in a bucket",
         },
@@ -146,6 +155,9 @@ STILL_PASSES: dict[str, str] = {
     "TestBatchOneCallPerItem": "test_mixed_batch_has_one_result_per_item_in_order[terminate]",
     "TestConfirmsWithAFragileRead": "test_fault_matrix[pause-5xx-once]",
     "TestForgetsTheRequestId": "test_verb_applies[terminate-from-in_progress]",
+    "TestSummarisesVendorErrors": "test_persistent_5xx_on_a_read_is_unavailable",
+    "TestTrustsRepeatedPushes": "test_forged_or_garbled_push_is_refused",
+    "TestPushTimeInChinaTime": "test_forged_or_garbled_push_is_refused",
 }
 
 

@@ -32,7 +32,7 @@ from interlock.doubles import (
     QpsWindow,
     VendorDouble,
 )
-from interlock.events import CallbackRequest
+from interlock.events import CallbackReply, CallbackRequest
 from interlock.models import SessionState
 from interlock_dingtalk.double import _auth
 from interlock_dingtalk.double._answers import error_answers
@@ -52,6 +52,7 @@ SESSION_CHANGE_EVENT = "ats_ai_interview_session_change"
 _TOKEN_HEADER = "x-acs-dingtalk-access-token"  # noqa: S105 - a header name
 _MAX_REPLIES = 10_000
 _CALLBACK_URL = "https://gateway.interlock.invalid/v1/callbacks/dingtalk"
+_FOREIGN_APP_KEY = "dingforeignapp00000"  # another app of the same org
 
 
 class DingTalkDouble(VendorDouble):
@@ -197,6 +198,7 @@ class DingTalkDouble(VendorDouble):
         previous: SessionState | None = None,
         owner_key: str = _auth.APP_KEY,
         token: str | None = None,
+        timestamp: str | None = None,
     ) -> httpx.Request:
         """The signed, encrypted push DingTalk-style sends when a session's status changed."""
         session = self.world.get(session_id)
@@ -209,18 +211,44 @@ class DingTalkDouble(VendorDouble):
             "previousStatus": VENDOR_STATUS[previous or session.previous_state or session.state],
             "changeTimeMillis": millis(session.updated_at),
         }
-        return self.pushes.request(url, event, owner_key=owner_key, token=token)
+        return self.pushes.request(
+            url, event, owner_key=owner_key, token=token, timestamp=timestamp
+        )
 
-    def signed_callback(self, session_id: str, *, secret: str | None = None) -> CallbackRequest:
+    def signed_callback(
+        self,
+        session_id: str,
+        *,
+        secret: str | None = None,
+        age_s: float = 0.0,
+        foreign: bool = False,
+    ) -> CallbackRequest:
         """The contract kit's hook: a state-change push about ``session_id`` as the gateway
-        receives it, signed with ``secret`` instead of the callback token when given."""
-        request = self.push_session_change(session_id, _CALLBACK_URL, token=secret)
+        receives it, signed with ``secret`` instead of the callback token when given, ``age_s``
+        seconds ago, and for another app of the org with ``foreign``."""
+        signed_at = self.world.clock() - timedelta(seconds=age_s)
+        request = self.push_session_change(
+            session_id,
+            _CALLBACK_URL,
+            token=secret,
+            owner_key=_FOREIGN_APP_KEY if foreign else _auth.APP_KEY,
+            timestamp=str(int(signed_at.timestamp() * 1000)),
+        )
         return CallbackRequest(
             method=request.method,
             query=dict(request.url.params),
             headers={"content-type": "application/json"},
             body=request.content,
         )
+
+    def callback_reply_error(self, reply: CallbackReply) -> str | None:
+        """Why DingTalk would not take ``reply`` as the acknowledgement (its encrypted
+        ``success``, signed with the callback token, for this app), or None."""
+        try:
+            message = self.pushes.read_reply(reply.body, owner_key=_auth.APP_KEY)
+        except ValueError as exc:
+            return str(exc)
+        return None if message == "success" else f"the reply says {message!r}, not 'success'"
 
     def push_check_url(self, url: str, *, owner_key: str = _auth.APP_KEY) -> httpx.Request:
         """DingTalk's first push to a new callback URL: ``{"EventType": "check_url"}``."""

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import random
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
@@ -30,7 +30,7 @@ from interlock.doubles import (
     VendorDouble,
     WorldSession,
 )
-from interlock.events import CallbackRequest
+from interlock.events import CallbackReply, CallbackRequest
 from interlock.models import utc_now
 from interlock_yonyou.double._answers import error_answers
 from interlock_yonyou.double._auth import TokenService
@@ -57,6 +57,7 @@ __all__ = [
 ]
 
 TENANT_ID = "q7ndyp3k"
+_FOREIGN_TENANT = "x2kq9m4t"  # another tenant the same app serves
 APP_KEY = "3f6b2a0e-8c1d-4e57-9a2b-6d4c8e1f0a73"
 APP_SECRET = "5d1f0c8e9a7b4c2d8e6f1a3b5c7d9e0f2a4b6c8d"  # noqa: S105 - the double's demo credential
 GATEWAY_PREFIX = "/iuap-api-gateway"
@@ -181,16 +182,33 @@ class YonyouDouble(VendorDouble):
         """A signed, encrypted push body as the platform would send it (tests, demos)."""
         return self.outbox.envelope(self.outbox.event(event_type, at, **ids), at)
 
-    def signed_callback(self, session_id: str, *, secret: str | None = None) -> CallbackRequest:
-        """A status-change push about ``session_id`` as the platform sends it now; with
-        ``secret``, ``msgSignature`` is computed with that (wrong) secret: a forgery."""
-        at = self.push_clock()
+    def signed_callback(
+        self,
+        session_id: str,
+        *,
+        secret: str | None = None,
+        age_s: float = 0.0,
+        foreign: bool = False,
+    ) -> CallbackRequest:
+        """A status-change push about ``session_id`` as the platform sends it now (or ``age_s``
+        seconds ago); with ``secret``, ``msgSignature`` is computed with that (wrong) secret: a
+        forgery; with ``foreign``, the event is another tenant's (the same app serves many)."""
+        at = self.push_clock() - timedelta(seconds=age_s)
         status = status_of(self.world.get(session_id))
-        envelope = self.push_envelope(STATUS_CHANGE, at=at, sessionId=[session_id], status=status)
+        tenant = {"tenantId": _FOREIGN_TENANT} if foreign else {}
+        envelope = self.push_envelope(
+            STATUS_CHANGE, at=at, sessionId=[session_id], status=status, **tenant
+        )
         if secret is not None:
             stamp, nonce = str(envelope["timestamp"]), envelope["nonce"]
             envelope["msgSignature"] = push_signature(secret, stamp, nonce, envelope["encrypt"])
         return CallbackRequest(body=json.dumps(envelope).encode())
+
+    def callback_reply_error(self, reply: CallbackReply) -> str | None:
+        """Why the platform would deliver again: it wants the literal ``success`` (HTTP 200)."""
+        if reply.status_code != 200 or reply.body.strip() != b"success":
+            return f"HTTP {reply.status_code} {reply.body[:40]!r}, not 200 'success'"
+        return None
 
     def _announce(self, session: WorldSession) -> None:
         at = self.push_clock()
