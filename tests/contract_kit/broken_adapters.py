@@ -32,6 +32,7 @@ from interlock.models import (
     Verb,
 )
 from interlock.transitions import TARGET_STATE
+from interlock_contract.suites.verbs import source_state
 from interlock_dingtalk.adapter import DingTalkAdapter
 from interlock_sandbox._interpret import expecting, interpret
 from interlock_sandbox._mapping import to_session
@@ -411,6 +412,30 @@ class PushTimeInChinaTime(DingTalkAdapter):
         return result.model_copy(update={"events": tuple(shifted)})
 
 
+class BatchStatesFromTheVerb(SandboxAdapter):
+    """Fills each batch item's states from the verb (source → target) instead of the vendor's
+    answer: an item that was already there claims it came from the verb's source state."""
+
+    async def batch_chunk(
+        self, verb: Verb, session_ids: Sequence[str], reason: Reason, *, idempotency_key: str
+    ) -> list[OperationResult]:
+        results = await super().batch_chunk(
+            verb, session_ids, reason, idempotency_key=idempotency_key
+        )
+        source = source_state(verb)  # where the verb usually starts, not where the vendor was
+        return [r.model_copy(update={"state_before": source}) if r.ok else r for r in results]
+
+
+class FreshBatchKeyPerCall(SandboxAdapter):
+    """Sends each batch call with a key of its own, not the caller's: a replayed batch is new."""
+
+    async def batch_chunk(
+        self, verb: Verb, session_ids: Sequence[str], reason: Reason, *, idempotency_key: str
+    ) -> list[OperationResult]:
+        fresh = f"{idempotency_key}:{uuid.uuid4().hex[:8]}"
+        return await super().batch_chunk(verb, session_ids, reason, idempotency_key=fresh)
+
+
 PLANTED_MORE: dict[str, tuple[str, type[InterviewAdapter]]] = {
     "read-back-always-confirms": ("sandbox", ReadBackAlwaysConfirms),
     "gateway-timeout-is-a-five-hundred": ("sandbox", GatewayTimeoutIsAFiveHundred),
@@ -432,4 +457,6 @@ PLANTED_MORE: dict[str, tuple[str, type[InterviewAdapter]]] = {
     "summarises-vendor-errors": ("sandbox", SummarisesVendorErrors),
     "trusts-repeated-pushes": ("dingtalk", TrustsRepeatedPushes),
     "push-time-in-china-time": ("dingtalk", PushTimeInChinaTime),
+    "batch-states-from-the-verb": ("sandbox", BatchStatesFromTheVerb),
+    "fresh-batch-key-per-call": ("sandbox", FreshBatchKeyPerCall),
 }

@@ -151,6 +151,14 @@ class TestPushTimeInChinaTime(BrokenSandboxSuite):
     variant = "push-time-in-china-time"
 
 
+class TestBatchStatesFromTheVerb(BrokenSandboxSuite):
+    variant = "batch-states-from-the-verb"
+
+
+class TestFreshBatchKeyPerCall(BrokenSandboxSuite):
+    variant = "fresh-batch-key-per-call"
+
+
 class TestQuotesItsTokenToAScaffoldDouble(BrokenSandboxSuite):
     variant = "quotes-its-token"
     double_variant = "lists-only-its-credentials"

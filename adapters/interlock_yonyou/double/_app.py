@@ -82,6 +82,7 @@ class YonyouDouble(VendorDouble):
     """The simulated YonBIP tenant (see the module docstring and ``VENDOR_API.md``)."""
 
     vendor: ClassVar[str] = "yonyou"
+    batch_idempotency: ClassVar[bool] = False  # YonBIP batches take no resubmitCheckKey
     default_base_url: ClassVar[str] = "https://yonbip.interlock.invalid"
     default_qps: ClassVar[float] = 100.0
     unmapped_vendor_state: ClassVar[str] = "9"

@@ -79,6 +79,9 @@ class BatchContract(ContractFixtures):
                 f"{item.error_code}; map per-item vendor errors with failed_result"
             )
         assert scenario.state_of(refused) is SessionState.COMPLETED
+        found = dict.fromkeys(applicable, source)
+        found |= {already: target, refused: SessionState.COMPLETED}
+        check_item_states(results, verb, found)
 
     @pytest.mark.parametrize("verb", list(Verb), ids=str)
     def test_batch_across_chunks_applies_each_item_once(
@@ -116,6 +119,33 @@ _BATCH_FAULTS = {
 _ACTED = ("timeout-after-send", "connection-reset")
 
 
+def check_item_states(
+    results: list[OperationResult], verb: Verb, found: dict[str, SessionState]
+) -> None:
+    """Each item says what it found at the vendor and what it left there: an applied item went
+    from ``found`` to the verb's target, an item already there stayed, a refused one stayed
+    where the vendor holds it — so that an operator reading one result knows the session."""
+    target = TARGET_STATE[verb]
+    for result in results:
+        session_id = result.ref.session_id
+        if session_id not in found:
+            continue
+        before = found[session_id]
+        failed = result.outcome is OperationOutcome.FAILED
+        after = before if failed else target
+        where = f"batch item {session_id} ({result.outcome})"
+        assert result.verb == verb, f"{where}: the result names verb {result.verb}, not {verb}"
+        said = (result.state_before, result.state_after)
+        if failed and said == (None, None):
+            assert result.error_message, f"{where}: a failed item needs an error_message"
+            continue  # a refusal need not name states; when it does, they must be right
+        assert said == (before, after), (
+            f"{where}: state_before={result.state_before}, state_after={result.state_after}; "
+            f"the vendor had it {before} and left it {after}: fill both from the vendor's "
+            "per-item answer (or the read-back)"
+        )
+
+
 class NativeBatchContract(ContractFixtures):
     """A declared native batch really is one vendor call per chunk, and is read back — never
     resent blind — when that call fails ambiguously."""
@@ -151,6 +181,36 @@ class NativeBatchContract(ContractFixtures):
             f"{count} items of a native batch (native_batch_size="
             f"{capabilities.native_batch_size}) took {calls} mutating requests; send them in "
             f"one batch call, or declare no native batch for {verb}\n{watched.describe()}"
+        )
+
+    @pytest.mark.parametrize("verb", list(Verb), ids=str)
+    def test_replaying_a_batch_key_after_the_sessions_moved_on_changes_nothing(
+        self,
+        request: pytest.FixtureRequest,
+        run: Any,
+        adapter: InterviewAdapter,
+        capabilities: Capabilities,
+        scenario: Scenario,
+        verb: Verb,
+    ) -> None:
+        """Like a single verb's key: the same batch (same key) sent again after its sessions
+        moved back must change nothing (the vendor's own state check cannot hide it)."""
+        self._require_native(request, capabilities, verb)
+        idempotent = scenario.double.batch_idempotency
+        self.require(request, idempotent, "the vendor's batch call takes no idempotency token")
+        source = source_state(verb)
+        ids = scenario.sessions_exist(min(3, capabilities.native_batch_size), source)
+        key = f"contract-batch-replay-{ids[0]}"
+        first = run(adapter.batch(verb, ids, CONTRACT_REASON, idempotency_key=key))
+        assert all(r.ok for r in first), [r.error_message for r in first if not r.ok]
+        for session_id in ids:
+            scenario.vendor_moves(session_id, source)
+        run(adapter.batch(verb, ids, CONTRACT_REASON, idempotency_key=key))
+        again = [i for i in ids if scenario.mutations_of(i) != 1]
+        assert not again, (
+            f"the same {verb} batch (same idempotency key) came again after its sessions had "
+            f"moved back to {source}, and the vendor applied it again to {again}: send the "
+            "batch's key (or one derived from it per chunk) as the vendor's own batch token"
         )
 
     @pytest.mark.parametrize("fault", list(_BATCH_FAULTS))

@@ -113,6 +113,9 @@ class VendorDouble(abc.ABC):
     request_id_header: ClassVar[str | None] = None
     """The response header carrying the vendor's request id (None: the vendor sends none); the
     kit checks that errors and results name it, which is what support asks for."""
+    batch_idempotency: ClassVar[bool] = True
+    """Whether the vendor's batch call takes an idempotency token and replays its answer to a
+    repeated one (the kit then checks that a replayed batch key changes nothing)."""
     token_paths: ClassVar[frozenset[str]] = frozenset()
     """Paths of the vendor's token endpoints: the base counts requests to them
     (:attr:`token_requests`) and the contract kit can make them fail."""
