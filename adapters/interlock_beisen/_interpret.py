@@ -206,7 +206,7 @@ def _token_error(body: dict[str, Any], request_id: str | None) -> errors.VendorE
     code = str(body.get("error_code") or error)
     if cls is errors.VendorProtocolError:
         return errors.VendorProtocolError(
-            text, field="token request", vendor_request_id=request_id, vendor_code=code
+            text, field="request", vendor_request_id=request_id, vendor_code=code
         )
     return cls(text, vendor_request_id=request_id, vendor_code=code)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -24,8 +24,12 @@ from interlock_beisen.double._catalogue import (
     MSG_RATE_LIMITED,
     MSG_UNAUTHORIZED,
     NOT_FOUND_HTML,
+    TOKEN_ERRORS,
 )
-from interlock_beisen.double._render import REQUEST_ID_HEADER
+from interlock_beisen.double._render import REQUEST_ID_HEADER, interview_json
+
+if TYPE_CHECKING:
+    from interlock_beisen.double._app import BeisenDouble
 
 __all__ = ["error_answers"]
 
@@ -52,7 +56,7 @@ BUSINESS_MEANING = {
 """RecruitV6 codes a read can meet (417, a refused change, never answers a read)."""
 
 
-def error_answers() -> list[ErrorAnswer]:
+def error_answers(double: BeisenDouble, session_id: str) -> list[ErrorAnswer]:
     answers = [
         ErrorAnswer(
             str(GATEWAY_ERRORS[m]),
@@ -98,17 +102,12 @@ def error_answers() -> list[ErrorAnswer]:
             details={"field": "status"},
         ),
     ]
-    for error, means in OAUTH_MEANING.items():
-        body = {"error": error, "error_description": f"{error} (described)"}
-        answers.append(ErrorAnswer(error, error, means, _json(400, body)))
+    answers += _token_answers()
+    answers += _retry_after_answers()
     answers.append(
-        ErrorAnswer(
-            "400006",
-            "invalid_request",
-            "VENDOR.PROTOCOL_ERROR",
-            _json(400, {"error": "invalid_request", "error_code": "400006"}),
-        )
+        ErrorAnswer("500", "", "VENDOR.UNAVAILABLE", _json(500, ["busy"]))  # not an object
     )
+    answers += _malformed_payloads(double, session_id)
     for code, (message, means) in BUSINESS_MEANING.items():
         answers.append(ErrorAnswer(str(code), message, means, _recruit(code, message)))
         answers.append(ErrorAnswer(str(code), message, means, _recruit(str(code), message)))
@@ -144,9 +143,68 @@ def error_answers() -> list[ErrorAnswer]:
     return answers
 
 
-def _recruit(code: Any, message: str | None) -> Callable[[], httpx.Response]:
+def _token_answers() -> list[ErrorAnswer]:
+    """The token endpoint's OAuth errors (HTTP 400): ``error`` is the code unless an
+    ``error_code`` is given; the description is the message."""
+    answers = []
+    for error, means in OAUTH_MEANING.items():
+        description = f"{error}: {TOKEN_ERRORS[error]}"
+        body = {"error": error, "error_description": description}
+        details = {"field": "request"} if means == "VENDOR.PROTOCOL_ERROR" else {}
+        answers.append(ErrorAnswer(error, description, means, _json(400, body), details, True))
+    coded = {"error": "invalid_request", "error_code": "400006"}
+    answers += [
+        ErrorAnswer("400006", "invalid_request", "VENDOR.PROTOCOL_ERROR", _json(400, coded),
+                    {"field": "request"}, True),
+        # an OAuth error no table knows is still a refusal of our credentials
+        ErrorAnswer("access_denied", "access_denied", "VENDOR.AUTH_FAILED",
+                    _json(400, {"error": "access_denied"}), {}, True),
+        ErrorAnswer(None, "", "VENDOR.PROTOCOL_ERROR", _text(200, "<html/>"),
+                    {"field": "body"}, True),
+        ErrorAnswer("429", MSG_RATE_LIMITED, "VENDOR.RATE_LIMITED",
+                    _json(429, {"message": MSG_RATE_LIMITED}), {}, True),
+    ]  # fmt: skip
+    return answers
+
+
+def _retry_after_answers() -> list[ErrorAnswer]:
+    """A 429's Retry-After, when it is a usable number of seconds (else: the second)."""
+    said = {"0": 0.0, "2.5": 2.5, "-1": 1.0, "soon": 1.0}
+    return [
+        ErrorAnswer(
+            "429",
+            MSG_RATE_LIMITED,
+            "VENDOR.RATE_LIMITED",
+            _json(429, {"message": MSG_RATE_LIMITED}, {"Retry-After": header}),
+            {"retry_after": wait},
+        )
+        for header, wait in said.items()
+    ]
+
+
+def _malformed_payloads(double: BeisenDouble, session_id: str) -> list[ErrorAnswer]:
+    """The interview itself, with one of its fields wrong: the error names it in the body."""
+    interview = interview_json(double.world.get(session_id), double.zone)
+    wrong = {
+        "interviewStatus": None,  # required
+        "completionRate": 150,  # a percentage
+        "jobDutyUserIds": "u1,u2",  # a list
+    }
+    return [
+        ErrorAnswer(
+            None,
+            "",
+            "VENDOR.PROTOCOL_ERROR",
+            _recruit(200, "成功", data=interview | {key: value}),
+            {"field": f"data.{key}"},
+        )
+        for key, value in wrong.items()
+    ]
+
+
+def _recruit(code: Any, message: str | None, *, data: Any = None) -> Callable[[], httpx.Response]:
     """The RecruitV6 envelope inside an HTTP 200 (a ``None`` message is left out)."""
-    body: dict[str, Any] = {"data": None, "code": code}
+    body: dict[str, Any] = {"data": data, "code": code}
     if message is not None:
         body["message"] = message
     return _json(200, body)

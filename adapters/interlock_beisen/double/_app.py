@@ -196,8 +196,8 @@ class BeisenDouble(VendorDouble):
         )
         return base.scaled_to(self.settings.qps) if self.settings.qps else base
 
-    def error_answers(self) -> list[ErrorAnswer]:
-        return error_answers()
+    def error_answers(self, session_id: str) -> list[ErrorAnswer]:
+        return error_answers(self, session_id)
 
     def render_fault(self, plan: FaultPlan, request: httpx.Request) -> httpx.Response:
         headers = {REQUEST_ID_HEADER: str(uuid.uuid4())}

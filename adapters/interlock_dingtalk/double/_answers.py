@@ -72,7 +72,10 @@ _EXTRA = {
 }
 
 
-def error_answers() -> list[ErrorAnswer]:
+def error_answers(double: object, session_id: str) -> list[ErrorAnswer]:
+    """The answers to a read of ``session_id`` (``double`` and the id serve payload-shaped
+    answers; none of these needs them)."""
+    del double, session_id
     answers: list[ErrorAnswer] = []
     for code, means in MEANING.items():
         status, message = ERROR_CATALOGUE[code]

@@ -144,8 +144,8 @@ class DingTalkDouble(VendorDouble):
         found = match(request)
         return found[0].mutation if found else request.method not in ("GET", "HEAD")
 
-    def error_answers(self) -> list[ErrorAnswer]:
-        return error_answers()
+    def error_answers(self, session_id: str) -> list[ErrorAnswer]:
+        return error_answers(self, session_id)
 
     def render_fault(self, plan: FaultPlan, request: httpx.Request) -> httpx.Response:
         rid = new_request_id()

@@ -119,7 +119,8 @@ class SandboxDouble(VendorDouble):
             return httpx.Response(200, text="<html>gateway hiccup</html>")
         return error(503, "unavailable", "service temporarily unavailable", rid)
 
-    def error_answers(self) -> list[ErrorAnswer]:
+    def error_answers(self, session_id: str) -> list[ErrorAnswer]:
+        del session_id  # every answer here is an error, none a payload of the session
         documented = [
             ErrorAnswer(code, message, means, _error_answer(status, code, message))
             for code, (means, message) in ERROR_MEANING.items()

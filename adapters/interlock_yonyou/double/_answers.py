@@ -65,7 +65,10 @@ _FIELDS = {"path": "/yonbip/hrcloud/aiInterview/session", "method": "GET", "deta
            "id": "x"}  # fmt: skip
 
 
-def error_answers() -> list[ErrorAnswer]:
+def error_answers(double: object, session_id: str) -> list[ErrorAnswer]:
+    """The answers to a read of ``session_id`` (``double`` and the id serve payload-shaped
+    answers; none of these needs them)."""
+    del double, session_id
     answers = []
     for code, means in GATEWAY_MEANING.items():
         status, template = GATEWAY_CODES[code]

@@ -144,8 +144,8 @@ class YonyouDouble(VendorDouble):
         route = ROUTES.get(self.api_of(request))
         return route is not None and route[1] in WRITES and request.method == "POST"
 
-    def error_answers(self) -> list[ErrorAnswer]:
-        return error_answers()
+    def error_answers(self, session_id: str) -> list[ErrorAnswer]:
+        return error_answers(self, session_id)
 
     def render_fault(self, plan: FaultPlan, request: httpx.Request) -> httpx.Response:
         if plan.fault is Fault.RATE_LIMITED:

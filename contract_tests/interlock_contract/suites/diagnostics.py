@@ -42,21 +42,25 @@ class DiagnosticsContract(ContractFixtures):
         adapter: InterviewAdapter,
         scenario: Scenario,
     ) -> None:
-        answers = scenario.double.error_answers()
-        self.require(request, bool(answers), "the double declares no error_answers()")
         session_id = scenario.session_exists()
+        answers = scenario.double.error_answers(session_id)
+        self.require(request, bool(answers), "the double declares no error_answers()")
         run(adapter.get_session(session_id))  # the token is fetched before the answers
         for answer in answers:
+            if answer.token_request:
+                scenario.token_expired_once()
             scenario.fault(
                 Fault.VENDOR_ANSWER,
                 times=PERSISTENT,
                 answer=answer.render,
-                spare_token_requests=True,
+                on_token_requests=answer.token_request,
+                spare_token_requests=not answer.token_request,
             )
             with scenario.watch() as window:
                 outcome = attempt(run, adapter.get_session(session_id))
             scenario.clear_faults()
-            where = f"the vendor's {answer.vendor_code or 'answer'} ({answer.message!r}) to a read"
+            to = "the token request of a read" if answer.token_request else "a read"
+            where = f"the vendor's {answer.vendor_code or 'answer'} ({answer.message!r}) to {to}"
             assert outcome.error is not None, (
                 f"{where}: the adapter returned a session instead of an error"
             )

@@ -90,6 +90,8 @@ class ErrorAnswer:
         ``"request"`` when the vendor refused our parameters, ``"status"`` for a status no
         documentation explains); the ``required_scopes`` a refusal names; the ``retry_after``
         the vendor documents; a ``vendor_request_id`` sent only in the body.
+    :param token_request: the answer is the token endpoint's, to the token request the read
+        needs (the kit expires the access token first), not the API's.
     """
 
     vendor_code: str | None
@@ -97,6 +99,7 @@ class ErrorAnswer:
     means: str
     render: Callable[[], httpx.Response] = field(repr=False)
     details: Mapping[str, Any] = field(default_factory=dict)
+    token_request: bool = False
 
 
 _THROTTLED = "interlock.double.throttled"
@@ -157,8 +160,9 @@ class VendorDouble(abc.ABC):
     def expire_tokens(self) -> None:
         """Make every issued access token expired (the next call gets the vendor's signal)."""
 
-    def error_answers(self) -> Sequence[ErrorAnswer]:
-        """The error answers the vendor gives a read of one session: its documented 4xx
+    def error_answers(self, session_id: str) -> Sequence[ErrorAnswer]:
+        """The error answers the vendor may give a read of ``session_id`` (an existing session,
+        for answers that are its payload gone wrong): its documented 4xx
         refusals, 5xx and errors inside an HTTP 200, codes it may add tomorrow, and malformed
         answers. The contract kit serves each to the adapter and checks that the vendor's code,
         message and request id reach the operator. None by default (the kit then skips that
