@@ -21,7 +21,7 @@ from broken_sandbox import _OwnResults, _parsed
 from interlock import errors
 from interlock.adapter import AccountContext, InterviewAdapter, explain_refusal, failed_result
 from interlock.events import CallbackRequest, CallbackResult
-from interlock.http import RetryPolicy, ThrottleSignal, VendorSignals
+from interlock.http import RetryPolicy, ThrottleSignal, Token, VendorSignals
 from interlock.models import (
     OperationResult,
     Reason,
@@ -436,6 +436,24 @@ class FreshBatchKeyPerCall(SandboxAdapter):
         return await super().batch_chunk(verb, session_ids, reason, idempotency_key=fresh)
 
 
+class TakesTheLifetimeForMinutes(SandboxAdapter):
+    """Reads the token's ``expires_in`` (seconds) as minutes: it keeps sending a token the
+    vendor expired long ago, and learns it only from the vendor's refusal."""
+
+    def __init__(self, context: AccountContext) -> None:
+        super().__init__(context)
+        cache = self._client.tokens
+        assert cache is not None
+        fetch = cache._fetch
+
+        async def in_minutes() -> Token:
+            token = await fetch()
+            now = context.monotonic()
+            return Token(value=token.value, expires_at=now + (token.expires_at - now) * 60)
+
+        cache._fetch = in_minutes
+
+
 PLANTED_MORE: dict[str, tuple[str, type[InterviewAdapter]]] = {
     "read-back-always-confirms": ("sandbox", ReadBackAlwaysConfirms),
     "gateway-timeout-is-a-five-hundred": ("sandbox", GatewayTimeoutIsAFiveHundred),
@@ -459,4 +477,5 @@ PLANTED_MORE: dict[str, tuple[str, type[InterviewAdapter]]] = {
     "push-time-in-china-time": ("dingtalk", PushTimeInChinaTime),
     "batch-states-from-the-verb": ("sandbox", BatchStatesFromTheVerb),
     "fresh-batch-key-per-call": ("sandbox", FreshBatchKeyPerCall),
+    "takes-the-lifetime-for-minutes": ("sandbox", TakesTheLifetimeForMinutes),
 }

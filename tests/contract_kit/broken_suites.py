@@ -159,6 +159,10 @@ class TestFreshBatchKeyPerCall(BrokenSandboxSuite):
     variant = "fresh-batch-key-per-call"
 
 
+class TestTakesTheLifetimeForMinutes(BrokenSandboxSuite):
+    variant = "takes-the-lifetime-for-minutes"
+
+
 class TestQuotesItsTokenToAScaffoldDouble(BrokenSandboxSuite):
     variant = "quotes-its-token"
     double_variant = "lists-only-its-credentials"
