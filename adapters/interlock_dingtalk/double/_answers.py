@@ -135,6 +135,24 @@ def error_answers(double: object, session_id: str) -> list[ErrorAnswer]:
             None, "", "VENDOR.PROTOCOL_ERROR", _raw(200, b"<html/>"), details={"field": "body"}
         ),
     ]
+    return answers + _token_answers()
+
+
+def _token_answers() -> list[ErrorAnswer]:
+    """The token endpoints' refusals (``/v1.0/oauth2/*AccessToken``)."""
+    refusals = {
+        "invalidClientIdOrSecret": "VENDOR.AUTH_FAILED",
+        "invalidSuiteKey": "VENDOR.AUTH_FAILED",
+        "invalidParam": "VENDOR.PROTOCOL_ERROR",
+        "systemError": "VENDOR.UNAVAILABLE",
+        "Forbidden.AccessDenied.QpsLimitForAppkeyAndApi": "VENDOR.RATE_LIMITED",
+    }
+    answers = []
+    for code, means in refusals.items():
+        status, message = ERROR_CATALOGUE[code]
+        details = DETAILS.get(code, {})
+        render = _new_api(status, code, message)
+        answers.append(ErrorAnswer(code, message, means, render, details, token_request=True))
     return answers
 
 

@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 
 from interlock.doubles import ErrorAnswer
-from interlock_yonyou.double._catalogue import DISPLAY_CODES, GATEWAY_CODES
+from interlock_yonyou.double._catalogue import DISPLAY_CODES, GATEWAY_CODES, TOKEN_CODES
 
 __all__ = ["error_answers"]
 
@@ -100,6 +100,29 @@ def error_answers(double: object, session_id: str) -> list[ErrorAnswer]:
         ErrorAnswer(None, "", _PROTOCOL, _json(200, {"data": {}}), details={"field": "code"}),
         ErrorAnswer(None, "", _PROTOCOL, _json(200, ["200"]), details={"field": "code"}),
     ]
+    return answers + _token_answers()
+
+
+def _token_answers() -> list[ErrorAnswer]:
+    """The token service's answers (success ``"00000"``): its own codes, a gateway code it
+    shares, and codes no table knows."""
+    answers = [
+        ErrorAnswer(code, message, _AUTH, _json(200, {"code": code, "message": message}), {}, True)
+        for code, message in TOKEN_CODES.items()
+    ]
+    throttled = GATEWAY_CODES["310046"][1]
+    answers += [
+        ErrorAnswer(
+            "310046",
+            throttled,
+            _THROTTLED,
+            _json(200, {"code": "310046", "message": throttled}),
+            {"retry_after": 1.0},
+            True,
+        ),
+        ErrorAnswer("77777", "", _PROTOCOL, _json(200, {"code": "77777"}), {"field": "code"}, True),
+        ErrorAnswer(None, "", _DOWN, _raw(503, b"<html>busy</html>"), {}, True),
+    ]  # fmt: skip
     return answers
 
 
