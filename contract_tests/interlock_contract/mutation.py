@@ -65,6 +65,8 @@ class MutationScore:
     no_tests: int = 0
     seconds: float = 0.0
     survivors: list[str] = field(default_factory=list)
+    timed_out: list[str] = field(default_factory=list)
+    """Mutants killed by their timeout: a loop, or a machine too busy (worth a second look)."""
     equivalent_by_reason: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -221,6 +223,7 @@ def score_adapter(
         no_tests=stats.get("no tests", 0),
         seconds=round(time.monotonic() - started, 1),
         survivors=[f"{n}\n{diffs.get(n, '')}" for n in left],
+        timed_out=sorted(n for n, status in statuses.items() if status == "timeout"),
         equivalent_by_reason=by_reason,
     )
 
