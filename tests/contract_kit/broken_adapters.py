@@ -36,8 +36,8 @@ from interlock_contract.suites.verbs import source_state
 from interlock_dingtalk.adapter import DingTalkAdapter
 from interlock_sandbox._interpret import expecting, interpret
 from interlock_sandbox._mapping import to_session
-from interlock_sandbox._models import VendorBatch, VendorChange, VendorSession
-from interlock_sandbox.adapter import SandboxAdapter
+from interlock_sandbox._models import VendorBatch, VendorChange, VendorPage, VendorSession
+from interlock_sandbox.adapter import SandboxAdapter, _query
 
 __all__ = ["PLANTED_MORE"]
 
@@ -454,6 +454,67 @@ class TakesTheLifetimeForMinutes(SandboxAdapter):
         cache._fetch = in_minutes
 
 
+class PassesAnyPageSize(SandboxAdapter):
+    """Sends the caller's page size as it is: above the vendor's maximum the vendor refuses."""
+
+    async def list_sessions(
+        self, session_filter: SessionFilter, *, page_size: int = 50, page_token: str | None = None
+    ) -> SessionPage:
+        params = _query(session_filter, page_size, page_token)
+        params[0] = ("page_size", page_size)  # the bug: no clamp to the vendor's 1..200
+        reply = await self._client.request(
+            "GET", "/v1/sessions", api="sessions.read", params=params, interpret=interpret
+        )
+        raw = VendorPage.model_validate(reply.data)
+        sessions = (to_session(self.account, session) for session in raw.sessions)
+        return SessionPage(
+            sessions=tuple(s for s in sessions if session_filter.matches(s)),
+            next_page_token=raw.next_cursor,
+        )
+
+
+class BlamesItselfForTheVendorsFailure(SandboxAdapter):
+    """When the vendor refuses a whole batch call, fails each item as its own fault
+    (``OPERATION.ADAPTER_FAILED``), hiding that the vendor was down."""
+
+    def __init__(self, context: AccountContext) -> None:
+        super().__init__(context)
+        failed = self._batches._failed
+
+        def blamed(
+            session_id: str, verb: Verb, error: errors.InterlockError, key: str
+        ) -> OperationResult:
+            if isinstance(error, errors.VendorUnavailable):
+                error = errors.AdapterFailure("the batch could not be sent")
+            return failed(session_id, verb, error, key)
+
+        self._batches._failed = blamed  # type: ignore[method-assign]
+
+
+class OneKeyForEveryItem(SandboxAdapter):
+    """Files every batch item under the batch's own key (an item cannot be retried alone)."""
+
+    async def batch_chunk(
+        self, verb: Verb, session_ids: Sequence[str], reason: Reason, *, idempotency_key: str
+    ) -> list[OperationResult]:
+        results = await super().batch_chunk(
+            verb, session_ids, reason, idempotency_key=idempotency_key
+        )
+        return [r.model_copy(update={"idempotency_key": idempotency_key}) for r in results]
+
+
+class ForgetsTheBatchRequestId(SandboxAdapter):
+    """Drops the vendor's request id from batch items (support cannot find the batch call)."""
+
+    async def batch_chunk(
+        self, verb: Verb, session_ids: Sequence[str], reason: Reason, *, idempotency_key: str
+    ) -> list[OperationResult]:
+        results = await super().batch_chunk(
+            verb, session_ids, reason, idempotency_key=idempotency_key
+        )
+        return [r.model_copy(update={"vendor_request_id": None}) for r in results]
+
+
 PLANTED_MORE: dict[str, tuple[str, type[InterviewAdapter]]] = {
     "read-back-always-confirms": ("sandbox", ReadBackAlwaysConfirms),
     "gateway-timeout-is-a-five-hundred": ("sandbox", GatewayTimeoutIsAFiveHundred),
@@ -478,4 +539,8 @@ PLANTED_MORE: dict[str, tuple[str, type[InterviewAdapter]]] = {
     "batch-states-from-the-verb": ("sandbox", BatchStatesFromTheVerb),
     "fresh-batch-key-per-call": ("sandbox", FreshBatchKeyPerCall),
     "takes-the-lifetime-for-minutes": ("sandbox", TakesTheLifetimeForMinutes),
+    "passes-any-page-size": ("sandbox", PassesAnyPageSize),
+    "blames-itself-for-the-vendors-failure": ("sandbox", BlamesItselfForTheVendorsFailure),
+    "one-key-for-every-item": ("sandbox", OneKeyForEveryItem),
+    "forgets-the-batch-request-id": ("sandbox", ForgetsTheBatchRequestId),
 }

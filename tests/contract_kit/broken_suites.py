@@ -163,6 +163,22 @@ class TestTakesTheLifetimeForMinutes(BrokenSandboxSuite):
     variant = "takes-the-lifetime-for-minutes"
 
 
+class TestPassesAnyPageSize(BrokenSandboxSuite):
+    variant = "passes-any-page-size"
+
+
+class TestBlamesItselfForTheVendorsFailure(BrokenSandboxSuite):
+    variant = "blames-itself-for-the-vendors-failure"
+
+
+class TestOneKeyForEveryItem(BrokenSandboxSuite):
+    variant = "one-key-for-every-item"
+
+
+class TestForgetsTheBatchRequestId(BrokenSandboxSuite):
+    variant = "forgets-the-batch-request-id"
+
+
 class TestQuotesItsTokenToAScaffoldDouble(BrokenSandboxSuite):
     variant = "quotes-its-token"
     double_variant = "lists-only-its-credentials"

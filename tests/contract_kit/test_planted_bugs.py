@@ -137,6 +137,20 @@ CAUGHT_BY.update(
             "test_a_token_past_its_lifetime_is_renewed_before_use": "a day later, a read made 2 "
             "calls",
         },
+        "TestPassesAnyPageSize": {
+            "test_page_sizes_at_the_edges[10000]": "clamp the page size",
+        },
+        "TestBlamesItselfForTheVendorsFailure": {
+            "test_a_native_chunk_names_each_item_and_the_vendors_failure[pause]": "fail each "
+            "item with the vendor's error",
+        },
+        "TestOneKeyForEveryItem": {
+            "test_a_native_chunk_names_each_item_and_the_vendors_failure[pause]": "give each "
+            "item a key",
+        },
+        "TestForgetsTheBatchRequestId": {
+            "test_errors_and_results_name_the_vendors_request_id": "an applied batch item",
+        },
         "TestRefillingBucket": {
             "test_the_double_is_never_more_lenient_than_its_limit": "never in a bucket",
         },
@@ -174,6 +188,10 @@ STILL_PASSES: dict[str, str] = {
     "TestBatchStatesFromTheVerb": "test_batch_across_chunks_applies_each_item_once[pause]",
     "TestFreshBatchKeyPerCall": "test_batch_across_chunks_applies_each_item_once[pause]",
     "TestTakesTheLifetimeForMinutes": "test_concurrent_calls_after_expiry_refresh_once",
+    "TestPassesAnyPageSize": "test_pages_return_each_session_once",
+    "TestBlamesItselfForTheVendorsFailure": "test_a_fault_on_any_request_of_a_batch[pause]",
+    "TestOneKeyForEveryItem": "test_mixed_batch_has_one_result_per_item_in_order[pause]",
+    "TestForgetsTheBatchRequestId": "test_mixed_batch_has_one_result_per_item_in_order[pause]",
 }
 
 

@@ -343,6 +343,9 @@ def _reason_code(body: dict[str, Any]) -> ReasonCode:
     reason = body.get("reason")
     if not isinstance(reason, dict):
         raise ValueError("reason must be an object with a code")
+    unknown = set(reason) - {"code", "note"}
+    if unknown:  # the vendor refuses fields it does not know
+        raise ValueError(f"unknown reason fields {sorted(unknown)}")
     return ReasonCode(str(reason.get("code")))
 
 

@@ -10,6 +10,7 @@ from interlock import Interlock
 from interlock.adapter import InterviewAdapter
 from interlock.capabilities import Capabilities
 from interlock.doubles import Fault
+from interlock.errors import InterlockError
 from interlock.models import OperationOutcome, OperationResult, SessionState, Verb
 from interlock.transitions import TARGET_STATE
 from interlock_contract.checks import assert_hooks_once
@@ -146,6 +147,17 @@ def check_item_states(
         )
 
 
+def check_item_keys(results: list[OperationResult], key: str) -> None:
+    """Each item names an idempotency key of its own, derived from the batch's: the key an
+    operator repeats to retry that item alone, and the one the audit trail files it under."""
+    keys = [r.idempotency_key for r in results]
+    assert all(k and key in k for k in keys), (
+        f"batch items carry idempotency keys {keys[:3]}…; give each item a key derived from the "
+        f"batch's ({key!r}), e.g. f'{{key}}:{{session_id}}'"
+    )
+    assert len(set(keys)) == len(keys), f"two batch items share an idempotency key: {keys}"
+
+
 class NativeBatchContract(ContractFixtures):
     """A declared native batch really is one vendor call per chunk, and is read back — never
     resent blind — when that call fails ambiguously."""
@@ -212,6 +224,64 @@ class NativeBatchContract(ContractFixtures):
             f"moved back to {source}, and the vendor applied it again to {again}: send the "
             "batch's key (or one derived from it per chunk) as the vendor's own batch token"
         )
+
+    @pytest.mark.parametrize("verb", list(Verb), ids=str)
+    def test_a_native_chunk_names_each_item_and_the_vendors_failure(
+        self,
+        request: pytest.FixtureRequest,
+        run: Any,
+        adapter: InterviewAdapter,
+        interlock: Interlock,
+        capabilities: Capabilities,
+        scenario: Scenario,
+        verb: Verb,
+    ) -> None:
+        """One native chunk (``Interlock.send_chunk``, what the gateway's batch jobs send):
+        each item's result has a key of its own; and when the vendor keeps refusing the whole
+        call, the chunk raises the vendor's error or fails every item with it — nothing is
+        claimed, nothing changed."""
+        self._require_native(request, capabilities, verb)
+        source = source_state(verb)
+        size = min(3, capabilities.native_batch_size)
+        ids = scenario.sessions_exist(size, source)
+        key = f"contract-chunk-{ids[0]}"
+        chunk = interlock.send_chunk(
+            verb, adapter.account, ids, CONTRACT_REASON, idempotency_key=key
+        )
+        applied = run(chunk)
+        assert [r.ref.session_id for r in applied] == ids, "one result per item, in order"
+        check_item_states(applied, verb, dict.fromkeys(ids, source))
+        check_item_keys(applied, key)
+        ids = scenario.sessions_exist(size, source)
+        scenario.server_error(times=50, only_mutations=True)
+        key = f"contract-chunk-down-{ids[0]}"
+        chunk = interlock.send_chunk(
+            verb, adapter.account, ids, CONTRACT_REASON, idempotency_key=key
+        )
+        raised: InterlockError | None = None
+        results: list[OperationResult] = []
+        try:
+            results = run(chunk)
+        except InterlockError as error:
+            raised = error  # raising the vendor's error is as good as failing each item with it
+        finally:
+            scenario.clear_faults()
+        if raised is not None:
+            assert raised.code == "VENDOR.UNAVAILABLE", f"the chunk raised {raised.code}: {raised}"
+        for result in results:
+            where = f"chunk item {result.ref.session_id} while the vendor was down"
+            assert result.outcome is OperationOutcome.FAILED, f"{where}: {result.outcome}"
+            assert result.verb == verb, f"{where}: names verb {result.verb}"
+            assert result.error_code == "VENDOR.UNAVAILABLE", (
+                f"{where}: failed with {result.error_code}; fail each item with the vendor's "
+                "error (failed_result(ref, verb, error))"
+            )
+            assert result.error_message, f"{where}: a failed item needs an error_message"
+        if results:
+            assert [r.ref.session_id for r in results] == ids, "one result per item, in order"
+            check_item_keys(results, key)
+        changed = [i for i in ids if scenario.state_of(i) is not source]
+        assert not changed, f"the vendor refused the chunk, yet {changed} changed"
 
     @pytest.mark.parametrize("fault", list(_BATCH_FAULTS))
     @pytest.mark.parametrize("verb", list(Verb), ids=str)
