@@ -515,6 +515,22 @@ class ForgetsTheBatchRequestId(SandboxAdapter):
         return [r.model_copy(update={"vendor_request_id": None}) for r in results]
 
 
+class PassesOnTheBareRefusal(SandboxAdapter):
+    """Fails a refused batch item with the vendor's bare text, not the state it holds."""
+
+    async def batch_chunk(
+        self, verb: Verb, session_ids: Sequence[str], reason: Reason, *, idempotency_key: str
+    ) -> list[OperationResult]:
+        results = await super().batch_chunk(
+            verb, session_ids, reason, idempotency_key=idempotency_key
+        )
+        bare = {"error_message": "sandbox: the transition is not allowed"}
+        return [
+            r.model_copy(update=bare) if r.error_code == "SESSION.INVALID_TRANSITION" else r
+            for r in results
+        ]
+
+
 PLANTED_MORE: dict[str, tuple[str, type[InterviewAdapter]]] = {
     "read-back-always-confirms": ("sandbox", ReadBackAlwaysConfirms),
     "gateway-timeout-is-a-five-hundred": ("sandbox", GatewayTimeoutIsAFiveHundred),
@@ -543,4 +559,5 @@ PLANTED_MORE: dict[str, tuple[str, type[InterviewAdapter]]] = {
     "blames-itself-for-the-vendors-failure": ("sandbox", BlamesItselfForTheVendorsFailure),
     "one-key-for-every-item": ("sandbox", OneKeyForEveryItem),
     "forgets-the-batch-request-id": ("sandbox", ForgetsTheBatchRequestId),
+    "passes-on-the-bare-refusal": ("sandbox", PassesOnTheBareRefusal),
 }

@@ -179,6 +179,10 @@ class TestForgetsTheBatchRequestId(BrokenSandboxSuite):
     variant = "forgets-the-batch-request-id"
 
 
+class TestPassesOnTheBareRefusal(BrokenSandboxSuite):
+    variant = "passes-on-the-bare-refusal"
+
+
 class TestQuotesItsTokenToAScaffoldDouble(BrokenSandboxSuite):
     variant = "quotes-its-token"
     double_variant = "lists-only-its-credentials"

@@ -80,6 +80,13 @@ class BatchContract(ContractFixtures):
                 f"{item.error_code}; map per-item vendor errors with failed_result"
             )
         assert scenario.state_of(refused) is SessionState.COMPLETED
+        message = by_id[refused].error_message or ""
+        for named in (str(SessionState.COMPLETED), str(verb)):
+            assert named in message, (
+                f"batch item {refused}: the refusal says {message!r}, which does not name "
+                f"{named!r} (the state the vendor holds and the verb); build it with "
+                "explain_refusal(state, verb, vendor_message)"
+            )
         found = dict.fromkeys(applicable, source)
         found |= {already: target, refused: SessionState.COMPLETED}
         check_item_states(results, verb, found)
