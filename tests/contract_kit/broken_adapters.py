@@ -36,7 +36,13 @@ from interlock_contract.suites.verbs import source_state
 from interlock_dingtalk.adapter import DingTalkAdapter
 from interlock_sandbox._interpret import expecting, interpret
 from interlock_sandbox._mapping import to_session
-from interlock_sandbox._models import VendorBatch, VendorChange, VendorPage, VendorSession
+from interlock_sandbox._models import (
+    VendorBatch,
+    VendorChange,
+    VendorPage,
+    VendorSession,
+    VendorToken,
+)
 from interlock_sandbox.adapter import SandboxAdapter, _query
 
 __all__ = ["PLANTED_MORE"]
@@ -531,6 +537,35 @@ class PassesOnTheBareRefusal(SandboxAdapter):
         ]
 
 
+class FetchesTokensAsWrites(SandboxAdapter):
+    """Sends the token request as a write (``mutating=True``): when its answer is lost on the
+    way back, the toolkit will not resend it blind, and the read fails."""
+
+    def __init__(self, context: AccountContext) -> None:
+        super().__init__(context)
+        cache, client, options = self._client.tokens, self._client, self.options
+        assert cache is not None
+
+        async def as_a_write() -> Token:
+            credentials = {
+                "client_id": options.client_id,
+                "client_secret": options.client_secret.get_secret_value(),
+            }
+            reply = await client.request(
+                "POST",
+                "/oauth/token",
+                api="oauth.token",
+                json=credentials,
+                authenticated=False,
+                mutating=True,
+                interpret=expecting(VendorToken),
+            )
+            token: VendorToken = reply.data
+            return Token.expiring_in(token.access_token, token.expires_in, clock=context.monotonic)
+
+        cache._fetch = as_a_write
+
+
 PLANTED_MORE: dict[str, tuple[str, type[InterviewAdapter]]] = {
     "read-back-always-confirms": ("sandbox", ReadBackAlwaysConfirms),
     "gateway-timeout-is-a-five-hundred": ("sandbox", GatewayTimeoutIsAFiveHundred),
@@ -560,4 +595,5 @@ PLANTED_MORE: dict[str, tuple[str, type[InterviewAdapter]]] = {
     "one-key-for-every-item": ("sandbox", OneKeyForEveryItem),
     "forgets-the-batch-request-id": ("sandbox", ForgetsTheBatchRequestId),
     "passes-on-the-bare-refusal": ("sandbox", PassesOnTheBareRefusal),
+    "fetches-tokens-as-writes": ("sandbox", FetchesTokensAsWrites),
 }

@@ -183,6 +183,10 @@ class TestPassesOnTheBareRefusal(BrokenSandboxSuite):
     variant = "passes-on-the-bare-refusal"
 
 
+class TestFetchesTokensAsWrites(BrokenSandboxSuite):
+    variant = "fetches-tokens-as-writes"
+
+
 class TestQuotesItsTokenToAScaffoldDouble(BrokenSandboxSuite):
     variant = "quotes-its-token"
     double_variant = "lists-only-its-credentials"

@@ -97,6 +97,29 @@ class AuthContract(ContractFixtures):
             f"{later.describe()}"
         )
 
+    @pytest.mark.parametrize(
+        "fault", [Fault.TIMEOUT_AFTER_SEND, Fault.CONNECTION_RESET, Fault.SERVER_ERROR], ids=str
+    )
+    def test_a_token_request_lost_on_the_way_back_is_retried(
+        self, run: Any, adapter: InterviewAdapter, scenario: Scenario, fault: Fault
+    ) -> None:
+        """Fetching a token changes nothing at the vendor, so a token request whose answer was
+        lost (or failed) is simply sent again — it is not a write to be read back."""
+        session_id = self._warm_up(run, adapter, scenario)
+        scenario.token_expired_once()
+        scenario.fault(fault, on_token_requests=True)
+        with scenario.watch() as window:
+            outcome = attempt(run, adapter.get_session(session_id))
+        assert outcome.error is None, (
+            f"a read whose token request met {fault} once failed: {outcome.error!r}; send the "
+            "token request with mutating=False (it changes nothing), so the toolkit retries it"
+        )
+        # 2, or 3 where a refresh-token grant the vendor had already used falls back to the
+        # credentials grant
+        assert 2 <= window.token_requests <= 3, (
+            f"{window.token_requests} token requests for one lost answer, expected 2 (or 3)"
+        )
+
     def test_concurrent_calls_after_expiry_refresh_once(
         self, run: Any, adapter: InterviewAdapter, scenario: Scenario
     ) -> None:
