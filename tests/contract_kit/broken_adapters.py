@@ -34,6 +34,7 @@ from interlock.models import (
 from interlock.transitions import TARGET_STATE
 from interlock_contract.suites.verbs import source_state
 from interlock_dingtalk.adapter import DingTalkAdapter
+from interlock_sandbox._batch import BatchRunner, ReadStates
 from interlock_sandbox._interpret import expecting, interpret
 from interlock_sandbox._mapping import to_session
 from interlock_sandbox._models import (
@@ -566,6 +567,39 @@ class FetchesTokensAsWrites(SandboxAdapter):
         cache._fetch = as_a_write
 
 
+class _FailsTheUnmentioned(BatchRunner):
+    async def chunk(
+        self, verb: Verb, session_ids: Sequence[str], reason: Reason, key: str
+    ) -> list[OperationResult]:
+        answered = self._read_states
+        self._read_states = _only_for_read_backs(answered)
+        try:
+            return await super().chunk(verb, session_ids, reason, key)
+        finally:
+            self._read_states = answered
+
+
+def _only_for_read_backs(read_states: ReadStates) -> ReadStates:
+    """The states of a read-back after an ambiguous failure (every id of the chunk); an id the
+    answer left out is read on its own, and this runner reports it missing instead."""
+
+    async def states(ids: list[str]) -> dict[str, SessionState]:
+        return await read_states(ids) if len(ids) > 1 else {}
+
+    return states
+
+
+class FailsWhatTheAnswerLeftOut(SandboxAdapter):
+    """Takes an item the vendor's batch answer does not mention for one that does not exist,
+    though the vendor may well have acted on it."""
+
+    def __init__(self, context: AccountContext) -> None:
+        super().__init__(context)
+        self._batches = _FailsTheUnmentioned(
+            self._client, ref=self.ref, read_states=self._read_states
+        )
+
+
 PLANTED_MORE: dict[str, tuple[str, type[InterviewAdapter]]] = {
     "read-back-always-confirms": ("sandbox", ReadBackAlwaysConfirms),
     "gateway-timeout-is-a-five-hundred": ("sandbox", GatewayTimeoutIsAFiveHundred),
@@ -596,4 +630,5 @@ PLANTED_MORE: dict[str, tuple[str, type[InterviewAdapter]]] = {
     "forgets-the-batch-request-id": ("sandbox", ForgetsTheBatchRequestId),
     "passes-on-the-bare-refusal": ("sandbox", PassesOnTheBareRefusal),
     "fetches-tokens-as-writes": ("sandbox", FetchesTokensAsWrites),
+    "fails-what-the-answer-left-out": ("sandbox", FailsWhatTheAnswerLeftOut),
 }

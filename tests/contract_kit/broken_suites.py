@@ -187,6 +187,10 @@ class TestFetchesTokensAsWrites(BrokenSandboxSuite):
     variant = "fetches-tokens-as-writes"
 
 
+class TestFailsWhatTheAnswerLeftOut(BrokenSandboxSuite):
+    variant = "fails-what-the-answer-left-out"
+
+
 class TestQuotesItsTokenToAScaffoldDouble(BrokenSandboxSuite):
     variant = "quotes-its-token"
     double_variant = "lists-only-its-credentials"

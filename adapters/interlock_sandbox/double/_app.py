@@ -81,6 +81,7 @@ class SandboxDouble(VendorDouble):
     default_base_url: ClassVar[str] = "https://sandbox.interlock.invalid"
     default_qps: ClassVar[float] = 100.0
     request_id_header: ClassVar[str | None] = REQUEST_ID
+    leaves_items_out: ClassVar[bool] = True
     token_paths: ClassVar[frozenset[str]] = frozenset({"/oauth/token"})
     token_lifetime_s: float = 3600.0
 
@@ -331,7 +332,8 @@ class SandboxDouble(VendorDouble):
             except InvalidTransition as exc:
                 failure = _item_error(session_id, "invalid_transition", exc.message)
                 results.append({**failure, "status": self._status(str(session_id))})
-        return ok({"results": self.shuffled(results)}, rid)  # the vendor promises no order
+        answered = [r for r in results if str(r["id"]) not in self.left_out]
+        return ok({"results": self.shuffled(answered)}, rid)  # the vendor promises no order
 
     def _status(self, session_id: str) -> str:
         session = self.world.get(session_id)

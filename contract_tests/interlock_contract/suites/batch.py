@@ -290,6 +290,42 @@ class NativeBatchContract(ContractFixtures):
         changed = [i for i in ids if scenario.state_of(i) is not source]
         assert not changed, f"the vendor refused the chunk, yet {changed} changed"
 
+    @pytest.mark.parametrize("verb", list(Verb), ids=str)
+    def test_an_item_the_vendors_answer_leaves_out(
+        self,
+        request: pytest.FixtureRequest,
+        run: Any,
+        adapter: InterviewAdapter,
+        interlock: Interlock,
+        capabilities: Capabilities,
+        scenario: Scenario,
+        verb: Verb,
+    ) -> None:
+        """The vendor acted on every item but its answer does not mention one: the adapter
+        must not guess. Reading that session back tells the truth (applied, confirmed by the
+        read-back); failing it is a lie the other way round (the vendor did change it)."""
+        self._require_native(request, capabilities, verb)
+        leaves_out = scenario.double.leaves_items_out
+        self.require(request, leaves_out, "the double cannot leave items out of a batch answer")
+        source = source_state(verb)
+        ids = scenario.sessions_exist(min(3, capabilities.native_batch_size), source)
+        silent = ids[-1]
+        scenario.double.left_out.add(silent)
+        try:
+            results = collect_batch(run, interlock, verb, [adapter.ref(i) for i in ids])
+        finally:
+            scenario.double.left_out.discard(silent)
+        by_id = {r.ref.session_id: r for r in results}
+        assert scenario.state_of(silent) is TARGET_STATE[verb], "the double did not act on it"
+        item = by_id[silent]
+        assert item.outcome is OperationOutcome.APPLIED, (
+            f"batch item {silent}, which the vendor applied but did not mention, came back "
+            f"{item.outcome} ({item.error_code}: {item.error_message}); read the unmentioned "
+            "sessions back (read_back_result) and decide each from its state"
+        )
+        assert item.confirmed_by_read_back, f"batch item {silent}: say confirmed_by_read_back"
+        assert all(by_id[i].ok for i in ids), [r.error_message for r in results if not r.ok]
+
     @pytest.mark.parametrize("fault", list(_BATCH_FAULTS))
     @pytest.mark.parametrize("verb", list(Verb), ids=str)
     def test_native_batch_after_an_ambiguous_failure(

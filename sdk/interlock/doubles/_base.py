@@ -119,6 +119,9 @@ class VendorDouble(abc.ABC):
     batch_idempotency: ClassVar[bool] = True
     """Whether the vendor's batch call takes an idempotency token and replays its answer to a
     repeated one (the kit then checks that a replayed batch key changes nothing)."""
+    leaves_items_out: ClassVar[bool] = False
+    """Whether the double honours :attr:`left_out` in its batch answers (the kit then checks
+    what an adapter makes of an item the vendor's answer does not mention)."""
     token_paths: ClassVar[frozenset[str]] = frozenset()
     """Paths of the vendor's token endpoints: the base counts requests to them
     (:attr:`token_requests`) and the contract kit can make them fail."""
@@ -136,6 +139,8 @@ class VendorDouble(abc.ABC):
         self.throttle_rejections = 0
         self.accepted_at: list[tuple[float, str]] = []  # (double's clock, api) of served calls
         self.qps = self.settings.qps or self.default_qps
+        self.left_out: set[str] = set()
+        """Ids the next batch answers do not mention, though the vendor acted on them."""
         self._rng = random.Random(self.settings.seed + 1)
 
     # -- what a subclass provides -----------------------------------------------------------
