@@ -20,7 +20,7 @@ from broken_sandbox import _OwnResults, _parsed
 
 from interlock import errors
 from interlock.adapter import AccountContext, InterviewAdapter, explain_refusal, failed_result
-from interlock.events import CallbackRequest, CallbackResult
+from interlock.events import CallbackReply, CallbackRequest, CallbackResult
 from interlock.http import RetryPolicy, ThrottleSignal, Token, VendorSignals
 from interlock.models import (
     OperationResult,
@@ -600,6 +600,18 @@ class FailsWhatTheAnswerLeftOut(SandboxAdapter):
         )
 
 
+class TakesAChangeWithoutItsStatus(DingTalkAdapter):
+    """Accepts a state-change push that carries no status, as a change to an unknown state."""
+
+    def parse_callback(self, request: CallbackRequest) -> CallbackResult:
+        try:
+            return super().parse_callback(request)
+        except errors.VendorProtocolError as error:
+            if error.details.get("field") != "status":
+                raise
+        return CallbackResult(events=(), reply=CallbackReply(status_code=200, body=b"success"))
+
+
 PLANTED_MORE: dict[str, tuple[str, type[InterviewAdapter]]] = {
     "read-back-always-confirms": ("sandbox", ReadBackAlwaysConfirms),
     "gateway-timeout-is-a-five-hundred": ("sandbox", GatewayTimeoutIsAFiveHundred),
@@ -631,4 +643,5 @@ PLANTED_MORE: dict[str, tuple[str, type[InterviewAdapter]]] = {
     "passes-on-the-bare-refusal": ("sandbox", PassesOnTheBareRefusal),
     "fetches-tokens-as-writes": ("sandbox", FetchesTokensAsWrites),
     "fails-what-the-answer-left-out": ("sandbox", FailsWhatTheAnswerLeftOut),
+    "takes-a-change-without-its-status": ("dingtalk", TakesAChangeWithoutItsStatus),
 }

@@ -191,6 +191,10 @@ class TestFailsWhatTheAnswerLeftOut(BrokenSandboxSuite):
     variant = "fails-what-the-answer-left-out"
 
 
+class TestTakesAChangeWithoutItsStatus(BrokenSandboxSuite):
+    variant = "takes-a-change-without-its-status"
+
+
 class TestQuotesItsTokenToAScaffoldDouble(BrokenSandboxSuite):
     variant = "quotes-its-token"
     double_variant = "lists-only-its-credentials"

@@ -145,8 +145,8 @@ CAUGHT_BY.update(
             "item with the vendor's error",
         },
         "TestOneKeyForEveryItem": {
-            "test_a_native_chunk_names_each_item_and_the_vendors_failure[pause]": "give each "
-            "item a key",
+            "test_a_native_chunk_names_each_item_and_the_vendors_failure[pause]": "share an "
+            "idempotency key",
         },
         "TestForgetsTheBatchRequestId": {
             "test_errors_and_results_name_the_vendors_request_id": "an applied batch item",
@@ -162,6 +162,9 @@ CAUGHT_BY.update(
         "TestFailsWhatTheAnswerLeftOut": {
             "test_an_item_the_vendors_answer_leaves_out[terminate]": "read the unmentioned "
             "sessions back",
+        },
+        "TestTakesAChangeWithoutItsStatus": {
+            "test_a_push_wrong_inside_is_refused_naming_what": "without its status was accepted",
         },
         "TestRefillingBucket": {
             "test_the_double_is_never_more_lenient_than_its_limit": "never in a bucket",
@@ -207,6 +210,7 @@ STILL_PASSES: dict[str, str] = {
     "TestPassesOnTheBareRefusal": "test_batch_across_chunks_applies_each_item_once[pause]",
     "TestFailsWhatTheAnswerLeftOut": "test_native_batch_after_an_ambiguous_failure[terminate-"
     "timeout-after-send]",
+    "TestTakesAChangeWithoutItsStatus": "test_signed_push_is_parsed",
     "TestFetchesTokensAsWrites": (
         "test_a_token_request_lost_on_the_way_back_is_retried[server_error]"
     ),

@@ -16,6 +16,7 @@ Order of checks for every request, as DingTalk's API gateway does them:
 
 from __future__ import annotations
 
+import json
 import random
 from collections import OrderedDict
 from datetime import timedelta, tzinfo
@@ -37,8 +38,10 @@ from interlock.models import SessionState
 from interlock_dingtalk.double import _auth
 from interlock_dingtalk.double._answers import error_answers
 from interlock_dingtalk.double._auth import Caller, TokenIssuer
+from interlock_dingtalk.double._bad_pushes import BadPush, bad_callbacks
 from interlock_dingtalk.double._call import Call
 from interlock_dingtalk.double._catalogue import LEGACY_ERRCODES, DingTalkError
+from interlock_dingtalk.double._crypto import decrypt
 from interlock_dingtalk.double._messages import WORK_NOTICE_PATH, WorkNotices
 from interlock_dingtalk.double._push import PushSender
 from interlock_dingtalk.double._render import VENDOR_STATUS, error, millis, new_request_id, ok
@@ -239,6 +242,18 @@ class DingTalkDouble(VendorDouble):
             query=dict(request.url.params),
             headers={"content-type": "application/json"},
             body=request.content,
+        )
+
+    def bad_callbacks(self, session_id: str) -> list[BadPush]:
+        """The contract kit's hook: pushes signed right but wrong inside (see _bad_pushes)."""
+        good = self.push_session_change(session_id, _CALLBACK_URL)
+        event = json.loads(decrypt(json.loads(good.content)["encrypt"], _auth.CALLBACK_AES_KEY)[0])
+        return bad_callbacks(
+            event,
+            token=_auth.CALLBACK_TOKEN,
+            aes_key=_auth.CALLBACK_AES_KEY,
+            owner_key=_auth.APP_KEY,
+            clock=self.world.clock,
         )
 
     def callback_reply_error(self, reply: CallbackReply) -> str | None:

@@ -34,6 +34,7 @@ from interlock.events import CallbackReply, CallbackRequest
 from interlock.models import utc_now
 from interlock_yonyou.double._answers import error_answers
 from interlock_yonyou.double._auth import TokenService
+from interlock_yonyou.double._bad_pushes import BadPush, bad_callbacks
 from interlock_yonyou.double._catalogue import DATA_CENTRE_CODES, GATEWAY_CODES, TOKEN_SUCCESS
 from interlock_yonyou.double._crypto import push_signature
 from interlock_yonyou.double._interviews import API_PREFIX, ROUTES, WRITES, InterviewApi
@@ -204,6 +205,13 @@ class YonyouDouble(VendorDouble):
             stamp, nonce = str(envelope["timestamp"]), envelope["nonce"]
             envelope["msgSignature"] = push_signature(secret, stamp, nonce, envelope["encrypt"])
         return CallbackRequest(body=json.dumps(envelope).encode())
+
+    def bad_callbacks(self, session_id: str) -> list[BadPush]:
+        """The contract kit's hook: pushes signed right but wrong inside (see _bad_pushes)."""
+        at = self.push_clock()
+        status = status_of(self.world.get(session_id))
+        event = self.outbox.event(STATUS_CHANGE, at, sessionId=[session_id], status=status)
+        return bad_callbacks(event, app_key=APP_KEY, app_secret=APP_SECRET, at=at)
 
     def callback_reply_error(self, reply: CallbackReply) -> str | None:
         """Why the platform would deliver again: it wants the literal ``success`` (HTTP 200)."""

@@ -15,10 +15,15 @@ suite can ask for pushes without knowing the vendor's signature scheme::
     def callback_reply_error(self, reply: CallbackReply) -> str | None:
         '''Why the vendor would not take ``reply`` as an acknowledgement (None: it would).'''
 
-``age_s``, ``foreign`` and ``callback_reply_error`` are optional: a double without them skips
-the checks that need them, visibly. A push that passes verification must be refused when it
-arrives again (a captured push replayed), when it is older or newer than the adapter's window,
-or when it is for another app; the events it carries must agree with the vendor.
+    def bad_callbacks(self, session_id: str) -> list[tuple[str, CallbackRequest, str, str | None]]:
+        '''Pushes that verify but are wrong inside — ``(what, request, neutral code, field)``:
+        the adapter must refuse each with that code, naming that field.'''
+
+``age_s``, ``foreign``, ``callback_reply_error`` and ``bad_callbacks`` are optional: a double
+without them skips the checks that need them, visibly. A push that passes verification must be
+refused when it arrives again (a captured push replayed), when it is older or newer than the
+adapter's window, or when it is for another app; the events it carries must agree with the
+vendor.
 """
 
 from __future__ import annotations
@@ -69,6 +74,15 @@ def _assert_refused(adapter: InterviewAdapter, push: CallbackRequest, what: str,
     except VendorAuthFailed:
         return
     pytest.fail(f"{what} was accepted ({len(result.events)} events): {fix}", pytrace=False)
+
+
+def _refusal(adapter: InterviewAdapter, push: CallbackRequest) -> InterlockError | None:
+    """The error ``push`` is refused with, or None when it was accepted."""
+    try:
+        adapter.parse_callback(push)
+    except InterlockError as error:
+        return error
+    return None
 
 
 def _double_takes(scenario: Scenario, keyword: str) -> bool:
@@ -203,6 +217,29 @@ class CallbacksContract(ContractFixtures):
         assert _state_changes(adapter, pushed.events, fresh), (
             f"a push {age_s / 10_000:+.0f} s off was refused or carried no event: {pushed.events}"
         )
+
+    def test_a_push_wrong_inside_is_refused_naming_what(
+        self,
+        request: pytest.FixtureRequest,
+        adapter: InterviewAdapter,
+        capabilities: Capabilities,
+        scenario: Scenario,
+    ) -> None:
+        """A push the vendor signed but whose content is wrong (no session id, a status
+        missing, a ciphertext that does not decrypt): refused with the error the double says,
+        naming the wrong field, never turned into an event."""
+        self.require(request, capabilities.push_events, "callbacks: capability push_events=False")
+        make = getattr(scenario.double, "bad_callbacks", None)
+        self.require(request, make is not None, "the double declares no bad_callbacks()")
+        assert make is not None
+        for what, push, means, field in make(scenario.session_exists()):
+            error = _refusal(adapter, push)
+            assert error is not None, f"{what} was accepted; refuse it with {means}"
+            assert error.code == means, f"{what}: raised {error.code} ({error}), not {means}"
+            named = error.details.get("field")
+            assert field is None or named == field, (
+                f"{what}: the error names field={named!r}; name the wrong part ({field!r})"
+            )
 
     def test_push_for_another_app_is_refused(
         self,
