@@ -33,9 +33,16 @@ _SHORTEST_CACHE_S = 120.0  # below this the token cache would refetch on every c
 class TokenSource:
     """Fetches tokens for one account; holds the rotating refresh token (never printed)."""
 
-    def __init__(self, options: BeisenOptions, *, wall_clock: Callable[[], float] = time.time):
+    def __init__(
+        self,
+        options: BeisenOptions,
+        *,
+        wall_clock: Callable[[], float] = time.time,
+        monotonic: Callable[[], float] = time.monotonic,
+    ):
         self._options = options
         self._wall_clock = wall_clock
+        self._monotonic = monotonic  # the token cache's clock: lifetimes are measured on it
         self._refresh_token: str | None = None
 
     def __repr__(self) -> str:
@@ -77,7 +84,8 @@ class TokenSource:
         )
         token: TokenReply = reply.data
         self._refresh_token = token.refresh_token or None
-        return Token.expiring_in(token.access_token, self._lifetime(token.expires_in))
+        lifetime = self._lifetime(token.expires_in)
+        return Token.expiring_in(token.access_token, lifetime, clock=self._monotonic)
 
     async def _oauth(self, client: VendorClient) -> Token:
         options = self._options
@@ -100,7 +108,8 @@ class TokenSource:
         seconds = float(token.expires_in)
         if seconds >= _EPOCH_THRESHOLD:
             seconds -= self._wall_clock()
-        return Token.expiring_in(token.access_token, self._lifetime(seconds))
+        lifetime = self._lifetime(seconds)
+        return Token.expiring_in(token.access_token, lifetime, clock=self._monotonic)
 
     def _lifetime(self, seconds: float) -> float:
         return max(_SHORTEST_CACHE_S, min(seconds, self._options.max_token_lifetime_s))

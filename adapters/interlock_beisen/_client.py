@@ -62,7 +62,7 @@ def default_limiter(
 
 def build_client(context: AccountContext, options: BeisenOptions) -> VendorClient:
     """A toolkit client for one Beisen account (``Authorization: Bearer <token>``)."""
-    source = TokenSource(options)
+    source = TokenSource(options, monotonic=context.monotonic)
     client: VendorClient
 
     async def fetch_token() -> Token:
@@ -76,7 +76,7 @@ def build_client(context: AccountContext, options: BeisenOptions) -> VendorClien
         base_url=options.base_url,
         interpret=interpret,
         transport=context.transport,
-        tokens=TokenCache(fetch_token),
+        tokens=TokenCache(fetch_token, clock=context.monotonic),
         apply_token=apply_token,
         retry=context.retry_policy,
         limiter=context.rate_limiter

@@ -144,24 +144,38 @@ def _status_error(response: httpx.Response, request_id: str | None) -> errors.Ve
     message = str(body.get("message") or "")
     if status == 429:
         return _throttled(response, message, request_id)
+    code = str(status)  # the gateway says it in the status line only
     if status == 401:
         return errors.VendorTokenExpired(
-            f"beisen: {message or 'un-authorized'}", vendor_request_id=request_id
+            f"beisen: {message or 'un-authorized'}", vendor_request_id=request_id, vendor_code=code
         )
     cls = GATEWAY_MESSAGES.get(message)
     if cls is not None:
-        return cls(f"beisen: {message}", vendor_request_id=request_id, vendor_code=str(status))
+        return cls(f"beisen: {message}", vendor_request_id=request_id, vendor_code=code)
     if "error" in body:
         return _token_error(body, request_id)
+    said = f": {message or text[:200]}" if message or text else ""
     if status >= 500:
-        return errors.VendorUnavailable(f"beisen: HTTP {status}", vendor_request_id=request_id)
+        return errors.VendorUnavailable(
+            f"beisen: HTTP {status}{said}", vendor_request_id=request_id, vendor_code=code
+        )
     if status == 403:
-        return errors.VendorPermissionDenied(f"beisen: HTTP 403 {text[:200]}")
+        return errors.VendorPermissionDenied(
+            f"beisen: HTTP 403{said}", vendor_request_id=request_id, vendor_code=code
+        )
     if status == 404:
         return errors.VendorProtocolError(
-            "beisen: no such endpoint (HTTP 404); check base_url", field="path"
+            "beisen: no such endpoint (HTTP 404); check base_url",
+            field="path",
+            vendor_request_id=request_id,
+            vendor_code=code,
         )
-    return errors.VendorProtocolError(f"beisen: unexpected HTTP {status}", field="status")
+    return errors.VendorProtocolError(
+        f"beisen: unexpected HTTP {status}{said}",
+        field="status",
+        vendor_request_id=request_id,
+        vendor_code=code,
+    )
 
 
 def _throttled(
@@ -192,7 +206,7 @@ def _token_error(body: dict[str, Any], request_id: str | None) -> errors.VendorE
     code = str(body.get("error_code") or error)
     if cls is errors.VendorProtocolError:
         return errors.VendorProtocolError(
-            text, field="token request", vendor_request_id=request_id, vendor_code=code
+            text, field="request", vendor_request_id=request_id, vendor_code=code
         )
     return cls(text, vendor_request_id=request_id, vendor_code=code)
 

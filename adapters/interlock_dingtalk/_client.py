@@ -38,7 +38,7 @@ def build_client(
             interpret=expect(VendorToken),
         )
         token: VendorToken = reply.data
-        return Token.expiring_in(token.access_token, token.expire_in)
+        return Token.expiring_in(token.access_token, token.expire_in, clock=context.monotonic)
 
     def apply_token(request: httpx.Request, token: str) -> None:
         if request.url.path.startswith(LEGACY_PREFIX):
@@ -52,7 +52,7 @@ def build_client(
         base_url=options.base_url,
         interpret=interpret,
         transport=context.transport,
-        tokens=TokenCache(fetch_token),
+        tokens=TokenCache(fetch_token, clock=context.monotonic),
         apply_token=apply_token,
         retry=context.retry_policy,
         limiter=limiter,

@@ -65,7 +65,16 @@ class BatchRunner:
             ]
         batch: VendorBatch = reply.data
         items = {item.id: item for item in batch.results}
-        return [self._item(verb, i, items.get(i), key, reply.request_id) for i in ids]
+        unmentioned = [i for i in ids if i not in items]
+        # The vendor answers for every id it received; one it leaves out may have been acted
+        # on, so it is read back rather than guessed.
+        states = await self._read_states(unmentioned) if unmentioned else {}
+        return [
+            self._item(verb, i, items[i], key, reply.request_id)
+            if i in items
+            else read_back_result(self._ref(i), verb, states.get(i), idempotency_key=f"{key}:{i}")
+            for i in ids
+        ]
 
     async def _read_back(self, ids: list[str], verb: Verb) -> dict[str, SessionState] | None:
         states = await self._read_states(ids)
@@ -74,16 +83,8 @@ class BatchRunner:
         return states
 
     def _item(
-        self,
-        verb: Verb,
-        session_id: str,
-        item: VendorBatchItem | None,
-        key: str,
-        request_id: str | None,
+        self, verb: Verb, session_id: str, item: VendorBatchItem, key: str, request_id: str | None
     ) -> OperationResult:
-        if item is None:
-            missing = errors.VendorProtocolError("batch result misses this id", field="results.id")
-            return self._failed(session_id, verb, missing, key)
         if not item.ok or item.session is None:
             return self._failed(session_id, verb, _item_error(verb, item), key)
         return OperationResult(

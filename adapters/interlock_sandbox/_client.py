@@ -40,7 +40,7 @@ def build_client(
             interpret=expecting(VendorToken),
         )
         token: VendorToken = reply.data
-        return Token.expiring_in(token.access_token, token.expires_in)
+        return Token.expiring_in(token.access_token, token.expires_in, clock=context.monotonic)
 
     def apply_token(request: httpx.Request, token: str) -> None:
         request.headers["Authorization"] = f"Bearer {token}"
@@ -50,7 +50,7 @@ def build_client(
         base_url=options.base_url,
         interpret=interpret,
         transport=transport,
-        tokens=TokenCache(fetch_token),
+        tokens=TokenCache(fetch_token, clock=context.monotonic),
         apply_token=apply_token,
         retry=context.retry_policy,
         limiter=limiter,

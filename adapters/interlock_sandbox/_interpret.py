@@ -72,7 +72,10 @@ def _error_from(
     if cls is errors.VendorRateLimited:
         after = response.headers.get("retry-after")
         return errors.VendorRateLimited(
-            message, retry_after=float(after) if after else None, vendor_request_id=request_id
+            message,
+            retry_after=float(after) if after else None,
+            vendor_request_id=request_id,
+            vendor_code=code,
         )
     if cls is errors.VendorTimeout:
         return errors.VendorTimeout(

@@ -96,7 +96,7 @@ class YonyouConnection:
         self._gateway = self._client(
             address.gateway_url,
             interpret_business,
-            tokens=TokenCache(self._fetch_token),
+            tokens=TokenCache(self._fetch_token, clock=self._context.monotonic),
             apply_token=_token_in_query,
         )
 
@@ -138,7 +138,7 @@ class YonyouConnection:
             interpret=parsed(AccessToken),
         )
         token: AccessToken = reply.data
-        return Token.expiring_in(token.access_token, token.expire)
+        return Token.expiring_in(token.access_token, token.expire, clock=self._context.monotonic)
 
 
 def _token_in_query(request: httpx.Request, token: str) -> None:

@@ -14,12 +14,15 @@ regular expression over the mutant's diff and the reason it cannot change behavi
 The work happens in a scratch folder: the adapter's package is copied to ``src/`` there, and
 mutmut puts its mutated copy first on ``sys.path``, ahead of the installed one.
 
-Usage: ``python -m interlock_contract.mutation NAME [--equivalents FILE] [--json OUT]``.
+Usage: ``python -m interlock_contract.mutation NAME [--equivalents FILE] [--json OUT]
+[--only MODULE] [--max-children N]``. ``--only _interpret`` mutates one module of the adapter
+(a quick measure while working on one class of survivors); the score then covers that module.
 """
 
 from __future__ import annotations
 
 import argparse
+import fnmatch
 import importlib.util
 import json
 import os
@@ -62,6 +65,8 @@ class MutationScore:
     no_tests: int = 0
     seconds: float = 0.0
     survivors: list[str] = field(default_factory=list)
+    timed_out: list[str] = field(default_factory=list)
+    """Mutants killed by their timeout: a loop, or a machine too busy (worth a second look)."""
     equivalent_by_reason: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -89,6 +94,7 @@ def _workspace(name: str, root: Path, processes: int) -> Path:
     shutil.copytree(package, target, ignore=shutil.ignore_patterns("__pycache__"))
     (root / "tests").mkdir()
     (root / "tests" / "test_contract.py").write_text(_SUITE.format(name=name), encoding="utf-8")
+    (root / "tests" / "conftest.py").write_text(_FAST_FIRST, encoding="utf-8")
     skipped = ", ".join(f'"src/{package.name}/{part}"' for part in NOT_MUTATED)
     (root / "pyproject.toml").write_text(
         "[tool.mutmut]\n"
@@ -108,6 +114,24 @@ def _workspace(name: str, root: Path, processes: int) -> Path:
     )
     return root
 
+
+_FAST_FIRST = '''"""Run the quickest checks first (written by interlock_contract.mutation).
+
+mutmut stops a mutant's run at the first failing check (-x), so a mutant that a quick check
+kills should not wait for the slow ones; the durations are mutmut's own, from its clean run.
+"""
+
+import json
+from pathlib import Path
+
+
+def pytest_collection_modifyitems(items):
+    stats = Path("mutmut-stats.json")
+    if not stats.exists():
+        return
+    took = json.loads(stats.read_text()).get("duration_by_test", {})
+    items.sort(key=lambda item: took.get(item.nodeid, 0.0))
+'''
 
 _DIFFS = """
 import json, sys
@@ -136,29 +160,53 @@ def _reason(diff: str, rules: list[dict[str, str]]) -> str | None:
     return None
 
 
+_MODULE = re.compile(r"^_?[a-z][a-z0-9_]*$")
+
+
+def _statuses(root: Path, pattern: str | None) -> dict[str, str]:
+    """Every mutant's status (``mutmut results --all``), optionally those matching ``pattern``."""
+    listed = subprocess.run(
+        [sys.executable, "-m", "mutmut", "results", "--all", "true"],
+        cwd=root,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    pairs = (line.strip().rsplit(": ", 1) for line in listed.splitlines() if ": " in line)
+    return {n: s for n, s in pairs if pattern is None or fnmatch.fnmatchcase(n, pattern)}
+
+
 def score_adapter(
-    name: str, *, equivalents: list[dict[str, str]] | None = None, processes: int | None = None
+    name: str,
+    *,
+    equivalents: list[dict[str, str]] | None = None,
+    processes: int | None = None,
+    only: str | None = None,
 ) -> MutationScore:
-    """Run mutmut over ``name``'s modules with its contract suite; the score and survivors."""
+    """Run mutmut over ``name``'s modules with its contract suite; the score and survivors.
+
+    :param only: one module of the adapter (``_interpret``): only its mutants are run and scored.
+    """
+    if only is not None and not _MODULE.match(only):
+        raise ValueError(f"--only takes a module name of the adapter such as _interpret: {only!r}")
     processes = processes or os.cpu_count() or 2
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix=f"interlock-mutation-{name}-") as scratch:
         root = _workspace(name, Path(scratch), processes)
-        mutmut = [sys.executable, "-m", "mutmut"]
+        pattern = f"{_package_of(name).name}.{only}.*" if only else None
         subprocess.run(  # noqa: S603 - our interpreter, our arguments
-            [*mutmut, "run", "--max-children", str(processes)],
+            [sys.executable, "-m", "mutmut", "run", "--max-children", str(processes)]
+            + ([pattern] if pattern else []),
             cwd=root,
             check=False,
             stdout=subprocess.DEVNULL,
         )
-        subprocess.run([*mutmut, "export-cicd-stats"], cwd=root, check=True)  # noqa: S603
-        stats = json.loads((root / "mutants" / "mutmut-cicd-stats.json").read_text())
-        listed = subprocess.run(  # noqa: S603
-            [*mutmut, "results"], cwd=root, check=True, capture_output=True, text=True
-        ).stdout
-        not_killed = [line.strip().split(": ") for line in listed.splitlines() if ": " in line]
-        survivors = sorted(n for n, status in not_killed if status == "survived")
+        statuses = _statuses(root, pattern)
+        if not statuses:
+            raise LookupError(f"no mutant of {name} matched {pattern or 'anything'}")
+        survivors = sorted(n for n, status in statuses.items() if status == "survived")
         diffs = _diffs(root, survivors)
+    stats = {s: sum(1 for v in statuses.values() if v == s) for s in set(statuses.values())}
     reasons = {n: _reason(diffs.get(n, ""), equivalents or []) for n in survivors}
     by_reason: dict[str, int] = {}
     for reason in reasons.values():
@@ -167,14 +215,15 @@ def score_adapter(
     left = [n for n in survivors if reasons[n] is None]
     return MutationScore(
         adapter=name,
-        killed=stats["killed"],
+        killed=stats.get("killed", 0),
         survived=len(left),
         equivalent=len(survivors) - len(left),
-        timeout=stats["timeout"],
-        suspicious=stats["suspicious"],
-        no_tests=stats["no_tests"],
+        timeout=stats.get("timeout", 0),
+        suspicious=stats.get("suspicious", 0) + stats.get("segfault", 0),
+        no_tests=stats.get("no tests", 0),
         seconds=round(time.monotonic() - started, 1),
         survivors=[f"{n}\n{diffs.get(n, '')}" for n in left],
+        timed_out=sorted(n for n, status in statuses.items() if status == "timeout"),
         equivalent_by_reason=by_reason,
     )
 
@@ -185,12 +234,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--equivalents", type=Path, help="TOML: [adapter] mutant = 'why'")
     parser.add_argument("--json", type=Path, help="write the scores here")
     parser.add_argument("--minimum", type=float, default=90.0, help="the score each must reach")
+    parser.add_argument("--only", help="mutate and score one module of the adapter (_interpret)")
+    parser.add_argument(
+        "--max-children", type=int, help="mutants run in parallel (default: the CPU count)"
+    )
     args = parser.parse_args(argv)
     listed = tomllib.loads(args.equivalents.read_text()) if args.equivalents else {}
     scores = []
     for name in args.adapters:
         rules = [r for r in listed.get("equivalent", []) if name in r.get("adapters", [name])]
-        score = score_adapter(name, equivalents=rules)
+        score = score_adapter(name, equivalents=rules, processes=args.max_children, only=args.only)
         scores.append(score)
         print(
             f"{name}: {score.score:.1f}% killed — killed {score.killed}, survived "

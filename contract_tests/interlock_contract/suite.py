@@ -7,6 +7,7 @@ from interlock_contract.suites import (
     BatchContract,
     CallbacksContract,
     CapabilitiesContract,
+    DiagnosticsContract,
     DoubleContract,
     FaultMatrixContract,
     IdempotencyContract,
@@ -43,6 +44,7 @@ CONCERN_CLASSES: tuple[type, ...] = (
     AuthContract,
     CallbacksContract,
     ObservabilityContract,
+    DiagnosticsContract,
     CapabilitiesContract,
 )
 
@@ -65,6 +67,7 @@ class AdapterContractSuite(
     AuthContract,
     CallbacksContract,
     ObservabilityContract,
+    DiagnosticsContract,
     CapabilitiesContract,
 ):
     """The whole contract. Subclass it once (``class TestMyAdapterContract(...)``) and set

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
@@ -20,7 +20,8 @@ from broken_sandbox import _OwnResults, _parsed
 
 from interlock import errors
 from interlock.adapter import AccountContext, InterviewAdapter, explain_refusal, failed_result
-from interlock.http import RetryPolicy, ThrottleSignal, VendorSignals
+from interlock.events import CallbackReply, CallbackRequest, CallbackResult
+from interlock.http import RetryPolicy, ThrottleSignal, Token, VendorSignals
 from interlock.models import (
     OperationResult,
     Reason,
@@ -31,10 +32,19 @@ from interlock.models import (
     Verb,
 )
 from interlock.transitions import TARGET_STATE
+from interlock_contract.suites.verbs import source_state
 from interlock_dingtalk.adapter import DingTalkAdapter
+from interlock_sandbox._batch import BatchRunner, ReadStates
 from interlock_sandbox._interpret import expecting, interpret
-from interlock_sandbox._models import VendorBatch, VendorChange
-from interlock_sandbox.adapter import SandboxAdapter
+from interlock_sandbox._mapping import to_session
+from interlock_sandbox._models import (
+    VendorBatch,
+    VendorChange,
+    VendorPage,
+    VendorSession,
+    VendorToken,
+)
+from interlock_sandbox.adapter import SandboxAdapter, _query
 
 __all__ = ["PLANTED_MORE"]
 
@@ -364,6 +374,244 @@ class ForgetsTheRequestId(SandboxAdapter):
         return result.model_copy(update={"vendor_request_id": None})
 
 
+def _summarised(response: httpx.Response) -> VendorSession:
+    try:
+        return expecting(VendorSession)(response)
+    except errors.VendorError as error:  # the bug: a "tidy" message instead of the vendor's
+        summary = type(error)(
+            "the vendor refused the request", vendor_request_id=error.vendor_request_id
+        )
+        raise summary from None
+
+
+class SummarisesVendorErrors(SandboxAdapter):
+    """Rewrites a vendor's error on reads into a tidy message of its own: the right class and
+    request id, but the vendor's code and message are gone."""
+
+    async def get_session(self, session_id: str) -> Session:
+        reply = await self._client.request(
+            "GET", f"/v1/sessions/{session_id}", api="sessions.read", interpret=_summarised
+        )
+        return to_session(self.account, reply.data)
+
+
+class TrustsRepeatedPushes(DingTalkAdapter):
+    """Checks each push's signature, age and app, but keeps no memory of the pushes it took:
+    a captured push sent again inside the window is accepted again."""
+
+    def __init__(self, context: AccountContext) -> None:
+        super().__init__(context)
+        if self._push is not None:
+            self._push._remember = lambda *args: None  # type: ignore[method-assign]
+
+
+class PushTimeInChinaTime(DingTalkAdapter):
+    """Reads the pushed change time as China Standard Time written as UTC (eight hours off)."""
+
+    def parse_callback(self, request: CallbackRequest) -> CallbackResult:
+        result = super().parse_callback(request)
+        shifted = [
+            e.model_copy(update={"occurred_at": e.occurred_at + timedelta(hours=8)})
+            if e.occurred_at is not None
+            else e
+            for e in result.events
+        ]
+        return result.model_copy(update={"events": tuple(shifted)})
+
+
+class BatchStatesFromTheVerb(SandboxAdapter):
+    """Fills each batch item's states from the verb (source → target) instead of the vendor's
+    answer: an item that was already there claims it came from the verb's source state."""
+
+    async def batch_chunk(
+        self, verb: Verb, session_ids: Sequence[str], reason: Reason, *, idempotency_key: str
+    ) -> list[OperationResult]:
+        results = await super().batch_chunk(
+            verb, session_ids, reason, idempotency_key=idempotency_key
+        )
+        source = source_state(verb)  # where the verb usually starts, not where the vendor was
+        return [r.model_copy(update={"state_before": source}) if r.ok else r for r in results]
+
+
+class FreshBatchKeyPerCall(SandboxAdapter):
+    """Sends each batch call with a key of its own, not the caller's: a replayed batch is new."""
+
+    async def batch_chunk(
+        self, verb: Verb, session_ids: Sequence[str], reason: Reason, *, idempotency_key: str
+    ) -> list[OperationResult]:
+        fresh = f"{idempotency_key}:{uuid.uuid4().hex[:8]}"
+        return await super().batch_chunk(verb, session_ids, reason, idempotency_key=fresh)
+
+
+class TakesTheLifetimeForMinutes(SandboxAdapter):
+    """Reads the token's ``expires_in`` (seconds) as minutes: it keeps sending a token the
+    vendor expired long ago, and learns it only from the vendor's refusal."""
+
+    def __init__(self, context: AccountContext) -> None:
+        super().__init__(context)
+        cache = self._client.tokens
+        assert cache is not None
+        fetch = cache._fetch
+
+        async def in_minutes() -> Token:
+            token = await fetch()
+            now = context.monotonic()
+            return Token(value=token.value, expires_at=now + (token.expires_at - now) * 60)
+
+        cache._fetch = in_minutes
+
+
+class PassesAnyPageSize(SandboxAdapter):
+    """Sends the caller's page size as it is: above the vendor's maximum the vendor refuses."""
+
+    async def list_sessions(
+        self, session_filter: SessionFilter, *, page_size: int = 50, page_token: str | None = None
+    ) -> SessionPage:
+        params = _query(session_filter, page_size, page_token)
+        params[0] = ("page_size", page_size)  # the bug: no clamp to the vendor's 1..200
+        reply = await self._client.request(
+            "GET", "/v1/sessions", api="sessions.read", params=params, interpret=interpret
+        )
+        raw = VendorPage.model_validate(reply.data)
+        sessions = (to_session(self.account, session) for session in raw.sessions)
+        return SessionPage(
+            sessions=tuple(s for s in sessions if session_filter.matches(s)),
+            next_page_token=raw.next_cursor,
+        )
+
+
+class BlamesItselfForTheVendorsFailure(SandboxAdapter):
+    """When the vendor refuses a whole batch call, fails each item as its own fault
+    (``OPERATION.ADAPTER_FAILED``), hiding that the vendor was down."""
+
+    def __init__(self, context: AccountContext) -> None:
+        super().__init__(context)
+        failed = self._batches._failed
+
+        def blamed(
+            session_id: str, verb: Verb, error: errors.InterlockError, key: str
+        ) -> OperationResult:
+            if isinstance(error, errors.VendorUnavailable):
+                error = errors.AdapterFailure("the batch could not be sent")
+            return failed(session_id, verb, error, key)
+
+        self._batches._failed = blamed  # type: ignore[method-assign]
+
+
+class OneKeyForEveryItem(SandboxAdapter):
+    """Files every batch item under the batch's own key (an item cannot be retried alone)."""
+
+    async def batch_chunk(
+        self, verb: Verb, session_ids: Sequence[str], reason: Reason, *, idempotency_key: str
+    ) -> list[OperationResult]:
+        results = await super().batch_chunk(
+            verb, session_ids, reason, idempotency_key=idempotency_key
+        )
+        return [r.model_copy(update={"idempotency_key": idempotency_key}) for r in results]
+
+
+class ForgetsTheBatchRequestId(SandboxAdapter):
+    """Drops the vendor's request id from batch items (support cannot find the batch call)."""
+
+    async def batch_chunk(
+        self, verb: Verb, session_ids: Sequence[str], reason: Reason, *, idempotency_key: str
+    ) -> list[OperationResult]:
+        results = await super().batch_chunk(
+            verb, session_ids, reason, idempotency_key=idempotency_key
+        )
+        return [r.model_copy(update={"vendor_request_id": None}) for r in results]
+
+
+class PassesOnTheBareRefusal(SandboxAdapter):
+    """Fails a refused batch item with the vendor's bare text, not the state it holds."""
+
+    async def batch_chunk(
+        self, verb: Verb, session_ids: Sequence[str], reason: Reason, *, idempotency_key: str
+    ) -> list[OperationResult]:
+        results = await super().batch_chunk(
+            verb, session_ids, reason, idempotency_key=idempotency_key
+        )
+        bare = {"error_message": "sandbox: the transition is not allowed"}
+        return [
+            r.model_copy(update=bare) if r.error_code == "SESSION.INVALID_TRANSITION" else r
+            for r in results
+        ]
+
+
+class FetchesTokensAsWrites(SandboxAdapter):
+    """Sends the token request as a write (``mutating=True``): when its answer is lost on the
+    way back, the toolkit will not resend it blind, and the read fails."""
+
+    def __init__(self, context: AccountContext) -> None:
+        super().__init__(context)
+        cache, client, options = self._client.tokens, self._client, self.options
+        assert cache is not None
+
+        async def as_a_write() -> Token:
+            credentials = {
+                "client_id": options.client_id,
+                "client_secret": options.client_secret.get_secret_value(),
+            }
+            reply = await client.request(
+                "POST",
+                "/oauth/token",
+                api="oauth.token",
+                json=credentials,
+                authenticated=False,
+                mutating=True,
+                interpret=expecting(VendorToken),
+            )
+            token: VendorToken = reply.data
+            return Token.expiring_in(token.access_token, token.expires_in, clock=context.monotonic)
+
+        cache._fetch = as_a_write
+
+
+class _FailsTheUnmentioned(BatchRunner):
+    async def chunk(
+        self, verb: Verb, session_ids: Sequence[str], reason: Reason, key: str
+    ) -> list[OperationResult]:
+        answered = self._read_states
+        self._read_states = _only_for_read_backs(answered)
+        try:
+            return await super().chunk(verb, session_ids, reason, key)
+        finally:
+            self._read_states = answered
+
+
+def _only_for_read_backs(read_states: ReadStates) -> ReadStates:
+    """The states of a read-back after an ambiguous failure (every id of the chunk); an id the
+    answer left out is read on its own, and this runner reports it missing instead."""
+
+    async def states(ids: list[str]) -> dict[str, SessionState]:
+        return await read_states(ids) if len(ids) > 1 else {}
+
+    return states
+
+
+class FailsWhatTheAnswerLeftOut(SandboxAdapter):
+    """Takes an item the vendor's batch answer does not mention for one that does not exist,
+    though the vendor may well have acted on it."""
+
+    def __init__(self, context: AccountContext) -> None:
+        super().__init__(context)
+        self._batches = _FailsTheUnmentioned(
+            self._client, ref=self.ref, read_states=self._read_states
+        )
+
+
+class TakesAChangeWithoutItsStatus(DingTalkAdapter):
+    """Accepts a state-change push that carries no status, as a change to an unknown state."""
+
+    def parse_callback(self, request: CallbackRequest) -> CallbackResult:
+        try:
+            return super().parse_callback(request)
+        except errors.VendorProtocolError as error:
+            if error.details.get("field") != "status":
+                raise
+        return CallbackResult(events=(), reply=CallbackReply(status_code=200, body=b"success"))
+
+
 PLANTED_MORE: dict[str, tuple[str, type[InterviewAdapter]]] = {
     "read-back-always-confirms": ("sandbox", ReadBackAlwaysConfirms),
     "gateway-timeout-is-a-five-hundred": ("sandbox", GatewayTimeoutIsAFiveHundred),
@@ -382,4 +630,18 @@ PLANTED_MORE: dict[str, tuple[str, type[InterviewAdapter]]] = {
     "batch-one-call-per-item": ("sandbox", BatchOneCallPerItem),
     "confirms-with-a-fragile-read": ("sandbox", ConfirmsWithAFragileRead),
     "forgets-the-request-id": ("sandbox", ForgetsTheRequestId),
+    "summarises-vendor-errors": ("sandbox", SummarisesVendorErrors),
+    "trusts-repeated-pushes": ("dingtalk", TrustsRepeatedPushes),
+    "push-time-in-china-time": ("dingtalk", PushTimeInChinaTime),
+    "batch-states-from-the-verb": ("sandbox", BatchStatesFromTheVerb),
+    "fresh-batch-key-per-call": ("sandbox", FreshBatchKeyPerCall),
+    "takes-the-lifetime-for-minutes": ("sandbox", TakesTheLifetimeForMinutes),
+    "passes-any-page-size": ("sandbox", PassesAnyPageSize),
+    "blames-itself-for-the-vendors-failure": ("sandbox", BlamesItselfForTheVendorsFailure),
+    "one-key-for-every-item": ("sandbox", OneKeyForEveryItem),
+    "forgets-the-batch-request-id": ("sandbox", ForgetsTheBatchRequestId),
+    "passes-on-the-bare-refusal": ("sandbox", PassesOnTheBareRefusal),
+    "fetches-tokens-as-writes": ("sandbox", FetchesTokensAsWrites),
+    "fails-what-the-answer-left-out": ("sandbox", FailsWhatTheAnswerLeftOut),
+    "takes-a-change-without-its-status": ("dingtalk", TakesAChangeWithoutItsStatus),
 }

@@ -139,6 +139,62 @@ class TestForgetsTheRequestId(BrokenSandboxSuite):
     variant = "forgets-the-request-id"
 
 
+class TestSummarisesVendorErrors(BrokenSandboxSuite):
+    variant = "summarises-vendor-errors"
+
+
+class TestTrustsRepeatedPushes(BrokenSandboxSuite):
+    variant = "trusts-repeated-pushes"
+
+
+class TestPushTimeInChinaTime(BrokenSandboxSuite):
+    variant = "push-time-in-china-time"
+
+
+class TestBatchStatesFromTheVerb(BrokenSandboxSuite):
+    variant = "batch-states-from-the-verb"
+
+
+class TestFreshBatchKeyPerCall(BrokenSandboxSuite):
+    variant = "fresh-batch-key-per-call"
+
+
+class TestTakesTheLifetimeForMinutes(BrokenSandboxSuite):
+    variant = "takes-the-lifetime-for-minutes"
+
+
+class TestPassesAnyPageSize(BrokenSandboxSuite):
+    variant = "passes-any-page-size"
+
+
+class TestBlamesItselfForTheVendorsFailure(BrokenSandboxSuite):
+    variant = "blames-itself-for-the-vendors-failure"
+
+
+class TestOneKeyForEveryItem(BrokenSandboxSuite):
+    variant = "one-key-for-every-item"
+
+
+class TestForgetsTheBatchRequestId(BrokenSandboxSuite):
+    variant = "forgets-the-batch-request-id"
+
+
+class TestPassesOnTheBareRefusal(BrokenSandboxSuite):
+    variant = "passes-on-the-bare-refusal"
+
+
+class TestFetchesTokensAsWrites(BrokenSandboxSuite):
+    variant = "fetches-tokens-as-writes"
+
+
+class TestFailsWhatTheAnswerLeftOut(BrokenSandboxSuite):
+    variant = "fails-what-the-answer-left-out"
+
+
+class TestTakesAChangeWithoutItsStatus(BrokenSandboxSuite):
+    variant = "takes-a-change-without-its-status"
+
+
 class TestQuotesItsTokenToAScaffoldDouble(BrokenSandboxSuite):
     variant = "quotes-its-token"
     double_variant = "lists-only-its-credentials"

@@ -115,6 +115,57 @@ CAUGHT_BY.update(
             "test_errors_and_results_name_the_vendors_request_id": "an applied verb: the vendor "
             "answered with request ids",
         },
+        "TestSummarisesVendorErrors": {
+            "test_vendor_errors_reach_the_operator_intact": "so support can look it up",
+        },
+        "TestTrustsRepeatedPushes": {
+            "test_replayed_push_is_refused": "sent a second time, was accepted",
+        },
+        "TestPushTimeInChinaTime": {
+            "test_signed_push_is_parsed": "read the pushed time in the vendor's unit and zone",
+        },
+        "TestBatchStatesFromTheVerb": {
+            "test_mixed_batch_has_one_result_per_item_in_order[pause]": "fill both from the "
+            "vendor's per-item answer",
+        },
+        "TestFreshBatchKeyPerCall": {
+            "test_replaying_a_batch_key_after_the_sessions_moved_on_changes_nothing[pause]": (
+                "the vendor applied it again"
+            ),
+        },
+        "TestTakesTheLifetimeForMinutes": {
+            "test_a_token_past_its_lifetime_is_renewed_before_use": "a day later, a read made 2 "
+            "calls",
+        },
+        "TestPassesAnyPageSize": {
+            "test_page_sizes_at_the_edges[10000]": "clamp the page size",
+        },
+        "TestBlamesItselfForTheVendorsFailure": {
+            "test_a_native_chunk_names_each_item_and_the_vendors_failure[pause]": "fail each "
+            "item with the vendor's error",
+        },
+        "TestOneKeyForEveryItem": {
+            "test_a_native_chunk_names_each_item_and_the_vendors_failure[pause]": "share an "
+            "idempotency key",
+        },
+        "TestForgetsTheBatchRequestId": {
+            "test_errors_and_results_name_the_vendors_request_id": "an applied batch item",
+        },
+        "TestPassesOnTheBareRefusal": {
+            "test_mixed_batch_has_one_result_per_item_in_order[pause]": "the state the vendor "
+            "holds and the verb",
+        },
+        "TestFetchesTokensAsWrites": {
+            "test_a_token_request_lost_on_the_way_back_is_retried[timeout_after_send]": "send "
+            "the token request with mutating=False",
+        },
+        "TestFailsWhatTheAnswerLeftOut": {
+            "test_an_item_the_vendors_answer_leaves_out[terminate]": "read the unmentioned "
+            "sessions back",
+        },
+        "TestTakesAChangeWithoutItsStatus": {
+            "test_a_push_wrong_inside_is_refused_naming_what": "without its status was accepted",
+        },
         "TestRefillingBucket": {
             "test_the_double_is_never_more_lenient_than_its_limit": "never in a bucket",
         },
@@ -146,6 +197,23 @@ STILL_PASSES: dict[str, str] = {
     "TestBatchOneCallPerItem": "test_mixed_batch_has_one_result_per_item_in_order[terminate]",
     "TestConfirmsWithAFragileRead": "test_fault_matrix[pause-5xx-once]",
     "TestForgetsTheRequestId": "test_verb_applies[terminate-from-in_progress]",
+    "TestSummarisesVendorErrors": "test_persistent_5xx_on_a_read_is_unavailable",
+    "TestTrustsRepeatedPushes": "test_forged_or_garbled_push_is_refused",
+    "TestPushTimeInChinaTime": "test_forged_or_garbled_push_is_refused",
+    "TestBatchStatesFromTheVerb": "test_batch_across_chunks_applies_each_item_once[pause]",
+    "TestFreshBatchKeyPerCall": "test_batch_across_chunks_applies_each_item_once[pause]",
+    "TestTakesTheLifetimeForMinutes": "test_concurrent_calls_after_expiry_refresh_once",
+    "TestPassesAnyPageSize": "test_pages_return_each_session_once",
+    "TestBlamesItselfForTheVendorsFailure": "test_a_fault_on_any_request_of_a_batch[pause]",
+    "TestOneKeyForEveryItem": "test_mixed_batch_has_one_result_per_item_in_order[pause]",
+    "TestForgetsTheBatchRequestId": "test_mixed_batch_has_one_result_per_item_in_order[pause]",
+    "TestPassesOnTheBareRefusal": "test_batch_across_chunks_applies_each_item_once[pause]",
+    "TestFailsWhatTheAnswerLeftOut": "test_native_batch_after_an_ambiguous_failure[terminate-"
+    "timeout-after-send]",
+    "TestTakesAChangeWithoutItsStatus": "test_signed_push_is_parsed",
+    "TestFetchesTokensAsWrites": (
+        "test_a_token_request_lost_on_the_way_back_is_retried[server_error]"
+    ),
 }
 
 

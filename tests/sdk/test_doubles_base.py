@@ -16,6 +16,7 @@ import respx
 
 from interlock.doubles import (
     DoubleSettings,
+    ErrorAnswer,
     Fault,
     FaultPlan,
     QpsWindow,
@@ -407,3 +408,22 @@ async def test_asgi_lifespan_is_acknowledged(double: FakeVendor) -> None:
         "lifespan.startup.complete",
         "lifespan.shutdown.complete",
     ]
+
+
+def test_a_plan_can_spare_or_target_token_requests() -> None:
+    token = httpx.Request("POST", "https://fake-vendor.test/oauth/token")
+    api = httpx.Request("GET", "https://fake-vendor.test/sessions/1")
+    spare = FaultPlan(Fault.VENDOR_ANSWER, spare_token_requests=True)
+    only = FaultPlan(Fault.VENDOR_ANSWER, on_token_requests=True)
+    assert not spare.matches(token, api="token", mutation=True, token=True)
+    assert spare.matches(api, api="read", mutation=False, token=False)
+    assert only.matches(token, api="token", mutation=True, token=True)
+    assert not only.matches(api, api="read", mutation=False, token=False)
+
+
+def test_a_double_declares_no_error_answers_unless_it_says_so(double: FakeVendor) -> None:
+    assert list(double.error_answers(double.put_session(SessionState.PAUSED))) == []
+    answer = ErrorAnswer("busy", "try later", "VENDOR.UNAVAILABLE", lambda: httpx.Response(503))
+    assert (answer.details, answer.token_request) == ({}, False)
+    assert "render" not in repr(answer), "the renderer is not part of an answer's description"
+    assert VendorDouble.batch_idempotency is True

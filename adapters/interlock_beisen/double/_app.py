@@ -28,7 +28,8 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
-from interlock.doubles import DoubleSettings, Fault, FaultPlan, VendorDouble
+from interlock.doubles import DoubleSettings, ErrorAnswer, Fault, FaultPlan, VendorDouble
+from interlock_beisen.double._answers import error_answers
 from interlock_beisen.double._auth import (
     APP_KEY,
     APP_SECRET,
@@ -194,6 +195,9 @@ class BeisenDouble(VendorDouble):
             WRITE_LIMIT if route is not None and route.mutation else READ_LIMIT
         )
         return base.scaled_to(self.settings.qps) if self.settings.qps else base
+
+    def error_answers(self, session_id: str) -> list[ErrorAnswer]:
+        return error_answers(self, session_id)
 
     def render_fault(self, plan: FaultPlan, request: httpx.Request) -> httpx.Response:
         headers = {REQUEST_ID_HEADER: str(uuid.uuid4())}

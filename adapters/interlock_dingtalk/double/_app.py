@@ -16,6 +16,7 @@ Order of checks for every request, as DingTalk's API gateway does them:
 
 from __future__ import annotations
 
+import json
 import random
 from collections import OrderedDict
 from datetime import timedelta, tzinfo
@@ -26,17 +27,21 @@ import httpx
 from interlock.doubles import (
     DEFAULT_DOUBLE_TIMEZONE,
     DoubleSettings,
+    ErrorAnswer,
     Fault,
     FaultPlan,
     QpsWindow,
     VendorDouble,
 )
-from interlock.events import CallbackRequest
+from interlock.events import CallbackReply, CallbackRequest
 from interlock.models import SessionState
 from interlock_dingtalk.double import _auth
+from interlock_dingtalk.double._answers import error_answers
 from interlock_dingtalk.double._auth import Caller, TokenIssuer
+from interlock_dingtalk.double._bad_pushes import BadPush, bad_callbacks
 from interlock_dingtalk.double._call import Call
 from interlock_dingtalk.double._catalogue import LEGACY_ERRCODES, DingTalkError
+from interlock_dingtalk.double._crypto import decrypt
 from interlock_dingtalk.double._messages import WORK_NOTICE_PATH, WorkNotices
 from interlock_dingtalk.double._push import PushSender
 from interlock_dingtalk.double._render import VENDOR_STATUS, error, millis, new_request_id, ok
@@ -50,6 +55,7 @@ SESSION_CHANGE_EVENT = "ats_ai_interview_session_change"
 _TOKEN_HEADER = "x-acs-dingtalk-access-token"  # noqa: S105 - a header name
 _MAX_REPLIES = 10_000
 _CALLBACK_URL = "https://gateway.interlock.invalid/v1/callbacks/dingtalk"
+_FOREIGN_APP_KEY = "dingforeignapp00000"  # another app of the same org
 
 
 class DingTalkDouble(VendorDouble):
@@ -141,6 +147,9 @@ class DingTalkDouble(VendorDouble):
         found = match(request)
         return found[0].mutation if found else request.method not in ("GET", "HEAD")
 
+    def error_answers(self, session_id: str) -> list[ErrorAnswer]:
+        return error_answers(self, session_id)
+
     def render_fault(self, plan: FaultPlan, request: httpx.Request) -> httpx.Response:
         rid = new_request_id()
         if plan.fault is Fault.RATE_LIMITED:
@@ -192,6 +201,7 @@ class DingTalkDouble(VendorDouble):
         previous: SessionState | None = None,
         owner_key: str = _auth.APP_KEY,
         token: str | None = None,
+        timestamp: str | None = None,
     ) -> httpx.Request:
         """The signed, encrypted push DingTalk-style sends when a session's status changed."""
         session = self.world.get(session_id)
@@ -204,18 +214,56 @@ class DingTalkDouble(VendorDouble):
             "previousStatus": VENDOR_STATUS[previous or session.previous_state or session.state],
             "changeTimeMillis": millis(session.updated_at),
         }
-        return self.pushes.request(url, event, owner_key=owner_key, token=token)
+        return self.pushes.request(
+            url, event, owner_key=owner_key, token=token, timestamp=timestamp
+        )
 
-    def signed_callback(self, session_id: str, *, secret: str | None = None) -> CallbackRequest:
+    def signed_callback(
+        self,
+        session_id: str,
+        *,
+        secret: str | None = None,
+        age_s: float = 0.0,
+        foreign: bool = False,
+    ) -> CallbackRequest:
         """The contract kit's hook: a state-change push about ``session_id`` as the gateway
-        receives it, signed with ``secret`` instead of the callback token when given."""
-        request = self.push_session_change(session_id, _CALLBACK_URL, token=secret)
+        receives it, signed with ``secret`` instead of the callback token when given, ``age_s``
+        seconds ago, and for another app of the org with ``foreign``."""
+        signed_at = self.world.clock() - timedelta(seconds=age_s)
+        request = self.push_session_change(
+            session_id,
+            _CALLBACK_URL,
+            token=secret,
+            owner_key=_FOREIGN_APP_KEY if foreign else _auth.APP_KEY,
+            timestamp=str(int(signed_at.timestamp() * 1000)),
+        )
         return CallbackRequest(
             method=request.method,
             query=dict(request.url.params),
             headers={"content-type": "application/json"},
             body=request.content,
         )
+
+    def bad_callbacks(self, session_id: str) -> list[BadPush]:
+        """The contract kit's hook: pushes signed right but wrong inside (see _bad_pushes)."""
+        good = self.push_session_change(session_id, _CALLBACK_URL)
+        event = json.loads(decrypt(json.loads(good.content)["encrypt"], _auth.CALLBACK_AES_KEY)[0])
+        return bad_callbacks(
+            event,
+            token=_auth.CALLBACK_TOKEN,
+            aes_key=_auth.CALLBACK_AES_KEY,
+            owner_key=_auth.APP_KEY,
+            clock=self.world.clock,
+        )
+
+    def callback_reply_error(self, reply: CallbackReply) -> str | None:
+        """Why DingTalk would not take ``reply`` as the acknowledgement (its encrypted
+        ``success``, signed with the callback token, for this app), or None."""
+        try:
+            message = self.pushes.read_reply(reply.body, owner_key=_auth.APP_KEY)
+        except ValueError as exc:
+            return str(exc)
+        return None if message == "success" else f"the reply says {message!r}, not 'success'"
 
     def push_check_url(self, url: str, *, owner_key: str = _auth.APP_KEY) -> httpx.Request:
         """DingTalk's first push to a new callback URL: ``{"EventType": "check_url"}``."""

@@ -19,12 +19,20 @@ import random
 import re
 import secrets
 import uuid
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any, ClassVar
 
 import httpx
 
-from interlock.doubles import DoubleSettings, Fault, FaultPlan, QpsWindow, VendorDouble
+from interlock.doubles import (
+    DoubleSettings,
+    ErrorAnswer,
+    Fault,
+    FaultPlan,
+    QpsWindow,
+    VendorDouble,
+)
 from interlock.errors import InvalidTransition, SessionNotFound
 from interlock.models import FilterField, ReasonCode, SessionState, Verb
 from interlock_sandbox.double._render import VENDOR_STATUS, body_of, error, ok, session_json
@@ -34,6 +42,7 @@ __all__ = ["ERROR_CATALOGUE", "SandboxDouble"]
 CLIENT_ID = "sandbox-client"
 CLIENT_SECRET = "sandbox-secret-4f1c2a"  # noqa: S105 - the double's published demo credential
 MAX_BATCH = 100
+REQUEST_ID = "x-sandbox-request-id"
 ERROR_CATALOGUE = {
     "invalid_client": 401,
     "unauthenticated": 401,
@@ -46,6 +55,19 @@ ERROR_CATALOGUE = {
     "internal": 500,
     "unavailable": 503,
 }
+ERROR_MEANING = {
+    "invalid_client": ("VENDOR.AUTH_FAILED", "unknown client or wrong secret"),
+    "unauthenticated": ("VENDOR.AUTH_FAILED", "missing bearer token"),
+    "token_expired": ("VENDOR.AUTH_FAILED", "the access token is expired or unknown"),
+    "invalid_argument": ("VENDOR.PROTOCOL_ERROR", "bad request: page_size must be 1..200"),
+    "not_found": ("SESSION.NOT_FOUND", "no such session"),
+    "rate_limited": ("VENDOR.RATE_LIMITED", "slow down"),
+    "deadline_exceeded": ("VENDOR.UNAVAILABLE", "the gateway gave up waiting"),
+    "internal": ("VENDOR.UNAVAILABLE", "the request could not be processed"),
+    "unavailable": ("VENDOR.UNAVAILABLE", "service temporarily unavailable"),
+}
+"""What the vendor documents each code to mean, and its message (invalid_transition never
+answers a read)."""
 _SESSION_VERB = re.compile(r"^/v1/sessions/(?P<id>[^/:]+):(?P<verb>[a-z]+)$")
 _SESSION = re.compile(r"^/v1/sessions/(?P<id>[^/:]+)$")
 _INTERVIEW = re.compile(r"^/interview/(?P<id>[A-Za-z0-9_-]{1,64})$")
@@ -58,7 +80,8 @@ class SandboxDouble(VendorDouble):
     vendor: ClassVar[str] = "sandbox"
     default_base_url: ClassVar[str] = "https://sandbox.interlock.invalid"
     default_qps: ClassVar[float] = 100.0
-    request_id_header: ClassVar[str | None] = "x-sandbox-request-id"
+    request_id_header: ClassVar[str | None] = REQUEST_ID
+    leaves_items_out: ClassVar[bool] = True
     token_paths: ClassVar[frozenset[str]] = frozenset({"/oauth/token"})
     token_lifetime_s: float = 3600.0
 
@@ -96,6 +119,74 @@ class SandboxDouble(VendorDouble):
         if plan.fault is Fault.MALFORMED_BODY:
             return httpx.Response(200, text="<html>gateway hiccup</html>")
         return error(503, "unavailable", "service temporarily unavailable", rid)
+
+    def error_answers(self, session_id: str) -> list[ErrorAnswer]:
+        del session_id  # every answer here is an error, none a payload of the session
+        documented = [
+            ErrorAnswer(code, message, means, _error_answer(status, code, message))
+            for code, (means, message) in ERROR_MEANING.items()
+            for status in sorted({ERROR_CATALOGUE[code], 200})  # each also comes in an HTTP 200
+        ]
+        # A code the vendor adds tomorrow means what its status says; an error without a
+        # message (or without a code) must still say what little the vendor did.
+        unknown = [
+            ErrorAnswer(
+                "lease_conflict",
+                "",
+                "VENDOR.PROTOCOL_ERROR",
+                _error_answer(409, "lease_conflict", ""),
+            ),
+            ErrorAnswer(
+                "maintenance",
+                "down for maintenance",
+                "VENDOR.UNAVAILABLE",
+                _error_answer(500, "maintenance", "down for maintenance"),
+            ),
+            ErrorAnswer(None, "", "VENDOR.PROTOCOL_ERROR", _error_answer(499, None, None)),
+        ]
+        malformed = [
+            ErrorAnswer(
+                None,
+                "",
+                "VENDOR.PROTOCOL_ERROR",
+                _raw_answer(200, b"<html>gateway hiccup</html>"),
+                details={"field": "body"},
+            ),
+            ErrorAnswer(
+                None, "", "VENDOR.UNAVAILABLE", _raw_answer(500, b"<html>internal error</html>")
+            ),
+            ErrorAnswer(
+                None,
+                "",
+                "VENDOR.PROTOCOL_ERROR",
+                _raw_answer(200, b'{"data": {"id": "x"}}'),
+                details={"field": "ok"},
+            ),
+            ErrorAnswer(
+                None,
+                "",
+                "VENDOR.PROTOCOL_ERROR",
+                _raw_answer(200, b'["ok"]'),
+                details={"field": "ok"},
+            ),
+        ]
+        waits = [  # a throttle says how long to wait in Retry-After, when it says at all
+            ErrorAnswer(
+                "rate_limited",
+                "slow down",
+                "VENDOR.RATE_LIMITED",
+                _error_answer(429, "rate_limited", "slow down", retry_after="2.5"),
+                {"retry_after": 2.5},
+            ),
+            ErrorAnswer(
+                "rate_limited",
+                "slow down",
+                "VENDOR.RATE_LIMITED",
+                _error_answer(429, "rate_limited", "slow down"),
+                {"retry_after": None},
+            ),
+        ]
+        return [*documented, *unknown, *malformed, *waits]
 
     # -- dispatch ----------------------------------------------------------------------------
 
@@ -241,7 +332,8 @@ class SandboxDouble(VendorDouble):
             except InvalidTransition as exc:
                 failure = _item_error(session_id, "invalid_transition", exc.message)
                 results.append({**failure, "status": self._status(str(session_id))})
-        return ok({"results": self.shuffled(results)}, rid)  # the vendor promises no order
+        answered = [r for r in results if str(r["id"]) not in self.left_out]
+        return ok({"results": self.shuffled(answered)}, rid)  # the vendor promises no order
 
     def _status(self, session_id: str) -> str:
         session = self.world.get(session_id)
@@ -253,6 +345,9 @@ def _reason_code(body: dict[str, Any]) -> ReasonCode:
     reason = body.get("reason")
     if not isinstance(reason, dict):
         raise ValueError("reason must be an object with a code")
+    unknown = set(reason) - {"code", "note"}
+    if unknown:  # the vendor refuses fields it does not know
+        raise ValueError(f"unknown reason fields {sorted(unknown)}")
     return ReasonCode(str(reason.get("code")))
 
 
@@ -295,3 +390,26 @@ def _filters_of(params: httpx.QueryParams) -> dict[FilterField, Any]:
         if name in params:
             filters[field] = datetime.fromisoformat(params[name])
     return filters
+
+
+def _error_answer(
+    status: int, code: str | None, message: str | None, *, retry_after: str | None = None
+) -> Callable[[], httpx.Response]:
+    """An error envelope; a ``None`` code or message leaves that key out."""
+
+    def render() -> httpx.Response:
+        fields = {"code": code, "message": message}
+        body = {"ok": False, "error": {k: v for k, v in fields.items() if v is not None}}
+        headers = {REQUEST_ID: uuid.uuid4().hex}
+        if retry_after is not None:
+            headers["retry-after"] = retry_after
+        return httpx.Response(status, json=body, headers=headers)
+
+    return render
+
+
+def _raw_answer(status: int, content: bytes) -> Callable[[], httpx.Response]:
+    def render() -> httpx.Response:
+        return httpx.Response(status, content=content, headers={REQUEST_ID: uuid.uuid4().hex})
+
+    return render

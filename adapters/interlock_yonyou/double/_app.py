@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import random
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
@@ -23,15 +23,18 @@ import httpx
 
 from interlock.doubles import (
     DoubleSettings,
+    ErrorAnswer,
     Fault,
     FaultPlan,
     QpsWindow,
     VendorDouble,
     WorldSession,
 )
-from interlock.events import CallbackRequest
+from interlock.events import CallbackReply, CallbackRequest
 from interlock.models import utc_now
+from interlock_yonyou.double._answers import error_answers
 from interlock_yonyou.double._auth import TokenService
+from interlock_yonyou.double._bad_pushes import BadPush, bad_callbacks
 from interlock_yonyou.double._catalogue import DATA_CENTRE_CODES, GATEWAY_CODES, TOKEN_SUCCESS
 from interlock_yonyou.double._crypto import push_signature
 from interlock_yonyou.double._interviews import API_PREFIX, ROUTES, WRITES, InterviewApi
@@ -55,6 +58,7 @@ __all__ = [
 ]
 
 TENANT_ID = "q7ndyp3k"
+_FOREIGN_TENANT = "x2kq9m4t"  # another tenant the same app serves
 APP_KEY = "3f6b2a0e-8c1d-4e57-9a2b-6d4c8e1f0a73"
 APP_SECRET = "5d1f0c8e9a7b4c2d8e6f1a3b5c7d9e0f2a4b6c8d"  # noqa: S105 - the double's demo credential
 GATEWAY_PREFIX = "/iuap-api-gateway"
@@ -79,6 +83,7 @@ class YonyouDouble(VendorDouble):
     """The simulated YonBIP tenant (see the module docstring and ``VENDOR_API.md``)."""
 
     vendor: ClassVar[str] = "yonyou"
+    batch_idempotency: ClassVar[bool] = False  # YonBIP batches take no resubmitCheckKey
     default_base_url: ClassVar[str] = "https://yonbip.interlock.invalid"
     default_qps: ClassVar[float] = 100.0
     unmapped_vendor_state: ClassVar[str] = "9"
@@ -140,6 +145,9 @@ class YonyouDouble(VendorDouble):
         route = ROUTES.get(self.api_of(request))
         return route is not None and route[1] in WRITES and request.method == "POST"
 
+    def error_answers(self, session_id: str) -> list[ErrorAnswer]:
+        return error_answers(self, session_id)
+
     def render_fault(self, plan: FaultPlan, request: httpx.Request) -> httpx.Response:
         if plan.fault is Fault.RATE_LIMITED:
             # YonBIP never sends Retry-After, so plan.retry_after has no wire form here.
@@ -176,16 +184,40 @@ class YonyouDouble(VendorDouble):
         """A signed, encrypted push body as the platform would send it (tests, demos)."""
         return self.outbox.envelope(self.outbox.event(event_type, at, **ids), at)
 
-    def signed_callback(self, session_id: str, *, secret: str | None = None) -> CallbackRequest:
-        """A status-change push about ``session_id`` as the platform sends it now; with
-        ``secret``, ``msgSignature`` is computed with that (wrong) secret: a forgery."""
-        at = self.push_clock()
+    def signed_callback(
+        self,
+        session_id: str,
+        *,
+        secret: str | None = None,
+        age_s: float = 0.0,
+        foreign: bool = False,
+    ) -> CallbackRequest:
+        """A status-change push about ``session_id`` as the platform sends it now (or ``age_s``
+        seconds ago); with ``secret``, ``msgSignature`` is computed with that (wrong) secret: a
+        forgery; with ``foreign``, the event is another tenant's (the same app serves many)."""
+        at = self.push_clock() - timedelta(seconds=age_s)
         status = status_of(self.world.get(session_id))
-        envelope = self.push_envelope(STATUS_CHANGE, at=at, sessionId=[session_id], status=status)
+        tenant = {"tenantId": _FOREIGN_TENANT} if foreign else {}
+        envelope = self.push_envelope(
+            STATUS_CHANGE, at=at, sessionId=[session_id], status=status, **tenant
+        )
         if secret is not None:
             stamp, nonce = str(envelope["timestamp"]), envelope["nonce"]
             envelope["msgSignature"] = push_signature(secret, stamp, nonce, envelope["encrypt"])
         return CallbackRequest(body=json.dumps(envelope).encode())
+
+    def bad_callbacks(self, session_id: str) -> list[BadPush]:
+        """The contract kit's hook: pushes signed right but wrong inside (see _bad_pushes)."""
+        at = self.push_clock()
+        status = status_of(self.world.get(session_id))
+        event = self.outbox.event(STATUS_CHANGE, at, sessionId=[session_id], status=status)
+        return bad_callbacks(event, app_key=APP_KEY, app_secret=APP_SECRET, at=at)
+
+    def callback_reply_error(self, reply: CallbackReply) -> str | None:
+        """Why the platform would deliver again: it wants the literal ``success`` (HTTP 200)."""
+        if reply.status_code != 200 or reply.body.strip() != b"success":
+            return f"HTTP {reply.status_code} {reply.body[:40]!r}, not 200 'success'"
+        return None
 
     def _announce(self, session: WorldSession) -> None:
         at = self.push_clock()

@@ -4,6 +4,7 @@ from interlock_contract.suites.auth import AuthContract
 from interlock_contract.suites.batch import BatchContract, NativeBatchContract
 from interlock_contract.suites.callbacks import CallbacksContract
 from interlock_contract.suites.capabilities import CapabilitiesContract
+from interlock_contract.suites.diagnostics import DiagnosticsContract
 from interlock_contract.suites.double import DoubleContract
 from interlock_contract.suites.faults import FaultMatrixContract, ReadFaultsContract
 from interlock_contract.suites.observability import ObservabilityContract
@@ -26,6 +27,7 @@ __all__ = [
     "BatchContract",
     "CallbacksContract",
     "CapabilitiesContract",
+    "DiagnosticsContract",
     "DoubleContract",
     "FaultMatrixContract",
     "IdempotencyContract",

@@ -10,7 +10,7 @@ import pytest
 from interlock import Interlock
 from interlock.adapter import InterviewAdapter
 from interlock.capabilities import Capabilities
-from interlock.doubles import Fault
+from interlock.doubles import Fault, VirtualClock
 from interlock.models import Session, SessionState, Verb
 from interlock_contract.checks import (
     assert_hooks_once,
@@ -28,6 +28,8 @@ from interlock_contract.suites.verbs import source_state
 __all__ = ["AuthContract"]
 
 CONCURRENT_CALLS = 50
+A_DAY_S = 86_400.0
+"""Longer than any vendor's access token lives (they live two hours or less)."""
 
 
 def _fetch_many(run: Any, adapter: InterviewAdapter, ids: list[str]) -> list[Session]:
@@ -63,6 +65,59 @@ class AuthContract(ContractFixtures):
         assert window.token_requests == 1, (
             f"{CONCURRENT_CALLS} concurrent first calls made {window.token_requests} token "
             "requests; fetch tokens through interlock.http.TokenCache (single flight)"
+        )
+
+    def test_a_token_past_its_lifetime_is_renewed_before_use(
+        self, run: Any, adapter: InterviewAdapter, scenario: Scenario, virtual_clock: VirtualClock
+    ) -> None:
+        """The vendor says how long a token lives; past that, the adapter fetches a new one
+        first instead of sending the old one to be refused (one wasted call per expiry, and a
+        refusal in the vendor's logs). Within its life the token is reused."""
+        session_id = self._warm_up(run, adapter, scenario)
+        with scenario.watch() as fresh:
+            run(adapter.get_session(session_id))
+        assert fresh.token_requests == 0, (
+            f"a read right after the first one fetched {fresh.token_requests} tokens: keep the "
+            "token for the lifetime the vendor announced (Token.expiring_in(value, seconds))"
+        )
+        calls = len(fresh.requests)
+        virtual_clock.advance(A_DAY_S)
+        with scenario.watch() as later:
+            run(adapter.get_session(session_id))
+        sent = len(later.requests) - later.token_requests
+        assert later.token_requests == 1, (
+            f"a day later, a read made {later.token_requests} token requests, not 1\n"
+            f"{later.describe()}"
+        )
+        assert sent == calls, (
+            f"a day later, a read made {sent} calls "
+            f"(a fresh read makes {calls}): read the token's lifetime from the vendor's answer "
+            f"(in its unit), and time it on AccountContext.monotonic, so that an expired token is "
+            f"renewed before it is sent\n"
+            f"{later.describe()}"
+        )
+
+    @pytest.mark.parametrize(
+        "fault", [Fault.TIMEOUT_AFTER_SEND, Fault.CONNECTION_RESET, Fault.SERVER_ERROR], ids=str
+    )
+    def test_a_token_request_lost_on_the_way_back_is_retried(
+        self, run: Any, adapter: InterviewAdapter, scenario: Scenario, fault: Fault
+    ) -> None:
+        """Fetching a token changes nothing at the vendor, so a token request whose answer was
+        lost (or failed) is simply sent again — it is not a write to be read back."""
+        session_id = self._warm_up(run, adapter, scenario)
+        scenario.token_expired_once()
+        scenario.fault(fault, on_token_requests=True)
+        with scenario.watch() as window:
+            outcome = attempt(run, adapter.get_session(session_id))
+        assert outcome.error is None, (
+            f"a read whose token request met {fault} once failed: {outcome.error!r}; send the "
+            "token request with mutating=False (it changes nothing), so the toolkit retries it"
+        )
+        # 2, or 3 where a refresh-token grant the vendor had already used falls back to the
+        # credentials grant
+        assert 2 <= window.token_requests <= 3, (
+            f"{window.token_requests} token requests for one lost answer, expected 2 (or 3)"
         )
 
     def test_concurrent_calls_after_expiry_refresh_once(

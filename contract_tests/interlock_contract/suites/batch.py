@@ -10,6 +10,7 @@ from interlock import Interlock
 from interlock.adapter import InterviewAdapter
 from interlock.capabilities import Capabilities
 from interlock.doubles import Fault
+from interlock.errors import InterlockError
 from interlock.models import OperationOutcome, OperationResult, SessionState, Verb
 from interlock.transitions import TARGET_STATE
 from interlock_contract.checks import assert_hooks_once
@@ -79,6 +80,16 @@ class BatchContract(ContractFixtures):
                 f"{item.error_code}; map per-item vendor errors with failed_result"
             )
         assert scenario.state_of(refused) is SessionState.COMPLETED
+        message = by_id[refused].error_message or ""
+        for named in (str(SessionState.COMPLETED), str(verb)):
+            assert named in message, (
+                f"batch item {refused}: the refusal says {message!r}, which does not name "
+                f"{named!r} (the state the vendor holds and the verb); build it with "
+                "explain_refusal(state, verb, vendor_message)"
+            )
+        found = dict.fromkeys(applicable, source)
+        found |= {already: target, refused: SessionState.COMPLETED}
+        check_item_states(results, verb, found)
 
     @pytest.mark.parametrize("verb", list(Verb), ids=str)
     def test_batch_across_chunks_applies_each_item_once(
@@ -114,6 +125,44 @@ _BATCH_FAULTS = {
     "timeout-before-acting": Fault.TIMEOUT_BEFORE_ACTING,
 }
 _ACTED = ("timeout-after-send", "connection-reset")
+
+
+def check_item_states(
+    results: list[OperationResult], verb: Verb, found: dict[str, SessionState]
+) -> None:
+    """Each item says what it found at the vendor and what it left there: an applied item went
+    from ``found`` to the verb's target, an item already there stayed, a refused one stayed
+    where the vendor holds it — so that an operator reading one result knows the session."""
+    target = TARGET_STATE[verb]
+    for result in results:
+        session_id = result.ref.session_id
+        if session_id not in found:
+            continue
+        before = found[session_id]
+        failed = result.outcome is OperationOutcome.FAILED
+        after = before if failed else target
+        where = f"batch item {session_id} ({result.outcome})"
+        assert result.verb == verb, f"{where}: the result names verb {result.verb}, not {verb}"
+        said = (result.state_before, result.state_after)
+        if failed and said == (None, None):
+            assert result.error_message, f"{where}: a failed item needs an error_message"
+            continue  # a refusal need not name states; when it does, they must be right
+        assert said == (before, after), (
+            f"{where}: state_before={result.state_before}, state_after={result.state_after}; "
+            f"the vendor had it {before} and left it {after}: fill both from the vendor's "
+            "per-item answer (or the read-back)"
+        )
+
+
+def check_item_keys(results: list[OperationResult], key: str) -> None:
+    """Each item names an idempotency key of its own, derived from the batch's: the key an
+    operator repeats to retry that item alone, and the one the audit trail files it under."""
+    keys = [r.idempotency_key for r in results]
+    assert all(k and key in k for k in keys), (
+        f"batch items carry idempotency keys {keys[:3]}…; give each item a key derived from the "
+        f"batch's ({key!r}), e.g. f'{{key}}:{{session_id}}'"
+    )
+    assert len(set(keys)) == len(keys), f"two batch items share an idempotency key: {keys}"
 
 
 class NativeBatchContract(ContractFixtures):
@@ -152,6 +201,130 @@ class NativeBatchContract(ContractFixtures):
             f"{capabilities.native_batch_size}) took {calls} mutating requests; send them in "
             f"one batch call, or declare no native batch for {verb}\n{watched.describe()}"
         )
+
+    @pytest.mark.parametrize("verb", list(Verb), ids=str)
+    def test_replaying_a_batch_key_after_the_sessions_moved_on_changes_nothing(
+        self,
+        request: pytest.FixtureRequest,
+        run: Any,
+        adapter: InterviewAdapter,
+        capabilities: Capabilities,
+        scenario: Scenario,
+        verb: Verb,
+    ) -> None:
+        """Like a single verb's key: the same batch (same key) sent again after its sessions
+        moved back must change nothing (the vendor's own state check cannot hide it)."""
+        self._require_native(request, capabilities, verb)
+        idempotent = scenario.double.batch_idempotency
+        self.require(request, idempotent, "the vendor's batch call takes no idempotency token")
+        source = source_state(verb)
+        ids = scenario.sessions_exist(min(3, capabilities.native_batch_size), source)
+        key = f"contract-batch-replay-{ids[0]}"
+        first = run(adapter.batch(verb, ids, CONTRACT_REASON, idempotency_key=key))
+        assert all(r.ok for r in first), [r.error_message for r in first if not r.ok]
+        for session_id in ids:
+            scenario.vendor_moves(session_id, source)
+        run(adapter.batch(verb, ids, CONTRACT_REASON, idempotency_key=key))
+        again = [i for i in ids if scenario.mutations_of(i) != 1]
+        assert not again, (
+            f"the same {verb} batch (same idempotency key) came again after its sessions had "
+            f"moved back to {source}, and the vendor applied it again to {again}: send the "
+            "batch's key (or one derived from it per chunk) as the vendor's own batch token"
+        )
+
+    @pytest.mark.parametrize("verb", list(Verb), ids=str)
+    def test_a_native_chunk_names_each_item_and_the_vendors_failure(
+        self,
+        request: pytest.FixtureRequest,
+        run: Any,
+        adapter: InterviewAdapter,
+        interlock: Interlock,
+        capabilities: Capabilities,
+        scenario: Scenario,
+        verb: Verb,
+    ) -> None:
+        """One native chunk (``Interlock.send_chunk``, what the gateway's batch jobs send):
+        each item's result has a key of its own; and when the vendor keeps refusing the whole
+        call, the chunk raises the vendor's error or fails every item with it — nothing is
+        claimed, nothing changed."""
+        self._require_native(request, capabilities, verb)
+        source = source_state(verb)
+        size = min(3, capabilities.native_batch_size)
+        ids = scenario.sessions_exist(size, source)
+        key = f"contract-chunk-{ids[0]}"
+        chunk = interlock.send_chunk(
+            verb, adapter.account, ids, CONTRACT_REASON, idempotency_key=key
+        )
+        applied = run(chunk)
+        assert [r.ref.session_id for r in applied] == ids, "one result per item, in order"
+        check_item_states(applied, verb, dict.fromkeys(ids, source))
+        check_item_keys(applied, key)
+        ids = scenario.sessions_exist(size, source)
+        scenario.server_error(times=50, only_mutations=True)
+        key = f"contract-chunk-down-{ids[0]}"
+        chunk = interlock.send_chunk(
+            verb, adapter.account, ids, CONTRACT_REASON, idempotency_key=key
+        )
+        raised: InterlockError | None = None
+        results: list[OperationResult] = []
+        try:
+            results = run(chunk)
+        except InterlockError as error:
+            raised = error  # raising the vendor's error is as good as failing each item with it
+        finally:
+            scenario.clear_faults()
+        if raised is not None:
+            assert raised.code == "VENDOR.UNAVAILABLE", f"the chunk raised {raised.code}: {raised}"
+        for result in results:
+            where = f"chunk item {result.ref.session_id} while the vendor was down"
+            assert result.outcome is OperationOutcome.FAILED, f"{where}: {result.outcome}"
+            assert result.verb == verb, f"{where}: names verb {result.verb}"
+            assert result.error_code == "VENDOR.UNAVAILABLE", (
+                f"{where}: failed with {result.error_code}; fail each item with the vendor's "
+                "error (failed_result(ref, verb, error))"
+            )
+            assert result.error_message, f"{where}: a failed item needs an error_message"
+        if results:
+            assert [r.ref.session_id for r in results] == ids, "one result per item, in order"
+            check_item_keys(results, key)
+        changed = [i for i in ids if scenario.state_of(i) is not source]
+        assert not changed, f"the vendor refused the chunk, yet {changed} changed"
+
+    @pytest.mark.parametrize("verb", list(Verb), ids=str)
+    def test_an_item_the_vendors_answer_leaves_out(
+        self,
+        request: pytest.FixtureRequest,
+        run: Any,
+        adapter: InterviewAdapter,
+        interlock: Interlock,
+        capabilities: Capabilities,
+        scenario: Scenario,
+        verb: Verb,
+    ) -> None:
+        """The vendor acted on every item but its answer does not mention one: the adapter
+        must not guess. Reading that session back tells the truth (applied, confirmed by the
+        read-back); failing it is a lie the other way round (the vendor did change it)."""
+        self._require_native(request, capabilities, verb)
+        leaves_out = scenario.double.leaves_items_out
+        self.require(request, leaves_out, "the double cannot leave items out of a batch answer")
+        source = source_state(verb)
+        ids = scenario.sessions_exist(min(3, capabilities.native_batch_size), source)
+        silent = ids[-1]
+        scenario.double.left_out.add(silent)
+        try:
+            results = collect_batch(run, interlock, verb, [adapter.ref(i) for i in ids])
+        finally:
+            scenario.double.left_out.discard(silent)
+        by_id = {r.ref.session_id: r for r in results}
+        assert scenario.state_of(silent) is TARGET_STATE[verb], "the double did not act on it"
+        item = by_id[silent]
+        assert item.outcome is OperationOutcome.APPLIED, (
+            f"batch item {silent}, which the vendor applied but did not mention, came back "
+            f"{item.outcome} ({item.error_code}: {item.error_message}); read the unmentioned "
+            "sessions back (read_back_result) and decide each from its state"
+        )
+        assert item.confirmed_by_read_back, f"batch item {silent}: say confirmed_by_read_back"
+        assert all(by_id[i].ok for i in ids), [r.error_message for r in results if not r.ok]
 
     @pytest.mark.parametrize("fault", list(_BATCH_FAULTS))
     @pytest.mark.parametrize("verb", list(Verb), ids=str)

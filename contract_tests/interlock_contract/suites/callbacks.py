@@ -3,31 +3,57 @@
 An adapter that declares ``push_events=True`` gives its double one extra method, so that the
 suite can ask for pushes without knowing the vendor's signature scheme::
 
-    def signed_callback(self, session_id: str, *, secret: str | None = None) -> CallbackRequest:
+    def signed_callback(
+        self, session_id: str, *, secret: str | None = None, age_s: float = 0.0,
+        foreign: bool = False,
+    ) -> CallbackRequest:
         '''A state-change push about ``session_id``, signed the vendor's way — with ``secret``
-        instead of the real signing secret when given (a forgery).'''
+        instead of the real signing secret when given (a forgery); signed ``age_s`` seconds
+        ago (negative: in the future); with ``foreign``, correctly signed but for another app
+        or tenant of the vendor.'''
+
+    def callback_reply_error(self, reply: CallbackReply) -> str | None:
+        '''Why the vendor would not take ``reply`` as an acknowledgement (None: it would).'''
+
+    def bad_callbacks(self, session_id: str) -> list[tuple[str, CallbackRequest, str, str | None]]:
+        '''Pushes that verify but are wrong inside — ``(what, request, neutral code, field)``:
+        the adapter must refuse each with that code, naming that field.'''
+
+``age_s``, ``foreign``, ``callback_reply_error`` and ``bad_callbacks`` are optional: a double
+without them skips the checks that need them, visibly. A push that passes verification must be
+refused when it arrives again (a captured push replayed), when it is older or newer than the
+adapter's window, or when it is for another app; the events it carries must agree with the
+vendor.
 """
 
 from __future__ import annotations
 
 import contextlib
-from typing import ClassVar
+import inspect
+from datetime import UTC, datetime, timedelta
+from typing import Any, ClassVar
 
 import pytest
 
 from interlock.adapter import InterviewAdapter
 from interlock.capabilities import Capabilities, ChangeObservation
 from interlock.errors import InterlockError, UnsupportedOperation, VendorAuthFailed
-from interlock.events import CallbackRequest
+from interlock.events import CallbackRequest, SessionEvent
 from interlock_contract.harness import ContractFixtures
 from interlock_contract.scenario import Scenario
 
 __all__ = ["CallbacksContract"]
 
 FORGED_SECRET = "forged-by-the-contract-suite"  # noqa: S105 - a deliberately wrong secret
+OUT_OF_WINDOW_S = 2 * 86_400.0
+"""Further from now than any push window an adapter may configure (a stale or future push)."""
+CLOCK_SLACK = timedelta(seconds=2)
+"""How far an event's time may lie outside [the vendor's change, now] (vendors round times)."""
 
 
-def _signed(scenario: Scenario, session_id: str, secret: str | None = None) -> CallbackRequest:
+def _signed(
+    scenario: Scenario, session_id: str, secret: str | None = None, **variant: Any
+) -> CallbackRequest:
     make = getattr(scenario.double, "signed_callback", None)
     if make is None:
         pytest.fail(
@@ -36,9 +62,57 @@ def _signed(scenario: Scenario, session_id: str, secret: str | None = None) -> C
             "push about the session signed the vendor's way (with `secret` when given)",
             pytrace=False,
         )
-    request = make(session_id, secret=secret)
+    request = make(session_id, secret=secret, **variant)
     assert isinstance(request, CallbackRequest), "signed_callback must return a CallbackRequest"
     return request
+
+
+def _assert_refused(adapter: InterviewAdapter, push: CallbackRequest, what: str, fix: str) -> None:
+    """``push`` is refused with ``VENDOR.AUTH_FAILED`` (and nothing of it is trusted)."""
+    try:
+        result = adapter.parse_callback(push)
+    except VendorAuthFailed:
+        return
+    pytest.fail(f"{what} was accepted ({len(result.events)} events): {fix}", pytrace=False)
+
+
+def _refusal(adapter: InterviewAdapter, push: CallbackRequest) -> InterlockError | None:
+    """The error ``push`` is refused with, or None when it was accepted."""
+    try:
+        adapter.parse_callback(push)
+    except InterlockError as error:
+        return error
+    return None
+
+
+def _double_takes(scenario: Scenario, keyword: str) -> bool:
+    """Whether the double's ``signed_callback`` takes ``keyword`` (an optional refinement)."""
+    make = getattr(scenario.double, "signed_callback", None)
+    return make is not None and keyword in inspect.signature(make).parameters
+
+
+def _state_changes(
+    adapter: InterviewAdapter, events: tuple[SessionEvent, ...], session_id: str
+) -> list[SessionEvent]:
+    return [e for e in events if e.ref == adapter.ref(session_id)]
+
+
+def check_event_agrees(event: SessionEvent, scenario: Scenario, session_id: str) -> None:
+    """A pushed state change says what the vendor holds: its state and when it changed."""
+    truth = scenario.truth(session_id)
+    assert event.kind == "state_changed", f"a status push became a {event.kind!r} event"
+    assert event.event_id, "the event has no event_id (the gateway dedupes pushes by it)"
+    assert event.state is truth.state, (
+        f"the push says {event.state} but the vendor holds {truth.state}: map the pushed "
+        "status with the same table as reads"
+    )
+    assert event.occurred_at is not None, "the event has no occurred_at (the push carries it)"
+    now = datetime.now(UTC)
+    assert truth.updated_at - CLOCK_SLACK <= event.occurred_at <= now + CLOCK_SLACK, (
+        f"the event occurred_at {event.occurred_at.isoformat()}, but the vendor changed the "
+        f"session at {truth.updated_at.isoformat()} and it is now {now.isoformat()}: read the "
+        "pushed time in the vendor's unit and zone"
+    )
 
 
 class CallbacksContract(ContractFixtures):
@@ -81,10 +155,109 @@ class CallbacksContract(ContractFixtures):
         self.require(request, capabilities.push_events, "callbacks: capability push_events=False")
         session_id = scenario.session_exists()
         result = adapter.parse_callback(_signed(scenario, session_id))
-        about = [e for e in result.events if e.ref == adapter.ref(session_id)]
+        about = _state_changes(adapter, result.events, session_id)
         assert about, f"the push about {session_id} produced no event for it: {result.events}"
-        assert all(e.state in (None, scenario.state_of(session_id)) for e in about), about
+        for event in about:
+            check_event_agrees(event, scenario, session_id)
         assert 200 <= result.reply.status_code < 300, "the vendor expects a 2xx acknowledgement"
+        judge = getattr(scenario.double, "callback_reply_error", None)
+        if judge is not None:
+            why = judge(result.reply)
+            assert why is None, f"the vendor would not take the reply as an acknowledgement: {why}"
+        other = scenario.session_exists()
+        pushed = adapter.parse_callback(_signed(scenario, other))
+        again = _state_changes(adapter, pushed.events, other)
+        assert again, f"the push about {other} produced no event for it: {pushed.events}"
+        assert again[0].event_id != about[0].event_id, (
+            "two pushes about two sessions carry the same event_id: the gateway would drop one"
+        )
+
+    def test_replayed_push_is_refused(
+        self,
+        request: pytest.FixtureRequest,
+        adapter: InterviewAdapter,
+        capabilities: Capabilities,
+        scenario: Scenario,
+    ) -> None:
+        """A captured push sent again is refused, however valid its signature."""
+        self.require(request, capabilities.push_events, "callbacks: capability push_events=False")
+        push = _signed(scenario, scenario.session_exists())
+        adapter.parse_callback(push)
+        _assert_refused(
+            adapter,
+            push,
+            "the same push, sent a second time,",
+            "remember the pushes taken within the push window and refuse a replay with "
+            "VendorAuthFailed",
+        )
+
+    @pytest.mark.parametrize("when", ["stale", "future"])
+    def test_push_outside_the_window_is_refused(
+        self,
+        request: pytest.FixtureRequest,
+        adapter: InterviewAdapter,
+        capabilities: Capabilities,
+        scenario: Scenario,
+        when: str,
+    ) -> None:
+        self.require(request, capabilities.push_events, "callbacks: capability push_events=False")
+        takes = _double_takes(scenario, "age_s")
+        self.require(request, takes, "the double's signed_callback takes no age_s")
+        age_s = OUT_OF_WINDOW_S if when == "stale" else -OUT_OF_WINDOW_S
+        push = _signed(scenario, scenario.session_exists(), age_s=age_s)
+        _assert_refused(
+            adapter,
+            push,
+            f"a {when} push ({age_s:+.0f} s)",
+            "refuse a push whose signed timestamp is outside the window (callback_max_age_s)",
+        )
+        # a push a little off, well inside any window, still passes (clocks differ)
+        fresh = scenario.session_exists()
+        pushed = adapter.parse_callback(_signed(scenario, fresh, age_s=age_s / 10_000))
+        assert _state_changes(adapter, pushed.events, fresh), (
+            f"a push {age_s / 10_000:+.0f} s off was refused or carried no event: {pushed.events}"
+        )
+
+    def test_a_push_wrong_inside_is_refused_naming_what(
+        self,
+        request: pytest.FixtureRequest,
+        adapter: InterviewAdapter,
+        capabilities: Capabilities,
+        scenario: Scenario,
+    ) -> None:
+        """A push the vendor signed but whose content is wrong (no session id, a status
+        missing, a ciphertext that does not decrypt): refused with the error the double says,
+        naming the wrong field, never turned into an event."""
+        self.require(request, capabilities.push_events, "callbacks: capability push_events=False")
+        make = getattr(scenario.double, "bad_callbacks", None)
+        self.require(request, make is not None, "the double declares no bad_callbacks()")
+        assert make is not None
+        for what, push, means, field in make(scenario.session_exists()):
+            error = _refusal(adapter, push)
+            assert error is not None, f"{what} was accepted; refuse it with {means}"
+            assert error.code == means, f"{what}: raised {error.code} ({error}), not {means}"
+            named = error.details.get("field")
+            assert field is None or named == field, (
+                f"{what}: the error names field={named!r}; name the wrong part ({field!r})"
+            )
+
+    def test_push_for_another_app_is_refused(
+        self,
+        request: pytest.FixtureRequest,
+        adapter: InterviewAdapter,
+        capabilities: Capabilities,
+        scenario: Scenario,
+    ) -> None:
+        self.require(request, capabilities.push_events, "callbacks: capability push_events=False")
+        takes = _double_takes(scenario, "foreign")
+        self.require(request, takes, "the double's signed_callback takes no foreign")
+        foreign = _signed(scenario, scenario.session_exists(), foreign=True)
+        _assert_refused(
+            adapter,
+            foreign,
+            "a correctly signed push for another app or tenant",
+            "check the app key or tenant the decrypted push names against the account's",
+        )
 
     def test_forged_or_garbled_push_is_refused(
         self,

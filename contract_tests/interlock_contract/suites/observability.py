@@ -11,7 +11,13 @@ from interlock import Interlock
 from interlock.adapter import InterviewAdapter
 from interlock.capabilities import Capabilities
 from interlock.errors import InterlockError
-from interlock.models import OperationOutcome, SessionFilter, SessionState, Verb
+from interlock.models import (
+    OperationOutcome,
+    OperationResult,
+    SessionFilter,
+    SessionState,
+    Verb,
+)
 from interlock_contract.checks import (
     Attempt,
     assert_hooks_once,
@@ -66,6 +72,10 @@ def _workload(
         missing = adapter.ref(scenario.session_missing())
         attempts.append(attempt(run, interlock.perform(verb, missing, CONTRACT_REASON)))
     return attempts
+
+
+async def _first_item(batch: Coroutine[Any, Any, list[OperationResult]]) -> OperationResult:
+    return (await batch)[0]
 
 
 def _request_id_of(error: InterlockError) -> str | None:
@@ -152,6 +162,10 @@ class ObservabilityContract(ContractFixtures):
             ("an applied verb", lambda: interlock.perform(verb, adapter.ref(
                 scenario.session_exists(source_state(verb))), CONTRACT_REASON)),
         ]  # fmt: skip
+        if capabilities.native_batch(verb):
+            cases.append(("an applied batch item", lambda: _first_item(adapter.batch(
+                verb, [scenario.session_exists(source_state(verb))], CONTRACT_REASON,
+                idempotency_key=f"contract-rid-{verb}"))))  # fmt: skip
         for what, call in cases:
             with scenario.watch() as watched:
                 outcome = attempt(run, call())

@@ -11,7 +11,7 @@ import pytest
 from interlock.adapter import InterviewAdapter
 from interlock.capabilities import Capabilities
 from interlock.doubles import WorldSession
-from interlock.errors import SessionNotFound
+from interlock.errors import InterlockError, SessionNotFound
 from interlock.models import FilterField, Session, SessionFilter, SessionState
 from interlock.privacy import mask_name, mask_phone
 from interlock_contract.harness import ContractFixtures
@@ -239,6 +239,34 @@ class PaginationAndFiltersContract(ContractFixtures):
                 f"page {number} of {len(pages)} is empty: the adapter handed out a page token "
                 "past the last page (return next_page_token=None on the last page)"
             )
+
+    @pytest.mark.parametrize("page_size", [1, 10_000])
+    def test_page_sizes_at_the_edges(
+        self, run: Any, adapter: InterviewAdapter, scenario: Scenario, page_size: int
+    ) -> None:
+        """A caller may ask for one session a page, or for more than the vendor ever serves in
+        one: the adapter clamps to the vendor's range instead of failing, and a page never
+        holds more than asked for."""
+        world = scenario.world_ids()
+        try:
+            first = run(adapter.list_sessions(SessionFilter(), page_size=page_size))
+        except InterlockError as error:
+            pytest.fail(
+                f"list_sessions(page_size={page_size}) raised {error.code}: {error}; clamp the "
+                "page size to the vendor's range (at least 1, at most its maximum)",
+                pytrace=False,
+            )
+        assert 1 <= len(first.sessions) <= page_size, (
+            f"page_size={page_size} gave a page of {len(first.sessions)} sessions; clamp the "
+            "page size to the vendor's range (at least 1, at most its maximum)"
+        )
+        if page_size == 1:
+            return
+        sessions, _ = list_all(run, adapter, SessionFilter(), page_size=page_size)
+        ids = [s.ref.session_id for s in sessions]
+        assert sorted(ids) == sorted(world), (
+            f"listing with page_size={page_size} returned {len(ids)} of {len(world)} sessions"
+        )
 
     @pytest.mark.parametrize("which", _FILTER_IDS)
     def test_filter_agrees_with_the_reference(

@@ -1,7 +1,13 @@
 """Vendor doubles: stateful simulators of vendor HTTP APIs, for tests, demos and load tests."""
 
 from interlock.doubles._asgi import asgi_app, serve
-from interlock.doubles._base import DoubleSettings, RecordedRequest, VendorDouble, VendorQuery
+from interlock.doubles._base import (
+    DoubleSettings,
+    ErrorAnswer,
+    RecordedRequest,
+    VendorDouble,
+    VendorQuery,
+)
 from interlock.doubles._clock import Clock, VirtualClock
 from interlock.doubles._faults import Fault, FaultPlan, Race
 from interlock.doubles._limits import QpsWindow, SlidingWindowLimit, busiest_window
@@ -12,6 +18,7 @@ __all__ = [
     "DEFAULT_DOUBLE_TIMEZONE",
     "Clock",
     "DoubleSettings",
+    "ErrorAnswer",
     "Fault",
     "FaultPlan",
     "QpsWindow",

@@ -14,7 +14,7 @@ import asyncio
 import random
 import time
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
@@ -31,7 +31,7 @@ from interlock.models import FilterField, SessionState
 if TYPE_CHECKING:
     import respx
 
-__all__ = ["DoubleSettings", "RecordedRequest", "VendorDouble", "VendorQuery"]
+__all__ = ["DoubleSettings", "ErrorAnswer", "RecordedRequest", "VendorDouble", "VendorQuery"]
 
 T = TypeVar("T")
 
@@ -74,6 +74,39 @@ class VendorQuery:
     returned: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class ErrorAnswer:
+    """One error answer of the vendor's, as the double renders it (see
+    :meth:`VendorDouble.error_answers`), and what an operator must be able to read off the
+    neutral error it becomes.
+
+    :param vendor_code: the vendor's code for it, as the vendor writes it (the body's code; for
+        a vendor whose gateway says it only in the status line, the status); the neutral error
+        must carry it as ``vendor_code``. ``None`` for an answer without one (a body that is not
+        JSON, an envelope without its code): the neutral error must then carry none either.
+    :param message: the vendor's own text, which the neutral error's message must contain
+        (empty when the vendor sent none: the message must then contain the vendor's code).
+    :param means: the neutral error code the vendor's documentation gives it
+        (``VENDOR.UNAVAILABLE``, ``VENDOR.RATE_LIMITED``, ``SESSION.NOT_FOUND``...).
+    :param render: builds the answer, with a fresh request id where the vendor sends one.
+    :param details: what else the neutral error must carry (``InterlockError.to_dict()`` keys):
+        for a ``VENDOR.PROTOCOL_ERROR`` the ``field`` that is wrong (an envelope key, ``"body"``
+        for a body that is not JSON, ``"path"`` for an API the vendor does not serve,
+        ``"request"`` when the vendor refused our parameters, ``"status"`` for a status no
+        documentation explains); the ``required_scopes`` a refusal names; the ``retry_after``
+        the vendor documents; a ``vendor_request_id`` sent only in the body.
+    :param token_request: the answer is the token endpoint's, to the token request the read
+        needs (the kit expires the access token first), not the API's.
+    """
+
+    vendor_code: str | None
+    message: str
+    means: str
+    render: Callable[[], httpx.Response] = field(repr=False)
+    details: Mapping[str, Any] = field(default_factory=dict)
+    token_request: bool = False
+
+
 _THROTTLED = "interlock.double.throttled"
 
 
@@ -88,6 +121,12 @@ class VendorDouble(abc.ABC):
     request_id_header: ClassVar[str | None] = None
     """The response header carrying the vendor's request id (None: the vendor sends none); the
     kit checks that errors and results name it, which is what support asks for."""
+    batch_idempotency: ClassVar[bool] = True
+    """Whether the vendor's batch call takes an idempotency token and replays its answer to a
+    repeated one (the kit then checks that a replayed batch key changes nothing)."""
+    leaves_items_out: ClassVar[bool] = False
+    """Whether the double honours :attr:`left_out` in its batch answers (the kit then checks
+    what an adapter makes of an item the vendor's answer does not mention)."""
     token_paths: ClassVar[frozenset[str]] = frozenset()
     """Paths of the vendor's token endpoints: the base counts requests to them
     (:attr:`token_requests`) and the contract kit can make them fail."""
@@ -107,6 +146,8 @@ class VendorDouble(abc.ABC):
         self.throttle_rejections = 0
         self.accepted_at: list[tuple[float, str]] = []  # (double's clock, api) of served calls
         self.qps = self.settings.qps or self.default_qps
+        self.left_out: set[str] = set()
+        """Ids the next batch answers do not mention, though the vendor acted on them."""
         self._rng = random.Random(self.settings.seed + 1)
 
     # -- what a subclass provides -----------------------------------------------------------
@@ -130,6 +171,15 @@ class VendorDouble(abc.ABC):
     @abc.abstractmethod
     def expire_tokens(self) -> None:
         """Make every issued access token expired (the next call gets the vendor's signal)."""
+
+    def error_answers(self, session_id: str) -> Sequence[ErrorAnswer]:
+        """The error answers the vendor may give a read of ``session_id`` (an existing session,
+        for answers that are its payload gone wrong): its documented 4xx
+        refusals, 5xx and errors inside an HTTP 200, codes it may add tomorrow, and malformed
+        answers. The contract kit serves each to the adapter and checks that the vendor's code,
+        message and request id reach the operator. None by default (the kit then skips that
+        check)."""
+        return ()
 
     def api_of(self, request: httpx.Request) -> str:
         """The API group of a request (the vendor's throttling key)."""

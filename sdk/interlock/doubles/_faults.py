@@ -56,6 +56,8 @@ class FaultPlan:
 
     :param only_mutations: match only requests that change vendor state.
     :param on_token_requests: match only requests to the vendor's token endpoints.
+    :param spare_token_requests: never match them (an error answer for the API calls only, so
+        that a token refresh the answer provokes still gets its token).
     :param route: match only requests whose ``METHOD /path`` contains this pattern (a regular
         expression) or whose API name equals it.
     :param retry_after: the wait to announce (``Retry-After``) where the vendor announces one.
@@ -73,6 +75,7 @@ class FaultPlan:
     retry_after: float | None = None
     after: int = 0
     on_token_requests: bool = False
+    spare_token_requests: bool = False
     route: str | None = None
     window_s: float | None = None
     answer: Callable[[], httpx.Response] | None = field(default=None, repr=False)
@@ -87,6 +90,8 @@ class FaultPlan:
         if self.only_mutations and not mutation:
             return False
         if self.on_token_requests and not token:
+            return False
+        if self.spare_token_requests and token:
             return False
         if self.route is None:
             return True

@@ -1,0 +1,69 @@
+"""Pushes DingTalk signs but that are wrong inside, for the contract kit's callbacks check.
+
+Each is signed with the real callback token (so it passes the signature check) and carries a
+defect the adapter must name: an event without its session id or status, an id that is not one,
+a time that is not milliseconds, a ciphertext that does not decrypt — and query or body fields
+that make the push unverifiable.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import secrets
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from interlock.events import CallbackRequest
+from interlock_dingtalk.double._crypto import encrypt, signature
+
+__all__ = ["bad_callbacks"]
+
+BadPush = tuple[str, CallbackRequest, str, str | None]
+_PROTOCOL, _REFUSED = "VENDOR.PROTOCOL_ERROR", "VENDOR.AUTH_FAILED"
+
+
+def bad_callbacks(
+    event: dict[str, Any],
+    *,
+    token: str,
+    aes_key: str,
+    owner_key: str,
+    clock: Callable[[], datetime],
+) -> list[BadPush]:
+    """``event`` is a good session-change event; each push spoils one thing of it."""
+
+    def signed(ciphertext: str, **query: str) -> CallbackRequest:
+        stamp = query.pop("timestamp", str(int(clock().timestamp() * 1000)))
+        nonce = query.pop("nonce", secrets.token_hex(4))  # a fresh push each: not a replay
+        params = {"msg_signature": signature(token, stamp, nonce, ciphertext),
+                  "timestamp": stamp, "nonce": nonce} | query  # fmt: skip
+        return CallbackRequest(
+            method="POST",
+            query=params,
+            headers={"content-type": "application/json"},
+            body=json.dumps({"encrypt": ciphertext}).encode(),
+        )
+
+    def sealed(content: dict[str, Any] | str) -> str:
+        text = content if isinstance(content, str) else json.dumps(content, ensure_ascii=False)
+        return encrypt(text, owner_key, aes_key)
+
+    without = {key: {k: v for k, v in event.items() if k != key} for key in ("sessionId", "status")}
+    garbage = base64.b64encode(b"0123456789abcdef0123").decode()  # 20 bytes: not AES blocks
+    pushes: list[BadPush] = [
+        ("a change without its sessionId", signed(sealed(without["sessionId"])), _PROTOCOL,
+         "sessionId"),
+        ("a change without its status", signed(sealed(without["status"])), _PROTOCOL, "status"),
+        ("a change whose sessionId is no id", signed(sealed(event | {"sessionId": "no id!"})),
+         _PROTOCOL, "sessionId"),
+        ("a change time that is not milliseconds",
+         signed(sealed(event | {"changeTimeMillis": "yesterday"})), _PROTOCOL, "changeTimeMillis"),
+        ("an event that is not JSON", signed(sealed("not json")), _PROTOCOL, "message"),
+        ("a ciphertext that is not base64", signed("%%% not base64 %%%"), _PROTOCOL, "encrypt"),
+        ("a ciphertext of broken AES blocks", signed(garbage), _PROTOCOL, "encrypt"),
+        ("a timestamp that is not milliseconds", signed(sealed(event), timestamp="today"),
+         _REFUSED, None),
+    ]  # fmt: skip
+    return pushes
