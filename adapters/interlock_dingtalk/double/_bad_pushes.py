@@ -11,12 +11,13 @@ from __future__ import annotations
 import base64
 import json
 import secrets
+import struct
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from interlock.events import CallbackRequest
-from interlock_dingtalk.double._crypto import encrypt, signature
+from interlock_dingtalk.double._crypto import encrypt, encrypt_blocks, signature
 
 __all__ = ["bad_callbacks"]
 
@@ -66,4 +67,34 @@ def bad_callbacks(
         ("a timestamp that is not milliseconds", signed(sealed(event), timestamp="today"),
          _REFUSED, None),
     ]  # fmt: skip
-    return pushes
+    return pushes + _malformed_plaintexts(signed, aes_key, owner_key)
+
+
+def _malformed_plaintexts(
+    signed: Callable[..., CallbackRequest], aes_key: str, owner_key: str
+) -> list[BadPush]:
+    """Ciphertexts that decrypt, to a plaintext that is not DingTalk's
+    ``random(16) + length(4) + message + owner key + PKCS#7 padding``."""
+    prefix = bytes(16)
+    owner = owner_key.encode()
+
+    def padded(plain: bytes) -> bytes:
+        pad = 16 - len(plain) % 16
+        return plain + bytes([pad]) * pad
+
+    def framed(message: bytes, length: int | None = None) -> bytes:
+        size = len(message) if length is None else length
+        return padded(prefix + struct.pack(">I", size) + message + owner)
+
+    plaintexts = {
+        "a padding byte of 0": prefix + bytes(15) + b"\x00",
+        "a padding byte above the block": prefix + bytes(15) + b"\x11",
+        "padding bytes that disagree": prefix + bytes(14) + b"\x01\x02",
+        "a plaintext shorter than its header": padded(prefix),
+        "a length past the plaintext": framed(b"{}", length=1000),
+        "a message that is not UTF-8": framed(b"\xff\xfe"),
+    }
+    return [
+        (what, signed(encrypt_blocks(plain, aes_key)), _PROTOCOL, "encrypt")
+        for what, plain in plaintexts.items()
+    ]

@@ -46,6 +46,12 @@ def encrypt(
     return base64.b64encode(encryptor.update(padded) + encryptor.finalize()).decode("ascii")
 
 
+def encrypt_blocks(plain: bytes, encoding_aes_key: str) -> str:
+    """``plain`` encrypted as it is, padding and all (a push whose plaintext is malformed)."""
+    encryptor = _cipher(encoding_aes_key).encryptor()
+    return base64.b64encode(encryptor.update(plain) + encryptor.finalize()).decode("ascii")
+
+
 def decrypt(encrypt: str, encoding_aes_key: str) -> tuple[str, str]:
     """``(message, owner key)`` of a ciphertext. :raises ValueError: it does not decrypt."""
     decryptor = _cipher(encoding_aes_key).decryptor()
