@@ -7,10 +7,9 @@ from typing import Any
 
 import pytest
 
+from gateway.live import serving
 from interlock.client import AsyncGatewayClient, RateLimited, RetryPolicy
 from interlock.client._core import Call
-
-from .conftest import serve_in_thread
 
 Scope = dict[str, Any]
 
@@ -47,7 +46,7 @@ class Throttling:
 @pytest.mark.parametrize("status", [429, 503])
 async def test_retried_after_retry_after_with_the_same_key(status: int) -> None:
     app = Throttling(refusals=1, status=status)
-    with serve_in_thread(app) as url:
+    with serving(app) as url:
         async with AsyncGatewayClient(url, "key") as client:
             response = await client.send(Call("POST", "/v1/x", json={}, keyed=True))
     assert response.json() == {"ok": True}
@@ -59,7 +58,7 @@ async def test_retried_after_retry_after_with_the_same_key(status: int) -> None:
 
 async def test_attempts_are_bounded_and_raise_rate_limited() -> None:
     app = Throttling(refusals=10)
-    with serve_in_thread(app) as url:
+    with serving(app) as url:
         retry = RetryPolicy(attempts=2, max_wait=0.05)
         async with AsyncGatewayClient(url, "key", retry=retry) as client:
             started = time.monotonic()
@@ -73,7 +72,7 @@ async def test_attempts_are_bounded_and_raise_rate_limited() -> None:
 
 async def test_each_logical_call_has_its_own_key() -> None:
     app = Throttling(refusals=0)
-    with serve_in_thread(app) as url:
+    with serving(app) as url:
         async with AsyncGatewayClient(url, "key") as client:
             await client.send(Call("POST", "/v1/x", json={}, keyed=True))
             await client.send(Call("POST", "/v1/x", json={}, keyed=True))
