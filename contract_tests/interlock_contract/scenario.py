@@ -106,6 +106,10 @@ class Scenario:
         """An id in the vendor's format that no session has."""
         return self.double.missing_session_id()
 
+    def session_with_optional_fields_missing(self, state: SessionState) -> str:
+        """A session without phone, batch number, position level, department or owners."""
+        return self.double.put_sparse_session(state)
+
     def session_in_unmapped_state(self) -> str:
         """A session whose vendor state no mapping knows (the adapter must say ``unknown``)."""
         return self.double.put_unmapped_session()
@@ -250,7 +254,7 @@ class Scenario:
         """How many times the vendor really changed the session's state."""
         return self.double.mutation_counts[session_id]
 
-    def raw_candidate(self, session_id: str) -> tuple[str, str]:
+    def raw_candidate(self, session_id: str) -> tuple[str, str | None]:
         """The candidate's unmasked name and phone as the vendor stores them."""
         session = self.double.world.get(session_id)
         return session.candidate_name, session.candidate_phone

@@ -31,6 +31,7 @@ from interlock.models import (
     SessionState,
     Verb,
 )
+from interlock.privacy import mask_phone
 from interlock.transitions import TARGET_STATE
 from interlock_contract.suites.verbs import source_state
 from interlock_dingtalk.adapter import DingTalkAdapter
@@ -196,6 +197,32 @@ class DeadlineInTheWrongZone(_Distorts):
             return session
         shifted = deadline.replace(tzinfo=ZoneInfo("Asia/Shanghai"))
         return session.model_copy(update={"resume_deadline": shifted})
+
+
+class MasksAMissingPhone(_Distorts):
+    """Masks whatever phone it got, an absent one too (``mask_phone(phone or "")``)."""
+
+    def _distort(self, session: Session) -> Session:
+        candidate = session.candidate
+        phone = candidate.masked_phone or mask_phone("")
+        return session.model_copy(
+            update={"candidate": candidate.model_copy(update={"masked_phone": phone})}
+        )
+
+
+class KeepsOnlyTheMaskedName(_Distorts):
+    """Forgets the full name once masked (a recruiter's search by name then finds nothing)."""
+
+    def _distort(self, session: Session) -> Session:
+        candidate = session.candidate.model_copy(update={"full_name": None})
+        return session.model_copy(update={"candidate": candidate})
+
+
+class DropsTheVendorsExtras(DingTalkAdapter):
+    """Leaves ``vendor_data`` empty: the vendor's fields without a neutral home are lost."""
+
+    async def get_session(self, session_id: str) -> Session:
+        return (await super().get_session(session_id)).model_copy(update={"vendor_data": {}})
 
 
 class FreshKeyPerCall(_OwnResults):
@@ -622,6 +649,9 @@ PLANTED_MORE: dict[str, tuple[str, type[InterviewAdapter]]] = {
     "owners-from-the-wrong-field": ("sandbox", OwnersFromTheWrongField),
     "deadline-in-the-wrong-zone": ("sandbox", DeadlineInTheWrongZone),
     "fresh-key-per-call": ("sandbox", FreshKeyPerCall),
+    "masks-a-missing-phone": ("sandbox", MasksAMissingPhone),
+    "keeps-only-the-masked-name": ("sandbox", KeepsOnlyTheMaskedName),
+    "drops-the-vendors-extras": ("dingtalk", DropsTheVendorsExtras),
     "filters-only-on-its-side": ("sandbox", FiltersOnlyOnItsSide),
     "drops-the-resume-deadline": ("sandbox", DropsTheResumeDeadline),
     "quotes-the-token-request": ("sandbox", QuotesTheTokenRequest),

@@ -187,6 +187,18 @@ class TestFetchesTokensAsWrites(BrokenSandboxSuite):
     variant = "fetches-tokens-as-writes"
 
 
+class TestMasksAMissingPhone(BrokenSandboxSuite):
+    variant = "masks-a-missing-phone"
+
+
+class TestKeepsOnlyTheMaskedName(BrokenSandboxSuite):
+    variant = "keeps-only-the-masked-name"
+
+
+class TestDropsTheVendorsExtras(BrokenSandboxSuite):
+    variant = "drops-the-vendors-extras"
+
+
 class TestFailsWhatTheAnswerLeftOut(BrokenSandboxSuite):
     variant = "fails-what-the-answer-left-out"
 

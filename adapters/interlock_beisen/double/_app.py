@@ -28,7 +28,14 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
-from interlock.doubles import DoubleSettings, ErrorAnswer, Fault, FaultPlan, VendorDouble
+from interlock.doubles import (
+    DoubleSettings,
+    ErrorAnswer,
+    Fault,
+    FaultPlan,
+    VendorDouble,
+    WorldSession,
+)
 from interlock_beisen.double._answers import error_answers
 from interlock_beisen.double._auth import (
     APP_KEY,
@@ -50,6 +57,7 @@ from interlock_beisen.double._jobs import AsyncJobs
 from interlock_beisen.double._render import (
     REQUEST_ID_HEADER,
     gateway_error,
+    interview_json,
     ip_forbidden,
     not_found_html,
     recruit,
@@ -195,6 +203,11 @@ class BeisenDouble(VendorDouble):
             WRITE_LIMIT if route is not None and route.mutation else READ_LIMIT
         )
         return base.scaled_to(self.settings.qps) if self.settings.qps else base
+
+    def vendor_data(self, session: WorldSession) -> dict[str, Any]:
+        """The interview's application id, type and last-change time."""
+        interview = interview_json(session, self.zone)
+        return {k: interview[k] for k in ("applyId", "interviewType", "modifiedTime")}
 
     def error_answers(self, session_id: str) -> list[ErrorAnswer]:
         return error_answers(self, session_id)

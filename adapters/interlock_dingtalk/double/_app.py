@@ -32,6 +32,7 @@ from interlock.doubles import (
     FaultPlan,
     QpsWindow,
     VendorDouble,
+    WorldSession,
 )
 from interlock.events import CallbackReply, CallbackRequest
 from interlock.models import SessionState
@@ -44,7 +45,15 @@ from interlock_dingtalk.double._catalogue import LEGACY_ERRCODES, DingTalkError
 from interlock_dingtalk.double._crypto import decrypt
 from interlock_dingtalk.double._messages import WORK_NOTICE_PATH, WorkNotices
 from interlock_dingtalk.double._push import PushSender
-from interlock_dingtalk.double._render import VENDOR_STATUS, error, millis, new_request_id, ok
+from interlock_dingtalk.double._render import (
+    VENDOR_STATUS,
+    error,
+    job_json,
+    millis,
+    new_request_id,
+    ok,
+    session_json,
+)
 from interlock_dingtalk.double._routes import RECRUITMENT_SCOPE, Route, match
 from interlock_dingtalk.double._tenant import Tenant
 from interlock_dingtalk.double._throttle import MonthlyQuota
@@ -56,6 +65,8 @@ _TOKEN_HEADER = "x-acs-dingtalk-access-token"  # noqa: S105 - a header name
 _MAX_REPLIES = 10_000
 _CALLBACK_URL = "https://gateway.interlock.invalid/v1/callbacks/dingtalk"
 _FOREIGN_APP_KEY = "dingforeignapp00000"  # another app of the same org
+_EXTRAS = ("interviewId", "interviewDate", "endTimeMillis", "gmtModifiedMillis")
+"""The session object's fields without a neutral home, which ``vendor_data`` passes on."""
 
 
 class DingTalkDouble(VendorDouble):
@@ -146,6 +157,17 @@ class DingTalkDouble(VendorDouble):
     def is_mutation(self, request: httpx.Request) -> bool:
         found = match(request)
         return found[0].mutation if found else request.method not in ("GET", "HEAD")
+
+    def vendor_data(self, session: WorldSession) -> dict[str, Any]:
+        """The session object's extras and the job's ``mainDeptId`` (a deleted job has none)."""
+        rendered = session_json(session, self.timezone)
+        data = {k: rendered[k] for k in _EXTRAS if k in rendered}
+        for position in self.world.positions:
+            if position.id == session.position.id and position.id not in self.deleted_jobs:
+                job = job_json(position, self.tenant.created_at)
+                if "mainDeptId" in job:
+                    data["mainDeptId"] = job["mainDeptId"]
+        return data
 
     def error_answers(self, session_id: str) -> list[ErrorAnswer]:
         return error_answers(self, session_id)

@@ -86,31 +86,34 @@ def session_json(s: WorldSession, timezone: tzinfo) -> dict[str, Any]:
 
 def interview_json(s: WorldSession) -> dict[str, Any]:
     """An item of the documented ``POST /v1.0/ats/interviews/query`` list."""
-    return {
+    data: dict[str, Any] = {
         "interviewId": s.id,
         "jobId": s.position.id,
         "startTimeMillis": millis(s.scheduled_at),
         "endTimeMillis": millis(s.scheduled_at + INTERVIEW_LENGTH),
         "cancelled": s.state is SessionState.REVOKED,
-        "creatorUserId": s.position.owners[0],
+        "creatorUserId": s.position.owners[0] if s.position.owners else None,
         "interviewers": [{"userId": owner} for owner in s.position.owners],
     }
+    return {k: v for k, v in data.items() if v is not None}
 
 
 def job_json(position: WorldPosition, created: datetime) -> dict[str, Any]:
     """The documented ``GET /v1.0/ats/jobs/{jobId}/info`` object."""
-    return {
+    data: dict[str, Any] = {
         "jobId": position.id,
         "name": position.title,
         "headCount": 2,
-        "mainDeptId": DEPARTMENT_IDS.get(position.department, 100100),
-        "mainDeptName": position.department,
         "createTime": millis(created),
         "jobOwners": [
             {"userId": owner, "name": _OWNER_NAMES.get(owner, f"负责人{owner[-2:]}")}
             for owner in position.owners
         ],
     }
+    if position.department is not None:
+        data["mainDeptId"] = DEPARTMENT_IDS.get(position.department, 100100)
+        data["mainDeptName"] = position.department
+    return data
 
 
 def _headers(request_id: str) -> dict[str, str]:

@@ -44,7 +44,13 @@ from interlock_yonyou.double._push import (
     PushSender,
     http_sender,
 )
-from interlock_yonyou.double._render import gateway_error, platform_answer, read_json, status_of
+from interlock_yonyou.double._render import (
+    gateway_error,
+    platform_answer,
+    read_json,
+    session_record,
+    status_of,
+)
 
 __all__ = [
     "APP_KEY",
@@ -144,6 +150,11 @@ class YonyouDouble(VendorDouble):
     def is_mutation(self, request: httpx.Request) -> bool:
         route = ROUTES.get(self.api_of(request))
         return route is not None and route[1] in WRITES and request.method == "POST"
+
+    def vendor_data(self, session: WorldSession) -> dict[str, Any]:
+        """The record's status label and last-change time (``statusName``, ``pubts``)."""
+        record = session_record(session, self.tenant_timezone)
+        return {k: record[k] for k in ("statusName", "pubts") if k in record}
 
     def error_answers(self, session_id: str) -> list[ErrorAnswer]:
         return error_answers(self, session_id)

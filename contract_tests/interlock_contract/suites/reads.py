@@ -24,6 +24,7 @@ MAPPED_STATES = [s for s in SessionState if s is not SessionState.UNKNOWN]
 FIELDS: dict[str, Callable[[Session], Any]] = {
     "candidate.id": lambda s: s.candidate.id,
     "candidate.masked_name": lambda s: s.candidate.masked_name,
+    "candidate.full_name": lambda s: s.candidate.full_name,
     "candidate.masked_phone": lambda s: s.candidate.masked_phone,
     "position.id": lambda s: s.position.id,
     "position.title": lambda s: s.position.title,
@@ -42,7 +43,10 @@ FIELDS: dict[str, Callable[[Session], Any]] = {
 TRUTH: dict[str, Callable[[WorldSession], Any]] = {
     "candidate.id": lambda w: w.candidate_id,
     "candidate.masked_name": lambda w: mask_name(w.candidate_name),
-    "candidate.masked_phone": lambda w: mask_phone(w.candidate_phone),
+    "candidate.full_name": lambda w: w.candidate_name,
+    "candidate.masked_phone": lambda w: (
+        mask_phone(w.candidate_phone) if w.candidate_phone else None
+    ),
     "position.id": lambda w: w.position.id,
     "position.title": lambda w: w.position.title,
     "position.level": lambda w: w.position.level,
@@ -66,15 +70,19 @@ _HINTS = {
     "resume_deadline": ": check the vendor's time format and the account's time zone",
     "candidate.masked_name": ": mask with interlock.privacy.mask_name",
     "candidate.masked_phone": ": mask with interlock.privacy.mask_phone",
+    "candidate.full_name": ": keep the unmasked name in Candidate.full_name (memory only, for "
+    "search)",
 }
 _TIME_TOLERANCE = timedelta(seconds=1)  # vendors keep whole seconds or milliseconds
+_PROGRESS_TOLERANCE = 0.0005  # vendors keep whole percents; the world's progress has two digits
+_SPARSE_STATES = (SessionState.SCHEDULED, SessionState.IN_PROGRESS, SessionState.PAUSED)
 
 
 def _same(got: Any, expected: Any) -> bool:
     if isinstance(got, datetime) and isinstance(expected, datetime):
         return abs(got - expected) <= _TIME_TOLERANCE
     if isinstance(got, float) and isinstance(expected, float):
-        return abs(got - expected) <= 0.01
+        return abs(got - expected) <= _PROGRESS_TOLERANCE
     return bool(got == expected)
 
 
@@ -164,6 +172,54 @@ class SessionReadsContract(ContractFixtures):
                     f"but the vendor has {expected!r}{_HINTS.get(field, '')}"
                 )
 
+    @pytest.mark.parametrize("field", list(FIELDS))
+    def test_missing_optional_fields_stay_missing(
+        self, run: Any, adapter: InterviewAdapter, scenario: Scenario, field: str
+    ) -> None:
+        """A session without the vendor's optional fields (no phone, batch number, position
+        level, department or owners) is read as it is: nothing guessed, nothing borrowed."""
+        ids = [scenario.session_with_optional_fields_missing(s) for s in _SPARSE_STATES]
+        listed, _ = list_all(run, adapter, SessionFilter(), page_size=50)
+        by_id = {s.ref.session_id: s for s in listed}
+        for session_id in ids:
+            truth = scenario.truth(session_id)
+            expected = TRUTH[field](truth)
+            assert session_id in by_id, f"list_sessions left out {session_id} ({truth.state})"
+            for how, session in (
+                ("list_sessions", by_id[session_id]),
+                ("get_session", run(adapter.get_session(session_id))),
+            ):
+                got = FIELDS[field](session)
+                assert _same(got, expected), (
+                    f"{how}: {field} of {session_id} ({truth.state}, the vendor holds no "
+                    f"phone, batch number, level, department or owners) is {got!r}, but the "
+                    f"vendor has {expected!r}{_HINTS.get(field, '')}"
+                )
+
+    def test_vendor_data_is_what_the_vendor_sent(
+        self,
+        run: Any,
+        adapter: InterviewAdapter,
+        scenario: Scenario,
+    ) -> None:
+        """``vendor_data`` passes the vendor's extras through as the double sent them."""
+        ids = [scenario.session_exists(state) for state in MAPPED_STATES]
+        ids.append(scenario.session_with_optional_fields_missing(SessionState.IN_PROGRESS))
+        if scenario.double.vendor_data(scenario.truth(ids[0])) is None:
+            pytest.skip("the double does not say what vendor_data holds (VendorDouble.vendor_data)")
+        listed, _ = list_all(run, adapter, SessionFilter(), page_size=50)
+        by_id = {s.ref.session_id: s for s in listed}
+        for session_id in ids:
+            expected = dict(scenario.double.vendor_data(scenario.truth(session_id)) or {})
+            for how, session in (
+                ("list_sessions", by_id[session_id]),
+                ("get_session", run(adapter.get_session(session_id))),
+            ):
+                assert dict(session.vendor_data) == expected, (
+                    f"{how}: vendor_data of {session_id} is {dict(session.vendor_data)!r}, but "
+                    f"the vendor sent {expected!r}"
+                )
+
     def test_personal_data_is_masked(
         self, run: Any, adapter: InterviewAdapter, scenario: Scenario
     ) -> None:
@@ -172,7 +228,7 @@ class SessionReadsContract(ContractFixtures):
             name, phone = scenario.raw_candidate(session_id)
             dumped = run(adapter.get_session(session_id)).model_dump_json()
             for raw, what in ((name, "name"), (phone, "phone")):
-                assert raw not in dumped, (
+                assert raw is None or raw not in dumped, (
                     f"the candidate's raw {what} leaves the adapter; mask it with "
                     f"interlock.privacy.mask_{what}"
                 )

@@ -25,7 +25,7 @@ from interlock.doubles._clock import Clock
 from interlock.doubles._faults import Fault, FaultPlan, Race
 from interlock.doubles._limits import busiest_window
 from interlock.doubles._persist import load_world, save_world
-from interlock.doubles._world import World
+from interlock.doubles._world import World, WorldSession
 from interlock.models import FilterField, SessionState
 
 if TYPE_CHECKING:
@@ -234,6 +234,18 @@ class VendorDouble(abc.ABC):
     def put_session(self, state: SessionState) -> str:
         """Create a session in ``state`` and return its vendor id."""
         return self.world.add(state).id
+
+    def put_sparse_session(self, state: SessionState) -> str:
+        """Create a session in ``state`` whose optional fields the vendor does not hold (see
+        ``World.add(sparse=True)``); a subclass adds what that means at its vendor (DingTalk:
+        the position's job was deleted, so its owners cannot be read)."""
+        return self.world.add(state, sparse=True).id
+
+    def vendor_data(self, session: WorldSession) -> Mapping[str, Any] | None:
+        """What the neutral session's ``vendor_data`` must hold for ``session``: the vendor's
+        extras the adapter passes through, as the double renders them. ``None`` (the default)
+        leaves ``vendor_data`` unchecked."""
+        return None
 
     def put_unmapped_session(self) -> str:
         """Create a session whose vendor state is :attr:`unmapped_vendor_state`."""

@@ -45,9 +45,10 @@ _SEED_STATES = (
 class WorldPosition:
     id: str
     title: str
-    level: str
-    department: str
+    level: str | None
+    department: str | None
     owners: tuple[str, ...]
+    """Who owns the position (empty: the vendor names none, e.g. the job was deleted)."""
 
 
 @dataclass
@@ -58,9 +59,9 @@ class WorldSession:
     state: SessionState
     candidate_id: str
     candidate_name: str
-    candidate_phone: str
+    candidate_phone: str | None
     position: WorldPosition
-    batch_no: str
+    batch_no: str | None
     scheduled_at: datetime
     started_at: datetime | None = None
     progress: float = 0.0
@@ -111,8 +112,15 @@ class World:
         for i in range(size):
             self.add(_SEED_STATES[i % len(_SEED_STATES)], index=i)
 
-    def add(self, state: SessionState, *, index: int | None = None) -> WorldSession:
-        """Create a session in ``state`` (used by seeding and by test scenarios)."""
+    def add(
+        self, state: SessionState, *, index: int | None = None, sparse: bool = False
+    ) -> WorldSession:
+        """Create a session in ``state`` (used by seeding and by test scenarios).
+
+        :param sparse: the vendor holds none of the optional fields: no phone, no batch number,
+            and a position of its own without level, department or owners (what a vendor sends
+            for a candidate who gave no number, or a job deleted since).
+        """
         i = len(self.sessions) if index is None else index
         names = CHINESE_NAMES + LATIN_NAMES
         scheduled = self._base + timedelta(hours=i - 24)
@@ -132,6 +140,16 @@ class World:
             if state is SessionState.PAUSED
             else None,
         )
+        if sparse:
+            session.candidate_phone = None
+            session.batch_no = None
+            session.position = WorldPosition(
+                id=self._new_id(self.rng),
+                title=session.position.title,
+                level=None,
+                department=None,
+                owners=(),
+            )
         self.sessions[session.id] = session
         return session
 
