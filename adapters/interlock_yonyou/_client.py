@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 
 from interlock.adapter import AccountContext
-from interlock.http import ReadBack, Token, TokenCache, VendorClient, VendorReply
+from interlock.http import RateLimiter, ReadBack, Token, TokenCache, VendorClient, VendorReply
 from interlock_yonyou._crypto import token_signature
 from interlock_yonyou._interpret import interpret_auth, interpret_business, parsed
 from interlock_yonyou._models import AccessToken, GatewayAddress
@@ -39,8 +39,10 @@ class YonyouConnection:
         options: YonyouOptions,
         *,
         wall_clock_ms: Callable[[], int],
+        limiter: RateLimiter | None,
     ) -> None:
         self._context = context
+        self._limiter = limiter
         self._options = options
         self._secret = options.app_secret.get_secret_value()
         self._wall_clock_ms = wall_clock_ms
@@ -116,7 +118,7 @@ class YonyouConnection:
             tokens=tokens,
             apply_token=apply_token,
             retry=self._context.retry_policy,
-            limiter=self._context.rate_limiter,
+            limiter=self._limiter,
             timeout_s=self._options.timeout_s,
             secrets=(self._secret,),
         )

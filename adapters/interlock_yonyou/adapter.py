@@ -104,7 +104,11 @@ class YonyouAdapter(InterviewAdapter):
         self.options = options
         self.zone: tzinfo = context.timezone
         self.connection = YonyouConnection(
-            context, options, wall_clock_ms=lambda: int(context.clock().timestamp() * 1000)
+            context,
+            options,
+            wall_clock_ms=lambda: int(context.clock().timestamp() * 1000),
+            # The shared limiter if the account has one, else our own under the tenant's limit.
+            limiter=self.rate_limiter(default=options.vendor_qps, share=options.rate_share),
         )
         self.api = TenantApi(self.connection, options.api_prefix)
         self._batches = BatchRunner(self.api, ref=self.ref, read_sessions=self._read_sessions)

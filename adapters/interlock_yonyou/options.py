@@ -31,6 +31,10 @@ class YonyouOptions(BaseModel):
     )
     """Where the tenant published the interview API on its gateway."""
     native_batch_size: Annotated[int, Field(ge=1, le=100)] = 100
+    vendor_qps: Annotated[float, Field(gt=0)] | None = None
+    """The tenant gateway's per-API limit, which YonBIP does not publish (its answer past it is
+    ``310046``); when set, calls are paced at ``rate_share`` of it. None: not paced."""
+    rate_share: Annotated[float, Field(gt=0, le=1)] = 0.8
     timeout_s: Annotated[float, Field(gt=0, le=120)] = 10.0
     callback_max_age_s: Annotated[float, Field(gt=0, le=86_400)] = 300.0
     """How old (or how far ahead) a push's timestamp may be before it is refused as a replay."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote
@@ -35,6 +36,7 @@ from interlock.privacy import mask_phone
 from interlock.transitions import TARGET_STATE
 from interlock_contract.suites.verbs import source_state
 from interlock_dingtalk.adapter import DingTalkAdapter
+from interlock_dingtalk.options import DingTalkOptions
 from interlock_sandbox._batch import BatchRunner, ReadStates
 from interlock_sandbox._interpret import expecting, interpret
 from interlock_sandbox._mapping import to_session
@@ -223,6 +225,26 @@ class DropsTheVendorsExtras(DingTalkAdapter):
 
     async def get_session(self, session_id: str) -> Session:
         return (await super().get_session(session_id)).model_copy(update={"vendor_data": {}})
+
+
+class SendsAsFastAsItCan(DingTalkAdapter):
+    """Builds no limiter ("the vendor will say when it is too much"): a burst meets the throttle."""
+
+    def rate_limiter(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+class SuiteAppAsInternalApp(DingTalkAdapter):
+    """Asks for an ISV suite's token as if it were an internal app (``accessToken`` with the
+    suite key and secret): DingTalk refuses, so an ISV-installed account never works."""
+
+    def __init__(self, context: AccountContext) -> None:
+        options = context.options
+        if isinstance(options, DingTalkOptions) and options.app_type == "isv":
+            internal = {"app_type": "internal", "app_key": options.suite_key}
+            internal["app_secret"] = options.suite_secret  # type: ignore[assignment]
+            context = replace(context, options=options.model_copy(update=internal))
+        super().__init__(context)
 
 
 class FreshKeyPerCall(_OwnResults):
@@ -649,6 +671,8 @@ PLANTED_MORE: dict[str, tuple[str, type[InterviewAdapter]]] = {
     "owners-from-the-wrong-field": ("sandbox", OwnersFromTheWrongField),
     "deadline-in-the-wrong-zone": ("sandbox", DeadlineInTheWrongZone),
     "fresh-key-per-call": ("sandbox", FreshKeyPerCall),
+    "suite-app-as-internal-app": ("dingtalk", SuiteAppAsInternalApp),
+    "sends-as-fast-as-it-can": ("dingtalk", SendsAsFastAsItCan),
     "masks-a-missing-phone": ("sandbox", MasksAMissingPhone),
     "keeps-only-the-masked-name": ("sandbox", KeepsOnlyTheMaskedName),
     "drops-the-vendors-extras": ("dingtalk", DropsTheVendorsExtras),

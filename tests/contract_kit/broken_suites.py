@@ -187,6 +187,14 @@ class TestFetchesTokensAsWrites(BrokenSandboxSuite):
     variant = "fetches-tokens-as-writes"
 
 
+class TestSendsAsFastAsItCan(BrokenSandboxSuite):
+    variant = "sends-as-fast-as-it-can"
+
+
+class TestSuiteAppAsInternalApp(BrokenSandboxSuite):
+    variant = "suite-app-as-internal-app"
+
+
 class TestMasksAMissingPhone(BrokenSandboxSuite):
     variant = "masks-a-missing-phone"
 

@@ -140,6 +140,9 @@ class DingTalkDouble(VendorDouble):
             **self._common_options(),
         }
 
+    def other_adapter_options(self, base_url: str) -> dict[str, dict[str, Any]]:
+        return {"isv": self.isv_adapter_options(base_url)}
+
     def _common_options(self) -> dict[str, Any]:
         return {
             "callback_token": _auth.CALLBACK_TOKEN,

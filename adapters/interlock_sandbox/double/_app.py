@@ -104,6 +104,7 @@ class SandboxDouble(VendorDouble):
             "client_id": CLIENT_ID,
             "client_secret": CLIENT_SECRET,
             "in_process": False,
+            "vendor_qps": self.qps,
         }
 
     def expire_tokens(self) -> None:

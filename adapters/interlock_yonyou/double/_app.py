@@ -131,6 +131,7 @@ class YonyouDouble(VendorDouble):
             "tenant_id": TENANT_ID,
             "app_key": APP_KEY,
             "app_secret": APP_SECRET,
+            "vendor_qps": self.qps,
         }
 
     def expire_tokens(self) -> None:

@@ -10,8 +10,11 @@ import pytest
 from interlock import Interlock
 from interlock.adapter import InterviewAdapter
 from interlock.capabilities import Capabilities
-from interlock.doubles import Fault, VirtualClock
+from interlock.doubles import Fault, VendorDouble, VirtualClock, wire_adapter
+from interlock.http import RetryPolicy
 from interlock.models import Session, SessionState, Verb
+from interlock.plugins import AdapterSpec
+from interlock.transitions import TARGET_STATE
 from interlock_contract.checks import (
     assert_hooks_once,
     assert_no_secrets,
@@ -20,7 +23,7 @@ from interlock_contract.checks import (
     texts_of_error,
     texts_of_records,
 )
-from interlock_contract.harness import ContractFixtures, HookRecorder
+from interlock_contract.harness import CONTRACT_REASON, ContractFixtures, HookRecorder, VendorMock
 from interlock_contract.scenario import Scenario
 from interlock_contract.suites.batch import collect_batch
 from interlock_contract.suites.verbs import source_state
@@ -55,6 +58,69 @@ class AuthContract(ContractFixtures):
             "endpoint), or bypass the auth checks with a reason if the vendor has no tokens"
         )
         return session_id
+
+    def test_every_configuration_reads_changes_and_renews(
+        self,
+        request: pytest.FixtureRequest,
+        run: Any,
+        contract_spec: AdapterSpec,
+        double: VendorDouble,
+        vendor_mock: VendorMock,
+        retry_policy: RetryPolicy,
+        virtual_clock: VirtualClock,
+        capabilities: Capabilities,
+        scenario: Scenario,
+    ) -> None:
+        """Each other way to set up an account at the vendor (``other_adapter_options``: an ISV
+        app beside an internal one...) gets a token, reads, changes a session and renews an
+        expired token, like the configuration the rest of the suite uses."""
+        configurations = double.other_adapter_options(double.base_url)
+        self.require(request, bool(configurations), "the double offers one configuration")
+        verb = next((v for v in Verb if capabilities.level(v).automated), None)
+        self.require(request, verb is not None, "no verb is automated")
+        assert verb is not None
+        for name, options in configurations.items():
+
+            async def build(name: str = name, options: Any = options) -> InterviewAdapter:
+                return wire_adapter(
+                    contract_spec,
+                    double,
+                    account=f"{contract_spec.name}-{name}",
+                    transport=vendor_mock.transport,
+                    retry_policy=retry_policy,
+                    clock=virtual_clock,
+                    options=options,
+                )
+
+            adapter = run(build())
+            try:
+                self._check_configuration(run, adapter, scenario, verb, name)
+            finally:
+                run(adapter.aclose())
+
+    def _check_configuration(
+        self, run: Any, adapter: InterviewAdapter, scenario: Scenario, verb: Verb, name: str
+    ) -> None:
+        where = f"configuration {name!r}"
+        session_id = self._warm_up(run, adapter, scenario)
+        read = run(adapter.get_session(session_id))
+        assert read.state is scenario.state_of(session_id), (
+            f"{where}: read {read.state}, the vendor has {scenario.state_of(session_id)}"
+        )
+        target = scenario.session_exists(source_state(verb))
+        scenario.token_expired_once()
+        before = scenario.token_requests
+        outcome = attempt(run, adapter.change_state(
+            verb, target, CONTRACT_REASON, idempotency_key=f"contract-{name}"
+        ))  # fmt: skip
+        assert outcome.succeeded, f"{where}: {verb} after the token expired {outcome.describe()}"
+        assert scenario.state_of(target) is TARGET_STATE[verb], (
+            f"{where}: {verb} reported success but the vendor has {scenario.state_of(target)}"
+        )
+        assert scenario.token_requests - before == 1, (
+            f"{where}: renewing the expired token took {scenario.token_requests - before} token "
+            "requests, expected 1"
+        )
 
     def test_concurrent_first_calls_fetch_one_token(
         self, run: Any, adapter: InterviewAdapter, scenario: Scenario

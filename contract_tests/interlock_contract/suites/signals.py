@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any, ClassVar
 
 import pytest
@@ -27,6 +28,11 @@ from interlock_contract.suites.faults import check_bounded, check_truthful
 from interlock_contract.suites.verbs import source_state
 
 __all__ = ["VendorSignalsContract"]
+
+BURST_SECONDS = 3
+"""A burst holds this many seconds' worth of reads at the vendor's limit."""
+BURST_CAP = 150
+"""... but no more reads than this (a vendor with a high limit would make the check slow)."""
 
 ANNOUNCED_WAIT_S = 2.5
 """What an injected throttle with a wait header announces (more than any backoff's jitter)."""
@@ -126,3 +132,30 @@ class VendorSignalsContract(ContractFixtures):
                     "read the session back instead of resending"
                 )
             check_bounded(watched, where)
+
+    def test_a_burst_of_reads_is_paced_under_the_vendors_limit(
+        self, run: Any, adapter: InterviewAdapter, scenario: Scenario
+    ) -> None:
+        """Reads started at once, a few seconds' worth at the vendor's limit, are paced by the
+        adapter's limiter (``InterviewAdapter.rate_limiter``), so the vendor throttles none: a
+        throttled call is a wasted call, and a vendor may block an app that keeps hitting its
+        limit. (Concurrent waits on the kit's virtual clock overlap, as in real time.)"""
+        double = scenario.double
+        count = min(BURST_CAP, int(double.qps * BURST_SECONDS))
+        ids = [scenario.session_exists() for _ in range(count)]
+        run(adapter.get_session(ids[0]))  # the token is fetched first
+
+        async def burst() -> list[Any]:
+            reads = (adapter.get_session(i) for i in ids)
+            return list(await asyncio.gather(*reads, return_exceptions=True))
+
+        before = double.throttle_rejections
+        failed = [r for r in run(burst()) if isinstance(r, BaseException)]
+        throttled = double.throttle_rejections - before
+        first = f"; {len(failed)} reads failed, the first with {failed[0]!r}" if failed else ""
+        assert (throttled, len(failed)) == (0, 0), (
+            f"{count} reads at once, {BURST_SECONDS} s worth at the vendor's limit of "
+            f"{double.qps:g}/s: the vendor throttled {throttled} of the calls{first}; pace "
+            "calls with self.rate_limiter(default=<the vendor's limit>) passed to the "
+            "VendorClient"
+        )

@@ -168,6 +168,12 @@ class VendorDouble(abc.ABC):
     def adapter_options(self, base_url: str) -> dict[str, Any]:
         """Account options that make the adapter talk to this double at ``base_url``."""
 
+    def other_adapter_options(self, base_url: str) -> Mapping[str, Mapping[str, Any]]:
+        """Other ways an account may be set up at this vendor, by name (an ISV app beside an
+        internal one, another sign-in grant): the contract kit reads, changes a session and
+        renews a token under each. None by default."""
+        return {}
+
     @abc.abstractmethod
     def expire_tokens(self) -> None:
         """Make every issued access token expired (the next call gets the vendor's signal)."""

@@ -40,10 +40,18 @@ class VirtualClock:
         self.offset += seconds
 
     async def sleep(self, seconds: float) -> None:
-        """Record the wait, advance the clock by it, and let other tasks run."""
+        """Record the wait and move the clock to its end, letting other tasks run first.
+
+        Tasks that wait at the same time wait together, as they would in real time: each moves
+        the clock to *its* deadline only if the clock is not there yet, so ten tasks waiting a
+        second each cost one second, not ten (a limiter pacing concurrent calls stays honest).
+        """
+        if not seconds >= 0:
+            raise ValueError(f"cannot sleep {seconds!r} seconds")
         self.waits.append(seconds)
-        self.advance(max(0.0, seconds))
-        await asyncio.sleep(0)
+        deadline = self.monotonic() + seconds
+        await asyncio.sleep(0)  # the others that wait now take their deadlines first
+        self.advance(max(0.0, deadline - self.monotonic()))
 
     def __repr__(self) -> str:
         return f"<VirtualClock offset={self.offset:.3f}s waits={len(self.waits)}>"

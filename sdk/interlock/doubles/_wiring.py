@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -37,15 +38,20 @@ def wire_adapter(
     transport: httpx.AsyncBaseTransport | None = None,
     retry_policy: RetryPolicy | None = None,
     clock: VirtualClock | None = None,
+    options: Mapping[str, Any] | None = None,
 ) -> InterviewAdapter:
     """An adapter for ``double``: in-process through a mock transport unless ``transport`` or a
     served ``base_url`` is given (then real HTTP, or whatever the transport does, e.g. respx).
 
     ``retry_policy`` goes to :attr:`AccountContext.retry_policy`; with ``clock`` the double and
     the adapter (``AccountContext.monotonic`` and ``sleep``) share virtual time, so waits cost
-    nothing (the contract suite does both)."""
+    nothing (the contract suite does both). ``options`` replaces the double's
+    :meth:`~VendorDouble.adapter_options` (one of its :meth:`~VendorDouble.other_adapter_options`).
+    """
     url = base_url or double.base_url
-    options = spec.options_model.model_validate(double.adapter_options(url))
+    account_options = spec.options_model.model_validate(
+        double.adapter_options(url) if options is None else options
+    )
     if transport is None and base_url is None:
         transport = httpx.MockTransport(double.handle)
     timing: dict[str, Any] = {}
@@ -54,7 +60,7 @@ def wire_adapter(
         timing = {"monotonic": clock.monotonic, "sleep": clock.sleep}
     context = AccountContext(
         account=account or f"{spec.name}-double",
-        options=options,
+        options=account_options,
         timezone=DEFAULT_DOUBLE_TIMEZONE,
         transport=transport,
         retry_policy=retry_policy,
