@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -21,11 +22,14 @@ __all__ = [
     "assert_hooks_once",
     "assert_no_secrets",
     "assert_timeouts",
+    "assert_well_told",
     "attempt",
     "secrets_of",
 ]
 
 _MIN_SECRET_LENGTH = 6  # shorter values would match innocent text by chance
+_MISSING_VALUE = re.compile(r"\bNone\b|^\s*$")
+"""Text that shows a value was missing where a message was built: ``None``, or nothing."""
 
 
 @dataclass
@@ -152,9 +156,30 @@ def assert_hooks_once(hooks: HookRecorder, refs: Sequence[SessionRef]) -> None:
     assert ids == {e.operation_id for e in hooks.finished}, "finished events name other operations"
 
 
+def assert_well_told(told: InterlockError | OperationResult, where: str = "") -> None:
+    """An error (or a failed result) says something: its message and hint are text, never
+    empty, and show no ``None`` where a value was missing when they were built."""
+    if isinstance(told, OperationResult):
+        texts = {"error_message": told.error_message} if not told.ok else {}
+    else:
+        texts = {"message": told.message, "hint": told.hint or "-"}
+    for name, text in texts.items():
+        readable = isinstance(text, str) and not _MISSING_VALUE.search(text)
+        assert readable, (
+            f"{where or 'an error'}: its {name} is {text!r}, which shows a missing value; "
+            "build messages from values that are there (the vendor's message, the field, the "
+            "state) and say what went wrong"
+        )
+
+
 def attempt(run: Any, coroutine: Any) -> Attempt:
-    """Run ``coroutine`` on the check's loop; an Interlock error becomes part of the answer."""
+    """Run ``coroutine`` on the check's loop; an Interlock error becomes part of the answer
+    (after :func:`assert_well_told`: whatever the adapter says must be readable)."""
     try:
-        return Attempt(result=run(coroutine))
+        result = run(coroutine)
     except InterlockError as error:
+        assert_well_told(error)
         return Attempt(error=error)
+    if isinstance(result, OperationResult):
+        assert_well_told(result)
+    return Attempt(result=result)

@@ -247,6 +247,17 @@ class SuiteAppAsInternalApp(DingTalkAdapter):
         super().__init__(context)
 
 
+class NamesAValueItNeverHad(SandboxAdapter):
+    """Builds its not-found message from a field the vendor's answer does not have."""
+
+    async def get_session(self, session_id: str) -> Session:
+        try:
+            return await super().get_session(session_id)
+        except errors.SessionNotFound as missing:
+            name = missing.details.get("session_name")  # never set: the bug
+            raise errors.SessionNotFound(f"sandbox: session {name} does not exist") from None
+
+
 class FreshKeyPerCall(_OwnResults):
     """Sends a new Idempotency-Key with every call (reporting the caller's key)."""
 
@@ -671,6 +682,7 @@ PLANTED_MORE: dict[str, tuple[str, type[InterviewAdapter]]] = {
     "owners-from-the-wrong-field": ("sandbox", OwnersFromTheWrongField),
     "deadline-in-the-wrong-zone": ("sandbox", DeadlineInTheWrongZone),
     "fresh-key-per-call": ("sandbox", FreshKeyPerCall),
+    "names-a-value-it-never-had": ("sandbox", NamesAValueItNeverHad),
     "suite-app-as-internal-app": ("dingtalk", SuiteAppAsInternalApp),
     "sends-as-fast-as-it-can": ("dingtalk", SendsAsFastAsItCan),
     "masks-a-missing-phone": ("sandbox", MasksAMissingPhone),

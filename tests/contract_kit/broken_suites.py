@@ -195,6 +195,10 @@ class TestSuiteAppAsInternalApp(BrokenSandboxSuite):
     variant = "suite-app-as-internal-app"
 
 
+class TestNamesAValueItNeverHad(BrokenSandboxSuite):
+    variant = "names-a-value-it-never-had"
+
+
 class TestMasksAMissingPhone(BrokenSandboxSuite):
     variant = "masks-a-missing-phone"
 

@@ -169,6 +169,9 @@ CAUGHT_BY.update(
         "TestSuiteAppAsInternalApp": {
             "test_every_configuration_reads_changes_and_renews": "invalidClientIdOrSecret",
         },
+        "TestNamesAValueItNeverHad": {
+            "test_get_missing_session_is_not_found": "which shows a missing value",
+        },
         "TestMasksAMissingPhone": {
             "test_missing_optional_fields_stay_missing[candidate.masked_phone]": "the vendor "
             "holds no phone",
@@ -229,6 +232,7 @@ STILL_PASSES: dict[str, str] = {
     "TestTakesAChangeWithoutItsStatus": "test_signed_push_is_parsed",
     "TestSendsAsFastAsItCan": "test_fault_matrix[pause-throttled-no-retry-after]",
     "TestSuiteAppAsInternalApp": "test_concurrent_first_calls_fetch_one_token",
+    "TestNamesAValueItNeverHad": "test_get_session_maps_the_vendor_state[paused]",
     "TestMasksAMissingPhone": "test_every_field_matches_the_vendor[candidate.masked_phone]",
     "TestKeepsOnlyTheMaskedName": "test_personal_data_is_masked",
     "TestDropsTheVendorsExtras": "test_every_field_matches_the_vendor[state]",

@@ -39,6 +39,7 @@ from interlock.adapter import InterviewAdapter
 from interlock.capabilities import Capabilities, ChangeObservation
 from interlock.errors import InterlockError, UnsupportedOperation, VendorAuthFailed
 from interlock.events import CallbackRequest, SessionEvent
+from interlock_contract.checks import assert_well_told
 from interlock_contract.harness import ContractFixtures
 from interlock_contract.scenario import Scenario
 
@@ -71,7 +72,8 @@ def _assert_refused(adapter: InterviewAdapter, push: CallbackRequest, what: str,
     """``push`` is refused with ``VENDOR.AUTH_FAILED`` (and nothing of it is trusted)."""
     try:
         result = adapter.parse_callback(push)
-    except VendorAuthFailed:
+    except VendorAuthFailed as error:
+        assert_well_told(error, what)
         return
     pytest.fail(f"{what} was accepted ({len(result.events)} events): {fix}", pytrace=False)
 
@@ -81,6 +83,7 @@ def _refusal(adapter: InterviewAdapter, push: CallbackRequest) -> InterlockError
     try:
         adapter.parse_callback(push)
     except InterlockError as error:
+        assert_well_told(error, "a refused push")
         return error
     return None
 
@@ -268,11 +271,13 @@ class CallbacksContract(ContractFixtures):
     ) -> None:
         self.require(request, capabilities.push_events, "callbacks: capability push_events=False")
         session_id = scenario.session_exists()
-        with pytest.raises(VendorAuthFailed):
+        with pytest.raises(VendorAuthFailed) as forged:
             adapter.parse_callback(_signed(scenario, session_id, secret=FORGED_SECRET))
+        assert_well_told(forged.value, "a forged push")
         garbled = CallbackRequest(body=b"\x00 not a push")
         with pytest.raises(InterlockError) as caught:
             adapter.parse_callback(garbled)
+        assert_well_told(caught.value, "a garbled push")
         assert caught.value.code in ("VENDOR.AUTH_FAILED", "VENDOR.PROTOCOL_ERROR"), (
             f"a garbled push raised {caught.value.code}; raise VendorAuthFailed or "
             "VendorProtocolError"

@@ -14,6 +14,7 @@ from interlock.doubles import WorldSession
 from interlock.errors import InterlockError, SessionNotFound
 from interlock.models import FilterField, Session, SessionFilter, SessionState
 from interlock.privacy import mask_name, mask_phone
+from interlock_contract.checks import assert_well_told
 from interlock_contract.harness import ContractFixtures
 from interlock_contract.scenario import Scenario
 
@@ -259,6 +260,7 @@ class NotFoundReadsContract(ContractFixtures):
         with pytest.raises(SessionNotFound) as caught:
             run(adapter.get_session(missing))
         assert caught.value.code == "SESSION.NOT_FOUND"
+        assert_well_told(caught.value, "a read of a missing session")
 
 
 _FILTER_IDS = [
