@@ -570,6 +570,22 @@ class OneKeyForEveryItem(SandboxAdapter):
         return [r.model_copy(update={"idempotency_key": idempotency_key}) for r in results]
 
 
+class FailedItemsUnderTheChunksKey(SandboxAdapter):
+    """Files an item the vendor refused under the chunk's own key (the applied ones are fine),
+    so two refused items of a chunk cannot be told apart in the audit trail."""
+
+    async def batch_chunk(
+        self, verb: Verb, session_ids: Sequence[str], reason: Reason, *, idempotency_key: str
+    ) -> list[OperationResult]:
+        results = await super().batch_chunk(
+            verb, session_ids, reason, idempotency_key=idempotency_key
+        )
+        return [
+            r if r.ok else r.model_copy(update={"idempotency_key": idempotency_key})
+            for r in results
+        ]
+
+
 class ForgetsTheBatchRequestId(SandboxAdapter):
     """Drops the vendor's request id from batch items (support cannot find the batch call)."""
 
@@ -682,6 +698,7 @@ PLANTED_MORE: dict[str, tuple[str, type[InterviewAdapter]]] = {
     "owners-from-the-wrong-field": ("sandbox", OwnersFromTheWrongField),
     "deadline-in-the-wrong-zone": ("sandbox", DeadlineInTheWrongZone),
     "fresh-key-per-call": ("sandbox", FreshKeyPerCall),
+    "failed-items-under-the-chunks-key": ("sandbox", FailedItemsUnderTheChunksKey),
     "names-a-value-it-never-had": ("sandbox", NamesAValueItNeverHad),
     "suite-app-as-internal-app": ("dingtalk", SuiteAppAsInternalApp),
     "sends-as-fast-as-it-can": ("dingtalk", SendsAsFastAsItCan),

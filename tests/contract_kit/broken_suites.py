@@ -199,6 +199,10 @@ class TestNamesAValueItNeverHad(BrokenSandboxSuite):
     variant = "names-a-value-it-never-had"
 
 
+class TestFailedItemsUnderTheChunksKey(BrokenSandboxSuite):
+    variant = "failed-items-under-the-chunks-key"
+
+
 class TestMasksAMissingPhone(BrokenSandboxSuite):
     variant = "masks-a-missing-phone"
 

@@ -172,6 +172,10 @@ CAUGHT_BY.update(
         "TestNamesAValueItNeverHad": {
             "test_get_missing_session_is_not_found": "which shows a missing value",
         },
+        "TestFailedItemsUnderTheChunksKey": {
+            "test_a_mixed_native_chunk_answers_each_item_under_its_own_key[pause]": "share an "
+            "idempotency key",
+        },
         "TestMasksAMissingPhone": {
             "test_missing_optional_fields_stay_missing[candidate.masked_phone]": "the vendor "
             "holds no phone",
@@ -233,6 +237,7 @@ STILL_PASSES: dict[str, str] = {
     "TestSendsAsFastAsItCan": "test_fault_matrix[pause-throttled-no-retry-after]",
     "TestSuiteAppAsInternalApp": "test_concurrent_first_calls_fetch_one_token",
     "TestNamesAValueItNeverHad": "test_get_session_maps_the_vendor_state[paused]",
+    "TestFailedItemsUnderTheChunksKey": "test_mixed_batch_has_one_result_per_item_in_order[pause]",
     "TestMasksAMissingPhone": "test_every_field_matches_the_vendor[candidate.masked_phone]",
     "TestKeepsOnlyTheMaskedName": "test_personal_data_is_masked",
     "TestDropsTheVendorsExtras": "test_every_field_matches_the_vendor[state]",

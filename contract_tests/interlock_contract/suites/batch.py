@@ -13,7 +13,7 @@ from interlock.doubles import Fault
 from interlock.errors import InterlockError
 from interlock.models import OperationOutcome, OperationResult, SessionState, Verb
 from interlock.transitions import TARGET_STATE
-from interlock_contract.checks import assert_hooks_once
+from interlock_contract.checks import assert_hooks_once, assert_well_told
 from interlock_contract.harness import CONTRACT_REASON, ContractFixtures, HookRecorder
 from interlock_contract.scenario import Scenario
 from interlock_contract.suites.verbs import source_state
@@ -289,6 +289,50 @@ class NativeBatchContract(ContractFixtures):
             check_item_keys(results, key)
         changed = [i for i in ids if scenario.state_of(i) is not source]
         assert not changed, f"the vendor refused the chunk, yet {changed} changed"
+
+    @pytest.mark.parametrize("verb", list(Verb), ids=str)
+    def test_a_mixed_native_chunk_answers_each_item_under_its_own_key(
+        self,
+        request: pytest.FixtureRequest,
+        run: Any,
+        adapter: InterviewAdapter,
+        interlock: Interlock,
+        capabilities: Capabilities,
+        scenario: Scenario,
+        verb: Verb,
+    ) -> None:
+        """One native chunk whose items fare differently (applied, already there, missing,
+        refused): each item answered for itself, under a key of its own derived from the
+        chunk's — the result the gateway's batch job records per item."""
+        self._require_native(request, capabilities, verb)
+        self.require(request, capabilities.native_batch_size >= 4, "native chunks of < 4 items")
+        source, target = source_state(verb), TARGET_STATE[verb]
+        applicable = scenario.session_exists(source)
+        already = scenario.session_exists(target)
+        missing = scenario.session_missing()
+        refused = scenario.session_exists(SessionState.COMPLETED)
+        ids = [applicable, already, missing, refused]
+        key = f"contract-mixed-chunk-{applicable}"
+        results = run(
+            interlock.send_chunk(verb, adapter.account, ids, CONTRACT_REASON, idempotency_key=key)
+        )
+        assert [r.ref.session_id for r in results] == ids, "one result per item, in order"
+        check_item_keys(results, key)
+        got = {r.ref.session_id: (r.outcome, r.error_code) for r in results}
+        wanted = {
+            applicable: (OperationOutcome.APPLIED, None),
+            already: (OperationOutcome.ALREADY_IN_STATE, None),
+            missing: (OperationOutcome.FAILED, "SESSION.NOT_FOUND"),
+            refused: (OperationOutcome.FAILED, "SESSION.INVALID_TRANSITION"),
+        }
+        for session_id, expected in wanted.items():
+            assert got[session_id] == expected, (
+                f"chunk item {session_id}: expected {expected[0]} {expected[1] or ''}, got "
+                f"{got[session_id][0]} {got[session_id][1] or ''}"
+            )
+        for result in results:
+            assert result.verb == verb, f"chunk item {result.ref.session_id}: verb {result.verb}"
+            assert_well_told(result, f"chunk item {result.ref.session_id}")
 
     @pytest.mark.parametrize("verb", list(Verb), ids=str)
     def test_an_item_the_vendors_answer_leaves_out(
