@@ -12,8 +12,9 @@ vendor, how often it was mutated, which requests were sent and what the vendor a
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -175,14 +176,26 @@ class Scenario:
         )
 
     def changes_before_the_write(
-        self, moves: dict[str, SessionState], *, only_mutations: bool = True
+        self,
+        moves: dict[str, SessionState],
+        *,
+        deleted: Iterable[str] = (),
+        past_deadline: Iterable[str] = (),
+        only_mutations: bool = True,
     ) -> FaultPlan:
         """Just before the next mutating request is served, someone else moves sessions at the
-        vendor (a recruiter in its console, the candidate finishing): a read-then-write race."""
+        vendor (a recruiter in its console, the candidate finishing), deletes some, or lets
+        paused ones pass their resume deadline: a read-then-write race."""
+        gone, expired = list(deleted), list(past_deadline)
 
         def move() -> None:
+            world = self.double.world
             for session_id, state in moves.items():
-                self.double.world.move(session_id, state)
+                world.move(session_id, state)
+            for session_id in gone:
+                world.delete(session_id)
+            for session_id in expired:
+                world.get(session_id).resume_deadline = world.clock() - timedelta(minutes=1)
 
         return self.double.race(move, only_mutations=only_mutations)
 

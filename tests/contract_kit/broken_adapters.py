@@ -7,6 +7,7 @@ possible, the way the bug would really be written. ``PLANTED_MORE`` maps a varia
 
 from __future__ import annotations
 
+import contextlib
 import json
 import uuid
 from collections.abc import Callable, Sequence
@@ -586,6 +587,34 @@ class FailedItemsUnderTheChunksKey(SandboxAdapter):
         ]
 
 
+class RefusesBatchItemsFromItsFirstRead(SandboxAdapter):
+    """Explains a refused batch item with the state it read before sending the batch: right
+    when nothing moved, wrong when the vendor moved the session on in between."""
+
+    async def batch_chunk(
+        self, verb: Verb, session_ids: Sequence[str], reason: Reason, *, idempotency_key: str
+    ) -> list[OperationResult]:
+        first: dict[str, SessionState] = {}
+        for session_id in session_ids:
+            with contextlib.suppress(errors.SessionNotFound):
+                first[session_id] = (await self.get_session(session_id)).state
+        results = await super().batch_chunk(
+            verb, session_ids, reason, idempotency_key=idempotency_key
+        )
+        return [
+            r.model_copy(
+                update={
+                    "error_message": explain_refusal(
+                        first[r.ref.session_id], verb, "refused by the vendor"
+                    ).message
+                }
+            )
+            if r.error_code == "SESSION.INVALID_TRANSITION" and r.ref.session_id in first
+            else r
+            for r in results
+        ]
+
+
 class ForgetsTheBatchRequestId(SandboxAdapter):
     """Drops the vendor's request id from batch items (support cannot find the batch call)."""
 
@@ -698,6 +727,7 @@ PLANTED_MORE: dict[str, tuple[str, type[InterviewAdapter]]] = {
     "owners-from-the-wrong-field": ("sandbox", OwnersFromTheWrongField),
     "deadline-in-the-wrong-zone": ("sandbox", DeadlineInTheWrongZone),
     "fresh-key-per-call": ("sandbox", FreshKeyPerCall),
+    "refuses-batch-items-from-its-first-read": ("sandbox", RefusesBatchItemsFromItsFirstRead),
     "failed-items-under-the-chunks-key": ("sandbox", FailedItemsUnderTheChunksKey),
     "names-a-value-it-never-had": ("sandbox", NamesAValueItNeverHad),
     "suite-app-as-internal-app": ("dingtalk", SuiteAppAsInternalApp),

@@ -203,6 +203,10 @@ class TestFailedItemsUnderTheChunksKey(BrokenSandboxSuite):
     variant = "failed-items-under-the-chunks-key"
 
 
+class TestRefusesBatchItemsFromItsFirstRead(BrokenSandboxSuite):
+    variant = "refuses-batch-items-from-its-first-read"
+
+
 class TestMasksAMissingPhone(BrokenSandboxSuite):
     variant = "masks-a-missing-phone"
 

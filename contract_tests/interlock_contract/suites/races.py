@@ -15,7 +15,7 @@ from interlock.doubles import Fault
 from interlock.errors import InvalidTransition
 from interlock.models import OperationOutcome, SessionState, Verb
 from interlock.transitions import TARGET_STATE
-from interlock_contract.checks import assert_hooks_once, attempt
+from interlock_contract.checks import assert_hooks_once, assert_well_told, attempt
 from interlock_contract.harness import CONTRACT_REASON, ContractFixtures, HookRecorder
 from interlock_contract.scenario import Scenario
 from interlock_contract.suites.batch import collect_batch
@@ -75,26 +75,44 @@ class RacesContract(ContractFixtures):
         scenario: Scenario,
         verb: Verb,
     ) -> None:
+        """Between the adapter's read and the vendor running the batch, sessions change at the
+        vendor: two are completed, one is deleted and, for a resume, one passes its resume
+        deadline. Each such item fails with what the vendor holds now; the others apply."""
         self.require_verb(request, capabilities, verb)
-        ids = scenario.sessions_exist(4, source_state(verb))
+        ids = scenario.sessions_exist(6, source_state(verb))
         moved = {ids[1]: S.COMPLETED, ids[3]: S.COMPLETED}
+        gone = ids[4]
+        expired = [ids[5]] if verb is Verb.RESUME else []
         run(adapter.get_session(ids[0]))
-        scenario.changes_before_the_write(moved)
+        scenario.changes_before_the_write(moved, deleted=[gone], past_deadline=expired)
         results = collect_batch(run, interlock, verb, [adapter.ref(i) for i in ids])
         scenario.clear_faults()
         by_id = {r.ref.session_id: r for r in results}
         assert sorted(by_id) == sorted(ids), "the batch must yield one result per item"
+        failing = dict.fromkeys([*moved, *expired], "SESSION.INVALID_TRANSITION")
+        failing[gone] = "SESSION.NOT_FOUND"
         for session_id in ids:
             item = by_id[session_id]
-            if session_id in moved:
+            if session_id in failing:
+                what = {gone: "deleted"}.get(session_id, "completed")
+                if session_id in expired:
+                    what = "past its resume deadline"
                 assert (item.outcome, item.error_code) == (
                     OperationOutcome.FAILED,
-                    "SESSION.INVALID_TRANSITION",
+                    failing[session_id],
                 ), (
-                    f"{session_id} was completed at the vendor while the batch ran, but its item "
+                    f"{session_id} was {what} at the vendor while the batch ran, but its item "
                     f"is {item.outcome} {item.error_code or ''}: read the vendor's per-item "
                     "failures (matched by id, never by position)"
                 )
+                assert_well_told(item, f"batch item {session_id} ({what})")
+                if session_id in moved:
+                    message = item.error_message or ""
+                    assert str(S.COMPLETED) in message, (
+                        f"batch item {session_id}: the refusal says {message!r}, not the state "
+                        "the vendor holds now (completed); read the refused sessions again "
+                        "(explain_refusal) instead of trusting the read before the batch"
+                    )
                 assert scenario.mutations_of(session_id) == 0
             else:
                 assert item.outcome is OperationOutcome.APPLIED, (

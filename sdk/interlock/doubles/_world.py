@@ -228,5 +228,10 @@ class World:
             session.resume_deadline = self.clock() + timedelta(hours=24)
         self.outside_changes[session_id] += 1
 
+    def delete(self, session_id: str) -> None:
+        """Someone deletes the session at the vendor (it is not found from now on)."""
+        del self.sessions[session_id]
+        self.outside_changes[session_id] += 1
+
     def snapshot(self) -> dict[str, WorldSession]:
         return {k: replace(v) for k, v in self.sessions.items()}
