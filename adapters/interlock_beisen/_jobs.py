@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from interlock import errors
 from interlock.http import VendorClient
@@ -43,11 +43,13 @@ class JobWaiter:
         poll_interval_s: float,
         wait_s: float,
         clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self._client = client
         self._interval = poll_interval_s
         self._wait = wait_s
         self._clock = clock
+        self._sleep = sleep
 
     async def find(self, request_id: str) -> JobRecord | None:
         """The job's record, or None when Beisen has no job of this id (read-back)."""
@@ -84,7 +86,7 @@ class JobWaiter:
                 raise self._unknown(request_id, f"the job ended {record.state}", record.state)
             if self._clock() + self._interval > deadline:
                 raise self._unknown(request_id, f"the job was still Running after {self._wait:g} s")
-            await asyncio.sleep(self._interval)
+            await self._sleep(self._interval)
 
     async def _read(self, request_id: str) -> JobRecord:
         reply = await self._client.request(

@@ -76,8 +76,14 @@ class BeisenAdapter(InterviewAdapter):
         self.options = options
         self.zone = context.timezone
         self._client = build_client(context, options)
+        # The account's clock and sleep: virtual time under the contract kit, so a job that
+        # hangs in Running costs no real minute there.
         jobs = JobWaiter(
-            self._client, poll_interval_s=options.async_poll_interval_s, wait_s=options.async_wait_s
+            self._client,
+            poll_interval_s=options.async_poll_interval_s,
+            wait_s=options.async_wait_s,
+            clock=context.monotonic,
+            sleep=context.sleep,
         )
         self._batches = BatchRunner(
             self._client,

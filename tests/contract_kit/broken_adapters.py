@@ -25,6 +25,7 @@ from interlock.adapter import AccountContext, InterviewAdapter, explain_refusal,
 from interlock.events import CallbackReply, CallbackRequest, CallbackResult
 from interlock.http import RetryPolicy, ThrottleSignal, Token, VendorSignals
 from interlock.models import (
+    OperationOutcome,
     OperationResult,
     Reason,
     Session,
@@ -35,6 +36,7 @@ from interlock.models import (
 )
 from interlock.privacy import mask_phone
 from interlock.transitions import TARGET_STATE
+from interlock_beisen.adapter import BeisenAdapter
 from interlock_contract.suites.verbs import source_state
 from interlock_dingtalk.adapter import DingTalkAdapter
 from interlock_dingtalk.options import DingTalkOptions
@@ -615,6 +617,22 @@ class RefusesBatchItemsFromItsFirstRead(SandboxAdapter):
         ]
 
 
+class TakesAnUnfinishedJobForDone(BeisenAdapter):
+    """Counts every item of a job it stopped waiting for as applied ("it was accepted")."""
+
+    async def batch_chunk(
+        self, verb: Verb, session_ids: Sequence[str], reason: Reason, *, idempotency_key: str
+    ) -> list[OperationResult]:
+        results = await super().batch_chunk(
+            verb, session_ids, reason, idempotency_key=idempotency_key
+        )
+        done = {"outcome": OperationOutcome.APPLIED, "error_code": None, "error_message": None}
+        return [
+            r.model_copy(update=done) if r.error_code == "VENDOR.UNAVAILABLE" else r
+            for r in results
+        ]
+
+
 class ForgetsTheBatchRequestId(SandboxAdapter):
     """Drops the vendor's request id from batch items (support cannot find the batch call)."""
 
@@ -727,6 +745,7 @@ PLANTED_MORE: dict[str, tuple[str, type[InterviewAdapter]]] = {
     "owners-from-the-wrong-field": ("sandbox", OwnersFromTheWrongField),
     "deadline-in-the-wrong-zone": ("sandbox", DeadlineInTheWrongZone),
     "fresh-key-per-call": ("sandbox", FreshKeyPerCall),
+    "takes-an-unfinished-job-for-done": ("beisen", TakesAnUnfinishedJobForDone),
     "refuses-batch-items-from-its-first-read": ("sandbox", RefusesBatchItemsFromItsFirstRead),
     "failed-items-under-the-chunks-key": ("sandbox", FailedItemsUnderTheChunksKey),
     "names-a-value-it-never-had": ("sandbox", NamesAValueItNeverHad),

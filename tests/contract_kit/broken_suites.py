@@ -207,6 +207,10 @@ class TestRefusesBatchItemsFromItsFirstRead(BrokenSandboxSuite):
     variant = "refuses-batch-items-from-its-first-read"
 
 
+class TestTakesAnUnfinishedJobForDone(BrokenSandboxSuite):
+    variant = "takes-an-unfinished-job-for-done"
+
+
 class TestMasksAMissingPhone(BrokenSandboxSuite):
     variant = "masks-a-missing-phone"
 

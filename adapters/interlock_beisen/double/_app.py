@@ -23,7 +23,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -53,7 +53,7 @@ from interlock_beisen.double._catalogue import (
     MSG_RATE_LIMITED,
     MSG_UNAUTHORIZED,
 )
-from interlock_beisen.double._jobs import AsyncJobs
+from interlock_beisen.double._jobs import AsyncJobs, JobEnding
 from interlock_beisen.double._render import (
     REQUEST_ID_HEADER,
     gateway_error,
@@ -203,6 +203,14 @@ class BeisenDouble(VendorDouble):
             WRITE_LIMIT if route is not None and route.mutation else READ_LIMIT
         )
         return base.scaled_to(self.settings.qps) if self.settings.qps else base
+
+    unsure_batch_endings: ClassVar[tuple[str, ...]] = ("Overtime", "Hang")
+
+    def end_next_batch(self, ending: str) -> None:
+        """``Overtime``: the job runs but its record says Overtime; ``Hang``: it stays Running."""
+        if ending not in self.unsure_batch_endings:
+            raise ValueError(f"a Beisen job cannot end {ending!r}")
+        self.jobs.end_next(cast(JobEnding, ending))
 
     def vendor_data(self, session: WorldSession) -> dict[str, Any]:
         """The interview's application id, type and last-change time."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 import pytest
 
@@ -13,7 +13,7 @@ from interlock.doubles import Fault
 from interlock.errors import InterlockError
 from interlock.models import OperationOutcome, OperationResult, SessionState, Verb
 from interlock.transitions import TARGET_STATE
-from interlock_contract.checks import assert_hooks_once, assert_well_told
+from interlock_contract.checks import assert_hooks_once, assert_well_told, attempt
 from interlock_contract.harness import CONTRACT_REASON, ContractFixtures, HookRecorder
 from interlock_contract.scenario import Scenario
 from interlock_contract.suites.verbs import source_state
@@ -333,6 +333,60 @@ class NativeBatchContract(ContractFixtures):
         for result in results:
             assert result.verb == verb, f"chunk item {result.ref.session_id}: verb {result.verb}"
             assert_well_told(result, f"chunk item {result.ref.session_id}")
+
+    @pytest.mark.parametrize("verb", list(Verb), ids=str)
+    def test_a_batch_whose_outcome_the_vendor_does_not_tell(
+        self,
+        request: pytest.FixtureRequest,
+        run: Any,
+        adapter: InterviewAdapter,
+        interlock: Interlock,
+        capabilities: Capabilities,
+        scenario: Scenario,
+        verb: Verb,
+    ) -> None:
+        """The vendor accepted the batch but never says what it did (``unsure_batch_endings``:
+        a job that ended ``Overtime``, one still running when the adapter stops waiting). No
+        item may be claimed that the vendor did not do, an item not vouched for fails as
+        "outcome unknown" (``VendorTimeout(ambiguous=True)``: ``VENDOR.UNAVAILABLE``, read back
+        before any retry) with the vendor's request id, and the batch is never sent again."""
+        self._require_native(request, capabilities, verb)
+        endings = type(scenario.double).unsure_batch_endings
+        self.require(request, bool(endings), "the vendor's batches always say how they ended")
+        source, target = source_state(verb), TARGET_STATE[verb]
+        for ending in endings:
+            ids = scenario.sessions_exist(min(3, capabilities.native_batch_size), source)
+            run(adapter.get_session(ids[0]))
+            scenario.double.end_next_batch(ending)
+            key = f"contract-unsure-{ending}-{ids[0]}"
+            chunk = interlock.send_chunk(
+                verb, adapter.account, ids, CONTRACT_REASON, idempotency_key=key
+            )
+            with scenario.watch() as watched:
+                outcome = attempt(run, chunk)
+            where = f"a native {verb} batch that ended {ending!r}"
+            sent = len(watched.mutating_requests)
+            assert sent == 1, f"{where}: the batch was sent {sent} times; never resend it blind"
+            if outcome.error is not None:
+                assert outcome.error.code == "VENDOR.UNAVAILABLE", (
+                    f"{where}: raised {outcome.error.code}; the outcome is unknown: raise "
+                    "VendorTimeout(ambiguous=True)"
+                )
+                continue
+            for item in cast(list[OperationResult], outcome.result):
+                truth = scenario.state_of(item.ref.session_id)
+                it = f"{where}: item {item.ref.session_id}"
+                if item.ok:
+                    assert truth is target, f"{it} is {item.outcome}, but the vendor has {truth}"
+                    continue
+                assert item.error_code == "VENDOR.UNAVAILABLE", (
+                    f"{it} failed with {item.error_code}; the vendor did not say what it did: "
+                    "fail it as outcome unknown (VendorTimeout(ambiguous=True)) or read it back"
+                )
+                if scenario.double.request_id_header is not None:
+                    assert item.vendor_request_id, (
+                        f"{it}: name the vendor's request id, so support can look the batch up"
+                    )
 
     @pytest.mark.parametrize("verb", list(Verb), ids=str)
     def test_an_item_the_vendors_answer_leaves_out(

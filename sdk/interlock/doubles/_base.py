@@ -127,6 +127,11 @@ class VendorDouble(abc.ABC):
     leaves_items_out: ClassVar[bool] = False
     """Whether the double honours :attr:`left_out` in its batch answers (the kit then checks
     what an adapter makes of an item the vendor's answer does not mention)."""
+    unsure_batch_endings: ClassVar[tuple[str, ...]] = ()
+    """How the vendor's asynchronous batch may end without saying what it did (Beisen: a job
+    that ends ``Overtime`` yet still runs, one still ``Running`` when the caller stops waiting).
+    The kit makes a batch end each way (:meth:`end_next_batch`) and checks that no item is
+    claimed without proof and none is resent."""
     token_paths: ClassVar[frozenset[str]] = frozenset()
     """Paths of the vendor's token endpoints: the base counts requests to them
     (:attr:`token_requests`) and the contract kit can make them fail."""
@@ -246,6 +251,11 @@ class VendorDouble(abc.ABC):
         ``World.add(sparse=True)``); a subclass adds what that means at its vendor (DingTalk:
         the position's job was deleted, so its owners cannot be read)."""
         return self.world.add(state, sparse=True).id
+
+    def end_next_batch(self, ending: str) -> None:
+        """Make the next batch the vendor accepts end ``ending`` (one of
+        :attr:`unsure_batch_endings`)."""
+        raise NotImplementedError(f"{type(self).__name__} declares no unsure batch endings")
 
     def vendor_data(self, session: WorldSession) -> Mapping[str, Any] | None:
         """What the neutral session's ``vendor_data`` must hold for ``session``: the vendor's
