@@ -7,6 +7,7 @@ possible, the way the bug would really be written. ``PLANTED_MORE`` maps a varia
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import json
 import uuid
@@ -38,6 +39,7 @@ from interlock.privacy import mask_phone
 from interlock.transitions import TARGET_STATE
 from interlock_beisen.adapter import BeisenAdapter
 from interlock_contract.suites.verbs import source_state
+from interlock_dingtalk._crypto import CallbackCipher, CryptoError
 from interlock_dingtalk.adapter import DingTalkAdapter
 from interlock_dingtalk.options import DingTalkOptions
 from interlock_sandbox._batch import BatchRunner, ReadStates
@@ -259,6 +261,26 @@ class NamesAValueItNeverHad(SandboxAdapter):
         except errors.SessionNotFound as missing:
             name = missing.details.get("session_name")  # never set: the bug
             raise errors.SessionNotFound(f"sandbox: session {name} does not exist") from None
+
+
+class _NoFullBlockOfPadding(CallbackCipher):
+    def decrypt(self, encrypt: str) -> Any:
+        decryptor = self._cipher().decryptor()
+        plain = decryptor.update(base64.b64decode(encrypt)) + decryptor.finalize()
+        if plain[-1] >= 32:  # the bug: `pad < block`, so a whole block of padding is refused
+            raise CryptoError("bad padding (wrong EncodingAESKey?)")
+        return super().decrypt(encrypt)
+
+
+class RefusesAWholeBlockOfPadding(DingTalkAdapter):
+    """Refuses a push whose plaintext needed a whole 32-byte block of padding (one in 32)."""
+
+    def __init__(self, context: AccountContext) -> None:
+        super().__init__(context)
+        options = self.options_as(DingTalkOptions)
+        if self._push is not None and options.callback_aes_key is not None:
+            key = options.callback_aes_key.get_secret_value()
+            self._push._cipher = _NoFullBlockOfPadding(key)
 
 
 class FreshKeyPerCall(_OwnResults):
@@ -745,6 +767,7 @@ PLANTED_MORE: dict[str, tuple[str, type[InterviewAdapter]]] = {
     "owners-from-the-wrong-field": ("sandbox", OwnersFromTheWrongField),
     "deadline-in-the-wrong-zone": ("sandbox", DeadlineInTheWrongZone),
     "fresh-key-per-call": ("sandbox", FreshKeyPerCall),
+    "refuses-a-whole-block-of-padding": ("dingtalk", RefusesAWholeBlockOfPadding),
     "takes-an-unfinished-job-for-done": ("beisen", TakesAnUnfinishedJobForDone),
     "refuses-batch-items-from-its-first-read": ("sandbox", RefusesBatchItemsFromItsFirstRead),
     "failed-items-under-the-chunks-key": ("sandbox", FailedItemsUnderTheChunksKey),

@@ -211,6 +211,10 @@ class TestTakesAnUnfinishedJobForDone(BrokenSandboxSuite):
     variant = "takes-an-unfinished-job-for-done"
 
 
+class TestRefusesAWholeBlockOfPadding(BrokenSandboxSuite):
+    variant = "refuses-a-whole-block-of-padding"
+
+
 class TestMasksAMissingPhone(BrokenSandboxSuite):
     variant = "masks-a-missing-phone"
 

@@ -227,6 +227,7 @@ class DingTalkDouble(VendorDouble):
         owner_key: str = _auth.APP_KEY,
         token: str | None = None,
         timestamp: str | None = None,
+        padding: int = 0,
     ) -> httpx.Request:
         """The signed, encrypted push DingTalk-style sends when a session's status changed."""
         session = self.world.get(session_id)
@@ -240,7 +241,7 @@ class DingTalkDouble(VendorDouble):
             "changeTimeMillis": millis(session.updated_at),
         }
         return self.pushes.request(
-            url, event, owner_key=owner_key, token=token, timestamp=timestamp
+            url, event, owner_key=owner_key, token=token, timestamp=timestamp, padding=padding
         )
 
     def signed_callback(
@@ -250,10 +251,12 @@ class DingTalkDouble(VendorDouble):
         secret: str | None = None,
         age_s: float = 0.0,
         foreign: bool = False,
+        padding: int = 0,
     ) -> CallbackRequest:
         """The contract kit's hook: a state-change push about ``session_id`` as the gateway
         receives it, signed with ``secret`` instead of the callback token when given, ``age_s``
-        seconds ago, and for another app of the org with ``foreign``."""
+        seconds ago, for another app of the org with ``foreign``, and ``padding`` bytes longer
+        (every length of the cipher's last block)."""
         signed_at = self.world.clock() - timedelta(seconds=age_s)
         request = self.push_session_change(
             session_id,
@@ -261,6 +264,7 @@ class DingTalkDouble(VendorDouble):
             token=secret,
             owner_key=_FOREIGN_APP_KEY if foreign else _auth.APP_KEY,
             timestamp=str(int(signed_at.timestamp() * 1000)),
+            padding=padding,
         )
         return CallbackRequest(
             method=request.method,

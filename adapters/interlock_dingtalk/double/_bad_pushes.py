@@ -53,6 +53,8 @@ def bad_callbacks(
 
     without = {key: {k: v for k, v in event.items() if k != key} for key in ("sessionId", "status")}
     garbage = base64.b64encode(b"0123456789abcdef0123").decode()  # 20 bytes: not AES blocks
+    good = sealed(event)
+    stray = f"{good[:8]}*{good[8:]}"  # a lenient decoder drops the * and decrypts the rest
     pushes: list[BadPush] = [
         ("a change without its sessionId", signed(sealed(without["sessionId"])), _PROTOCOL,
          "sessionId"),
@@ -64,6 +66,7 @@ def bad_callbacks(
         ("an event that is not JSON", signed(sealed("not json")), _PROTOCOL, "message"),
         ("a ciphertext that is not base64", signed("%%% not base64 %%%"), _PROTOCOL, "encrypt"),
         ("a ciphertext of broken AES blocks", signed(garbage), _PROTOCOL, "encrypt"),
+        ("a ciphertext with a character outside base64", signed(stray), _PROTOCOL, "encrypt"),
         ("a timestamp that is not milliseconds", signed(sealed(event), timestamp="today"),
          _REFUSED, None),
     ]  # fmt: skip

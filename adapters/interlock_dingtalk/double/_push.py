@@ -37,12 +37,15 @@ class PushSender:
         timestamp: str | None = None,
         nonce: str | None = None,
         token: str | None = None,
+        padding: int = 0,
     ) -> httpx.Request:
         """``POST url?msg_signature=&timestamp=&nonce=`` with body ``{"encrypt": …}``; signed
-        with ``token`` instead of the real callback token when given (a forgery)."""
+        with ``token`` instead of the real callback token when given (a forgery); ``padding``
+        spaces after the event's JSON make a plaintext of another length."""
         timestamp = timestamp or str(int(self._clock().timestamp() * 1000))
         nonce = nonce or secrets.token_urlsafe(6)[:8]
         message = json.dumps(dict(event), ensure_ascii=False, separators=(",", ":"))
+        message += " " * padding
         ciphertext = encrypt(message, owner_key, self._key)
         params = {
             "msg_signature": signature(token or self._token, timestamp, nonce, ciphertext),

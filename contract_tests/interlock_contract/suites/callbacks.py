@@ -68,6 +68,10 @@ def _signed(
     return request
 
 
+_LONGEST_BLOCK = 32
+"""Bytes in the longest padding block a push scheme uses (DingTalk's and WeChat's PKCS#7)."""
+
+
 def _assert_refused(adapter: InterviewAdapter, push: CallbackRequest, what: str, fix: str) -> None:
     """``push`` is refused with ``VENDOR.AUTH_FAILED`` (and nothing of it is trusted)."""
     try:
@@ -174,6 +178,34 @@ class CallbacksContract(ContractFixtures):
         assert again[0].event_id != about[0].event_id, (
             "two pushes about two sessions carry the same event_id: the gateway would drop one"
         )
+
+    def test_pushes_of_every_length_are_parsed(
+        self,
+        request: pytest.FixtureRequest,
+        adapter: InterviewAdapter,
+        capabilities: Capabilities,
+        scenario: Scenario,
+    ) -> None:
+        """Pushes whose plaintexts end at every offset of a cipher block (the double's
+        ``signed_callback(padding=n)``) decrypt and parse: a padding check off by one refuses
+        one push in every block's worth of lengths."""
+        self.require(request, capabilities.push_events, "callbacks: capability push_events=False")
+        self.require(
+            request, _double_takes(scenario, "padding"), "signed_callback takes no padding"
+        )
+        for padding in range(_LONGEST_BLOCK + 1):
+            session_id = scenario.session_exists()
+            try:
+                result = adapter.parse_callback(_signed(scenario, session_id, padding=padding))
+            except InterlockError as error:
+                pytest.fail(
+                    f"a push {padding} bytes longer was refused: {error.code} {error}; check "
+                    "the cipher's padding (every pad length from 1 to the block size is valid)",
+                    pytrace=False,
+                )
+            assert _state_changes(adapter, result.events, session_id), (
+                f"a push {padding} bytes longer carried no event for {session_id}"
+            )
 
     def test_replayed_push_is_refused(
         self,
