@@ -283,6 +283,15 @@ class RefusesAWholeBlockOfPadding(DingTalkAdapter):
             self._push._cipher = _NoFullBlockOfPadding(key)
 
 
+class IgnoresTheUrlCheck(DingTalkAdapter):
+    """Acknowledges DingTalk's check of a new callback URL but reports no event for it."""
+
+    def parse_callback(self, request: CallbackRequest) -> CallbackResult:
+        result = super().parse_callback(request)
+        kept = tuple(e for e in result.events if e.kind != "url_verification")
+        return result.model_copy(update={"events": kept})
+
+
 class FreshKeyPerCall(_OwnResults):
     """Sends a new Idempotency-Key with every call (reporting the caller's key)."""
 
@@ -767,6 +776,7 @@ PLANTED_MORE: dict[str, tuple[str, type[InterviewAdapter]]] = {
     "owners-from-the-wrong-field": ("sandbox", OwnersFromTheWrongField),
     "deadline-in-the-wrong-zone": ("sandbox", DeadlineInTheWrongZone),
     "fresh-key-per-call": ("sandbox", FreshKeyPerCall),
+    "ignores-the-url-check": ("dingtalk", IgnoresTheUrlCheck),
     "refuses-a-whole-block-of-padding": ("dingtalk", RefusesAWholeBlockOfPadding),
     "takes-an-unfinished-job-for-done": ("beisen", TakesAnUnfinishedJobForDone),
     "refuses-batch-items-from-its-first-read": ("sandbox", RefusesBatchItemsFromItsFirstRead),

@@ -215,6 +215,10 @@ class TestRefusesAWholeBlockOfPadding(BrokenSandboxSuite):
     variant = "refuses-a-whole-block-of-padding"
 
 
+class TestIgnoresTheUrlCheck(BrokenSandboxSuite):
+    variant = "ignores-the-url-check"
+
+
 class TestMasksAMissingPhone(BrokenSandboxSuite):
     variant = "masks-a-missing-phone"
 

@@ -273,6 +273,16 @@ class DingTalkDouble(VendorDouble):
             body=request.content,
         )
 
+    def verification_callback(self) -> CallbackRequest:
+        """The contract kit's hook: DingTalk's check of a new callback URL (``check_url``)."""
+        request = self.push_check_url(_CALLBACK_URL)
+        return CallbackRequest(
+            method=request.method,
+            query=dict(request.url.params),
+            headers={"content-type": "application/json"},
+            body=request.content,
+        )
+
     def bad_callbacks(self, session_id: str) -> list[BadPush]:
         """The contract kit's hook: pushes signed right but wrong inside (see _bad_pushes)."""
         good = self.push_session_change(session_id, _CALLBACK_URL)

@@ -39,6 +39,7 @@ from interlock_yonyou.double._catalogue import DATA_CENTRE_CODES, GATEWAY_CODES,
 from interlock_yonyou.double._crypto import push_signature
 from interlock_yonyou.double._interviews import API_PREFIX, ROUTES, WRITES, InterviewApi
 from interlock_yonyou.double._push import (
+    CHECK_URL,
     STATUS_CHANGE,
     PushOutbox,
     PushSender,
@@ -192,9 +193,12 @@ class YonyouDouble(VendorDouble):
         """Push every event due at ``at`` (first deliveries and redeliveries)."""
         return await self.outbox.deliver_due(at=at, send=send)
 
-    def push_envelope(self, event_type: str, *, at: datetime, **ids: Any) -> dict[str, Any]:
+    def push_envelope(
+        self, event_type: str, *, at: datetime, padding: int = 0, **ids: Any
+    ) -> dict[str, Any]:
         """A signed, encrypted push body as the platform would send it (tests, demos)."""
-        return self.outbox.envelope(self.outbox.event(event_type, at, **ids), at)
+        event = self.outbox.event(event_type, at, **ids)
+        return self.outbox.envelope(event, at, padding=padding)
 
     def signed_callback(
         self,
@@ -203,20 +207,28 @@ class YonyouDouble(VendorDouble):
         secret: str | None = None,
         age_s: float = 0.0,
         foreign: bool = False,
+        padding: int = 0,
     ) -> CallbackRequest:
         """A status-change push about ``session_id`` as the platform sends it now (or ``age_s``
         seconds ago); with ``secret``, ``msgSignature`` is computed with that (wrong) secret: a
-        forgery; with ``foreign``, the event is another tenant's (the same app serves many)."""
+        forgery; with ``foreign``, the event is another tenant's (the same app serves many);
+        ``padding`` bytes longer (every length of the 32-byte padding block)."""
         at = self.push_clock() - timedelta(seconds=age_s)
         status = status_of(self.world.get(session_id))
         tenant = {"tenantId": _FOREIGN_TENANT} if foreign else {}
         envelope = self.push_envelope(
-            STATUS_CHANGE, at=at, sessionId=[session_id], status=status, **tenant
+            STATUS_CHANGE, at=at, padding=padding, sessionId=[session_id], status=status, **tenant
         )
         if secret is not None:
             stamp, nonce = str(envelope["timestamp"]), envelope["nonce"]
             envelope["msgSignature"] = push_signature(secret, stamp, nonce, envelope["encrypt"])
         return CallbackRequest(body=json.dumps(envelope).encode())
+
+    def verification_callback(self) -> CallbackRequest:
+        """The contract kit's hook: the platform's check of a new subscription URL."""
+        return CallbackRequest(
+            body=json.dumps(self.push_envelope(CHECK_URL, at=self.push_clock())).encode()
+        )
 
     def bad_callbacks(self, session_id: str) -> list[BadPush]:
         """The contract kit's hook: pushes signed right but wrong inside (see _bad_pushes)."""

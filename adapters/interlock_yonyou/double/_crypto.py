@@ -18,7 +18,7 @@ import struct
 from cryptography.hazmat.primitives import padding
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
-__all__ = ["aes_key", "encrypt_message", "push_signature", "token_signature"]
+__all__ = ["aes_key", "encrypt_blocks", "encrypt_message", "push_signature", "token_signature"]
 
 _PAD_BLOCK_BITS = 256  # the demos pad to 32-byte blocks, like DingTalk's PKCS7Encoder
 
@@ -38,10 +38,14 @@ def aes_key(app_secret: str) -> bytes:
 
 def encrypt_message(message: bytes, *, app_key: str, app_secret: str) -> str:
     """``encrypt`` of a push: Base64(AES-CBC(random16 + len + message + appKey))."""
-    key = aes_key(app_secret)
     plain = secrets.token_bytes(16) + struct.pack(">I", len(message)) + message + app_key.encode()
     padder = padding.PKCS7(_PAD_BLOCK_BITS).padder()
-    padded = padder.update(plain) + padder.finalize()
+    return encrypt_blocks(padder.update(plain) + padder.finalize(), app_secret)
+
+
+def encrypt_blocks(padded: bytes, app_secret: str) -> str:
+    """Base64(AES-CBC(``padded``)) as it is, whole AES blocks (bad pushes build their own)."""
+    key = aes_key(app_secret)
     encryptor = Cipher(algorithms.AES(key), modes.CBC(key[:16])).encryptor()
     return base64.b64encode(encryptor.update(padded) + encryptor.finalize()).decode()
 

@@ -102,11 +102,13 @@ class PushOutbox:
         self.url: str | None = None
         self.deliveries: list[Delivery] = []
 
-    def envelope(self, event: dict[str, Any], at: datetime) -> dict[str, Any]:
-        """Encrypt and sign ``event`` as one push (fresh nonce and timestamp per attempt)."""
+    def envelope(self, event: dict[str, Any], at: datetime, *, padding: int = 0) -> dict[str, Any]:
+        """Encrypt and sign ``event`` as one push (fresh nonce and timestamp per attempt);
+        ``padding`` spaces after the event's JSON make a plaintext of another length."""
         timestamp = int(at.timestamp() * 1000)
         nonce = secrets.token_urlsafe(12)[:16]
-        message = json.dumps(event, ensure_ascii=False, separators=(",", ":")).encode()
+        text = json.dumps(event, ensure_ascii=False, separators=(",", ":")) + " " * padding
+        message = text.encode()
         encrypt = encrypt_message(message, app_key=self._app_key, app_secret=self._app_secret)
         signature = push_signature(self._app_secret, str(timestamp), nonce, encrypt)
         return {

@@ -207,6 +207,34 @@ class CallbacksContract(ContractFixtures):
                 f"a push {padding} bytes longer carried no event for {session_id}"
             )
 
+    def test_the_vendors_url_check_is_answered(
+        self,
+        request: pytest.FixtureRequest,
+        adapter: InterviewAdapter,
+        capabilities: Capabilities,
+        scenario: Scenario,
+    ) -> None:
+        """The push a vendor sends to check a new callback URL (the double's
+        ``verification_callback()``) is one ``url_verification`` event, acknowledged the way the
+        vendor wants, and two such checks are two events (the gateway keeps event ids once)."""
+        self.require(request, capabilities.push_events, "callbacks: capability push_events=False")
+        make = getattr(scenario.double, "verification_callback", None)
+        self.require(request, make is not None, "the double declares no verification_callback()")
+        assert make is not None
+        ids = []
+        for _ in range(2):
+            result = adapter.parse_callback(make())
+            kinds = [e.kind for e in result.events]
+            assert kinds == ["url_verification"], (
+                f"the vendor's URL check became events {kinds}; answer it with one "
+                "SessionEvent(kind='url_verification') and the vendor's acknowledgement"
+            )
+            ids.append(result.events[0].event_id)
+            judge = getattr(scenario.double, "callback_reply_error", None)
+            why = judge(result.reply) if judge is not None else None
+            assert why is None, f"the vendor would not take the URL check's reply: {why}"
+        assert ids[0] != ids[1], f"two URL checks carry one event id {ids[0]!r}"
+
     def test_replayed_push_is_refused(
         self,
         request: pytest.FixtureRequest,
