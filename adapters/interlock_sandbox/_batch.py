@@ -50,7 +50,11 @@ class BatchRunner:
                 "POST",
                 "/v1/sessions:batch",
                 api="sessions.batch",
-                json={"action": str(verb), "ids": ids, "reason": {"code": reason.code}},
+                json={
+                    "action": str(verb),
+                    "ids": ids,
+                    "reason": {"code": reason.code, "note": reason.note},
+                },
                 headers={"Idempotency-Key": key},
                 read_back=lambda: self._read_back(ids, verb),
                 interpret=expecting(VendorBatch),

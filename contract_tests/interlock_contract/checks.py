@@ -13,7 +13,7 @@ from pydantic import BaseModel, SecretBytes, SecretStr
 
 from interlock.adapter import InterviewAdapter
 from interlock.errors import InterlockError
-from interlock.models import OperationResult, SessionRef
+from interlock.models import OperationResult, Reason, SessionRef
 from interlock_contract.harness import HookRecorder
 from interlock_contract.scenario import Scenario
 
@@ -21,6 +21,7 @@ __all__ = [
     "Attempt",
     "assert_hooks_once",
     "assert_no_secrets",
+    "assert_reason_recorded",
     "assert_timeouts",
     "assert_well_told",
     "attempt",
@@ -154,6 +155,20 @@ def assert_hooks_once(hooks: HookRecorder, refs: Sequence[SessionRef]) -> None:
     )
     ids = {e.operation_id for e in hooks.started}
     assert ids == {e.operation_id for e in hooks.finished}, "finished events name other operations"
+
+
+def assert_reason_recorded(scenario: Scenario, session_id: str, reason: Reason, what: str) -> None:
+    """The vendor recorded ``reason``'s code and note with its last change of the session
+    (checked when the double records reasons: ``VendorDouble.records_reasons``)."""
+    if not scenario.double.records_reasons:
+        return
+    recorded = scenario.truth(session_id).last_reason or ""
+    for part, name in ((str(reason.code), "code"), (reason.note, "note")):
+        assert not part or part in recorded, (
+            f"{what}: the vendor recorded the reason {recorded!r}, without its {name} {part!r}; "
+            "send the operator's reason code and note in the vendor's reason fields (a labour "
+            "dispute reads them at the vendor)"
+        )
 
 
 def assert_well_told(told: InterlockError | OperationResult, where: str = "") -> None:

@@ -344,6 +344,27 @@ class DropsTheResumeDeadline(SandboxAdapter):
         return await super().change_state(verb, session_id, reason, idempotency_key=idempotency_key)
 
 
+class SendsOnlyTheReasonCode(SandboxAdapter):
+    """Sends the reason's code but not the operator's note (the vendor's record says less)."""
+
+    async def change_state(
+        self,
+        verb: Verb,
+        session_id: str,
+        reason: Reason,
+        *,
+        idempotency_key: str,
+        resume_deadline: datetime | None = None,
+    ) -> OperationResult:
+        return await super().change_state(
+            verb,
+            session_id,
+            Reason(code=reason.code),
+            idempotency_key=idempotency_key,
+            resume_deadline=resume_deadline,
+        )
+
+
 class QuotesTheTokenRequest(SandboxAdapter):
     """Puts the failed token request, app secret and all, into the error "to help debugging"."""
 
@@ -776,6 +797,7 @@ PLANTED_MORE: dict[str, tuple[str, type[InterviewAdapter]]] = {
     "owners-from-the-wrong-field": ("sandbox", OwnersFromTheWrongField),
     "deadline-in-the-wrong-zone": ("sandbox", DeadlineInTheWrongZone),
     "fresh-key-per-call": ("sandbox", FreshKeyPerCall),
+    "sends-only-the-reason-code": ("sandbox", SendsOnlyTheReasonCode),
     "ignores-the-url-check": ("dingtalk", IgnoresTheUrlCheck),
     "refuses-a-whole-block-of-padding": ("dingtalk", RefusesAWholeBlockOfPadding),
     "takes-an-unfinished-job-for-done": ("beisen", TakesAnUnfinishedJobForDone),

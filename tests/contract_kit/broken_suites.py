@@ -219,6 +219,10 @@ class TestIgnoresTheUrlCheck(BrokenSandboxSuite):
     variant = "ignores-the-url-check"
 
 
+class TestSendsOnlyTheReasonCode(BrokenSandboxSuite):
+    variant = "sends-only-the-reason-code"
+
+
 class TestMasksAMissingPhone(BrokenSandboxSuite):
     variant = "masks-a-missing-phone"
 

@@ -113,6 +113,7 @@ class BeisenDouble(VendorDouble):
     vendor: ClassVar[str] = "beisen"
     default_base_url: ClassVar[str] = "https://openapi.italent.cn"
     default_qps: ClassVar[float] = 20.0
+    records_reasons: ClassVar[bool] = True
     unmapped_vendor_state: ClassVar[str] = "Archived"
     request_id_header: ClassVar[str | None] = REQUEST_ID_HEADER
     token_paths: ClassVar[frozenset[str]] = frozenset(_TOKEN_PATHS)

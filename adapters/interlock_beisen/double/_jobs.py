@@ -45,6 +45,7 @@ class AsyncJob:
     verb: Verb
     ids: list[str]
     resume_deadline: datetime | None
+    reason: str | None
     created_at: float
     created_wall: datetime
     ending: JobEnding | None = None
@@ -83,6 +84,8 @@ class AsyncJobs:
         verb: Verb,
         ids: list[str],
         resume_deadline: datetime | None = None,
+        *,
+        reason: str | None = None,
     ) -> AsyncJob:
         """Accept a job; the same request id again is the same job (idempotent submit)."""
         existing = self.jobs.get(request_id)
@@ -94,6 +97,7 @@ class AsyncJobs:
             verb=verb,
             ids=list(dict.fromkeys(ids)),
             resume_deadline=resume_deadline,
+            reason=reason,
             created_at=self.clock(),
             created_wall=utc_now(),
             ending=self._forced.pop(0) if self._forced else None,
@@ -159,7 +163,9 @@ class AsyncJobs:
         if session.vendor_state_override is not None:
             return "interviewStatusNotAllowedIds"
         try:
-            transition = self.world.apply(session_id, job.verb, resume_deadline=job.resume_deadline)
+            transition = self.world.apply(
+                session_id, job.verb, resume_deadline=job.resume_deadline, reason=job.reason
+            )
         except InvalidTransition:
             deadline_passed = (
                 job.verb is Verb.RESUME

@@ -18,7 +18,7 @@ from typing import Any
 
 import httpx
 
-from interlock.doubles import World, WorldSession
+from interlock.doubles import World, WorldSession, reason_text
 from interlock.errors import InvalidTransition, SessionNotFound
 from interlock.models import FilterField, SessionState, Verb
 from interlock_beisen.double._jobs import AsyncJob, AsyncJobs
@@ -223,7 +223,8 @@ class RecruitApi:
         """Documented by name: ``{"interviewId", "cancelReason"?}`` → ``data: null``."""
         body = json_body(request)
         interview_id = _guid(body.get("interviewId"), "interviewId")
-        refusal = self._change(interview_id, Verb.REVOKE, None)
+        reason = reason_text(body.get("cancelReason"))
+        refusal = self._change(interview_id, Verb.REVOKE, None, reason)
         return refusal or recruit(None, message="取消面试成功")
 
     def _single(self, verb: Verb) -> Handler:
@@ -232,7 +233,8 @@ class RecruitApi:
             interview_id = _guid(body.get("interviewId"), "interviewId")
             deadline = self._deadline(body) if verb is Verb.PAUSE else None
             before = self._status(interview_id)
-            refusal = self._change(interview_id, verb, deadline)
+            reason = reason_text(body.get("reasonCode"), body.get("remark"))
+            refusal = self._change(interview_id, verb, deadline, reason)
             if refusal is not None:
                 return refusal
             data = {
@@ -254,13 +256,14 @@ class RecruitApi:
                 return recruit(code=400, message="一次最多允许操作100个")
             ids = [_guid(interview_id, "interviewIds") for interview_id in ids]
             deadline = self._deadline(body) if verb is Verb.PAUSE else None
-            job = self.jobs.submit(rid, api, verb, ids, deadline)
+            reason = reason_text(body.get("reasonCode"), body.get("remark"))
+            job = self.jobs.submit(rid, api, verb, ids, deadline, reason=reason)
             return recruit(None, message="请求已受理", headers={REQUEST_ID_HEADER: job.request_id})
 
         return handler
 
     def _change(
-        self, interview_id: str, verb: Verb, deadline: datetime | None
+        self, interview_id: str, verb: Verb, deadline: datetime | None, reason: str | None
     ) -> httpx.Response | None:
         """Apply ``verb``; the refusal to send, or None when it held (also when already so)."""
         verb_text = _VERB_NAMES[verb][1]
@@ -268,7 +271,7 @@ class RecruitApi:
             session = self.world.get(interview_id)
             if session.vendor_state_override is not None:
                 raise InvalidTransition("unmapped", from_state="unknown", verb=str(verb))
-            self.world.apply(interview_id, verb, resume_deadline=deadline)
+            self.world.apply(interview_id, verb, resume_deadline=deadline, reason=reason)
         except SessionNotFound:
             return recruit(code=404, message="面试不存在或已删除")
         except InvalidTransition:

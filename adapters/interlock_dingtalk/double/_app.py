@@ -75,6 +75,7 @@ class DingTalkDouble(VendorDouble):
     vendor: ClassVar[str] = "dingtalk"
     default_base_url: ClassVar[str] = "https://api.dingtalk.interlock.invalid"
     default_qps: ClassVar[float] = 20.0
+    records_reasons: ClassVar[bool] = True
     unmapped_vendor_state: ClassVar[str] = "ARCHIVED"
     request_id_header: ClassVar[str | None] = "x-acs-request-id"
     token_paths: ClassVar[frozenset[str]] = frozenset(

@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 
+from interlock.doubles import reason_text
 from interlock.errors import InvalidTransition, SessionNotFound
 from interlock.models import FilterField, SessionState, Verb
 from interlock_dingtalk.double._call import (
@@ -129,9 +130,8 @@ def change(call: Call) -> httpx.Response:
     """``POST .../sessions/{sessionId}/{pause|resume|terminate|cancel}?bizCode=ddats``."""
     body = call.body
     deadline = millis_field(body, "resumeDeadlineMillis")
-    string_field(body, "reasonCode")
-    string_field(body, "reasonNote")
-    outcome = apply(call, call.args["sessionId"], ACTIONS[call.args["action"]], deadline)
+    reason = _reason(body)
+    outcome = apply(call, call.args["sessionId"], ACTIONS[call.args["action"]], deadline, reason)
     return ok({"result": True, **outcome}, call.request_id)
 
 
@@ -141,10 +141,11 @@ def batch(call: Call) -> httpx.Response:
     if not ids:
         raise DingTalkError("invalidParam", f"sessionIds must hold 1 to {MAX_BATCH} ids")
     verb = ACTIONS[call.args["action"]]
+    reason = _reason(call.body)
     results: list[dict[str, Any]] = []
     for session_id in ids:
         try:
-            outcome = apply(call, session_id, verb, None)
+            outcome = apply(call, session_id, verb, None, reason)
             results.append({"sessionId": session_id, "success": True, **outcome})
         except DingTalkError as exc:
             results.append(_failed_item(call, session_id, exc))
@@ -171,7 +172,14 @@ def _failed_item(call: Call, session_id: str, exc: DingTalkError) -> dict[str, A
     return item
 
 
-def apply(call: Call, session_id: str, verb: Verb, deadline_ms: int | None) -> dict[str, Any]:
+def _reason(body: dict[str, Any]) -> str | None:
+    """The reason the extension records: ``reasonCode`` and ``reasonNote`` (strings)."""
+    return reason_text(string_field(body, "reasonCode"), string_field(body, "reasonNote"))
+
+
+def apply(
+    call: Call, session_id: str, verb: Verb, deadline_ms: int | None, reason: str | None
+) -> dict[str, Any]:
     """Carry out ``verb`` on one session; the answer names the status before and after."""
     world = call.tenant.world
     session = world.sessions.get(session_id)
@@ -186,7 +194,7 @@ def apply(call: Call, session_id: str, verb: Verb, deadline_ms: int | None) -> d
         if deadline <= world.clock():
             raise DingTalkError("invalidParam", "resumeDeadlineMillis 必须晚于当前时间")
     try:
-        transition = world.apply(session_id, verb, resume_deadline=deadline)
+        transition = world.apply(session_id, verb, resume_deadline=deadline, reason=reason)
     except SessionNotFound:  # pragma: no cover - checked above
         raise DingTalkError("resource.not.found", "AI面试会话不存在") from None
     except InvalidTransition:

@@ -32,6 +32,7 @@ from interlock.doubles import (
     FaultPlan,
     QpsWindow,
     VendorDouble,
+    reason_text,
 )
 from interlock.errors import InvalidTransition, SessionNotFound
 from interlock.models import FilterField, ReasonCode, SessionState, Verb
@@ -80,6 +81,7 @@ class SandboxDouble(VendorDouble):
     vendor: ClassVar[str] = "sandbox"
     default_base_url: ClassVar[str] = "https://sandbox.interlock.invalid"
     default_qps: ClassVar[float] = 100.0
+    records_reasons: ClassVar[bool] = True
     request_id_header: ClassVar[str | None] = REQUEST_ID
     leaves_items_out: ClassVar[bool] = True
     token_paths: ClassVar[frozenset[str]] = frozenset({"/oauth/token"})
@@ -291,15 +293,17 @@ class SandboxDouble(VendorDouble):
     def _verb(self, session_id: str, verb: str, body: dict[str, Any], rid: str) -> httpx.Response:
         before = self.world.get(session_id).state
         if verb == "restore":
-            ReasonCode(body["reason"])  # a reason code, as a string
-            transition = self.world.restore(session_id, SessionState(body["state"]))
+            code = ReasonCode(body["reason"])  # a reason code, as a string
+            transition = self.world.restore(
+                session_id, SessionState(body["state"]), reason=reason_text(code)
+            )
         else:
-            _reason_code(body)
             deadline = body.get("resume_deadline")
             transition = self.world.apply(
                 session_id,
                 Verb(verb),
                 resume_deadline=datetime.fromisoformat(deadline) if deadline else None,
+                reason=_reason(body),
             )
         session = session_json(self.world.get(session_id))
         data = {
@@ -314,11 +318,11 @@ class SandboxDouble(VendorDouble):
         if not isinstance(ids, list) or not 1 <= len(ids) <= MAX_BATCH:
             raise ValueError(f"ids must be a list of 1..{MAX_BATCH}")
         verb = Verb(body["action"])
-        _reason_code(body)
+        reason = _reason(body)
         results: list[dict[str, Any]] = []
         for session_id in ids:
             try:
-                transition = self.world.apply(str(session_id), verb)
+                transition = self.world.apply(str(session_id), verb, reason=reason)
                 results.append(
                     {
                         "id": session_id,
@@ -341,15 +345,16 @@ class SandboxDouble(VendorDouble):
         return session.vendor_state_override or VENDOR_STATUS[session.state]
 
 
-def _reason_code(body: dict[str, Any]) -> ReasonCode:
-    """``{"reason": {"code": …}}`` of a write: a known reason code. :raises ValueError: not."""
+def _reason(body: dict[str, Any]) -> str | None:
+    """``{"reason": {"code": …, "note"?}}`` of a write, as the vendor records it (a known reason
+    code and the note). :raises ValueError: not a reason."""
     reason = body.get("reason")
     if not isinstance(reason, dict):
         raise ValueError("reason must be an object with a code")
     unknown = set(reason) - {"code", "note"}
     if unknown:  # the vendor refuses fields it does not know
         raise ValueError(f"unknown reason fields {sorted(unknown)}")
-    return ReasonCode(str(reason.get("code")))
+    return reason_text(ReasonCode(str(reason.get("code"))), reason.get("note"))
 
 
 def _item_error(session_id: Any, code: str, message: str) -> dict[str, Any]:

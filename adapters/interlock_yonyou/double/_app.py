@@ -93,6 +93,7 @@ class YonyouDouble(VendorDouble):
     batch_idempotency: ClassVar[bool] = False  # YonBIP batches take no resubmitCheckKey
     default_base_url: ClassVar[str] = "https://yonbip.interlock.invalid"
     default_qps: ClassVar[float] = 100.0
+    records_reasons: ClassVar[bool] = True
     unmapped_vendor_state: ClassVar[str] = "9"
     tenant_timezone: ClassVar[ZoneInfo] = ZoneInfo("Asia/Shanghai")
 

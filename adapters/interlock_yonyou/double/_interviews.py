@@ -19,7 +19,7 @@ from typing import Any
 
 import httpx
 
-from interlock.doubles import World, WorldSession
+from interlock.doubles import World, WorldSession, reason_text
 from interlock.errors import InvalidTransition, SessionNotFound
 from interlock.models import FilterField, SessionState, Verb
 from interlock_yonyou.double._catalogue import DISPLAY_CODES, DUPLICATE_SUBMISSION
@@ -217,7 +217,7 @@ class InterviewApi:
             return replayed
         verb = Verb(operation)
         try:
-            record = self._apply(verb, session_id)
+            record = self._apply(verb, session_id, _reason(data))
         except InvalidTransition:
             return self._refusal(verb, session_id)
         answer = ok(record)
@@ -236,12 +236,12 @@ class InterviewApi:
             DUPLICATE_SUBMISSION, "幂等接口，重复提交请求", {"id": replay.session_id}
         )
 
-    def _apply(self, verb: Verb, session_id: str) -> dict[str, Any]:
+    def _apply(self, verb: Verb, session_id: str, reason: str | None) -> dict[str, Any]:
         session = self._get(session_id)
         before = status_of(session)
         if session.vendor_state_override is not None:
             raise InvalidTransition("archived", from_state="unknown", verb=str(verb))
-        transition = self.world.apply(session_id, verb)
+        transition = self.world.apply(session_id, verb, reason=reason)
         if not transition.already_in_state:
             self._on_change(session)
         return session_record(session, self.zone) | {"preStatus": before}
@@ -262,7 +262,7 @@ class InterviewApi:
         for item in items:
             session_id = _text(item.get("id") if isinstance(item, dict) else None, "id") or ""
             try:
-                infos.append(self._apply(verb, session_id))
+                infos.append(self._apply(verb, session_id, _reason(item)))
             except SessionNotFound:
                 messages.append(_item_failure(session_id, "HRC-AIV-100404", id=session_id))
             except InvalidTransition:
@@ -282,6 +282,13 @@ class InterviewApi:
             "infos": self._shuffled(infos),
         }
         return ok(data)
+
+
+def _reason(item: dict[str, Any]) -> str | None:
+    """The reason the tenant API records with a change: ``reasonCode`` and ``reasonNote``."""
+    return reason_text(
+        _text(item.get("reasonCode"), "reasonCode"), _text(item.get("reasonNote"), "reasonNote")
+    )
 
 
 def _item_failure(session_id: str, display_code: str, **fields: str) -> dict[str, Any]:

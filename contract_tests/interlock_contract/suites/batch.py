@@ -13,7 +13,12 @@ from interlock.doubles import Fault
 from interlock.errors import InterlockError
 from interlock.models import OperationOutcome, OperationResult, SessionState, Verb
 from interlock.transitions import TARGET_STATE
-from interlock_contract.checks import assert_hooks_once, assert_well_told, attempt
+from interlock_contract.checks import (
+    assert_hooks_once,
+    assert_reason_recorded,
+    assert_well_told,
+    attempt,
+)
 from interlock_contract.harness import CONTRACT_REASON, ContractFixtures, HookRecorder
 from interlock_contract.scenario import Scenario
 from interlock_contract.suites.verbs import source_state
@@ -70,6 +75,7 @@ class BatchContract(ContractFixtures):
         for session_id in applicable:
             assert scenario.state_of(session_id) is target
             assert scenario.mutations_of(session_id) == 1
+            assert_reason_recorded(scenario, session_id, CONTRACT_REASON, f"batch {verb} item")
         assert scenario.mutations_of(already) == 0
         expected = {missing: "SESSION.NOT_FOUND", refused: "SESSION.INVALID_TRANSITION"}
         for session_id, code in expected.items():

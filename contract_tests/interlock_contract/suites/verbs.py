@@ -13,7 +13,7 @@ from interlock.capabilities import Capabilities
 from interlock.errors import InvalidTransition, SessionNotFound
 from interlock.models import OperationOutcome, SessionState, Verb, utc_now
 from interlock.transitions import ACCEPTED_FROM, TARGET_STATE
-from interlock_contract.checks import assert_hooks_once, attempt
+from interlock_contract.checks import assert_hooks_once, assert_reason_recorded, attempt
 from interlock_contract.harness import CONTRACT_REASON, ContractFixtures, HookRecorder
 from interlock_contract.scenario import Scenario
 
@@ -93,6 +93,7 @@ class VerbsContract(ContractFixtures):
             f"the vendor's session is {scenario.state_of(session_id)} after {verb}, not {target}"
         )
         assert scenario.mutations_of(session_id) == 1, "the vendor changed the session twice"
+        assert_reason_recorded(scenario, session_id, CONTRACT_REASON, f"{verb} from {state}")
         assert run(adapter.get_session(session_id)).state is target, "read-back disagrees"
         assert_hooks_once(hooks, [ref])
 

@@ -12,7 +12,7 @@ from interlock.doubles._clock import Clock, VirtualClock
 from interlock.doubles._faults import Fault, FaultPlan, Race
 from interlock.doubles._limits import QpsWindow, SlidingWindowLimit, busiest_window
 from interlock.doubles._wiring import DEFAULT_DOUBLE_TIMEZONE, make_double, wire_adapter
-from interlock.doubles._world import World, WorldPosition, WorldSession
+from interlock.doubles._world import World, WorldPosition, WorldSession, reason_text
 
 __all__ = [
     "DEFAULT_DOUBLE_TIMEZONE",
@@ -34,6 +34,7 @@ __all__ = [
     "asgi_app",
     "busiest_window",
     "make_double",
+    "reason_text",
     "serve",
     "wire_adapter",
 ]

@@ -127,6 +127,10 @@ class VendorDouble(abc.ABC):
     leaves_items_out: ClassVar[bool] = False
     """Whether the double honours :attr:`left_out` in its batch answers (the kit then checks
     what an adapter makes of an item the vendor's answer does not mention)."""
+    records_reasons: ClassVar[bool] = False
+    """Whether the double records the reason each change carried (``World.apply(reason=...)``,
+    :attr:`WorldSession.last_reason`): the kit then checks that the operator's reason code and
+    note reach the vendor's record."""
     unsure_batch_endings: ClassVar[tuple[str, ...]] = ()
     """How the vendor's asynchronous batch may end without saying what it did (Beisen: a job
     that ends ``Overtime`` yet still runs, one still ``Running`` when the caller stops waiting).

@@ -16,7 +16,7 @@ from interlock.errors import InvalidTransition, SessionNotFound
 from interlock.models import SessionState, Verb, utc_now
 from interlock.transitions import Transition, plan_transition
 
-__all__ = ["World", "WorldPosition", "WorldSession"]
+__all__ = ["World", "WorldPosition", "WorldSession", "reason_text"]
 
 CHINESE_NAMES = ("张伟", "王芳", "李娜", "刘洋", "陈静", "杨磊", "赵敏", "黄磊", "周杰", "欧阳娜娜")
 LATIN_NAMES = ("Li Wei", "Emma Chen", "John Smith", "Anna Müller", "Wang Fang", "Lucas Martin")
@@ -39,6 +39,12 @@ _SEED_STATES = (
     SessionState.REVOKED,
     SessionState.EXPIRED,
 )
+
+
+def reason_text(*parts: object) -> str | None:
+    """A reason as a vendor records it from its fields (code, note...): the non-empty ones."""
+    text = " / ".join(str(p) for p in parts if p not in (None, ""))
+    return text or None
 
 
 @dataclass(frozen=True)
@@ -70,6 +76,9 @@ class WorldSession:
     updated_at: datetime = field(default_factory=utc_now)
     vendor_state_override: str | None = None
     """A raw vendor state the adapter's mapping does not know (to prove it says ``unknown``)."""
+    last_reason: str | None = None
+    """The reason the vendor recorded with the last change, as it keeps it (code and note in
+    its own fields or one text): what a labour dispute reads at the vendor."""
 
 
 class World:
@@ -167,9 +176,15 @@ class World:
                 return candidate
 
     def apply(
-        self, session_id: str, verb: Verb, *, resume_deadline: datetime | None = None
+        self,
+        session_id: str,
+        verb: Verb,
+        *,
+        resume_deadline: datetime | None = None,
+        reason: str | None = None,
     ) -> Transition:
         """Carry out ``verb``; a same-state verb changes nothing and is not counted.
+        ``reason`` is recorded with the change (:attr:`WorldSession.last_reason`).
 
         :raises SessionNotFound: no session has this id.
         :raises InvalidTransition: the session's state does not accept ``verb`` (the neutral
@@ -195,10 +210,13 @@ class World:
         session.previous_state = session.state
         session.state = transition.target
         session.updated_at = now
+        session.last_reason = reason
         self.mutation_counts[session_id] += 1
         return transition
 
-    def restore(self, session_id: str, state: SessionState) -> Transition:
+    def restore(
+        self, session_id: str, state: SessionState, *, reason: str | None = None
+    ) -> Transition:
         """Return a terminated/revoked session to ``state`` (native restore)."""
         session = self.get(session_id)
         if session.state is state:
@@ -212,6 +230,7 @@ class World:
         transition = Transition(session.state, state)
         session.state = state
         session.updated_at = self.clock()
+        session.last_reason = reason
         self.mutation_counts[session_id] += 1
         return transition
 

@@ -151,7 +151,7 @@ async def test_plain_string_messages_are_matched_by_the_id_they_mention(
     first = double.put_session(S.SCHEDULED)
     second = double.put_session(S.SCHEDULED)
     messages = [f"第2条数据：面试会话[id={second}]处理失败"]
-    record = double.interviews._apply(Verb.REVOKE, first)
+    record = double.interviews._apply(Verb.REVOKE, first, None)
     monkeypatch.setattr(double.interviews, "_batch", lambda verb, body: _answer([record], messages))
 
     results = await adapter.batch(Verb.REVOKE, [first, second], REASON, idempotency_key="b")
