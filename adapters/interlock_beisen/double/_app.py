@@ -38,6 +38,7 @@ from interlock.doubles import (
 )
 from interlock_beisen.double._answers import error_answers
 from interlock_beisen.double._auth import (
+    APP_ID,
     APP_KEY,
     APP_SECRET,
     OAUTH_SECRET,
@@ -180,6 +181,16 @@ class BeisenDouble(VendorDouble):
         if self.settings.qps is not None:
             options["vendor_qps"] = self.settings.qps
         return options
+
+    def other_adapter_options(self, base_url: str) -> dict[str, dict[str, Any]]:
+        """The documented ``/OAuth/Token`` grant, and ``/token`` with a form body."""
+        usual = self.adapter_options(base_url)
+        credentials = {k: v for k, v in usual.items() if k not in ("app_key", "app_secret")}
+        oauth = {"token_endpoint": "oauth", "app_id": APP_ID, "secret": OAUTH_SECRET}
+        return {
+            "oauth": credentials | oauth | {"tenant_id": TENANT_ID},
+            "form-token-body": usual | {"token_body": "form"},
+        }
 
     def expire_tokens(self) -> None:
         self.tokens.expire_access()

@@ -136,6 +136,12 @@ class YonyouDouble(VendorDouble):
             "vendor_qps": self.qps,
         }
 
+    def other_adapter_options(self, base_url: str) -> dict[str, dict[str, Any]]:
+        """An account that names the tenant's hosts itself (no data-centre lookup)."""
+        base = base_url.rstrip("/")
+        hosts = {"gateway_url": base + GATEWAY_PREFIX, "token_url": base + AUTH_PREFIX}
+        return {"known-hosts": self.adapter_options(base_url) | hosts}
+
     def expire_tokens(self) -> None:
         self.auth.expire_all()
 
