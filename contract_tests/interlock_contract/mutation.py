@@ -65,6 +65,11 @@ class MutationScore:
     no_tests: int = 0
     seconds: float = 0.0
     survivors: list[str] = field(default_factory=list)
+    wording: int = 0
+    """Survivors that only reword one of the adapter's own sentences (``XX`` around it, another
+    case): counted as survivors, and shown apart because no contract judges an adapter's words."""
+    untested: list[str] = field(default_factory=list)
+    """The mutants in code no check runs (``no tests``), by name."""
     timed_out: list[str] = field(default_factory=list)
     """Mutants killed by their timeout: a loop, or a machine too busy (worth a second look)."""
     equivalent_by_reason: dict[str, int] = field(default_factory=dict)
@@ -74,6 +79,13 @@ class MutationScore:
         """Killed (timeouts count as killed) out of all non-equivalent mutants, in percent."""
         caught = self.killed + self.timeout
         judged = caught + self.survived + self.suspicious + self.no_tests
+        return 100.0 * caught / judged if judged else 0.0
+
+    @property
+    def score_without_wording(self) -> float:
+        """:attr:`score` with the wording survivors left out of the count (shown beside it)."""
+        caught = self.killed + self.timeout
+        judged = caught + self.survived - self.wording + self.suspicious + self.no_tests
         return 100.0 * caught / judged if judged else 0.0
 
 
@@ -161,6 +173,30 @@ def _reason(diff: str, rules: list[dict[str, str]]) -> str | None:
 
 
 _MODULE = re.compile(r"^_?[a-z][a-z0-9_]*$")
+_LITERAL = re.compile(r"""[rbfu]*("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')""")
+
+
+def is_wording(diff: str) -> bool:
+    """Whether ``diff`` only rewords sentences: each changed line differs from its original in
+    string literals alone, each such literal holds a space (a sentence, not a key, code or
+    path) and became ``XX…XX`` or another case of itself."""
+    removed = [line[1:] for line in diff.splitlines() if line[:1] == "-" and line[:3] != "---"]
+    added = [line[1:] for line in diff.splitlines() if line[:1] == "+" and line[:3] != "+++"]
+    if not removed or len(removed) != len(added):
+        return False
+    changed = False
+    for old, new in zip(removed, added, strict=True):
+        if _LITERAL.sub("S", old) != _LITERAL.sub("S", new):
+            return False
+        olds, news = _LITERAL.findall(old), _LITERAL.findall(new)
+        for was, now in zip(olds, news, strict=True):
+            if was == now:
+                continue
+            text, got = was[1:-1], now[1:-1]
+            if " " not in text.strip() or got not in (f"XX{text}XX", text.lower(), text.upper()):
+                return False
+            changed = True
+    return changed
 
 
 def _statuses(root: Path, pattern: str | None) -> dict[str, str]:
@@ -214,6 +250,8 @@ def score_adapter(
             by_reason[reason] = by_reason.get(reason, 0) + 1
     left = [n for n in survivors if reasons[n] is None]
     return MutationScore(
+        wording=sum(1 for n in left if is_wording(diffs.get(n, ""))),
+        untested=sorted(n for n, status in statuses.items() if status == "no tests"),
         adapter=name,
         killed=stats.get("killed", 0),
         survived=len(left),
@@ -247,8 +285,10 @@ def main(argv: list[str] | None = None) -> int:
         scores.append(score)
         print(
             f"{name}: {score.score:.1f}% killed — killed {score.killed}, survived "
-            f"{score.survived}, equivalent {score.equivalent}, timeout {score.timeout}, "
-            f"suspicious {score.suspicious}, no tests {score.no_tests} ({score.seconds:.0f} s)",
+            f"{score.survived} (of them wording {score.wording}), equivalent "
+            f"{score.equivalent}, timeout {score.timeout}, suspicious {score.suspicious}, no "
+            f"tests {score.no_tests} ({score.seconds:.0f} s); without the wording survivors "
+            f"{score.score_without_wording:.1f}%",
             flush=True,
         )
         for reason, count in sorted(score.equivalent_by_reason.items()):
