@@ -62,34 +62,48 @@ class BatchRunner:
             return [self._failed(i, verb, error, key) for i in ids]
         if reply.confirmed_by_read_back:
             states: dict[str, SessionState] = reply.data
-            return [
-                read_back_result(self._ref(i), verb, states.get(i), idempotency_key=f"{key}:{i}")
-                for i in ids
-            ]
+            return [self._from_state(verb, i, states.get(i), key) for i in ids]
         batch: VendorBatch = reply.data
         items: defaultdict[str, deque[VendorBatchItem]] = defaultdict(deque)
         for result in batch.results:
             items[result.session_id].append(result)
-        results = []
-        for session_id in ids:
-            queue = items.get(session_id)
-            item = queue.popleft() if queue else None
-            results.append(self._item(verb, session_id, item, key, reply.request_id))
-        return results
+        answered = {i: items[i].popleft() for i in ids if items.get(i)}
+        unmentioned = await self._unmentioned(verb, [i for i in ids if i not in answered], key)
+        return [
+            self._item(verb, i, answered[i], key, reply.request_id)
+            if i in answered
+            else unmentioned[i]
+            for i in ids
+        ]
+
+    async def _unmentioned(
+        self, verb: Verb, ids: list[str], key: str
+    ) -> dict[str, OperationResult]:
+        """Ids the answer does not mention, which DingTalk may still have acted on: each is
+        decided from its state read back (failed with the read's error when that fails)."""
+        if not ids:
+            return {}
+        try:
+            states = await self._read_states(ids)
+        except errors.InterlockError as error:
+            return {i: self._failed(i, verb, error, key) for i in ids}
+        return {i: self._from_state(verb, i, states.get(i), key) for i in ids}
+
+    def _from_state(
+        self, verb: Verb, session_id: str, state: SessionState | None, key: str
+    ) -> OperationResult:
+        return read_back_result(
+            self._ref(session_id), verb, state, idempotency_key=f"{key}:{session_id}"
+        )
 
     def _item(
         self,
         verb: Verb,
         session_id: str,
-        item: VendorBatchItem | None,
+        item: VendorBatchItem,
         key: str,
         request_id: str | None,
     ) -> OperationResult:
-        if item is None:
-            missing = errors.VendorProtocolError(
-                "dingtalk batch: no result for this id", field="results.sessionId"
-            )
-            return self._failed(session_id, verb, missing, key)
         if not item.success:
             return self._failed(session_id, verb, _item_error(verb, item, request_id), key)
         return OperationResult(

@@ -76,6 +76,7 @@ class DingTalkDouble(VendorDouble):
     default_base_url: ClassVar[str] = "https://api.dingtalk.interlock.invalid"
     default_qps: ClassVar[float] = 20.0
     records_reasons: ClassVar[bool] = True
+    leaves_items_out: ClassVar[bool] = True
     unmapped_vendor_state: ClassVar[str] = "ARCHIVED"
     request_id_header: ClassVar[str | None] = "x-acs-request-id"
     token_paths: ClassVar[frozenset[str]] = frozenset(
@@ -90,6 +91,7 @@ class DingTalkDouble(VendorDouble):
             self.world.clock() - timedelta(days=30),
             record_query=self.record_query,
             shuffled=self.shuffled,
+            left_out=self.left_out,
         )
         self.tokens = TokenIssuer(clock=self.monotonic, on_issue=self.issue_token)
         self.app_limit = QpsWindow(self.qps, clock=self.monotonic)

@@ -150,11 +150,12 @@ def batch(call: Call) -> httpx.Response:
         except DingTalkError as exc:
             results.append(_failed_item(call, session_id, exc))
     succeeded = sum(1 for r in results if r["success"])
+    answered = [r for r in results if r["sessionId"] not in call.tenant.left_out]
     data = {
         "totalCount": len(results),
         "successCount": succeeded,
         "failedCount": len(results) - succeeded,
-        "results": call.tenant.shuffled(results),  # DingTalk documents no order
+        "results": call.tenant.shuffled(answered),  # DingTalk documents no order
     }
     return ok(data, call.request_id)
 

@@ -33,6 +33,8 @@ class Tenant:
     shuffled: Shuffle = field(repr=False)
     """Puts batch answers in the vendor's (undocumented, so random) order."""
     deleted_jobs: set[str] = field(default_factory=set)
+    left_out: set[str] = field(default_factory=set)
+    """Ids batch answers do not mention though the vendor acted on them (``VendorDouble``'s)."""
     sign_ins: dict[str, int] = field(default_factory=dict)
     synced: dict[str, dict[str, Any]] = field(default_factory=dict)
     _flows: dict[str, str] = field(default_factory=dict)
