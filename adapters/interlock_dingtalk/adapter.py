@@ -48,7 +48,7 @@ from interlock_dingtalk._api import (
 from interlock_dingtalk._batch import BatchRunner
 from interlock_dingtalk._client import build_client
 from interlock_dingtalk._errors import QPS_RETRY_AFTER_S
-from interlock_dingtalk._interpret import expect, interpret
+from interlock_dingtalk._interpret import expect
 from interlock_dingtalk._jobs import JobDirectory
 from interlock_dingtalk._mapping import (
     SERVER_SIDE_FILTERS,
@@ -59,11 +59,11 @@ from interlock_dingtalk._mapping import (
 )
 from interlock_dingtalk._models import VendorChange, VendorJob, VendorSession, VendorSessionPage
 from interlock_dingtalk._push import CallbackVerifier, events_of
+from interlock_dingtalk.extras.work_notices import send_work_notification
 from interlock_dingtalk.options import DingTalkOptions
 
 __all__ = ["DEFAULT_TIMEZONE", "DingTalkAdapter"]
 
-WORK_NOTICE_PATH = "/topapi/message/corpconversation/asyncsend_v2"
 log = logging.getLogger("interlock.adapters.dingtalk")
 
 DEFAULT_TIMEZONE = ZoneInfo("Asia/Shanghai")
@@ -200,27 +200,9 @@ class DingTalkAdapter(InterviewAdapter):
     async def send_work_notification(
         self, agent_id: int, user_ids: list[str], title: str, text: str
     ) -> str:
-        """A text work notification (工作通知) from the app ``agent_id`` to ``user_ids``.
-
-        DingTalk's corp-conversation API ``asyncsend_v2``; returns DingTalk's ``task_id``. Not
-        retried blind: a timeout after sending is raised (a second copy is worse than a
-        notification sent again by the outbox after its lease, which the caller decides).
-        """
-        content = f"{title}\n{text}" if title else text
-        body = {
-            "agent_id": agent_id,
-            "userid_list": ",".join(user_ids),
-            "msg": {"msgtype": "text", "text": {"content": content}},
-        }
-        reply = await self._client.request(
-            "POST",
-            WORK_NOTICE_PATH,
-            api="SendWorkNotification",
-            json=body,
-            interpret=interpret,
-        )
-        data: dict[str, Any] = reply.data
-        return str(data.get("task_id", ""))
+        """A text work notification from the app ``agent_id`` to ``user_ids`` (see
+        :func:`interlock_dingtalk.extras.work_notices.send_work_notification`)."""
+        return await send_work_notification(self._client, agent_id, user_ids, title, text)
 
     # -- verbs -------------------------------------------------------------------------------
 

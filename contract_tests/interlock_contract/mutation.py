@@ -1,8 +1,9 @@
 """The mutation score of an adapter against its contract suite (``make mutation``).
 
 For one installed adapter, mutmut mutates the adapter's own modules (not its vendor double, its
-options model or its plug-in registration: the double is the suite's fixture, the other two are
-configuration the adapter's own tests cover) and runs the contract suite against each mutant. A
+options model, its plug-in registration or its ``extras/``: the double is the suite's fixture,
+the options and registration are configuration, the extras lie beyond the contract; the
+adapter's own tests cover those) and runs the contract suite against each mutant. A
 mutant the suite does not kill is a bug the suite would let through — unless it is equivalent
 (it cannot change behaviour). ``--equivalents`` names classes of equivalent mutants, each a
 regular expression over the mutant's diff and the reason it cannot change behaviour::
@@ -38,9 +39,11 @@ from pathlib import Path
 
 __all__ = ["MutationScore", "main", "score_adapter"]
 
-NOT_MUTATED = ("double/*", "plugin.py", "options.py", "__init__.py")
-"""Parts of an adapter package left alone (see the module docstring). The suite's checks of the
-double itself (``test_the_double_*``) are not run either: they cannot see the adapter."""
+NOT_MUTATED = ("double/*", "extras/*", "plugin.py", "options.py", "__init__.py")
+"""Parts of an adapter package left alone (see the module docstring), and ``extras/``: what an
+adapter offers beyond the interview-adapter contract (DingTalk's work notifications), which
+the suite does not judge and other parts' tests cover. The suite's checks of the double itself
+(``test_the_double_*``) are not run either: they cannot see the adapter."""
 
 _SUITE = '''"""The contract suite against {name} (written by interlock_contract.mutation)."""
 
