@@ -365,6 +365,28 @@ class SendsOnlyTheReasonCode(SandboxAdapter):
         )
 
 
+class ReportsNoStates(SandboxAdapter):
+    """Reports an applied verb without the states it went between (the audit loses them)."""
+
+    async def change_state(
+        self,
+        verb: Verb,
+        session_id: str,
+        reason: Reason,
+        *,
+        idempotency_key: str,
+        resume_deadline: datetime | None = None,
+    ) -> OperationResult:
+        result = await super().change_state(
+            verb,
+            session_id,
+            reason,
+            idempotency_key=idempotency_key,
+            resume_deadline=resume_deadline,
+        )
+        return result.model_copy(update={"state_before": None, "state_after": None})
+
+
 class QuotesTheTokenRequest(SandboxAdapter):
     """Puts the failed token request, app secret and all, into the error "to help debugging"."""
 
@@ -797,6 +819,7 @@ PLANTED_MORE: dict[str, tuple[str, type[InterviewAdapter]]] = {
     "owners-from-the-wrong-field": ("sandbox", OwnersFromTheWrongField),
     "deadline-in-the-wrong-zone": ("sandbox", DeadlineInTheWrongZone),
     "fresh-key-per-call": ("sandbox", FreshKeyPerCall),
+    "reports-no-states": ("sandbox", ReportsNoStates),
     "sends-only-the-reason-code": ("sandbox", SendsOnlyTheReasonCode),
     "ignores-the-url-check": ("dingtalk", IgnoresTheUrlCheck),
     "refuses-a-whole-block-of-padding": ("dingtalk", RefusesAWholeBlockOfPadding),

@@ -223,6 +223,10 @@ class TestSendsOnlyTheReasonCode(BrokenSandboxSuite):
     variant = "sends-only-the-reason-code"
 
 
+class TestReportsNoStates(BrokenSandboxSuite):
+    variant = "reports-no-states"
+
+
 class TestMasksAMissingPhone(BrokenSandboxSuite):
     variant = "masks-a-missing-phone"
 

@@ -192,6 +192,9 @@ CAUGHT_BY.update(
         "TestSendsOnlyTheReasonCode": {
             "test_verb_applies[pause-from-in_progress]": "without its note",
         },
+        "TestReportsNoStates": {
+            "test_verb_applies[terminate-from-in_progress]": "records the states the change",
+        },
         "TestMasksAMissingPhone": {
             "test_missing_optional_fields_stay_missing[candidate.masked_phone]": "the vendor "
             "holds no phone",
@@ -261,6 +264,7 @@ STILL_PASSES: dict[str, str] = {
     "TestRefusesAWholeBlockOfPadding": "test_signed_push_is_parsed",
     "TestIgnoresTheUrlCheck": "test_signed_push_is_parsed",
     "TestSendsOnlyTheReasonCode": "test_mixed_batch_has_one_result_per_item_in_order[pause]",
+    "TestReportsNoStates": "test_pause_keeps_the_resume_deadline",
     "TestMasksAMissingPhone": "test_every_field_matches_the_vendor[candidate.masked_phone]",
     "TestKeepsOnlyTheMaskedName": "test_personal_data_is_masked",
     "TestDropsTheVendorsExtras": "test_every_field_matches_the_vendor[state]",

@@ -89,6 +89,12 @@ class VerbsContract(ContractFixtures):
         assert result.idempotency_key == key, "the result must carry the idempotency key"
         assert result.state_after in (None, target), f"state_after is {result.state_after}"
         assert result.state_before in (None, state), f"state_before is {result.state_before}"
+        if not result.confirmed_by_read_back:  # a read-back cannot know the state before
+            named = (result.state_before, result.state_after)
+            assert named == (state, target), (
+                f"{verb} from {state}: the result names {named}; an applied result records the "
+                f"states the change went between ({state} → {target}), which the audit keeps"
+            )
         assert scenario.state_of(session_id) is target, (
             f"the vendor's session is {scenario.state_of(session_id)} after {verb}, not {target}"
         )
