@@ -264,8 +264,15 @@ class YonyouAdapter(InterviewAdapter):
     # -- push ----------------------------------------------------------------------------------
 
     def parse_callback(self, request: CallbackRequest) -> CallbackResult:
-        """Verify, de-duplicate and decrypt a YonBIP event push (reply: ``success``)."""
-        return self._push.parse(request)
+        """Verify, de-duplicate and decrypt a YonBIP event push (reply: ``success``).
+
+        A refusal names this account: one app's pushes may reach several accounts' URLs."""
+        try:
+            return self._push.parse(request)
+        except errors.InterlockError as refused:
+            if refused.details.get("account") is None:
+                refused.details["account"] = self.account
+            raise
 
 
 def _reads_write(response: httpx.Response) -> SessionRecord | DuplicateSubmission:

@@ -292,6 +292,16 @@ class IgnoresTheUrlCheck(DingTalkAdapter):
         return result.model_copy(update={"events": kept})
 
 
+class RefusesPushesWithoutSayingWhere(DingTalkAdapter):
+    """Refuses a bad push with a bare error: no account, nothing to check."""
+
+    def parse_callback(self, request: CallbackRequest) -> CallbackResult:
+        try:
+            return super().parse_callback(request)
+        except errors.VendorAuthFailed as refused:
+            raise errors.VendorAuthFailed(refused.message) from None
+
+
 class FreshKeyPerCall(_OwnResults):
     """Sends a new Idempotency-Key with every call (reporting the caller's key)."""
 
@@ -819,6 +829,7 @@ PLANTED_MORE: dict[str, tuple[str, type[InterviewAdapter]]] = {
     "owners-from-the-wrong-field": ("sandbox", OwnersFromTheWrongField),
     "deadline-in-the-wrong-zone": ("sandbox", DeadlineInTheWrongZone),
     "fresh-key-per-call": ("sandbox", FreshKeyPerCall),
+    "refuses-pushes-without-saying-where": ("dingtalk", RefusesPushesWithoutSayingWhere),
     "reports-no-states": ("sandbox", ReportsNoStates),
     "sends-only-the-reason-code": ("sandbox", SendsOnlyTheReasonCode),
     "ignores-the-url-check": ("dingtalk", IgnoresTheUrlCheck),

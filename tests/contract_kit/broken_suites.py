@@ -227,6 +227,10 @@ class TestReportsNoStates(BrokenSandboxSuite):
     variant = "reports-no-states"
 
 
+class TestRefusesPushesWithoutSayingWhere(BrokenSandboxSuite):
+    variant = "refuses-pushes-without-saying-where"
+
+
 class TestMasksAMissingPhone(BrokenSandboxSuite):
     variant = "masks-a-missing-phone"
 

@@ -64,6 +64,8 @@ class PushSender:
         if not all(isinstance(f, str) and f for f in fields):
             raise ValueError("the reply lacks msg_signature, timeStamp, nonce or encrypt")
         signed, timestamp, nonce, ciphertext = (str(f) for f in fields)
+        if not timestamp.isdigit():
+            raise ValueError(f"the reply's timeStamp {timestamp!r} is not epoch milliseconds")
         if not hmac.compare_digest(signature(self._token, timestamp, nonce, ciphertext), signed):
             raise ValueError("the reply's signature does not match")
         message, sender = decrypt(ciphertext, self._key)

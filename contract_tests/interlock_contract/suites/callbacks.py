@@ -77,7 +77,7 @@ def _assert_refused(adapter: InterviewAdapter, push: CallbackRequest, what: str,
     try:
         result = adapter.parse_callback(push)
     except VendorAuthFailed as error:
-        assert_well_told(error, what)
+        check_refusal(adapter, error, what)
         return
     pytest.fail(f"{what} was accepted ({len(result.events)} events): {fix}", pytrace=False)
 
@@ -87,9 +87,22 @@ def _refusal(adapter: InterviewAdapter, push: CallbackRequest) -> InterlockError
     try:
         adapter.parse_callback(push)
     except InterlockError as error:
-        assert_well_told(error, "a refused push")
+        check_refusal(adapter, error, "a refused push")
         return error
     return None
+
+
+def check_refusal(adapter: InterviewAdapter, error: InterlockError, what: str) -> None:
+    """A refused push is told well, names the account it reached and, when it is refused as
+    not the vendor's (``VENDOR.AUTH_FAILED``), says what to check (a hint)."""
+    assert_well_told(error, what)
+    named = error.details.get("account")
+    assert named == adapter.account, (
+        f"{what}: the refusal names account {named!r}, not {adapter.account!r}; pass "
+        "account= to the error (the gateway logs refusals per account)"
+    )
+    if isinstance(error, VendorAuthFailed):
+        assert error.hint, f"{what}: the refusal gives no hint of what to check (hint=...)"
 
 
 def _double_takes(scenario: Scenario, keyword: str) -> bool:
@@ -333,11 +346,11 @@ class CallbacksContract(ContractFixtures):
         session_id = scenario.session_exists()
         with pytest.raises(VendorAuthFailed) as forged:
             adapter.parse_callback(_signed(scenario, session_id, secret=FORGED_SECRET))
-        assert_well_told(forged.value, "a forged push")
+        check_refusal(adapter, forged.value, "a forged push")
         garbled = CallbackRequest(body=b"\x00 not a push")
         with pytest.raises(InterlockError) as caught:
             adapter.parse_callback(garbled)
-        assert_well_told(caught.value, "a garbled push")
+        check_refusal(adapter, caught.value, "a garbled push")
         assert caught.value.code in ("VENDOR.AUTH_FAILED", "VENDOR.PROTOCOL_ERROR"), (
             f"a garbled push raised {caught.value.code}; raise VendorAuthFailed or "
             "VendorProtocolError"
