@@ -302,6 +302,17 @@ class RefusesPushesWithoutSayingWhere(DingTalkAdapter):
             raise errors.VendorAuthFailed(refused.message) from None
 
 
+class KnowsOnlyTheNewQueryNames(DingTalkAdapter):
+    """Reads ``msg_signature`` only, so a push signed the older way (``signature``) is refused."""
+
+    def parse_callback(self, request: CallbackRequest) -> CallbackResult:
+        if "msg_signature" not in request.query:
+            raise errors.VendorAuthFailed(
+                "dingtalk push refused: unsigned push", account=self.account, hint="sign it"
+            )
+        return super().parse_callback(request)
+
+
 class FreshKeyPerCall(_OwnResults):
     """Sends a new Idempotency-Key with every call (reporting the caller's key)."""
 
@@ -829,6 +840,7 @@ PLANTED_MORE: dict[str, tuple[str, type[InterviewAdapter]]] = {
     "owners-from-the-wrong-field": ("sandbox", OwnersFromTheWrongField),
     "deadline-in-the-wrong-zone": ("sandbox", DeadlineInTheWrongZone),
     "fresh-key-per-call": ("sandbox", FreshKeyPerCall),
+    "knows-only-the-new-query-names": ("dingtalk", KnowsOnlyTheNewQueryNames),
     "refuses-pushes-without-saying-where": ("dingtalk", RefusesPushesWithoutSayingWhere),
     "reports-no-states": ("sandbox", ReportsNoStates),
     "sends-only-the-reason-code": ("sandbox", SendsOnlyTheReasonCode),

@@ -231,6 +231,10 @@ class TestRefusesPushesWithoutSayingWhere(BrokenSandboxSuite):
     variant = "refuses-pushes-without-saying-where"
 
 
+class TestKnowsOnlyTheNewQueryNames(BrokenSandboxSuite):
+    variant = "knows-only-the-new-query-names"
+
+
 class TestMasksAMissingPhone(BrokenSandboxSuite):
     variant = "masks-a-missing-phone"
 

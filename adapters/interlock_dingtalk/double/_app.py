@@ -286,6 +286,14 @@ class DingTalkDouble(VendorDouble):
             body=request.content,
         )
 
+    def other_callbacks(self, session_id: str) -> list[tuple[str, CallbackRequest]]:
+        """The contract kit's hook: good pushes in DingTalk's other documented shape, the older
+        query names ``signature`` and ``timeStamp`` (vendors.md §1.7)."""
+        push = self.signed_callback(session_id)
+        older = {"msg_signature": "signature", "timestamp": "timeStamp"}
+        query = {older.get(k, k): v for k, v in push.query.items()}
+        return [("a push with the older query names", push.model_copy(update={"query": query}))]
+
     def bad_callbacks(self, session_id: str) -> list[BadPush]:
         """The contract kit's hook: pushes signed right but wrong inside (see _bad_pushes)."""
         good = self.push_session_change(session_id, _CALLBACK_URL)

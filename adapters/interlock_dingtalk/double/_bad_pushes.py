@@ -69,8 +69,16 @@ def bad_callbacks(
         ("a ciphertext with a character outside base64", signed(stray), _PROTOCOL, "encrypt"),
         ("a timestamp that is not milliseconds", signed(sealed(event), timestamp="today"),
          _REFUSED, None),
+        *((f"a push without its {name}", _without(signed(sealed(event)), name), _REFUSED, None)
+          for name in ("msg_signature", "timestamp", "nonce")),
     ]  # fmt: skip
     return pushes + _malformed_plaintexts(signed, aes_key, owner_key)
+
+
+def _without(push: CallbackRequest, name: str) -> CallbackRequest:
+    """``push`` with one query parameter dropped (an unsigned or half-signed push)."""
+    query = {k: v for k, v in push.query.items() if k != name}
+    return push.model_copy(update={"query": query})
 
 
 def _malformed_plaintexts(

@@ -220,6 +220,29 @@ class CallbacksContract(ContractFixtures):
                 f"a push {padding} bytes longer carried no event for {session_id}"
             )
 
+    def test_pushes_in_the_vendors_other_shapes_are_parsed(
+        self,
+        request: pytest.FixtureRequest,
+        adapter: InterviewAdapter,
+        capabilities: Capabilities,
+        scenario: Scenario,
+    ) -> None:
+        """Good pushes in the other shapes the vendor documents (the double's
+        ``other_callbacks(session_id)``: older parameter names...) parse like the usual one."""
+        self.require(request, capabilities.push_events, "callbacks: capability push_events=False")
+        make = getattr(scenario.double, "other_callbacks", None)
+        self.require(request, make is not None, "the double declares no other_callbacks()")
+        assert make is not None
+        session_id = scenario.session_exists()
+        for what, push in make(session_id):
+            try:
+                result = adapter.parse_callback(push)
+            except InterlockError as error:
+                pytest.fail(f"{what} was refused: {error.code} {error}", pytrace=False)
+            about = _state_changes(adapter, result.events, session_id)
+            assert about, f"{what} produced no event for {session_id}: {result.events}"
+            check_event_agrees(about[0], scenario, session_id)
+
     def test_the_vendors_url_check_is_answered(
         self,
         request: pytest.FixtureRequest,
