@@ -350,6 +350,21 @@ class FiltersOnlyOnItsSide(SandboxAdapter):
         return page.model_copy(update={"sessions": kept})
 
 
+class CutsTheEndToWholeSeconds(SandboxAdapter):
+    """Sends a range's end cut to whole seconds: a session in the cut-off fraction is lost."""
+
+    async def list_sessions(
+        self, session_filter: SessionFilter, *, page_size: int = 50, page_token: str | None = None
+    ) -> SessionPage:
+        end = session_filter.start_to
+        if end is not None:
+            cut = end.replace(microsecond=0)
+            session_filter = session_filter.model_copy(update={"start_to": cut})
+        return await super().list_sessions(
+            session_filter, page_size=page_size, page_token=page_token
+        )
+
+
 class DropsTheResumeDeadline(SandboxAdapter):
     """Pauses without the resume deadline (the vendor falls back to its own default)."""
 
@@ -840,6 +855,7 @@ PLANTED_MORE: dict[str, tuple[str, type[InterviewAdapter]]] = {
     "owners-from-the-wrong-field": ("sandbox", OwnersFromTheWrongField),
     "deadline-in-the-wrong-zone": ("sandbox", DeadlineInTheWrongZone),
     "fresh-key-per-call": ("sandbox", FreshKeyPerCall),
+    "cuts-the-end-to-whole-seconds": ("sandbox", CutsTheEndToWholeSeconds),
     "knows-only-the-new-query-names": ("dingtalk", KnowsOnlyTheNewQueryNames),
     "refuses-pushes-without-saying-where": ("dingtalk", RefusesPushesWithoutSayingWhere),
     "reports-no-states": ("sandbox", ReportsNoStates),

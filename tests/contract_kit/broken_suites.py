@@ -235,6 +235,10 @@ class TestKnowsOnlyTheNewQueryNames(BrokenSandboxSuite):
     variant = "knows-only-the-new-query-names"
 
 
+class TestCutsTheEndToWholeSeconds(BrokenSandboxSuite):
+    variant = "cuts-the-end-to-whole-seconds"
+
+
 class TestMasksAMissingPhone(BrokenSandboxSuite):
     variant = "masks-a-missing-phone"
 

@@ -201,6 +201,9 @@ CAUGHT_BY.update(
         "TestKnowsOnlyTheNewQueryNames": {
             "test_pushes_in_the_vendors_other_shapes_are_parsed": "older query names was refused",
         },
+        "TestCutsTheEndToWholeSeconds": {
+            "test_filter_agrees_with_the_reference[start_to-within-a-second]": "missed 1 that do",
+        },
         "TestMasksAMissingPhone": {
             "test_missing_optional_fields_stay_missing[candidate.masked_phone]": "the vendor "
             "holds no phone",
@@ -273,6 +276,7 @@ STILL_PASSES: dict[str, str] = {
     "TestReportsNoStates": "test_pause_keeps_the_resume_deadline",
     "TestRefusesPushesWithoutSayingWhere": "test_signed_push_is_parsed",
     "TestKnowsOnlyTheNewQueryNames": "test_signed_push_is_parsed",
+    "TestCutsTheEndToWholeSeconds": "test_filter_agrees_with_the_reference[start_to]",
     "TestMasksAMissingPhone": "test_every_field_matches_the_vendor[candidate.masked_phone]",
     "TestKeepsOnlyTheMaskedName": "test_personal_data_is_masked",
     "TestDropsTheVendorsExtras": "test_every_field_matches_the_vendor[state]",
