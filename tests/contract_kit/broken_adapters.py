@@ -313,6 +313,17 @@ class KnowsOnlyTheNewQueryNames(DingTalkAdapter):
         return super().parse_callback(request)
 
 
+class DropsTheVendorsAdvice(DingTalkAdapter):
+    """Passes vendor errors on without the hint of what to do ("the message says it all")."""
+
+    async def get_session(self, session_id: str) -> Session:
+        try:
+            return await super().get_session(session_id)
+        except errors.VendorError as error:
+            error.hint = None
+            raise
+
+
 class FreshKeyPerCall(_OwnResults):
     """Sends a new Idempotency-Key with every call (reporting the caller's key)."""
 
@@ -855,6 +866,7 @@ PLANTED_MORE: dict[str, tuple[str, type[InterviewAdapter]]] = {
     "owners-from-the-wrong-field": ("sandbox", OwnersFromTheWrongField),
     "deadline-in-the-wrong-zone": ("sandbox", DeadlineInTheWrongZone),
     "fresh-key-per-call": ("sandbox", FreshKeyPerCall),
+    "drops-the-vendors-advice": ("dingtalk", DropsTheVendorsAdvice),
     "cuts-the-end-to-whole-seconds": ("sandbox", CutsTheEndToWholeSeconds),
     "knows-only-the-new-query-names": ("dingtalk", KnowsOnlyTheNewQueryNames),
     "refuses-pushes-without-saying-where": ("dingtalk", RefusesPushesWithoutSayingWhere),

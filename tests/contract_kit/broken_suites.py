@@ -239,6 +239,10 @@ class TestCutsTheEndToWholeSeconds(BrokenSandboxSuite):
     variant = "cuts-the-end-to-whole-seconds"
 
 
+class TestDropsTheVendorsAdvice(BrokenSandboxSuite):
+    variant = "drops-the-vendors-advice"
+
+
 class TestMasksAMissingPhone(BrokenSandboxSuite):
     variant = "masks-a-missing-phone"
 

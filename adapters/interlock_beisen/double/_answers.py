@@ -64,6 +64,7 @@ def error_answers(double: BeisenDouble, session_id: str) -> list[ErrorAnswer]:
             means,
             _json(GATEWAY_ERRORS[m], {"message": m}),
             {"retry_after": 1.0} if m == MSG_RATE_LIMITED else {},  # the window is the second
+            hinted=m == MSG_DAILY_QUOTA,  # it resets at midnight: say so
         )
         for m, means in GATEWAY_MEANING.items()
     ]
@@ -78,7 +79,13 @@ def error_answers(double: BeisenDouble, session_id: str) -> list[ErrorAnswer]:
     )
     ip_refusal = IP_NOT_TRUSTED.format(ip="203.0.113.9")
     answers += [
-        ErrorAnswer("403", ip_refusal, "VENDOR.PERMISSION_DENIED", _text(403, ip_refusal)),
+        ErrorAnswer(
+            "403",
+            ip_refusal,
+            "VENDOR.PERMISSION_DENIED",
+            _text(403, ip_refusal),
+            hinted=True,  # add the IP to the tenant's trusted list
+        ),
         ErrorAnswer("403", "Forbidden", "VENDOR.PERMISSION_DENIED", _text(403, "Forbidden")),
         ErrorAnswer(
             "500",

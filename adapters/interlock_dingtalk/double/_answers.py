@@ -41,6 +41,18 @@ LEGACY_MEANING = {
     40035: "VENDOR.PROTOCOL_ERROR",
 }
 
+HINTED = frozenset(
+    {
+        "invalidClientIdOrSecret",
+        "invalidSuiteKey",
+        "AuthenticationFailed.MissingParameter",
+        "InvalidAction.NotFound",
+        "Forbidden.AccessDenied.ApiCountLimitForOrg",
+    }
+)
+"""Codes whose documentation tells the operator what to do: fix the credentials or the token
+header, ask for the API, wait for next month's quota."""
+
 QPS_WAIT_S = 1.0
 _BODY_ONLY_ID = "3C9F1D2E-0000-4000-8000-00000000B0D1"
 
@@ -83,7 +95,8 @@ def error_answers(double: object, session_id: str) -> list[ErrorAnswer]:
         extra = _EXTRA.get(code, {})
         for answered in (status, 200):  # the same error also comes inside an HTTP 200
             render = _new_api(answered, code, message, extra)
-            answers.append(ErrorAnswer(code, message, means, render, details))
+            hinted = code in HINTED
+            answers.append(ErrorAnswer(code, message, means, render, details, hinted=hinted))
     # the request id only in the body (a proxy dropped the header)
     answers.append(
         ErrorAnswer(

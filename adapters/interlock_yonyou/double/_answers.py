@@ -61,6 +61,10 @@ DISPLAY_MEANING = {
 }
 """``HRC-AIV-100409`` (a refused change) never answers a read."""
 
+HINTED = frozenset({"310005", "310006", "310031", "310037", "310038", "310041", "310047"})
+"""Codes whose documentation names the fix: the app key or its enabling, the IP allow-list,
+the API grant (YonBIP open platform)."""
+
 _FIELDS = {"path": "/yonbip/hrcloud/aiInterview/session", "method": "GET", "detail": "id",
            "id": "x"}  # fmt: skip
 
@@ -76,7 +80,8 @@ def error_answers(double: object, session_id: str) -> list[ErrorAnswer]:
         # YonBIP only says "稍后再试"; its documented window is the second
         details = {"retry_after": 1.0} if means == _THROTTLED else {}
         render = _json(status, {"code": code, "message": message})
-        answers.append(ErrorAnswer(code, message, means, render, details))
+        hinted = code in HINTED
+        answers.append(ErrorAnswer(code, message, means, render, details, hinted=hinted))
     for display, means in DISPLAY_MEANING.items():
         message = DISPLAY_CODES[display].format(**_FIELDS)
         body = {"code": "999", "message": message, "displayCode": display, "level": 0}
@@ -106,8 +111,15 @@ def error_answers(double: object, session_id: str) -> list[ErrorAnswer]:
 def _token_answers() -> list[ErrorAnswer]:
     """The token service's answers (success ``"00000"``): its own codes, a gateway code it
     shares, and codes no table knows."""
-    answers = [
-        ErrorAnswer(code, message, _AUTH, _json(200, {"code": code, "message": message}), {}, True)
+    answers = [  # each names its fix: the app key, or the signature's secret and clock
+        ErrorAnswer(
+            code,
+            message,
+            _AUTH,
+            _json(200, {"code": code, "message": message}),
+            token_request=True,
+            hinted=True,
+        )
         for code, message in TOKEN_CODES.items()
     ]
     throttled = GATEWAY_CODES["310046"][1]

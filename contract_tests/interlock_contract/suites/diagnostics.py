@@ -86,6 +86,11 @@ def check_diagnostics(
             f"{where}: the error says {error.message!r}, which drops the vendor's "
             f"{'message' if answer.message else 'code (it sent no message)'} {text!r}"
         )
+    if answer.hinted:
+        assert error.hint, (
+            f"{where}: the vendor documents what to do about it, but the error gives no hint; "
+            "say it (hint=...): the operator reads it, not the vendor's documentation"
+        )
     carried_details = error.to_dict()
     for key, expected in answer.details.items():
         value = carried_details.get(key)

@@ -97,6 +97,9 @@ class ErrorAnswer:
         the vendor documents; a ``vendor_request_id`` sent only in the body.
     :param token_request: the answer is the token endpoint's, to the token request the read
         needs (the kit expires the access token first), not the API's.
+    :param hinted: the vendor's documentation says what the operator must do about it (check
+        the credentials, add an IP to an allow-list, grant an API, wait for a quota): the
+        neutral error must carry a hint.
     """
 
     vendor_code: str | None
@@ -105,6 +108,7 @@ class ErrorAnswer:
     render: Callable[[], httpx.Response] = field(repr=False)
     details: Mapping[str, Any] = field(default_factory=dict)
     token_request: bool = False
+    hinted: bool = False
 
 
 _THROTTLED = "interlock.double.throttled"
