@@ -197,7 +197,7 @@ class SandboxAdapter(InterviewAdapter):
             "POST",
             f"/v1/sessions/{quote(session_id, safe='')}:restore",
             api="sessions.restore",
-            json={"state": str(state), "reason": reason.code},
+            json={"state": str(state), "reason": {"code": reason.code, "note": reason.note}},
             headers={"Idempotency-Key": idempotency_key},
             read_back=lambda: self._read_back(session_id, state),
             interpret=expecting(VendorChange),

@@ -434,6 +434,23 @@ class ReportsNoStates(SandboxAdapter):
         return result.model_copy(update={"state_before": None, "state_after": None})
 
 
+class RestoresWithoutReadingBack(SandboxAdapter):
+    """Sends the undo's restore without a read-back: a timeout leaves the undo unknown."""
+
+    async def restore(
+        self, session_id: str, state: SessionState, reason: Reason, *, idempotency_key: str
+    ) -> OperationResult:
+        reply = await self._client.request(
+            "POST",
+            f"/v1/sessions/{quote(session_id, safe='')}:restore",
+            api="sessions.restore",
+            json={"state": str(state), "reason": {"code": reason.code, "note": reason.note}},
+            headers={"Idempotency-Key": idempotency_key},
+            interpret=expecting(VendorChange),
+        )
+        return self._result("restore", session_id, idempotency_key, reply)
+
+
 class QuotesTheTokenRequest(SandboxAdapter):
     """Puts the failed token request, app secret and all, into the error "to help debugging"."""
 
@@ -866,6 +883,7 @@ PLANTED_MORE: dict[str, tuple[str, type[InterviewAdapter]]] = {
     "owners-from-the-wrong-field": ("sandbox", OwnersFromTheWrongField),
     "deadline-in-the-wrong-zone": ("sandbox", DeadlineInTheWrongZone),
     "fresh-key-per-call": ("sandbox", FreshKeyPerCall),
+    "restores-without-reading-back": ("sandbox", RestoresWithoutReadingBack),
     "drops-the-vendors-advice": ("dingtalk", DropsTheVendorsAdvice),
     "cuts-the-end-to-whole-seconds": ("sandbox", CutsTheEndToWholeSeconds),
     "knows-only-the-new-query-names": ("dingtalk", KnowsOnlyTheNewQueryNames),

@@ -243,6 +243,10 @@ class TestDropsTheVendorsAdvice(BrokenSandboxSuite):
     variant = "drops-the-vendors-advice"
 
 
+class TestRestoresWithoutReadingBack(BrokenSandboxSuite):
+    variant = "restores-without-reading-back"
+
+
 class TestMasksAMissingPhone(BrokenSandboxSuite):
     variant = "masks-a-missing-phone"
 

@@ -8,7 +8,7 @@ Conventions (deliberately plain, so the tutorial adapter stays short):
   like many real vendors, some errors arrive inside an HTTP 200
 * ``GET /v1/sessions`` (filters, ``page_size``, ``cursor``) and ``GET /v1/sessions/{id}``
 * ``POST /v1/sessions/{id}:pause|resume|terminate|revoke|restore`` with ``Idempotency-Key``
-  (required on every write) and ``{"reason": {"code": <a reason code>}}``
+  (required on every write) and ``{"reason": {"code": <a reason code>, "note"?: <text>}}``
 * ``POST /v1/sessions:batch`` ``{"action","ids","reason"}`` → per-id results (≤ 100 ids)
 * throttle: 429 with ``Retry-After``; request id header ``x-sandbox-request-id``
 """
@@ -293,9 +293,8 @@ class SandboxDouble(VendorDouble):
     def _verb(self, session_id: str, verb: str, body: dict[str, Any], rid: str) -> httpx.Response:
         before = self.world.get(session_id).state
         if verb == "restore":
-            code = ReasonCode(body["reason"])  # a reason code, as a string
             transition = self.world.restore(
-                session_id, SessionState(body["state"]), reason=reason_text(code)
+                session_id, SessionState(body["state"]), reason=_reason(body)
             )
         else:
             deadline = body.get("resume_deadline")

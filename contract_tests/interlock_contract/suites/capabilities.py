@@ -12,15 +12,21 @@ import pytest
 from interlock import Interlock
 from interlock.adapter import InterviewAdapter
 from interlock.capabilities import Capabilities
+from interlock.doubles import Fault
 from interlock.errors import InterlockError, UnsupportedOperation
 from interlock.models import OperationOutcome, SessionState, Verb
-from interlock_contract.checks import attempt
+from interlock_contract.checks import assert_reason_recorded, attempt
 from interlock_contract.harness import CONTRACT_REASON, ContractFixtures, HookRecorder
 from interlock_contract.scenario import Scenario
 from interlock_contract.suites.batch import collect_batch
 from interlock_contract.suites.verbs import source_state
 
 __all__ = ["CapabilitiesContract"]
+
+_RESTORE_FAULTS = {
+    "timeout-after-send": Fault.TIMEOUT_AFTER_SEND,
+    "timeout-before-acting": Fault.TIMEOUT_BEFORE_ACTING,
+}
 
 
 def _runs(run: Any, call: Coroutine[Any, Any, Any]) -> None:
@@ -140,6 +146,51 @@ class CapabilitiesContract(ContractFixtures):
         outcome = attempt(run, interlock.restore(ref, SessionState.IN_PROGRESS, CONTRACT_REASON))
         assert outcome.succeeded, outcome.describe()
         assert scenario.state_of(session_id) is SessionState.IN_PROGRESS
+
+    @pytest.mark.parametrize("fault", list(_RESTORE_FAULTS))
+    def test_restore_after_an_ambiguous_failure(
+        self,
+        request: pytest.FixtureRequest,
+        run: Any,
+        adapter: InterviewAdapter,
+        capabilities: Capabilities,
+        scenario: Scenario,
+        fault: str,
+    ) -> None:
+        """A native restore (what an undo sends) that times out before or after the vendor
+        acted is read back, never sent twice, and says what it did."""
+        self.require(request, capabilities.restore, "restore: not declared")
+        session_id = scenario.session_exists(SessionState.TERMINATED)
+        run(adapter.get_session(session_id))  # the token is fetched first
+        before = scenario.mutations_of(session_id)
+        scenario.fault(_RESTORE_FAULTS[fault], only_mutations=True)
+        key = f"contract-restore-{fault}-{session_id}"
+        with scenario.watch() as watched:
+            outcome = attempt(
+                run,
+                adapter.restore(
+                    session_id, SessionState.IN_PROGRESS, CONTRACT_REASON, idempotency_key=key
+                ),
+            )
+        scenario.clear_faults()
+        where = f"a restore under {fault}"
+        assert outcome.succeeded, f"{where}: {outcome.describe()}"
+        assert scenario.state_of(session_id) is SessionState.IN_PROGRESS, (
+            f"{where} reported success, but the vendor has {scenario.state_of(session_id)}"
+        )
+        assert scenario.mutations_of(session_id) - before == 1, f"{where} changed it twice"
+        assert_reason_recorded(scenario, session_id, CONTRACT_REASON, where)
+        result = outcome.result
+        assert result is not None
+        assert (result.ref, result.idempotency_key) == (adapter.ref(session_id), key), (
+            f"{where}: the result names {result.ref} and key {result.idempotency_key!r}"
+        )
+        assert result.state_after is SessionState.IN_PROGRESS, (
+            f"{where}: state_after is {result.state_after}"
+        )
+        if _RESTORE_FAULTS[fault] is Fault.TIMEOUT_AFTER_SEND:
+            sent = len(watched.mutating_requests)
+            assert sent == 1, f"{where}: sent {sent} times after the vendor acted; read back"
 
     def test_bypass_reasons_name_real_checks(self, request: pytest.FixtureRequest) -> None:
         cls = type(self)
