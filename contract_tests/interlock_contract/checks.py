@@ -195,6 +195,7 @@ def attempt(run: Any, coroutine: Any) -> Attempt:
     except InterlockError as error:
         assert_well_told(error)
         return Attempt(error=error)
-    if isinstance(result, OperationResult):
-        assert_well_told(result)
+    for told in result if isinstance(result, list) else [result]:
+        if isinstance(told, OperationResult):
+            assert_well_told(told, f"the result for {told.ref.session_id}")
     return Attempt(result=result)

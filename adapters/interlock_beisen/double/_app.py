@@ -23,7 +23,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
-from typing import Any, ClassVar, cast
+from typing import Any, ClassVar, cast, get_args
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -216,10 +216,10 @@ class BeisenDouble(VendorDouble):
         )
         return base.scaled_to(self.settings.qps) if self.settings.qps else base
 
-    unsure_batch_endings: ClassVar[tuple[str, ...]] = ("Overtime", "Hang")
+    unsure_batch_endings: ClassVar[tuple[str, ...]] = get_args(JobEnding)
 
     def end_next_batch(self, ending: str) -> None:
-        """``Overtime``: the job runs but its record says Overtime; ``Hang``: it stays Running."""
+        """The next job ends ``ending`` (see ``JobEnding``)."""
         if ending not in self.unsure_batch_endings:
             raise ValueError(f"a Beisen job cannot end {ending!r}")
         self.jobs.end_next(cast(JobEnding, ending))

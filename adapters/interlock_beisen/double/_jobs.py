@@ -25,8 +25,11 @@ from interlock.models import SessionState, Verb, utc_now
 
 __all__ = ["AsyncJob", "AsyncJobs", "JobEnding", "verb_word"]
 
-JobEnding = Literal["Overtime", "Hang"]
-"""A forced ending: ``Overtime`` (the job runs, the record says Overtime), ``Hang`` (Running)."""
+JobEnding = Literal["Overtime", "Hang", "Vanish", "Strange", "NoResult", "Miscount"]
+"""A forced ending: ``Overtime`` (the job runs, the record says Overtime), ``Hang`` (Running
+for ever), ``Vanish`` (the job runs, then its record is gone), ``Strange`` (it runs, and its
+record names a state Beisen never documented), ``NoResult`` (a final state without its result)
+and ``Miscount`` (a result that counts another number of items than were sent)."""
 
 _WORDS = {Verb.PAUSE: "suspend", Verb.RESUME: "resume", Verb.TERMINATE: "terminate"}
 
@@ -113,6 +116,9 @@ class AsyncJobs:
         job.polls += 1
         if job.state == "Running" and job.polls >= self.polls_to_finish:
             self._finish(job)
+        if job.ending == "Vanish" and job.state != "Running":
+            del self.jobs[request_id]  # it ran; the record is gone before anyone read it
+            return None
         return job
 
     def settle(self) -> None:
@@ -152,6 +158,12 @@ class AsyncJobs:
         job.message = None if failed == 0 else f"共{total}条，{failed}条处理失败"
         if job.ending == "Overtime":
             job.state, job.message = "Overtime", "任务执行超过轮询时间上限"
+        elif job.ending == "Strange":
+            job.state = "Suspended"
+        elif job.ending == "NoResult":
+            job.result = None
+        elif job.ending == "Miscount":
+            job.result["totalCount"] = total + 1
         job.finished_wall = utc_now()
 
     def _apply_one(self, job: AsyncJob, session_id: str) -> str | None:
