@@ -451,6 +451,14 @@ class RestoresWithoutReadingBack(SandboxAdapter):
         return self._result("restore", session_id, idempotency_key, reply)
 
 
+class LogsForNobody(SandboxAdapter):
+    """Builds its client under a fixed name: every log line says "sandbox", not the account."""
+
+    def __init__(self, context: AccountContext) -> None:
+        super().__init__(context)
+        self._client.account = "sandbox"
+
+
 class QuotesTheTokenRequest(SandboxAdapter):
     """Puts the failed token request, app secret and all, into the error "to help debugging"."""
 
@@ -883,6 +891,7 @@ PLANTED_MORE: dict[str, tuple[str, type[InterviewAdapter]]] = {
     "owners-from-the-wrong-field": ("sandbox", OwnersFromTheWrongField),
     "deadline-in-the-wrong-zone": ("sandbox", DeadlineInTheWrongZone),
     "fresh-key-per-call": ("sandbox", FreshKeyPerCall),
+    "logs-for-nobody": ("sandbox", LogsForNobody),
     "restores-without-reading-back": ("sandbox", RestoresWithoutReadingBack),
     "drops-the-vendors-advice": ("dingtalk", DropsTheVendorsAdvice),
     "cuts-the-end-to-whole-seconds": ("sandbox", CutsTheEndToWholeSeconds),

@@ -247,6 +247,10 @@ class TestRestoresWithoutReadingBack(BrokenSandboxSuite):
     variant = "restores-without-reading-back"
 
 
+class TestLogsForNobody(BrokenSandboxSuite):
+    variant = "logs-for-nobody"
+
+
 class TestMasksAMissingPhone(BrokenSandboxSuite):
     variant = "masks-a-missing-phone"
 

@@ -140,6 +140,32 @@ class ObservabilityContract(ContractFixtures):
         assert_no_secrets(secrets, texts, where="an error or a repr")
         assert_no_secrets(secrets, texts_of_records(contract_logs.records), where="a log record")
 
+    def test_log_records_name_the_account(
+        self,
+        run: Any,
+        adapter: InterviewAdapter,
+        interlock: Interlock,
+        capabilities: Capabilities,
+        scenario: Scenario,
+        contract_logs: pytest.LogCaptureFixture,
+    ) -> None:
+        """Every log record about a vendor call (successes, retries, failures) names the
+        account it was for: one gateway serves many accounts of one vendor, and a log line
+        that cannot be told apart is no help to the operator on call."""
+        _workload(run, adapter, interlock, capabilities, scenario)
+        about_calls = [r for r in contract_logs.records if r.name.startswith("interlock")]
+        assert about_calls, "the workload logged nothing: log vendor calls with VendorClient"
+        for record in about_calls:
+            named = getattr(record, "account", None)
+            required = record.name.startswith("interlock.http")  # the VendorClient's own lines
+            assert named == adapter.account or (named is None and not required), (
+                f"the log record {record.getMessage()!r} names account {named!r}, not "
+                f"{adapter.account!r}; build the VendorClient with account=context.account"
+            )
+        assert any(getattr(r, "account", None) == adapter.account for r in about_calls), (
+            "no log record names the account; log with extra={'account': ...}"
+        )
+
     def test_errors_and_results_name_the_vendors_request_id(
         self,
         request: pytest.FixtureRequest,
