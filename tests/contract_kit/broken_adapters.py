@@ -29,6 +29,7 @@ from interlock.models import (
     OperationOutcome,
     OperationResult,
     Reason,
+    ReasonCode,
     Session,
     SessionFilter,
     SessionPage,
@@ -53,6 +54,7 @@ from interlock_sandbox._models import (
     VendorToken,
 )
 from interlock_sandbox.adapter import SandboxAdapter, _query
+from interlock_yonyou.adapter import YonyouAdapter
 
 __all__ = ["PLANTED_MORE"]
 
@@ -322,6 +324,18 @@ class DropsTheVendorsAdvice(DingTalkAdapter):
         except errors.VendorError as error:
             error.hint = None
             raise
+
+
+class ResendsWhatTheVendorCallsADuplicate(YonyouAdapter):
+    """Takes YonBIP's "already submitted" (after its one-hour replay window) for a lost request
+    and sends the change again under a fresh key."""
+
+    async def _after_duplicate(
+        self, verb: Verb, session_id: str, idempotency_key: str
+    ) -> OperationResult:
+        fresh = f"{idempotency_key}-again"
+        return await self.change_state(verb, session_id, Reason(code=ReasonCode.OTHER,
+                                       note="resent"), idempotency_key=fresh)  # fmt: skip
 
 
 class FreshKeyPerCall(_OwnResults):
@@ -891,6 +905,7 @@ PLANTED_MORE: dict[str, tuple[str, type[InterviewAdapter]]] = {
     "owners-from-the-wrong-field": ("sandbox", OwnersFromTheWrongField),
     "deadline-in-the-wrong-zone": ("sandbox", DeadlineInTheWrongZone),
     "fresh-key-per-call": ("sandbox", FreshKeyPerCall),
+    "resends-what-the-vendor-calls-a-duplicate": ("yonyou", ResendsWhatTheVendorCallsADuplicate),
     "logs-for-nobody": ("sandbox", LogsForNobody),
     "restores-without-reading-back": ("sandbox", RestoresWithoutReadingBack),
     "drops-the-vendors-advice": ("dingtalk", DropsTheVendorsAdvice),

@@ -251,6 +251,10 @@ class TestLogsForNobody(BrokenSandboxSuite):
     variant = "logs-for-nobody"
 
 
+class TestResendsWhatTheVendorCallsADuplicate(BrokenSandboxSuite):
+    variant = "resends-what-the-vendor-calls-a-duplicate"
+
+
 class TestMasksAMissingPhone(BrokenSandboxSuite):
     variant = "masks-a-missing-phone"
 

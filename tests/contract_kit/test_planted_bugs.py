@@ -213,6 +213,9 @@ CAUGHT_BY.update(
         "TestLogsForNobody": {
             "test_log_records_name_the_account": "names account 'sandbox'",
         },
+        "TestResendsWhatTheVendorCallsADuplicate": {
+            "test_replaying_a_key_a_day_later_changes_nothing[terminate]": "a second time",
+        },
         "TestMasksAMissingPhone": {
             "test_missing_optional_fields_stay_missing[candidate.masked_phone]": "the vendor "
             "holds no phone",
@@ -289,6 +292,8 @@ STILL_PASSES: dict[str, str] = {
     "TestDropsTheVendorsAdvice": "test_persistent_5xx_on_a_read_is_unavailable",
     "TestRestoresWithoutReadingBack": "test_restore_when_declared",
     "TestLogsForNobody": "test_no_secret_in_logs_errors_or_reprs",
+    "TestResendsWhatTheVendorCallsADuplicate": "test_replaying_a_key_after_the_session_moved_on_"
+    "changes_nothing[terminate]",
     "TestMasksAMissingPhone": "test_every_field_matches_the_vendor[candidate.masked_phone]",
     "TestKeepsOnlyTheMaskedName": "test_personal_data_is_masked",
     "TestDropsTheVendorsExtras": "test_every_field_matches_the_vendor[state]",

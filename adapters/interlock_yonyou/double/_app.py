@@ -94,6 +94,7 @@ class YonyouDouble(VendorDouble):
     default_base_url: ClassVar[str] = "https://yonbip.interlock.invalid"
     default_qps: ClassVar[float] = 100.0
     records_reasons: ClassVar[bool] = True
+    leaves_items_out: ClassVar[bool] = True
     unmapped_vendor_state: ClassVar[str] = "9"
     tenant_timezone: ClassVar[ZoneInfo] = ZoneInfo("Asia/Shanghai")
 
@@ -108,6 +109,8 @@ class YonyouDouble(VendorDouble):
             on_change=self._announce,
             record_query=self.record_query,
             shuffled=self.shuffled,
+            clock=self.monotonic,
+            left_out=self.left_out,
         )
         self.outbox = PushOutbox(app_key=APP_KEY, app_secret=APP_SECRET, tenant_id=TENANT_ID)
         self.tenants = {TENANT_ID}

@@ -12,7 +12,7 @@ and revoke only: there is no pause and no resume.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import Any
@@ -91,8 +91,11 @@ class InterviewApi:
         record_query: RecordQuery = lambda filters, ids: None,
         shuffled: Shuffle = list,
         clock: Callable[[], float] = time.monotonic,
+        left_out: Collection[str] = frozenset(),
     ) -> None:
         self.world = world
+        self._left_out = left_out
+        """Ids batch answers do not mention though the platform acted on them."""
         self.zone = zone
         self._on_change = on_change
         self._record_query = record_query
@@ -279,7 +282,7 @@ class InterviewApi:
             "sucessCount": len(infos),  # sic: the platform's own spelling
             "failCount": len(messages),
             "messages": self._shuffled(messages),  # the platform documents no order
-            "infos": self._shuffled(infos),
+            "infos": self._shuffled([i for i in infos if i.get("id") not in self._left_out]),
         }
         return ok(data)
 

@@ -10,12 +10,15 @@ import pytest
 from interlock import Interlock
 from interlock.adapter import InterviewAdapter
 from interlock.capabilities import Capabilities
+from interlock.doubles import VirtualClock
 from interlock.errors import InvalidTransition, SessionNotFound
 from interlock.models import OperationOutcome, SessionState, Verb, utc_now
 from interlock.transitions import ACCEPTED_FROM, TARGET_STATE
 from interlock_contract.checks import assert_hooks_once, assert_reason_recorded, attempt
 from interlock_contract.harness import CONTRACT_REASON, ContractFixtures, HookRecorder
 from interlock_contract.scenario import Scenario
+
+A_DAY_S = 86_400.0
 
 __all__ = [
     "IdempotencyContract",
@@ -211,6 +214,36 @@ class IdempotencyContract(ContractFixtures):
             f"the same {verb} (same idempotency key) came again after the session had moved back "
             f"to {source}, and the vendor applied it a second time: send the idempotency key "
             "as the vendor's own client token / request id, so the vendor replays its answer"
+        )
+        assert scenario.mutations_of(session_id) == 1
+
+    @pytest.mark.parametrize("verb", [Verb.PAUSE, Verb.TERMINATE], ids=str)
+    def test_replaying_a_key_a_day_later_changes_nothing(
+        self,
+        request: pytest.FixtureRequest,
+        run: Any,
+        adapter: InterviewAdapter,
+        interlock: Interlock,
+        capabilities: Capabilities,
+        scenario: Scenario,
+        virtual_clock: VirtualClock,
+        verb: Verb,
+    ) -> None:
+        """A key that comes again a day later, when the vendor's replay window (an hour at
+        Yonyou) has passed and the session has moved back: still no second change."""
+        self.require_verb(request, capabilities, verb)
+        source = source_state(verb)
+        session_id = scenario.session_exists(source)
+        ref = adapter.ref(session_id)
+        key = f"contract-replay-day-{session_id}"
+        first = attempt(run, interlock.perform(verb, ref, CONTRACT_REASON, idempotency_key=key))
+        assert first.succeeded, f"{verb} {first.describe()}"
+        scenario.vendor_moves(session_id, source)
+        virtual_clock.advance(A_DAY_S)
+        # the answer may be the first one replayed: only the vendor's state is judged
+        attempt(run, interlock.perform(verb, ref, CONTRACT_REASON, idempotency_key=key))
+        assert scenario.state_of(session_id) is source, (
+            f"the same {verb} came again a day later and the vendor applied it a second time"
         )
         assert scenario.mutations_of(session_id) == 1
 
