@@ -67,7 +67,8 @@ __all__ = [
 TENANT_ID = "q7ndyp3k"
 _FOREIGN_TENANT = "x2kq9m4t"  # another tenant the same app serves
 APP_KEY = "3f6b2a0e-8c1d-4e57-9a2b-6d4c8e1f0a73"
-APP_SECRET = "5d1f0c8e9a7b4c2d8e6f1a3b5c7d9e0f2a4b6c8d"  # noqa: S105 - the double's demo credential
+APP_SECRET = "5d1f0c8e-9a7b-4c2d-8e6f-1a3b5c7d9e0f"  # noqa: S105 - a demo credential
+"""Dashed like YonBIP's: its push AES key is derived with the dashes stripped (vendors.md)."""
 GATEWAY_PREFIX = "/iuap-api-gateway"
 AUTH_PREFIX = "/iuap-api-auth"
 DATA_CENTRE_PATH = "/open-auth/dataCenter/getGatewayAddress"
