@@ -49,10 +49,13 @@ def _workload(
     capabilities: Capabilities,
     scenario: Scenario,
 ) -> list[Attempt]:
-    """A bit of everything: reads, a verb, faults, expiry, not-found, a failing vendor."""
+    """A bit of everything: reads (one of a session without optional fields), a verb, faults,
+    expiry, not-found, a failing vendor."""
     attempts: list[Attempt] = []
     session_id = scenario.session_exists(SessionState.IN_PROGRESS)
     attempts.append(attempt(run, adapter.get_session(session_id)))
+    sparse = scenario.session_with_optional_fields_missing(SessionState.IN_PROGRESS)
+    attempts.append(attempt(run, adapter.get_session(sparse)))
     attempts.append(attempt(run, adapter.list_sessions(SessionFilter(), page_size=5)))
     attempts.append(attempt(run, adapter.get_session(scenario.session_missing())))
     scenario.token_expired_once()
@@ -157,7 +160,8 @@ class ObservabilityContract(ContractFixtures):
         assert about_calls, "the workload logged nothing: log vendor calls with VendorClient"
         for record in about_calls:
             named = getattr(record, "account", None)
-            required = record.name.startswith("interlock.http")  # the VendorClient's own lines
+            # the VendorClient's lines and the adapters' own (``interlock.adapters.<name>``)
+            required = record.name.startswith(("interlock.http", "interlock.adapters"))
             assert named == adapter.account or (named is None and not required), (
                 f"the log record {record.getMessage()!r} names account {named!r}, not "
                 f"{adapter.account!r}; build the VendorClient with account=context.account"
