@@ -473,6 +473,30 @@ class LogsForNobody(SandboxAdapter):
         self._client.account = "sandbox"
 
 
+class AlreadyDoneUnderNoKey(SandboxAdapter):
+    """Answers "already done" without the caller's idempotency key (the audit cannot file it)."""
+
+    async def change_state(
+        self,
+        verb: Verb,
+        session_id: str,
+        reason: Reason,
+        *,
+        idempotency_key: str,
+        resume_deadline: datetime | None = None,
+    ) -> OperationResult:
+        result = await super().change_state(
+            verb,
+            session_id,
+            reason,
+            idempotency_key=idempotency_key,
+            resume_deadline=resume_deadline,
+        )
+        if result.outcome is OperationOutcome.ALREADY_IN_STATE:
+            return result.model_copy(update={"idempotency_key": None})
+        return result
+
+
 class QuotesTheTokenRequest(SandboxAdapter):
     """Puts the failed token request, app secret and all, into the error "to help debugging"."""
 
@@ -905,6 +929,7 @@ PLANTED_MORE: dict[str, tuple[str, type[InterviewAdapter]]] = {
     "owners-from-the-wrong-field": ("sandbox", OwnersFromTheWrongField),
     "deadline-in-the-wrong-zone": ("sandbox", DeadlineInTheWrongZone),
     "fresh-key-per-call": ("sandbox", FreshKeyPerCall),
+    "already-done-under-no-key": ("sandbox", AlreadyDoneUnderNoKey),
     "resends-what-the-vendor-calls-a-duplicate": ("yonyou", ResendsWhatTheVendorCallsADuplicate),
     "logs-for-nobody": ("sandbox", LogsForNobody),
     "restores-without-reading-back": ("sandbox", RestoresWithoutReadingBack),

@@ -255,6 +255,10 @@ class TestResendsWhatTheVendorCallsADuplicate(BrokenSandboxSuite):
     variant = "resends-what-the-vendor-calls-a-duplicate"
 
 
+class TestAlreadyDoneUnderNoKey(BrokenSandboxSuite):
+    variant = "already-done-under-no-key"
+
+
 class TestMasksAMissingPhone(BrokenSandboxSuite):
     variant = "masks-a-missing-phone"
 

@@ -216,6 +216,9 @@ CAUGHT_BY.update(
         "TestResendsWhatTheVendorCallsADuplicate": {
             "test_replaying_a_key_a_day_later_changes_nothing[terminate]": "a second time",
         },
+        "TestAlreadyDoneUnderNoKey": {
+            "test_verb_on_target_state_is_already_in_state[pause]": "already done: the result",
+        },
         "TestMasksAMissingPhone": {
             "test_missing_optional_fields_stay_missing[candidate.masked_phone]": "the vendor "
             "holds no phone",
@@ -294,6 +297,7 @@ STILL_PASSES: dict[str, str] = {
     "TestLogsForNobody": "test_no_secret_in_logs_errors_or_reprs",
     "TestResendsWhatTheVendorCallsADuplicate": "test_replaying_a_key_after_the_session_moved_on_"
     "changes_nothing[terminate]",
+    "TestAlreadyDoneUnderNoKey": "test_verb_applies[pause-from-in_progress]",
     "TestMasksAMissingPhone": "test_every_field_matches_the_vendor[candidate.masked_phone]",
     "TestKeepsOnlyTheMaskedName": "test_personal_data_is_masked",
     "TestDropsTheVendorsExtras": "test_every_field_matches_the_vendor[state]",

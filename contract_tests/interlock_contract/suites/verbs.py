@@ -155,12 +155,19 @@ class IdempotencyContract(ContractFixtures):
         target = TARGET_STATE[verb]
         session_id = scenario.session_exists(target)
         ref = adapter.ref(session_id)
-        outcome = attempt(run, interlock.perform(verb, ref, CONTRACT_REASON))
+        key = f"contract-already-{session_id}"
+        outcome = attempt(run, interlock.perform(verb, ref, CONTRACT_REASON, idempotency_key=key))
         assert outcome.result is not None, f"{verb} on a {target} session {outcome.describe()}"
         assert outcome.result.outcome is OperationOutcome.ALREADY_IN_STATE, (
             f"{verb} on a session that is already {target} returned {outcome.result.outcome}; "
             "it must be already_in_state"
         )
+        result = outcome.result
+        assert (result.ref, result.verb, result.idempotency_key) == (ref, verb, key), (
+            f"{verb} already done: the result names {result.ref}, {result.verb} and key "
+            f"{result.idempotency_key!r}"
+        )
+        assert result.state_after in (None, target), f"state_after is {result.state_after}"
         assert scenario.mutations_of(session_id) == 0, "already_in_state wrote to the vendor"
         assert scenario.state_of(session_id) is target
         assert_hooks_once(hooks, [ref])
