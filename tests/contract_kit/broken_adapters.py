@@ -426,8 +426,8 @@ class SendsOnlyTheReasonCode(SandboxAdapter):
         )
 
 
-class ReportsNoStates(SandboxAdapter):
-    """Reports an applied verb without the states it went between (the audit loses them)."""
+class _RewritesItsResult(SandboxAdapter):
+    """A sandbox adapter that carries out a verb rightly, then spoils what it reports."""
 
     async def change_state(
         self,
@@ -445,6 +445,16 @@ class ReportsNoStates(SandboxAdapter):
             idempotency_key=idempotency_key,
             resume_deadline=resume_deadline,
         )
+        return self._spoil(result)
+
+    def _spoil(self, result: OperationResult) -> OperationResult:
+        raise NotImplementedError
+
+
+class ReportsNoStates(_RewritesItsResult):
+    """Reports an applied verb without the states it went between (the audit loses them)."""
+
+    def _spoil(self, result: OperationResult) -> OperationResult:
         return result.model_copy(update={"state_before": None, "state_after": None})
 
 
@@ -473,25 +483,10 @@ class LogsForNobody(SandboxAdapter):
         self._client.account = "sandbox"
 
 
-class AlreadyDoneUnderNoKey(SandboxAdapter):
+class AlreadyDoneUnderNoKey(_RewritesItsResult):
     """Answers "already done" without the caller's idempotency key (the audit cannot file it)."""
 
-    async def change_state(
-        self,
-        verb: Verb,
-        session_id: str,
-        reason: Reason,
-        *,
-        idempotency_key: str,
-        resume_deadline: datetime | None = None,
-    ) -> OperationResult:
-        result = await super().change_state(
-            verb,
-            session_id,
-            reason,
-            idempotency_key=idempotency_key,
-            resume_deadline=resume_deadline,
-        )
+    def _spoil(self, result: OperationResult) -> OperationResult:
         if result.outcome is OperationOutcome.ALREADY_IN_STATE:
             return result.model_copy(update={"idempotency_key": None})
         return result
