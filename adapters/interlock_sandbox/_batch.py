@@ -69,16 +69,28 @@ class BatchRunner:
             ]
         batch: VendorBatch = reply.data
         items = {item.id: item for item in batch.results}
-        unmentioned = [i for i in ids if i not in items]
-        # The vendor answers for every id it received; one it leaves out may have been acted
-        # on, so it is read back rather than guessed.
-        states = await self._read_states(unmentioned) if unmentioned else {}
+        unmentioned = await self._unmentioned(verb, [i for i in ids if i not in items], key)
         return [
-            self._item(verb, i, items[i], key, reply.request_id)
-            if i in items
-            else read_back_result(self._ref(i), verb, states.get(i), idempotency_key=f"{key}:{i}")
+            self._item(verb, i, items[i], key, reply.request_id) if i in items else unmentioned[i]
             for i in ids
         ]
+
+    async def _unmentioned(
+        self, verb: Verb, ids: list[str], key: str
+    ) -> dict[str, OperationResult]:
+        """Ids the answer leaves out, which the vendor may still have acted on: each is
+        decided from its state read back (failed with the read's error when that fails —
+        their outcome is unknown, not the answered items')."""
+        if not ids:
+            return {}
+        try:
+            states = await self._read_states(ids)
+        except errors.InterlockError as error:
+            return {i: self._failed(i, verb, error, key) for i in ids}
+        return {
+            i: read_back_result(self._ref(i), verb, states.get(i), idempotency_key=f"{key}:{i}")
+            for i in ids
+        }
 
     async def _read_back(self, ids: list[str], verb: Verb) -> dict[str, SessionState] | None:
         states = await self._read_states(ids)

@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable, Sequence
 import httpx
 
 from interlock import errors
-from interlock.adapter import confirmed_result, failed_result, read_back_result
+from interlock.adapter import failed_result, read_back_result
 from interlock.models import (
     OperationOutcome,
     OperationResult,
@@ -106,7 +106,7 @@ class BatchRunner:
             elif read_error is not None:
                 result = self._failed(verb, session_id, read_error, item_key)
             else:
-                result = self._unmentioned(verb, session_id, read.get(session_id), item_key)
+                result = self._from_read_back(verb, session_id, read.get(session_id), item_key)
             results.append(result)
         return results
 
@@ -148,19 +148,6 @@ class BatchRunner:
         state = session.state if session is not None else None
         return read_back_result(self._ref(session_id), verb, state, idempotency_key=key)
 
-    def _unmentioned(
-        self, verb: Verb, session_id: str, session: Session | None, key: str
-    ) -> OperationResult:
-        if session is not None and session.state is TARGET_STATE[verb]:
-            return confirmed_result(session.ref, verb, session.state, idempotency_key=key)
-        if session is None:
-            return self._failed(verb, session_id, _not_found(session_id), key)
-        error = errors.VendorProtocolError(
-            f"yonyou: the batch answer does not mention this session, which is {session.state}",
-            field="data.messages",
-        )
-        return self._failed(verb, session_id, error, key)
-
     def _failed(
         self, verb: Verb, session_id: str, error: errors.InterlockError, key: str
     ) -> OperationResult:
@@ -179,7 +166,3 @@ def _failures(messages: list[BatchFailure | str], ids: list[str]) -> dict[str, B
         if message.id is not None and message.id in wanted:
             found.setdefault(message.id, message)
     return found
-
-
-def _not_found(session_id: str) -> errors.SessionNotFound:
-    return errors.SessionNotFound(f"yonyou: session {session_id!r} does not exist")

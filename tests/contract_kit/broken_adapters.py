@@ -22,7 +22,13 @@ import httpx
 from broken_sandbox import _OwnResults, _parsed
 
 from interlock import errors
-from interlock.adapter import AccountContext, InterviewAdapter, explain_refusal, failed_result
+from interlock.adapter import (
+    AccountContext,
+    InterviewAdapter,
+    explain_refusal,
+    failed_result,
+    read_back_result,
+)
 from interlock.events import CallbackReply, CallbackRequest, CallbackResult
 from interlock.http import RetryPolicy, ThrottleSignal, Token, VendorSignals
 from interlock.models import (
@@ -43,7 +49,7 @@ from interlock_contract.suites.verbs import source_state
 from interlock_dingtalk._crypto import CallbackCipher, CryptoError
 from interlock_dingtalk.adapter import DingTalkAdapter
 from interlock_dingtalk.options import DingTalkOptions
-from interlock_sandbox._batch import BatchRunner, ReadStates
+from interlock_sandbox._batch import BatchRunner
 from interlock_sandbox._interpret import expecting, interpret
 from interlock_sandbox._mapping import to_session
 from interlock_sandbox._models import (
@@ -870,25 +876,11 @@ class FetchesTokensAsWrites(SandboxAdapter):
 
 
 class _FailsTheUnmentioned(BatchRunner):
-    async def chunk(
-        self, verb: Verb, session_ids: Sequence[str], reason: Reason, key: str
-    ) -> list[OperationResult]:
-        answered = self._read_states
-        self._read_states = _only_for_read_backs(answered)
-        try:
-            return await super().chunk(verb, session_ids, reason, key)
-        finally:
-            self._read_states = answered
-
-
-def _only_for_read_backs(read_states: ReadStates) -> ReadStates:
-    """The states of a read-back after an ambiguous failure (every id of the chunk); an id the
-    answer left out is read on its own, and this runner reports it missing instead."""
-
-    async def states(ids: list[str]) -> dict[str, SessionState]:
-        return await read_states(ids) if len(ids) > 1 else {}
-
-    return states
+    async def _unmentioned(
+        self, verb: Verb, ids: list[str], key: str
+    ) -> dict[str, OperationResult]:
+        missing = errors.SessionNotFound("the batch answer does not mention it")
+        return {i: self._failed(i, verb, missing, key) for i in ids}
 
 
 class FailsWhatTheAnswerLeftOut(SandboxAdapter):
@@ -900,6 +892,52 @@ class FailsWhatTheAnswerLeftOut(SandboxAdapter):
         self._batches = _FailsTheUnmentioned(
             self._client, ref=self.ref, read_states=self._read_states
         )
+
+
+class _TargetOrMissing(BatchRunner):
+    async def _unmentioned(
+        self, verb: Verb, ids: list[str], key: str
+    ) -> dict[str, OperationResult]:
+        states = await self._read_states(ids)
+        target = TARGET_STATE[verb]
+        return {
+            i: read_back_result(
+                self._ref(i),
+                verb,
+                target if states.get(i) is target else None,
+                idempotency_key=f"{key}:{i}",
+            )
+            for i in ids
+        }
+
+
+class TakesTheUnmentionedForMissing(SandboxAdapter):
+    """Reads back the items a batch answer leaves out, but takes one that did not reach the
+    verb's target for missing — a refused session is reported as gone."""
+
+    def __init__(self, context: AccountContext) -> None:
+        super().__init__(context)
+        self._batches = _TargetOrMissing(self._client, ref=self.ref, read_states=self._read_states)
+
+
+class _LosesTheChunk(BatchRunner):
+    async def _unmentioned(
+        self, verb: Verb, ids: list[str], key: str
+    ) -> dict[str, OperationResult]:
+        states = await self._read_states(ids)  # a failed read fails the whole chunk
+        return {
+            i: read_back_result(self._ref(i), verb, states.get(i), idempotency_key=f"{key}:{i}")
+            for i in ids
+        }
+
+
+class LosesTheChunkWhenAReadBackFails(SandboxAdapter):
+    """Raises for the whole chunk when reading back an item the answer left out fails, losing
+    the results the vendor gave for the others."""
+
+    def __init__(self, context: AccountContext) -> None:
+        super().__init__(context)
+        self._batches = _LosesTheChunk(self._client, ref=self.ref, read_states=self._read_states)
 
 
 class TakesAChangeWithoutItsStatus(DingTalkAdapter):
@@ -966,5 +1004,7 @@ PLANTED_MORE: dict[str, tuple[str, type[InterviewAdapter]]] = {
     "passes-on-the-bare-refusal": ("sandbox", PassesOnTheBareRefusal),
     "fetches-tokens-as-writes": ("sandbox", FetchesTokensAsWrites),
     "fails-what-the-answer-left-out": ("sandbox", FailsWhatTheAnswerLeftOut),
+    "takes-the-unmentioned-for-missing": ("sandbox", TakesTheUnmentionedForMissing),
+    "loses-the-chunk-when-a-read-back-fails": ("sandbox", LosesTheChunkWhenAReadBackFails),
     "takes-a-change-without-its-status": ("dingtalk", TakesAChangeWithoutItsStatus),
 }

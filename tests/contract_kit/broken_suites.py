@@ -275,6 +275,14 @@ class TestFailsWhatTheAnswerLeftOut(BrokenSandboxSuite):
     variant = "fails-what-the-answer-left-out"
 
 
+class TestTakesTheUnmentionedForMissing(BrokenSandboxSuite):
+    variant = "takes-the-unmentioned-for-missing"
+
+
+class TestLosesTheChunkWhenAReadBackFails(BrokenSandboxSuite):
+    variant = "loses-the-chunk-when-a-read-back-fails"
+
+
 class TestTakesAChangeWithoutItsStatus(BrokenSandboxSuite):
     variant = "takes-a-change-without-its-status"
 

@@ -281,10 +281,14 @@ class InterviewApi:
             "count": len(items),
             "sucessCount": len(infos),  # sic: the platform's own spelling
             "failCount": len(messages),
-            "messages": self._shuffled(messages),  # the platform documents no order
-            "infos": self._shuffled([i for i in infos if i.get("id") not in self._left_out]),
+            "messages": self._shuffled(self._mentioned(messages)),  # no documented order
+            "infos": self._shuffled(self._mentioned(infos)),
         }
         return ok(data)
+
+    def _mentioned(self, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The batch answer's records and failures, less those it is told to leave out."""
+        return [i for i in items if i.get("id") not in self._left_out]
 
 
 def _reason(item: dict[str, Any]) -> str | None:

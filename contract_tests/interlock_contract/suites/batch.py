@@ -401,7 +401,7 @@ class NativeBatchContract(ContractFixtures):
                     )
 
     @pytest.mark.parametrize("verb", list(Verb), ids=str)
-    def test_an_item_the_vendors_answer_leaves_out(
+    def test_items_the_vendors_answer_leaves_out(
         self,
         request: pytest.FixtureRequest,
         run: Any,
@@ -411,22 +411,34 @@ class NativeBatchContract(ContractFixtures):
         scenario: Scenario,
         verb: Verb,
     ) -> None:
-        """The vendor acted on every item but its answer does not mention one: the adapter
-        must not guess. Reading that session back tells the truth (applied, confirmed by the
-        read-back); failing it is a lie the other way round (the vendor did change it)."""
+        """The vendor's answer does not mention three items: one it applied, one it could not
+        find, one it refused. The adapter must not guess: reading each back tells the truth —
+        applied (confirmed by the read-back), not found, refused naming the state — each under
+        its own key, naming the states it found and left."""
         self._require_native(request, capabilities, verb)
+        self.require(request, capabilities.native_batch_size >= 4, "native chunks of < 4 items")
         leaves_out = scenario.double.leaves_items_out
         self.require(request, leaves_out, "the double cannot leave items out of a batch answer")
-        source = source_state(verb)
-        ids = scenario.sessions_exist(min(3, capabilities.native_batch_size), source)
-        silent = ids[-1]
-        scenario.double.left_out.add(silent)
+        source, target = source_state(verb), TARGET_STATE[verb]
+        answered, silent = scenario.sessions_exist(2, source)
+        missing = scenario.session_missing()
+        refused = scenario.session_exists(SessionState.COMPLETED)
+        ids = [answered, silent, missing, refused]
+        left_out = {silent, missing, refused}
+        key = f"contract-left-out-{silent}"
+        scenario.double.left_out.update(left_out)
         try:
-            results = collect_batch(run, interlock, verb, [adapter.ref(i) for i in ids])
+            results = run(
+                interlock.send_chunk(
+                    verb, adapter.account, ids, CONTRACT_REASON, idempotency_key=key
+                )
+            )
         finally:
-            scenario.double.left_out.discard(silent)
+            scenario.double.left_out.difference_update(left_out)
+        assert scenario.state_of(silent) is target, "the double did not act on it"
+        assert [r.ref.session_id for r in results] == ids, "one result per item, in order"
+        check_item_keys(results, key)
         by_id = {r.ref.session_id: r for r in results}
-        assert scenario.state_of(silent) is TARGET_STATE[verb], "the double did not act on it"
         item = by_id[silent]
         assert item.outcome is OperationOutcome.APPLIED, (
             f"batch item {silent}, which the vendor applied but did not mention, came back "
@@ -434,7 +446,123 @@ class NativeBatchContract(ContractFixtures):
             "sessions back (read_back_result) and decide each from its state"
         )
         assert item.confirmed_by_read_back, f"batch item {silent}: say confirmed_by_read_back"
-        assert all(by_id[i].ok for i in ids), [r.error_message for r in results if not r.ok]
+        got = {i: (by_id[i].outcome, by_id[i].error_code) for i in (answered, missing, refused)}
+        wanted = {
+            answered: (OperationOutcome.APPLIED, None),
+            missing: (OperationOutcome.FAILED, "SESSION.NOT_FOUND"),
+            refused: (OperationOutcome.FAILED, "SESSION.INVALID_TRANSITION"),
+        }
+        for session_id, expected in wanted.items():
+            assert got[session_id] == expected, (
+                f"batch item {session_id} (the answer left it out: {session_id in left_out}): "
+                f"expected {expected[0]} {expected[1] or ''}, got {got[session_id][0]} "
+                f"{got[session_id][1] or ''}; decide an unmentioned item from its state read "
+                "back (read_back_result)"
+            )
+        message = by_id[refused].error_message or ""
+        for named in (str(SessionState.COMPLETED), str(verb)):
+            assert named in message, (
+                f"batch item {refused}: the refusal says {message!r}, which does not name "
+                f"{named!r}; name the state read back and the verb (read_back_result does)"
+            )
+        found = {answered: source, refused: SessionState.COMPLETED}
+        check_item_states(results, verb, found)
+        assert by_id[silent].state_after is target, (
+            f"batch item {silent}: state_after={by_id[silent].state_after}, but the read-back "
+            f"found {target}"
+        )
+        for result in results:
+            assert_well_told(result, f"batch item {result.ref.session_id}")
+
+    @pytest.mark.parametrize("verb", list(Verb), ids=str)
+    def test_the_read_back_of_an_item_left_out_fails(
+        self,
+        request: pytest.FixtureRequest,
+        run: Any,
+        adapter: InterviewAdapter,
+        interlock: Interlock,
+        capabilities: Capabilities,
+        scenario: Scenario,
+        verb: Verb,
+    ) -> None:
+        """The vendor's answer leaves one item out and every read of it fails: that item fails
+        as outcome unknown, and the items the vendor did answer for keep their results — a
+        failed read-back must not throw away what the vendor already said."""
+        self._require_native(request, capabilities, verb)
+        leaves_out = scenario.double.leaves_items_out
+        self.require(request, leaves_out, "the double cannot leave items out of a batch answer")
+        size = min(3, capabilities.native_batch_size)
+        self.require(request, size >= 2, "native chunks of < 2 items")
+        source, target = source_state(verb), TARGET_STATE[verb]
+        run(adapter.get_session(scenario.session_exists(source)))  # a token, before watching
+        reads = self._read_back_routes(run, adapter, interlock, scenario, verb, size)
+        self.require(request, bool(reads), "the adapter reads nothing back after the answer")
+        ids = scenario.sessions_exist(size, source)
+        silent = ids[-1]
+        key = f"contract-read-back-fails-{silent}"
+        scenario.double.left_out.add(silent)
+        for route in reads:
+            scenario.fault(Fault.SERVER_ERROR, times=50, route=route)
+        try:
+            results = run(
+                interlock.send_chunk(
+                    verb, adapter.account, ids, CONTRACT_REASON, idempotency_key=key
+                )
+            )
+        except InterlockError as error:
+            pytest.fail(
+                f"a native {verb} chunk raised {error.code} ({error}) when reading back the one "
+                "item its answer left out failed; fail that item with the read's error and keep "
+                "the results the vendor gave for the others"
+            )
+        finally:
+            scenario.clear_faults()
+            scenario.double.left_out.discard(silent)
+        assert [r.ref.session_id for r in results] == ids, "one result per item, in order"
+        check_item_keys(results, key)
+        by_id = {r.ref.session_id: r for r in results}
+        for session_id in ids[:-1]:
+            if scenario.state_of(session_id) is not target:
+                continue  # the adapter read before writing, and that read failed: not sent
+            item = by_id[session_id]
+            assert item.outcome is OperationOutcome.APPLIED, (
+                f"batch item {session_id}, which the vendor applied and answered for, came "
+                f"back {item.outcome} ({item.error_code}) because reading another item back "
+                "failed; keep each answered item's result"
+            )
+        item = by_id[silent]
+        if not item.ok:
+            assert item.error_code in _UNSURE, (
+                f"batch item {silent}: its read-back failed, so its outcome is unknown; it "
+                f"failed with {item.error_code}: fail it with the read's own error"
+            )
+        assert_well_told(item, f"batch item {silent}")
+
+    def _read_back_routes(
+        self,
+        run: Any,
+        adapter: InterviewAdapter,
+        interlock: Interlock,
+        scenario: Scenario,
+        verb: Verb,
+        size: int,
+    ) -> set[str]:
+        """The API names the adapter reads an unmentioned item back with, from a clean chunk
+        (the requests after its last write)."""
+        ids = scenario.sessions_exist(size, source_state(verb))
+        scenario.double.left_out.add(ids[-1])
+        try:
+            with scenario.watch() as clean:
+                run(
+                    interlock.send_chunk(
+                        verb, adapter.account, ids, CONTRACT_REASON, idempotency_key=ids[-1]
+                    )
+                )
+        finally:
+            scenario.double.left_out.discard(ids[-1])
+        requests = clean.requests
+        last_write = max((n for n, r in enumerate(requests) if r.mutation), default=-1)
+        return {r.api for r in requests[last_write + 1 :] if not r.token}
 
     @pytest.mark.parametrize("fault", list(_BATCH_FAULTS))
     @pytest.mark.parametrize("verb", list(Verb), ids=str)

@@ -173,7 +173,9 @@ async def test_an_item_the_answer_does_not_mention_is_read_back(
 
     assert results[0].outcome is Out.APPLIED
     assert results[0].confirmed_by_read_back
-    assert results[1].error_code == "VENDOR.PROTOCOL_ERROR"
+    # Read back unchanged: failed as unavailable, so that resending it is known to be safe.
+    assert results[1].error_code == "VENDOR.UNAVAILABLE"
+    assert "did not change" in (results[1].error_message or "")
     assert len(batch_calls(double)) == 1
 
 
