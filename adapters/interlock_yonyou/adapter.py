@@ -196,16 +196,14 @@ class YonyouAdapter(InterviewAdapter):
         except errors.InvalidTransition as refused:
             # The vendor says no without naming states; read back to say exactly why.
             state = (await self.get_session(session_id)).state
-            if state is not TARGET_STATE[verb]:
-                raise explain_refusal(state, verb, refused.message) from refused
-            return self._already(verb, session_id, idempotency_key)
+            raise explain_refusal(state, verb, refused.message) from refused
         if reply.confirmed_by_read_back:
             session: Session = reply.data
             return confirmed_result(
                 session.ref, verb, session.state, idempotency_key=idempotency_key
             )
         if isinstance(reply.data, DuplicateSubmission):
-            return await self._after_duplicate(verb, session_id, idempotency_key)
+            return self._done_before(verb, session_id, idempotency_key)
         record: SessionRecord = reply.data
         return result_from_record(
             self.ref(record.id), verb, record, idempotency_key, reply.request_id
@@ -218,26 +216,14 @@ class YonyouAdapter(InterviewAdapter):
 
         return read_back
 
-    async def _after_duplicate(
-        self, verb: Verb, session_id: str, idempotency_key: str
-    ) -> OperationResult:
-        # The gateway did this write more than an hour ago and only names the id now.
-        session = await self.get_session(session_id)
-        if session.state is not TARGET_STATE[verb]:
-            raise errors.VendorProtocolError(
-                f"yonyou reported {verb} as already submitted, but the session is {session.state}",
-                field="code",
-            )
-        return confirmed_result(session.ref, verb, session.state, idempotency_key=idempotency_key)
-
-    def _already(self, verb: Verb, session_id: str, key: str) -> OperationResult:
-        target = TARGET_STATE[verb]
+    def _done_before(self, verb: Verb, session_id: str, key: str) -> OperationResult:
+        """The gateway did this write under this key more than an hour ago and only names the
+        id now: the operation was applied then (the session may have moved on since)."""
         return OperationResult(
             ref=self.ref(session_id),
             verb=verb,
-            outcome=OperationOutcome.ALREADY_IN_STATE,
-            state_before=target,
-            state_after=target,
+            outcome=OperationOutcome.APPLIED,
+            state_after=TARGET_STATE[verb],
             idempotency_key=key,
         )
 

@@ -35,7 +35,6 @@ from interlock.models import (
     OperationOutcome,
     OperationResult,
     Reason,
-    ReasonCode,
     Session,
     SessionFilter,
     SessionPage,
@@ -336,12 +335,39 @@ class ResendsWhatTheVendorCallsADuplicate(YonyouAdapter):
     """Takes YonBIP's "already submitted" (after its one-hour replay window) for a lost request
     and sends the change again under a fresh key."""
 
-    async def _after_duplicate(
-        self, verb: Verb, session_id: str, idempotency_key: str
+    async def change_state(
+        self,
+        verb: Verb,
+        session_id: str,
+        reason: Reason,
+        *,
+        idempotency_key: str,
+        resume_deadline: datetime | None = None,
     ) -> OperationResult:
-        fresh = f"{idempotency_key}-again"
-        return await self.change_state(verb, session_id, Reason(code=ReasonCode.OTHER,
-                                       note="resent"), idempotency_key=fresh)  # fmt: skip
+        result = await super().change_state(
+            verb, session_id, reason, idempotency_key=idempotency_key
+        )
+        if result.ok and result.state_before is None and not result.confirmed_by_read_back:
+            # only the duplicate answer names no state before: send it all again
+            fresh = f"{idempotency_key}-again"
+            return await super().change_state(verb, session_id, reason, idempotency_key=fresh)
+        return result
+
+
+class TakesAnOldDuplicateForAlreadyThere(YonyouAdapter):
+    """Takes YonBIP's "already submitted" (a key replayed after its one-hour window) for a
+    session that was already where the verb leads, though this very operation put it there."""
+
+    def _done_before(self, verb: Verb, session_id: str, key: str) -> OperationResult:
+        target = TARGET_STATE[verb]
+        return OperationResult(
+            ref=self.ref(session_id),
+            verb=verb,
+            outcome=OperationOutcome.ALREADY_IN_STATE,
+            state_before=target,
+            state_after=target,
+            idempotency_key=key,
+        )
 
 
 class FreshKeyPerCall(_OwnResults):
@@ -964,6 +990,7 @@ PLANTED_MORE: dict[str, tuple[str, type[InterviewAdapter]]] = {
     "fresh-key-per-call": ("sandbox", FreshKeyPerCall),
     "already-done-under-no-key": ("sandbox", AlreadyDoneUnderNoKey),
     "resends-what-the-vendor-calls-a-duplicate": ("yonyou", ResendsWhatTheVendorCallsADuplicate),
+    "takes-an-old-duplicate-for-already-there": ("yonyou", TakesAnOldDuplicateForAlreadyThere),
     "logs-for-nobody": ("sandbox", LogsForNobody),
     "restores-without-reading-back": ("sandbox", RestoresWithoutReadingBack),
     "drops-the-vendors-advice": ("dingtalk", DropsTheVendorsAdvice),

@@ -255,6 +255,10 @@ class TestResendsWhatTheVendorCallsADuplicate(BrokenSandboxSuite):
     variant = "resends-what-the-vendor-calls-a-duplicate"
 
 
+class TestTakesAnOldDuplicateForAlreadyThere(BrokenSandboxSuite):
+    variant = "takes-an-old-duplicate-for-already-there"
+
+
 class TestAlreadyDoneUnderNoKey(BrokenSandboxSuite):
     variant = "already-done-under-no-key"
 

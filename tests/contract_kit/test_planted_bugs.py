@@ -159,6 +159,10 @@ CAUGHT_BY.update(
             "test_a_token_request_lost_on_the_way_back_is_retried[timeout_after_send]": "send "
             "the token request with mutating=False",
         },
+        "TestTakesAnOldDuplicateForAlreadyThere": {
+            "test_replaying_a_key_a_day_later_changes_nothing[terminate]": "the operation under "
+            "this key was applied",
+        },
         "TestFailsWhatTheAnswerLeftOut": {
             "test_items_the_vendors_answer_leaves_out[terminate]": "read the unmentioned "
             "sessions back",
@@ -288,6 +292,8 @@ STILL_PASSES: dict[str, str] = {
     "timeout-after-send]",
     "TestLosesTheChunkWhenAReadBackFails": "test_items_the_vendors_answer_leaves_out[pause]",
     "TestTakesAChangeWithoutItsStatus": "test_signed_push_is_parsed",
+    "TestTakesAnOldDuplicateForAlreadyThere": "test_replaying_a_key_after_the_session_moved_on_"
+    "changes_nothing[terminate]",
     "TestSendsAsFastAsItCan": "test_fault_matrix[pause-throttled-no-retry-after]",
     "TestSuiteAppAsInternalApp": "test_concurrent_first_calls_fetch_one_token",
     "TestNamesAValueItNeverHad": "test_get_session_maps_the_vendor_state[paused]",

@@ -237,7 +237,8 @@ class IdempotencyContract(ContractFixtures):
         verb: Verb,
     ) -> None:
         """A key that comes again a day later, when the vendor's replay window (an hour at
-        Yonyou) has passed and the session has moved back: still no second change."""
+        Yonyou) has passed and the session has moved back: still no second change, and the
+        answer is the operation's own — it was applied, under that key."""
         self.require_verb(request, capabilities, verb)
         source = source_state(verb)
         session_id = scenario.session_exists(source)
@@ -247,12 +248,25 @@ class IdempotencyContract(ContractFixtures):
         assert first.succeeded, f"{verb} {first.describe()}"
         scenario.vendor_moves(session_id, source)
         virtual_clock.advance(A_DAY_S)
-        # the answer may be the first one replayed: only the vendor's state is judged
-        attempt(run, interlock.perform(verb, ref, CONTRACT_REASON, idempotency_key=key))
+        again = attempt(run, interlock.perform(verb, ref, CONTRACT_REASON, idempotency_key=key))
         assert scenario.state_of(session_id) is source, (
             f"the same {verb} came again a day later and the vendor applied it a second time"
         )
         assert scenario.mutations_of(session_id) == 1
+        assert again.result is not None, (
+            f"the same {verb} a day later {again.describe()}; the vendor says it already did "
+            "this write: answer the operation's outcome (applied), whatever the session's state "
+            "is now"
+        )
+        said = (again.result.outcome, again.result.verb, again.result.idempotency_key)
+        assert said == (OperationOutcome.APPLIED, verb, key), (
+            f"the same {verb} a day later answered {said}; the operation under this key was "
+            f"applied: answer (applied, {verb}, {key!r})"
+        )
+        assert again.result.state_after in (None, TARGET_STATE[verb]), (
+            f"the same {verb} a day later says state_after={again.result.state_after}: the write "
+            f"under this key left the session {TARGET_STATE[verb]}"
+        )
 
 
 class InvalidTransitionContract(ContractFixtures):

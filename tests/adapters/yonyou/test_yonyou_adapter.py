@@ -264,18 +264,22 @@ async def test_the_same_key_again_is_replayed_by_the_gateway(
     assert double.mutation_counts[session_id] == 1
 
 
-async def test_a_duplicate_reported_after_an_hour_is_confirmed_by_reading_back(
+async def test_a_duplicate_reported_after_an_hour_answers_the_first_write(
     adapter: YonyouAdapter, double: YonyouDouble
 ) -> None:
     clock = [0.0]
     double.interviews._clock = lambda: clock[0]
     session_id = double.put_session(S.IN_PROGRESS)
     await adapter.terminate(session_id, REASON, idempotency_key="late")
+    double.world.move(session_id, S.IN_PROGRESS)  # moved back since
     clock[0] += 7200
+    requests = len(double.requests)
     result = await adapter.terminate(session_id, REASON, idempotency_key="late")
     assert result.outcome is OperationOutcome.APPLIED
-    assert result.confirmed_by_read_back
     assert result.state_after is S.TERMINATED
+    assert result.idempotency_key == "late"
+    assert len(double.requests) == requests + 1  # the answer says it all: nothing read back
+    assert double.mutation_counts[session_id] == 1
 
 
 @pytest.mark.parametrize(
