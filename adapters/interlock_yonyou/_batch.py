@@ -1,10 +1,10 @@
 """Native batches: ``batchterminate`` / ``batchrevoke`` in chunks, one result per id.
 
 A YonBIP batch answers ``code "200"`` even when items failed: ``infos`` holds the records it
-changed and ``messages`` the failures (objects here; plain strings are matched by the id they
-mention). Batch writes have no gateway idempotency (MDD covers single saves only), so an
-ambiguous batch call is never sent again: the sessions are read back instead, and an item the
-answer does not mention is read back too.
+changed and ``messages`` the failures (objects; a plain string names its id only in free
+text, so its item is read back). Batch writes have no gateway idempotency (MDD covers single
+saves only), so an ambiguous batch call is never sent again: the sessions are read back
+instead, and an item the answer does not mention is read back too.
 """
 
 from __future__ import annotations
@@ -14,16 +14,15 @@ from collections.abc import Awaitable, Callable, Sequence
 import httpx
 
 from interlock import errors
-from interlock.adapter import failed_result, read_back_result
+from interlock.adapter import explain_refusal, failed_result, read_back_result
 from interlock.models import (
-    OperationOutcome,
     OperationResult,
     Reason,
     Session,
     SessionRef,
     Verb,
 )
-from interlock.transitions import TARGET_STATE, plan_transition
+from interlock.transitions import TARGET_STATE
 from interlock_yonyou._client import TenantApi
 from interlock_yonyou._interpret import error_from, interpret_business
 from interlock_yonyou._mapping import reason_item, result_from_record, to_state
@@ -113,27 +112,14 @@ class BatchRunner:
     def _from_failure(
         self, verb: Verb, session_id: str, failure: BatchFailure, key: str
     ) -> OperationResult:
-        if failure.display_code == _REFUSED and failure.status is not None:
-            try:
-                transition = plan_transition(to_state(failure.status), verb)
-            except errors.InvalidTransition as refusal:
-                return self._failed(verb, session_id, refusal, key)
-            if transition.already_in_state:
-                return OperationResult(
-                    ref=self._ref(session_id),
-                    verb=verb,
-                    outcome=OperationOutcome.ALREADY_IN_STATE,
-                    state_before=transition.source,
-                    state_after=transition.target,
-                    idempotency_key=key,
-                )
-        body = {"message": failure.message, "displayCode": failure.display_code}
-        neutral = error_from(failure.code or "999", body)
-        if isinstance(neutral, errors.InvalidTransition):
-            neutral = errors.InvalidTransition(
-                neutral.message, from_state="unknown", verb=str(verb)
+        if failure.status is not None:  # a refusal names the status it found
+            error: errors.InterlockError = explain_refusal(
+                to_state(failure.status), verb, failure.message
             )
-        return self._failed(verb, session_id, neutral, key)
+        else:
+            body = {"message": failure.message, "displayCode": failure.display_code}
+            error = error_from(failure.code or "999", body)
+        return self._failed(verb, session_id, error, key)
 
     async def _read_back(self, ids: list[str], verb: Verb) -> dict[str, Session | None] | None:
         found = await self._read_many(ids)
@@ -155,14 +141,14 @@ class BatchRunner:
 
 
 def _failures(messages: list[BatchFailure | str], ids: list[str]) -> dict[str, BatchFailure]:
-    """Per-id failures; a plain-string message is matched to the (longest) id it mentions."""
+    """The failures the answer describes, by id. A plain-string message (another YonBIP habit)
+    names its id only inside free text, and a refusal without the status it found says too
+    little: their items are read back like those the answer leaves out."""
     wanted = set(ids)
-    longest_first = sorted(ids, key=len, reverse=True)
-    found: dict[str, BatchFailure] = {}
-    for message in messages:
-        if isinstance(message, str):
-            mentioned = next((i for i in longest_first if i in message), None)
-            message = BatchFailure(id=mentioned, message=message)
-        if message.id is not None and message.id in wanted:
-            found.setdefault(message.id, message)
-    return found
+    return {
+        m.id: m
+        for m in messages
+        if isinstance(m, BatchFailure)
+        and m.id in wanted
+        and (m.display_code != _REFUSED or m.status is not None)
+    }

@@ -920,6 +920,26 @@ class FailsWhatTheAnswerLeftOut(SandboxAdapter):
         )
 
 
+class _ReadsEverythingBack(BatchRunner):
+    async def chunk(
+        self, verb: Verb, session_ids: Sequence[str], reason: Reason, key: str
+    ) -> list[OperationResult]:
+        results = await super().chunk(verb, session_ids, reason, key)
+        await self._read_states(list(session_ids))  # "to be sure"
+        return results
+
+
+class ReadsBackWhatTheAnswerSaid(SandboxAdapter):
+    """Reads every item of a batch back after an answer that already named each one's fate,
+    doubling the calls against the vendor's shared rate limit."""
+
+    def __init__(self, context: AccountContext) -> None:
+        super().__init__(context)
+        self._batches = _ReadsEverythingBack(
+            self._client, ref=self.ref, read_states=self._read_states
+        )
+
+
 class _TargetOrMissing(BatchRunner):
     async def _unmentioned(
         self, verb: Verb, ids: list[str], key: str
@@ -1032,6 +1052,7 @@ PLANTED_MORE: dict[str, tuple[str, type[InterviewAdapter]]] = {
     "fetches-tokens-as-writes": ("sandbox", FetchesTokensAsWrites),
     "fails-what-the-answer-left-out": ("sandbox", FailsWhatTheAnswerLeftOut),
     "takes-the-unmentioned-for-missing": ("sandbox", TakesTheUnmentionedForMissing),
+    "reads-back-what-the-answer-said": ("sandbox", ReadsBackWhatTheAnswerSaid),
     "loses-the-chunk-when-a-read-back-fails": ("sandbox", LosesTheChunkWhenAReadBackFails),
     "takes-a-change-without-its-status": ("dingtalk", TakesAChangeWithoutItsStatus),
 }

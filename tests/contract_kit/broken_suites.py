@@ -283,6 +283,10 @@ class TestTakesTheUnmentionedForMissing(BrokenSandboxSuite):
     variant = "takes-the-unmentioned-for-missing"
 
 
+class TestReadsBackWhatTheAnswerSaid(BrokenSandboxSuite):
+    variant = "reads-back-what-the-answer-said"
+
+
 class TestLosesTheChunkWhenAReadBackFails(BrokenSandboxSuite):
     variant = "loses-the-chunk-when-a-read-back-fails"
 

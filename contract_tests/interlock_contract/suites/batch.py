@@ -323,8 +323,22 @@ class NativeBatchContract(ContractFixtures):
         refused = scenario.session_exists(SessionState.COMPLETED)
         ids = [applicable, already, missing, refused]
         key = f"contract-mixed-chunk-{applicable}"
-        results = run(
-            interlock.send_chunk(verb, adapter.account, ids, CONTRACT_REASON, idempotency_key=key)
+        with scenario.watch() as reading:
+            run(adapter.get_session(applicable))
+        reads = {r.api for r in reading.requests if not r.token}
+        with scenario.watch() as watched:
+            results = run(
+                interlock.send_chunk(
+                    verb, adapter.account, ids, CONTRACT_REASON, idempotency_key=key
+                )
+            )
+        requests = watched.requests
+        last_write = max((n for n, r in enumerate(requests) if r.mutation), default=-1)
+        read_back = [r for r in requests[last_write + 1 :] if r.api in reads]
+        assert not read_back, (
+            f"the vendor's answer named every item's fate, yet the adapter read {len(read_back)} "
+            "sessions back after it; read back only what the answer leaves unsaid (a vendor's "
+            "rate limit is shared with every other call)\n" + watched.describe()
         )
         assert [r.ref.session_id for r in results] == ids, "one result per item, in order"
         check_item_keys(results, key)

@@ -145,20 +145,33 @@ def _answer(infos: list[dict[str, Any]], messages: list[Any]) -> Any:
     return ok(data)
 
 
-async def test_plain_string_messages_are_matched_by_the_id_they_mention(
+async def test_plain_string_messages_are_read_back(
     adapter: YonyouAdapter, double: YonyouDouble, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     first = double.put_session(S.SCHEDULED)
-    second = double.put_session(S.SCHEDULED)
-    messages = [f"第2条数据：面试会话[id={second}]处理失败"]
+    second = double.put_session(S.COMPLETED)
+    messages = [f"第2条数据：面试会话[id={second}]处理失败"]  # says neither why nor the status
     record = double.interviews._apply(Verb.REVOKE, first, None)
     monkeypatch.setattr(double.interviews, "_batch", lambda verb, body: _answer([record], messages))
 
     results = await adapter.batch(Verb.REVOKE, [first, second], REASON, idempotency_key="b")
 
     assert results[0].outcome is Out.APPLIED
-    assert results[1].outcome is Out.FAILED
-    assert second in (results[1].error_message or "")
+    assert (results[1].outcome, results[1].error_code) == (Out.FAILED, "SESSION.INVALID_TRANSITION")
+    assert "completed" in (results[1].error_message or "")  # the status read back
+
+
+async def test_a_refusal_without_its_status_is_read_back(
+    adapter: YonyouAdapter, double: YonyouDouble, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    refused = double.put_session(S.EXPIRED)
+    failure = {"id": refused, "code": "999", "displayCode": "HRC-AIV-100409", "message": "不允许"}
+    monkeypatch.setattr(double.interviews, "_batch", lambda verb, body: _answer([], [failure]))
+
+    results = await adapter.batch(Verb.REVOKE, [refused], REASON, idempotency_key="b")
+
+    assert results[0].error_code == "SESSION.INVALID_TRANSITION"
+    assert "expired" in (results[0].error_message or "")
 
 
 async def test_an_item_the_answer_does_not_mention_is_read_back(
