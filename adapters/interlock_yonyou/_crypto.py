@@ -78,7 +78,9 @@ class PushCrypto:
 def _aes_key(app_secret: str) -> bytes:
     stripped = app_secret.replace("-", "")
     try:
-        key = base64.b64decode((stripped + "0" * _AES_KEY_CHARS)[:_AES_KEY_CHARS] + "=")
+        key = base64.b64decode(
+            (stripped + "0" * _AES_KEY_CHARS)[:_AES_KEY_CHARS] + "=", validate=True
+        )
     except (binascii.Error, ValueError):
         key = b""
     if len(key) != 32:

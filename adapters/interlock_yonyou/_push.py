@@ -42,13 +42,17 @@ class PushReceiver:
         self._account = account
         self._options = options
         self._clock = clock
-        self._crypto: PushCrypto | None = None
+        # Built now, not at the first push: a secret that cannot decrypt pushes is a mistake in
+        # the account's setup, better refused when the account is loaded.
+        self._crypto = PushCrypto(
+            app_key=options.app_key, app_secret=options.app_secret.get_secret_value()
+        )
         self._seen: dict[str, float] = {}  # msgSignature -> when we may forget it (epoch s)
 
     def parse(self, request: CallbackRequest) -> CallbackResult:
         """Verify and decode one push. :raises VendorAuthFailed: forged, stale or replayed."""
         envelope = _envelope(request.body)
-        crypto = self._crypto_for_app()
+        crypto = self._crypto
         if not crypto.signature_ok(
             timestamp=envelope.timestamp,
             nonce=envelope.nonce,
@@ -65,14 +69,6 @@ class PushReceiver:
             raise _refused(f"the push is for another tenant ({event.tenant_id})")
         self._seen[envelope.msg_signature.lower()] = now + self._options.callback_max_age_s
         return CallbackResult(events=self._events(event), reply=ACKNOWLEDGEMENT)
-
-    def _crypto_for_app(self) -> PushCrypto:
-        if self._crypto is None:  # built on first use: accounts without push never need it
-            self._crypto = PushCrypto(
-                app_key=self._options.app_key,
-                app_secret=self._options.app_secret.get_secret_value(),
-            )
-        return self._crypto
 
     def _check_fresh(self, timestamp: str, now: float) -> None:
         try:

@@ -354,6 +354,15 @@ class ResendsWhatTheVendorCallsADuplicate(YonyouAdapter):
         return result
 
 
+class LoadsAnAppSecretItCannotUse(YonyouAdapter):
+    """Accepts an app secret that yields no AES key (as a lazily built push decrypter would),
+    so the account fails only when its first push arrives."""
+
+    def __init__(self, context: AccountContext) -> None:
+        with contextlib.suppress(errors.ConfigurationError):
+            super().__init__(context)
+
+
 class TakesAnOldDuplicateForAlreadyThere(YonyouAdapter):
     """Takes YonBIP's "already submitted" (a key replayed after its one-hour window) for a
     session that was already where the verb leads, though this very operation put it there."""
@@ -1011,6 +1020,7 @@ PLANTED_MORE: dict[str, tuple[str, type[InterviewAdapter]]] = {
     "already-done-under-no-key": ("sandbox", AlreadyDoneUnderNoKey),
     "resends-what-the-vendor-calls-a-duplicate": ("yonyou", ResendsWhatTheVendorCallsADuplicate),
     "takes-an-old-duplicate-for-already-there": ("yonyou", TakesAnOldDuplicateForAlreadyThere),
+    "loads-an-app-secret-it-cannot-use": ("yonyou", LoadsAnAppSecretItCannotUse),
     "logs-for-nobody": ("sandbox", LogsForNobody),
     "restores-without-reading-back": ("sandbox", RestoresWithoutReadingBack),
     "drops-the-vendors-advice": ("dingtalk", DropsTheVendorsAdvice),

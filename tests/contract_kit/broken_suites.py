@@ -255,6 +255,10 @@ class TestResendsWhatTheVendorCallsADuplicate(BrokenSandboxSuite):
     variant = "resends-what-the-vendor-calls-a-duplicate"
 
 
+class TestLoadsAnAppSecretItCannotUse(BrokenSandboxSuite):
+    variant = "loads-an-app-secret-it-cannot-use"
+
+
 class TestTakesAnOldDuplicateForAlreadyThere(BrokenSandboxSuite):
     variant = "takes-an-old-duplicate-for-already-there"
 

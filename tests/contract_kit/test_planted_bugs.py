@@ -159,6 +159,10 @@ CAUGHT_BY.update(
             "test_a_token_request_lost_on_the_way_back_is_retried[timeout_after_send]": "send "
             "the token request with mutating=False",
         },
+        "TestLoadsAnAppSecretItCannotUse": {
+            "test_an_unusable_configuration_is_refused_when_built": "an account with a mangled "
+            "app secret was accepted",
+        },
         "TestTakesAnOldDuplicateForAlreadyThere": {
             "test_replaying_a_key_a_day_later_changes_nothing[terminate]": "the operation under "
             "this key was applied",
@@ -297,6 +301,7 @@ STILL_PASSES: dict[str, str] = {
     "TestReadsBackWhatTheAnswerSaid": "test_mixed_batch_has_one_result_per_item_in_order[pause]",
     "TestLosesTheChunkWhenAReadBackFails": "test_items_the_vendors_answer_leaves_out[pause]",
     "TestTakesAChangeWithoutItsStatus": "test_signed_push_is_parsed",
+    "TestLoadsAnAppSecretItCannotUse": "test_every_configuration_reads_changes_and_renews",
     "TestTakesAnOldDuplicateForAlreadyThere": "test_replaying_a_key_after_the_session_moved_on_"
     "changes_nothing[terminate]",
     "TestSendsAsFastAsItCan": "test_fault_matrix[pause-throttled-no-retry-after]",

@@ -146,6 +146,12 @@ class YonyouDouble(VendorDouble):
         hosts = {"gateway_url": base + GATEWAY_PREFIX, "token_url": base + AUTH_PREFIX}
         return {"known-hosts": self.adapter_options(base_url) | hosts}
 
+    def unusable_adapter_options(self, base_url: str) -> dict[str, dict[str, Any]]:
+        """An app secret mangled on its way into interlock.toml (YonBIP's are base64 letters
+        and dashes), which cannot yield the AES-256 key its pushes are encrypted with."""
+        mangled = "%%" + APP_SECRET[2:]
+        return {"a mangled app secret": self.adapter_options(base_url) | {"app_secret": mangled}}
+
     def expire_tokens(self) -> None:
         self.auth.expire_all()
 

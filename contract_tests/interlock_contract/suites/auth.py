@@ -10,7 +10,14 @@ import pytest
 from interlock import Interlock
 from interlock.adapter import InterviewAdapter
 from interlock.capabilities import Capabilities
-from interlock.doubles import Fault, VendorDouble, VirtualClock, wire_adapter
+from interlock.doubles import (
+    DEFAULT_DOUBLE_TIMEZONE,
+    Fault,
+    VendorDouble,
+    VirtualClock,
+    wire_adapter,
+)
+from interlock.errors import ConfigurationError
 from interlock.http import RetryPolicy
 from interlock.models import Session, SessionState, Verb
 from interlock.plugins import AdapterSpec
@@ -18,6 +25,7 @@ from interlock.transitions import TARGET_STATE
 from interlock_contract.checks import (
     assert_hooks_once,
     assert_no_secrets,
+    assert_well_told,
     attempt,
     secrets_of,
     texts_of_error,
@@ -97,6 +105,48 @@ class AuthContract(ContractFixtures):
                 self._check_configuration(run, adapter, scenario, verb, name)
             finally:
                 run(adapter.aclose())
+
+    def test_an_unusable_configuration_is_refused_when_built(
+        self,
+        request: pytest.FixtureRequest,
+        run: Any,
+        contract_spec: AdapterSpec,
+        double: VendorDouble,
+        vendor_mock: VendorMock,
+        scenario: Scenario,
+    ) -> None:
+        """An account the vendor could never serve (``unusable_adapter_options``: a secret of the
+        wrong shape; or no timezone, for a vendor that sends zone-less times) is refused when
+        the adapter is built, with a ``ConfigurationError`` that says what to fix — not at 3 a.m.
+        with the first push or the first session read."""
+        setups: dict[str, tuple[Any, Any]] = {
+            name: (options, DEFAULT_DOUBLE_TIMEZONE)
+            for name, options in double.unusable_adapter_options(double.base_url).items()
+        }
+        setups["no timezone"] = (None, None)
+        for name, (options, zone) in setups.items():
+
+            async def build(options: Any = options, zone: Any = zone) -> InterviewAdapter:
+                return wire_adapter(
+                    contract_spec,
+                    double,
+                    account=f"{contract_spec.name}-unusable",
+                    transport=vendor_mock.transport,
+                    options=options,
+                    timezone=zone,
+                )
+
+            try:
+                adapter = run(build())
+            except ConfigurationError as refused:
+                given = [str(v) for k, v in (options or {}).items() if "secret" in k]
+                _check_refusal(refused, name, [*scenario.secrets(), *given])
+                continue
+            run(adapter.aclose())
+            assert options is None, (
+                f"an account with {name} was accepted; refuse it when the adapter is built "
+                "(raise interlock.errors.ConfigurationError with a hint)"
+            )
 
     def _check_configuration(
         self, run: Any, adapter: InterviewAdapter, scenario: Scenario, verb: Verb, name: str
@@ -259,3 +309,10 @@ class AuthContract(ContractFixtures):
         for session_id in ids:
             assert scenario.mutations_of(session_id) == 1, f"{session_id} changed twice"
         assert_hooks_once(hooks, refs)
+
+
+def _check_refusal(refused: ConfigurationError, name: str, secrets: list[str]) -> None:
+    """A refused account is told what to fix, without its secrets."""
+    assert_well_told(refused)
+    assert refused.hint, f"{name}: the ConfigurationError gives no hint: {refused}"
+    assert_no_secrets(secrets, [str(refused), refused.hint], where=name)

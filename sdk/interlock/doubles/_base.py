@@ -187,6 +187,13 @@ class VendorDouble(abc.ABC):
         renews a token under each. None by default."""
         return {}
 
+    def unusable_adapter_options(self, base_url: str) -> Mapping[str, Mapping[str, Any]]:
+        """Account options the options model accepts but the vendor never would, by name (a
+        secret of the wrong shape for the vendor's crypto): the contract kit checks that the
+        adapter refuses each when it is built — a ``ConfigurationError`` that names the fix —
+        rather than at the first push. None by default."""
+        return {}
+
     @abc.abstractmethod
     def expire_tokens(self) -> None:
         """Make every issued access token expired (the next call gets the vendor's signal)."""

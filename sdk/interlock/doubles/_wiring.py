@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -39,6 +40,7 @@ def wire_adapter(
     retry_policy: RetryPolicy | None = None,
     clock: VirtualClock | None = None,
     options: Mapping[str, Any] | None = None,
+    timezone: tzinfo | None = DEFAULT_DOUBLE_TIMEZONE,
 ) -> InterviewAdapter:
     """An adapter for ``double``: in-process through a mock transport unless ``transport`` or a
     served ``base_url`` is given (then real HTTP, or whatever the transport does, e.g. respx).
@@ -46,7 +48,8 @@ def wire_adapter(
     ``retry_policy`` goes to :attr:`AccountContext.retry_policy`; with ``clock`` the double and
     the adapter (``AccountContext.monotonic`` and ``sleep``) share virtual time, so waits cost
     nothing (the contract suite does both). ``options`` replaces the double's
-    :meth:`~VendorDouble.adapter_options` (one of its :meth:`~VendorDouble.other_adapter_options`).
+    :meth:`~VendorDouble.adapter_options` (one of its :meth:`~VendorDouble.other_adapter_options`);
+    ``timezone`` is the account's (None: the account names none).
     """
     url = base_url or double.base_url
     account_options = spec.options_model.model_validate(
@@ -61,7 +64,7 @@ def wire_adapter(
     context = AccountContext(
         account=account or f"{spec.name}-double",
         options=account_options,
-        timezone=DEFAULT_DOUBLE_TIMEZONE,
+        timezone=timezone,
         transport=transport,
         retry_policy=retry_policy,
         **timing,
