@@ -929,6 +929,17 @@ class FailsWhatTheAnswerLeftOut(SandboxAdapter):
         )
 
 
+class NamesTheRecordNotTheField(SandboxAdapter):
+    """Reports a record it cannot read as a bad "session", leaving support to guess which of
+    the vendor's fields was wrong."""
+
+    async def get_session(self, session_id: str) -> Session:
+        try:
+            return await super().get_session(session_id)
+        except errors.VendorProtocolError as error:
+            raise errors.VendorProtocolError(error.message, field="session") from None
+
+
 class _ReadsEverythingBack(BatchRunner):
     async def chunk(
         self, verb: Verb, session_ids: Sequence[str], reason: Reason, key: str
@@ -1040,6 +1051,7 @@ PLANTED_MORE: dict[str, tuple[str, type[InterviewAdapter]]] = {
     "masks-a-missing-phone": ("sandbox", MasksAMissingPhone),
     "keeps-only-the-masked-name": ("sandbox", KeepsOnlyTheMaskedName),
     "drops-the-vendors-extras": ("dingtalk", DropsTheVendorsExtras),
+    "names-the-record-not-the-field": ("sandbox", NamesTheRecordNotTheField),
     "filters-only-on-its-side": ("sandbox", FiltersOnlyOnItsSide),
     "drops-the-resume-deadline": ("sandbox", DropsTheResumeDeadline),
     "quotes-the-token-request": ("sandbox", QuotesTheTokenRequest),

@@ -275,6 +275,10 @@ class TestKeepsOnlyTheMaskedName(BrokenSandboxSuite):
     variant = "keeps-only-the-masked-name"
 
 
+class TestNamesTheRecordNotTheField(BrokenSandboxSuite):
+    variant = "names-the-record-not-the-field"
+
+
 class TestDropsTheVendorsExtras(BrokenSandboxSuite):
     variant = "drops-the-vendors-extras"
 

@@ -159,6 +159,9 @@ CAUGHT_BY.update(
             "test_a_token_request_lost_on_the_way_back_is_retried[timeout_after_send]": "send "
             "the token request with mutating=False",
         },
+        "TestNamesTheRecordNotTheField": {
+            "test_a_garbled_field_is_named": "the protocol error names field 'session'",
+        },
         "TestLoadsAnAppSecretItCannotUse": {
             "test_an_unusable_configuration_is_refused_when_built": "an account with a mangled "
             "app secret was accepted",
@@ -301,6 +304,7 @@ STILL_PASSES: dict[str, str] = {
     "TestReadsBackWhatTheAnswerSaid": "test_mixed_batch_has_one_result_per_item_in_order[pause]",
     "TestLosesTheChunkWhenAReadBackFails": "test_items_the_vendors_answer_leaves_out[pause]",
     "TestTakesAChangeWithoutItsStatus": "test_signed_push_is_parsed",
+    "TestNamesTheRecordNotTheField": "test_get_missing_session_is_not_found",
     "TestLoadsAnAppSecretItCannotUse": "test_every_configuration_reads_changes_and_renews",
     "TestTakesAnOldDuplicateForAlreadyThere": "test_replaying_a_key_after_the_session_moved_on_"
     "changes_nothing[terminate]",

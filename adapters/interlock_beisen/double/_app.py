@@ -116,6 +116,12 @@ class BeisenDouble(VendorDouble):
     default_qps: ClassVar[float] = 20.0
     records_reasons: ClassVar[bool] = True
     unmapped_vendor_state: ClassVar[str] = "Archived"
+    garbled_fields: ClassVar[dict[str, Any]] = {
+        "interviewTime": "2026年12月1日",
+        "actualStartTime": "yesterday",
+        "resumeDeadline": "12:00",
+        "completionRate": "half",
+    }
     request_id_header: ClassVar[str | None] = REQUEST_ID_HEADER
     token_paths: ClassVar[frozenset[str]] = frozenset(_TOKEN_PATHS)
 

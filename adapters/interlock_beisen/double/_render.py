@@ -109,7 +109,7 @@ def interview_json(s: WorldSession, zone: tzinfo) -> dict[str, Any]:
         "completionRate": round(s.progress * 100),
         "resumeDeadline": local_text(s.resume_deadline, zone),
         "modifiedTime": local_text(s.updated_at, zone),
-    }
+    } | s.garbled
 
 
 def apply_json(s: WorldSession, zone: tzinfo, field_names: list[str]) -> dict[str, Any]:

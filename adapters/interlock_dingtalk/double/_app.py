@@ -78,6 +78,12 @@ class DingTalkDouble(VendorDouble):
     records_reasons: ClassVar[bool] = True
     leaves_items_out: ClassVar[bool] = True
     unmapped_vendor_state: ClassVar[str] = "ARCHIVED"
+    garbled_fields: ClassVar[dict[str, Any]] = {
+        "startTimeMillis": "soon",
+        "actualStartTimeMillis": "2026-12-01T09:00:00",
+        "resumeDeadlineMillis": "tomorrow",
+        "progress": "half",
+    }
     request_id_header: ClassVar[str | None] = "x-acs-request-id"
     token_paths: ClassVar[frozenset[str]] = frozenset(
         {"/v1.0/oauth2/accessToken", "/v1.0/oauth2/corpAccessToken"}

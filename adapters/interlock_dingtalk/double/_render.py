@@ -80,7 +80,7 @@ def session_json(s: WorldSession, timezone: tzinfo) -> dict[str, Any]:
         "progress": round(s.progress * 100),
         "resumeDeadlineMillis": millis(s.resume_deadline),
         "gmtModifiedMillis": millis(s.updated_at),
-    }
+    } | s.garbled
     return {k: v for k, v in data.items() if v is not None}
 
 

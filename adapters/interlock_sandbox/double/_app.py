@@ -84,6 +84,12 @@ class SandboxDouble(VendorDouble):
     records_reasons: ClassVar[bool] = True
     request_id_header: ClassVar[str | None] = REQUEST_ID
     leaves_items_out: ClassVar[bool] = True
+    garbled_fields: ClassVar[dict[str, Any]] = {
+        "scheduled_at": "tomorrow",
+        "started_at": "2026-13-01T09:00:00Z",
+        "resume_deadline": "noon",
+        "progress": "half",
+    }
     token_paths: ClassVar[frozenset[str]] = frozenset({"/oauth/token"})
     token_lifetime_s: float = 3600.0
 

@@ -44,7 +44,7 @@ def session_json(s: WorldSession) -> dict[str, Any]:
         "progress": s.progress,
         "resume_deadline": iso(s.resume_deadline),
         "updated_at": iso(s.updated_at),
-    }
+    } | s.garbled
 
 
 def ok(data: Any, request_id: str, status: int = 200) -> httpx.Response:

@@ -97,6 +97,12 @@ class YonyouDouble(VendorDouble):
     records_reasons: ClassVar[bool] = True
     leaves_items_out: ClassVar[bool] = True
     unmapped_vendor_state: ClassVar[str] = "9"
+    garbled_fields: ClassVar[dict[str, Any]] = {
+        "beginTime": "2026/12/01 09:00",
+        "startTime": "昨天",
+        "pauseDeadline": "12:00:00",
+        "progress": "一半",
+    }
     tenant_timezone: ClassVar[ZoneInfo] = ZoneInfo("Asia/Shanghai")
 
     def __init__(self, settings: DoubleSettings | None = None) -> None:

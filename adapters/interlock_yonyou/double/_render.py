@@ -82,7 +82,7 @@ def session_record(session: WorldSession, zone: tzinfo) -> dict[str, Any]:
         "progress": round(session.progress * 100),
         "pauseDeadline": local_time(session.resume_deadline, zone),
         "pubts": local_time(session.updated_at, zone),
-    }
+    } | session.garbled
     return {k: v for k, v in record.items() if v is not None}
 
 

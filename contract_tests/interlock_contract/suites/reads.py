@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
@@ -14,7 +15,7 @@ from interlock.doubles import WorldSession
 from interlock.errors import InterlockError, SessionNotFound
 from interlock.models import FilterField, Session, SessionFilter, SessionState
 from interlock.privacy import mask_name, mask_phone
-from interlock_contract.checks import assert_well_told
+from interlock_contract.checks import assert_well_told, attempt
 from interlock_contract.harness import ContractFixtures
 from interlock_contract.scenario import Scenario
 
@@ -301,6 +302,31 @@ class PaginationAndFiltersContract(ContractFixtures):
             assert page, (
                 f"page {number} of {len(pages)} is empty: the adapter handed out a page token "
                 "past the last page (return next_page_token=None on the last page)"
+            )
+
+    def test_a_garbled_field_is_named(
+        self,
+        request: pytest.FixtureRequest,
+        run: Any,
+        adapter: InterviewAdapter,
+        scenario: Scenario,
+    ) -> None:
+        """A record with a field in a shape the vendor never documents (``garbled_fields``: a
+        time that is not one) is the vendor's protocol error naming that field — what support
+        asks the vendor about — never a crash, nor a session quietly missing the value."""
+        garbled = scenario.double.garbled_fields
+        self.require(request, bool(garbled), "the double garbles no field")
+        for name, value in garbled.items():
+            session_id = scenario.session_exists(SessionState.PAUSED)  # every field is set
+            scenario.truth(session_id).garbled[name] = value
+            outcome = attempt(run, adapter.get_session(session_id))
+            where = f"a record whose {name} is {value!r}"
+            assert outcome.error is not None, f"{where} was read as a session"
+            assert outcome.code == "VENDOR.PROTOCOL_ERROR", f"{where}: {outcome.describe()}"
+            named = str(outcome.error.details.get("field") or "")
+            assert name in re.split(r"[.\[\]]", named), (
+                f"{where}: the protocol error names field {named!r}; name the vendor's field "
+                f"(VendorProtocolError(..., field={name!r}))"
             )
 
     @pytest.mark.parametrize("page_size", [1, 10_000])

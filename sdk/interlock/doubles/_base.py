@@ -122,6 +122,10 @@ class VendorDouble(abc.ABC):
     default_qps: ClassVar[float] = 20.0
     unmapped_vendor_state: ClassVar[str] = "ARCHIVED_BY_VENDOR"
     """A state value this vendor may send that no mapping table knows."""
+    garbled_fields: ClassVar[Mapping[str, Any]] = {}
+    """Fields of a session record (by the vendor's name) and a value of a shape the vendor never
+    documents (a time that is not one): the kit puts each in a record and checks that the read
+    fails as a protocol error naming that field. None by default (the kit then skips it)."""
     request_id_header: ClassVar[str | None] = None
     """The response header carrying the vendor's request id (None: the vendor sends none); the
     kit checks that errors and results name it, which is what support asks for."""

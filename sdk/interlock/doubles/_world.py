@@ -11,6 +11,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from typing import Any
 
 from interlock.errors import InvalidTransition, SessionNotFound
 from interlock.models import SessionState, Verb, utc_now
@@ -79,6 +80,9 @@ class WorldSession:
     last_reason: str | None = None
     """The reason the vendor recorded with the last change, as it keeps it (code and note in
     its own fields or one text): what a labour dispute reads at the vendor."""
+    garbled: dict[str, Any] = field(default_factory=dict)
+    """Raw values the double sends in place of the record's own (vendor field name → value):
+    a field in a shape the vendor never documents, which the adapter must name."""
 
 
 class World:
