@@ -192,7 +192,7 @@ def _item_error(cause: str, session: Session, verb: Verb, job_id: str) -> errors
             vendor_request_id=job_id,
         )
     message = f"beisen: the interview's status did not allow {verb} when the job ran {where}"
-    return explain_refusal(session.state, verb, message)
+    return explain_refusal(session.state, verb, message, vendor_request_id=job_id)
 
 
 def is_guid(value: str) -> bool:

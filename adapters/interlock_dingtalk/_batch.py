@@ -137,5 +137,6 @@ def _item_error(verb: Verb, item: VendorBatchItem, request_id: str | None) -> er
     error = translate(400, body, request_id)
     if isinstance(error, errors.InvalidTransition) and item.status:
         # The batch item names the current status, so the refusal can name both states.
-        return explain_refusal(to_state(item.status), verb, error.message)
+        state = to_state(item.status)
+        return explain_refusal(state, verb, error.message, vendor_request_id=request_id)
     return error

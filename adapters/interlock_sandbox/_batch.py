@@ -102,7 +102,7 @@ class BatchRunner:
         self, verb: Verb, session_id: str, item: VendorBatchItem, key: str, request_id: str | None
     ) -> OperationResult:
         if not item.ok or item.session is None:
-            return self._failed(session_id, verb, _item_error(verb, item), key)
+            return self._failed(session_id, verb, _item_error(verb, item, request_id), key)
         return OperationResult(
             ref=self._ref(session_id),
             verb=verb,
@@ -121,10 +121,11 @@ class BatchRunner:
         )
 
 
-def _item_error(verb: Verb, item: VendorBatchItem) -> errors.InterlockError:
+def _item_error(verb: Verb, item: VendorBatchItem, request_id: str | None) -> errors.InterlockError:
     code = (item.error or {}).get("code", "")
     message = f"sandbox: {(item.error or {}).get('message', code)}"
     if code == "not_found":
-        return errors.SessionNotFound(message)
+        return errors.SessionNotFound(message, vendor_request_id=request_id)
     # The item names the status the vendor met, so the refusal can name both states.
-    return explain_refusal(to_state(item.status or ""), verb, message)
+    state = to_state(item.status or "")
+    return explain_refusal(state, verb, message, vendor_request_id=request_id)

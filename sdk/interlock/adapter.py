@@ -101,7 +101,8 @@ def failed_result(
         verb=verb,
         outcome=OperationOutcome.UNSUPPORTED if unsupported else OperationOutcome.FAILED,
         idempotency_key=idempotency_key,
-        vendor_request_id=getattr(error, "vendor_request_id", None),
+        vendor_request_id=getattr(error, "vendor_request_id", None)
+        or error.details.get("vendor_request_id"),
         error_code=error.code,
         error_message=str(error),
     )
@@ -126,7 +127,9 @@ def confirmed_result(
     )
 
 
-def explain_refusal(state: SessionState, verb: Verb, message: str) -> InvalidTransition:
+def explain_refusal(
+    state: SessionState, verb: Verb, message: str, *, vendor_request_id: str | None = None
+) -> InvalidTransition:
     """Why the vendor refused ``verb`` on a session it now reports as ``state``.
 
     Vendors refuse without naming states; read the session back and pass its state here. The
@@ -134,13 +137,17 @@ def explain_refusal(state: SessionState, verb: Verb, message: str) -> InvalidTra
     when the neutral state machine refuses too; otherwise (the vendor refused although the state
     allows the verb, e.g. a pause past its resume deadline) the vendor's ``message`` with both
     states. Check ``already_in_state`` before calling this when the vendor refuses a verb whose
-    target already holds.
+    target already holds. ``vendor_request_id`` is the refusing answer's, kept for support.
     """
     try:
         plan_transition(state, verb)
     except InvalidTransition as canonical:
-        return canonical
-    return InvalidTransition(message, from_state=str(state), verb=str(verb))
+        refusal = canonical
+    else:
+        refusal = InvalidTransition(message, from_state=str(state), verb=str(verb))
+    if vendor_request_id is not None:
+        refusal.details["vendor_request_id"] = vendor_request_id
+    return refusal
 
 
 def read_back_result(

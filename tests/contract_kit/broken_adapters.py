@@ -53,6 +53,7 @@ from interlock_sandbox._interpret import expecting, interpret
 from interlock_sandbox._mapping import to_session
 from interlock_sandbox._models import (
     VendorBatch,
+    VendorBatchItem,
     VendorChange,
     VendorPage,
     VendorSession,
@@ -940,6 +941,24 @@ class NamesTheRecordNotTheField(SandboxAdapter):
             raise errors.VendorProtocolError(error.message, field="session") from None
 
 
+class _FailsWithoutTheRequestId(BatchRunner):
+    def _item(
+        self, verb: Verb, session_id: str, item: VendorBatchItem, key: str, request_id: str | None
+    ) -> OperationResult:
+        return super()._item(verb, session_id, item, key, request_id if item.ok else None)
+
+
+class FailsItemsWithoutTheRequestId(SandboxAdapter):
+    """Keeps the batch answer's request id on applied items only: a refused or missing item,
+    which support must look up at the vendor, names none."""
+
+    def __init__(self, context: AccountContext) -> None:
+        super().__init__(context)
+        self._batches = _FailsWithoutTheRequestId(
+            self._client, ref=self.ref, read_states=self._read_states
+        )
+
+
 class _ReadsEverythingBack(BatchRunner):
     async def chunk(
         self, verb: Verb, session_ids: Sequence[str], reason: Reason, key: str
@@ -1052,6 +1071,7 @@ PLANTED_MORE: dict[str, tuple[str, type[InterviewAdapter]]] = {
     "keeps-only-the-masked-name": ("sandbox", KeepsOnlyTheMaskedName),
     "drops-the-vendors-extras": ("dingtalk", DropsTheVendorsExtras),
     "names-the-record-not-the-field": ("sandbox", NamesTheRecordNotTheField),
+    "fails-items-without-the-request-id": ("sandbox", FailsItemsWithoutTheRequestId),
     "filters-only-on-its-side": ("sandbox", FiltersOnlyOnItsSide),
     "drops-the-resume-deadline": ("sandbox", DropsTheResumeDeadline),
     "quotes-the-token-request": ("sandbox", QuotesTheTokenRequest),

@@ -275,6 +275,10 @@ class TestKeepsOnlyTheMaskedName(BrokenSandboxSuite):
     variant = "keeps-only-the-masked-name"
 
 
+class TestFailsItemsWithoutTheRequestId(BrokenSandboxSuite):
+    variant = "fails-items-without-the-request-id"
+
+
 class TestNamesTheRecordNotTheField(BrokenSandboxSuite):
     variant = "names-the-record-not-the-field"
 

@@ -159,6 +159,10 @@ CAUGHT_BY.update(
             "test_a_token_request_lost_on_the_way_back_is_retried[timeout_after_send]": "send "
             "the token request with mutating=False",
         },
+        "TestFailsItemsWithoutTheRequestId": {
+            "test_a_mixed_native_chunk_answers_each_item_under_its_own_key[terminate]": "names "
+            "no request id",
+        },
         "TestNamesTheRecordNotTheField": {
             "test_a_garbled_field_is_named": "the protocol error names field 'session'",
         },
@@ -304,6 +308,7 @@ STILL_PASSES: dict[str, str] = {
     "TestReadsBackWhatTheAnswerSaid": "test_mixed_batch_has_one_result_per_item_in_order[pause]",
     "TestLosesTheChunkWhenAReadBackFails": "test_items_the_vendors_answer_leaves_out[pause]",
     "TestTakesAChangeWithoutItsStatus": "test_signed_push_is_parsed",
+    "TestFailsItemsWithoutTheRequestId": "test_errors_and_results_name_the_vendors_request_id",
     "TestNamesTheRecordNotTheField": "test_get_missing_session_is_not_found",
     "TestLoadsAnAppSecretItCannotUse": "test_every_configuration_reads_changes_and_renews",
     "TestTakesAnOldDuplicateForAlreadyThere": "test_replaying_a_key_after_the_session_moved_on_"

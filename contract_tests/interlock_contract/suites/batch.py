@@ -357,6 +357,15 @@ class NativeBatchContract(ContractFixtures):
         for result in results:
             assert result.verb == verb, f"chunk item {result.ref.session_id}: verb {result.verb}"
             assert_well_told(result, f"chunk item {result.ref.session_id}")
+        writes = [n for n, r in enumerate(requests) if r.mutation]
+        decided_from_a_read = any(not r.token for r in requests[: min(writes, default=0)])
+        if scenario.double.request_id_header is not None and not decided_from_a_read:
+            for session_id in (missing, refused):
+                item = next(r for r in results if r.ref.session_id == session_id)
+                assert item.vendor_request_id, (
+                    f"chunk item {session_id} failed as the vendor's answer said, but names no "
+                    "request id: keep the answer's (support looks the failure up by it)"
+                )
 
     @pytest.mark.parametrize("verb", list(Verb), ids=str)
     def test_a_batch_whose_outcome_the_vendor_does_not_tell(
