@@ -25,6 +25,8 @@ __all__ = ["JOB_PATH", "JobWaiter", "canonical_id", "item_causes", "request_id_f
 JOB_PATH = "/OpenPlatform/api/AsyncApiExecInfo/GetByRequestId"
 JOB_API = "AsyncApiExecInfo/GetByRequestId"
 _NAMESPACE = uuid.UUID("2b1d7f7e-96a4-4f53-8f5e-5d3c1a0e9b44")
+READ_BACK_FIRST = "read the sessions back before trying again"
+"""What an operator does about a job whose outcome is unknown (never resend it blind)."""
 
 
 def request_id_for(idempotency_key: str) -> str:
@@ -79,6 +81,7 @@ class JobWaiter:
                     f"beisen: async job {request_id} has an unknown state {record.state!r}",
                     field="data.state",
                     vendor_request_id=request_id,
+                    hint=READ_BACK_FIRST,
                 )
             if meaning == "per_item":
                 return record
@@ -107,7 +110,7 @@ class JobWaiter:
             retryable=False,
             vendor_request_id=request_id,
             vendor_code=state,
-            hint="read the sessions back before trying again",
+            hint=READ_BACK_FIRST,
         )
 
 
@@ -123,12 +126,14 @@ def item_causes(record: JobRecord, sent: list[str], request_id: str) -> dict[str
             f"beisen: async job ended {record.state} without a result",
             field="data.result",
             vendor_request_id=request_id,
+            hint=READ_BACK_FIRST,
         )
     if result.total_count != len(sent):
         raise errors.VendorProtocolError(
             f"beisen: async job counted {result.total_count} items, {len(sent)} were sent",
             field="data.result.totalCount",
             vendor_request_id=request_id,
+            hint=READ_BACK_FIRST,
         )
     lists = result.model_dump(by_alias=True)
     causes: dict[str, str] = {}

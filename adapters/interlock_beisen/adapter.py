@@ -19,7 +19,12 @@ from datetime import datetime
 from typing import Any
 
 from interlock import errors
-from interlock.adapter import AccountContext, InterviewAdapter, explain_refusal
+from interlock.adapter import (
+    AccountContext,
+    InterviewAdapter,
+    explain_refusal,
+    vendor_refuses_page_token,
+)
 from interlock.capabilities import Capabilities, CapabilityLevel, ChangeObservation
 from interlock.http import ThrottleSignal, VendorSignals
 from interlock.models import (
@@ -142,13 +147,14 @@ class BeisenAdapter(InterviewAdapter):
         }
         if page_token:
             params["batchId"] = page_token
-        reply = await self._client.request(
-            "GET",
-            RECRUIT + "Interview/GetInterviewsByDate",
-            api="Interview/GetInterviewsByDate",
-            params=params,
-            interpret=interpret_as(InterviewBatch),
-        )
+        with vendor_refuses_page_token(self.vendor, page_token, "400"):
+            reply = await self._client.request(
+                "GET",
+                RECRUIT + "Interview/GetInterviewsByDate",
+                api="Interview/GetInterviewsByDate",
+                params=params,
+                interpret=interpret_as(InterviewBatch),
+            )
         batch: InterviewBatch = reply.data
         if not batch.is_last_batch and not batch.next_batch_id:
             raise errors.VendorProtocolError(

@@ -20,6 +20,7 @@ from interlock.adapter import (
     InterviewAdapter,
     confirmed_result,
     explain_refusal,
+    vendor_refuses_page_token,
 )
 from interlock.capabilities import Capabilities, CapabilityLevel, ChangeObservation
 from interlock.events import CallbackRequest, CallbackResult
@@ -152,15 +153,16 @@ class DingTalkAdapter(InterviewAdapter):
         params: dict[str, Any] = {**BIZ_CODE, "size": max(1, min(size, MAX_PAGE_SIZE))}
         if next_token:
             params["nextToken"] = next_token
-        reply = await self._client.request(
-            "POST",
-            f"{SESSIONS_PATH}/query",
-            api="QueryAiInterviewSessions",
-            params=params,
-            json=body,
-            mutating=False,
-            interpret=expect(VendorSessionPage),
-        )
+        with vendor_refuses_page_token(self.vendor, next_token, "invalidParam"):
+            reply = await self._client.request(
+                "POST",
+                f"{SESSIONS_PATH}/query",
+                api="QueryAiInterviewSessions",
+                params=params,
+                json=body,
+                mutating=False,
+                interpret=expect(VendorSessionPage),
+            )
         page: VendorSessionPage = reply.data
         return page
 

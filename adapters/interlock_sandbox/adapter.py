@@ -22,6 +22,7 @@ from interlock.adapter import (
     InterviewAdapter,
     confirmed_result,
     explain_refusal,
+    vendor_refuses_page_token,
 )
 from interlock.capabilities import Capabilities, CapabilityLevel, ChangeObservation
 from interlock.doubles import DoubleSettings
@@ -145,13 +146,14 @@ class SandboxAdapter(InterviewAdapter):
     async def list_sessions(
         self, session_filter: SessionFilter, *, page_size: int = 50, page_token: str | None = None
     ) -> SessionPage:
-        reply = await self._client.request(
-            "GET",
-            "/v1/sessions",
-            api="sessions.read",
-            params=_query(session_filter, page_size, page_token),
-            interpret=expecting(VendorPage),
-        )
+        with vendor_refuses_page_token(self.vendor, page_token, "invalid_argument"):
+            reply = await self._client.request(
+                "GET",
+                "/v1/sessions",
+                api="sessions.read",
+                params=_query(session_filter, page_size, page_token),
+                interpret=expecting(VendorPage),
+            )
         page: VendorPage = reply.data
         sessions = (to_session(self.account, raw) for raw in page.sessions)
         return SessionPage(

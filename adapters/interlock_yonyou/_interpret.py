@@ -60,9 +60,8 @@ def _body(response: httpx.Response) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class DuplicateSubmission:
-    """A write the gateway had already done (MDD ``100004``/``10004``): ``data`` is ``{"id"}``."""
-
-    data: Any
+    """A write the gateway had already done under this key (MDD ``100004``/``10004``, after its
+    one-hour replay window): it names only the id, which the caller already knows."""
 
 
 def interpret_business(response: httpx.Response) -> Any:
@@ -76,7 +75,7 @@ def interpret_business(response: httpx.Response) -> Any:
     if code == BUSINESS_SUCCESS:
         return body.get("data")
     if code in DUPLICATE_CODES:
-        return DuplicateSubmission(body.get("data"))
+        return DuplicateSubmission()
     raise error_from(code, body, status_code=response.status_code)
 
 

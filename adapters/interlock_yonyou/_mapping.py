@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
 from interlock import errors
+from interlock.adapter import invalid_page_token
 from interlock.models import (
     Candidate,
     OperationOutcome,
@@ -156,10 +157,7 @@ def decode_page_token(token: str | None, page_size: int) -> tuple[int, int]:
         index, size = int(index_text), int(size_text)
         if index >= 1 and 1 <= size <= MAX_PAGE_SIZE:
             return index, size
-    raise errors.InvalidRequest(
-        "page_token is not valid for this yonyou account",
-        hint="pass the next_page_token of the previous page unchanged",
-    )
+    raise invalid_page_token("yonyou")
 
 
 def reason_item(session_id: str, reason: Reason) -> dict[str, Any]:

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import abc
 import asyncio
+import contextlib
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from pathlib import Path
@@ -21,9 +22,11 @@ from pydantic import BaseModel
 from interlock.capabilities import Capabilities
 from interlock.errors import (
     InterlockError,
+    InvalidRequest,
     InvalidTransition,
     SessionNotFound,
     UnsupportedOperation,
+    VendorProtocolError,
     VendorUnavailable,
 )
 from interlock.events import CallbackRequest, CallbackResult
@@ -51,7 +54,9 @@ __all__ = [
     "confirmed_result",
     "explain_refusal",
     "failed_result",
+    "invalid_page_token",
     "read_back_result",
+    "vendor_refuses_page_token",
 ]
 
 Clock = Callable[[], datetime]
@@ -105,7 +110,17 @@ def failed_result(
         or error.details.get("vendor_request_id"),
         error_code=error.code,
         error_message=str(error),
+        details=_particulars(error),
     )
+
+
+def _particulars(error: InterlockError) -> dict[str, Any]:
+    """What an item's error says beyond its code and message — its hint, whether retrying is
+    safe, the vendor's code, the field at fault — for the operator reading that one item."""
+    told = error.to_dict()
+    for said_elsewhere in ("code", "title", "message", "vendor_request_id"):
+        told.pop(said_elsewhere, None)
+    return {k: v for k, v in told.items() if v is not None}
 
 
 def confirmed_result(
@@ -148,6 +163,30 @@ def explain_refusal(
     if vendor_request_id is not None:
         refusal.details["vendor_request_id"] = vendor_request_id
     return refusal
+
+
+def invalid_page_token(vendor: str, why: str | None = None) -> InvalidRequest:
+    """The caller's page token is not one this account handed out: the caller's mistake."""
+    said = f" ({why})" if why else ""
+    return InvalidRequest(
+        f"page_token is not valid for this {vendor} account{said}",
+        hint="pass the next_page_token of the previous page unchanged",
+    )
+
+
+@contextlib.contextmanager
+def vendor_refuses_page_token(
+    vendor: str, page_token: str | None, *refusal_codes: str
+) -> Iterator[None]:
+    """Inside it, the vendor's refusal of ``page_token`` (a protocol error with one of its
+    ``refusal_codes``) becomes the caller's :func:`invalid_page_token`: the vendor did not
+    misbehave, the token did not come from this account."""
+    try:
+        yield
+    except VendorProtocolError as refused:
+        if page_token and refused.vendor_code in refusal_codes:
+            raise invalid_page_token(vendor, refused.message) from refused
+        raise
 
 
 def read_back_result(

@@ -194,6 +194,74 @@ class _Distorts(SandboxAdapter):
         return page.model_copy(update={"sessions": tuple(self._distort(s) for s in page.sessions)})
 
 
+class BlamesTheVendorForABadPageToken(SandboxAdapter):
+    """Passes the vendor's refusal of a page token on as the vendor's protocol error, though
+    the token came from the caller and not from this account."""
+
+    async def list_sessions(
+        self, session_filter: SessionFilter, *, page_size: int = 50, page_token: str | None = None
+    ) -> SessionPage:
+        reply = await self._client.request(
+            "GET",
+            "/v1/sessions",
+            api="sessions.read",
+            params=_query(session_filter, page_size, page_token),
+            interpret=expecting(VendorPage),
+        )
+        page: VendorPage = reply.data
+        sessions = (to_session(self.account, raw) for raw in page.sessions)
+        return SessionPage(
+            sessions=tuple(s for s in sessions if session_filter.matches(s)),
+            next_page_token=page.next_cursor,
+        )
+
+
+class ListsAsIfItWrote(SandboxAdapter):
+    """Sends its listing as a mutation, so a listing whose answer was lost is not sent again
+    but failed as "outcome unknown"."""
+
+    async def list_sessions(
+        self, session_filter: SessionFilter, *, page_size: int = 50, page_token: str | None = None
+    ) -> SessionPage:
+        reply = await self._client.request(
+            "GET",
+            "/v1/sessions",
+            api="sessions.read",
+            params=_query(session_filter, page_size, page_token),
+            mutating=True,
+            interpret=expecting(VendorPage),
+        )
+        page: VendorPage = reply.data
+        return SessionPage(
+            sessions=tuple(to_session(self.account, raw) for raw in page.sessions),
+            next_page_token=page.next_cursor,
+        )
+
+
+class ConfirmsWithoutTheState(SandboxAdapter):
+    """Confirms a verb by reading the session back, but reports no state after it."""
+
+    async def change_state(
+        self,
+        verb: Verb,
+        session_id: str,
+        reason: Reason,
+        *,
+        idempotency_key: str,
+        resume_deadline: datetime | None = None,
+    ) -> OperationResult:
+        result = await super().change_state(
+            verb,
+            session_id,
+            reason,
+            idempotency_key=idempotency_key,
+            resume_deadline=resume_deadline,
+        )
+        if result.confirmed_by_read_back:
+            return result.model_copy(update={"state_after": None})
+        return result
+
+
 class OwnersFromTheWrongField(_Distorts):
     """Keeps only the position's first owner (the recruiter), dropping the others."""
 
@@ -854,6 +922,23 @@ class TakesAnUnfinishedJobForDone(BeisenAdapter):
         ]
 
 
+class TakesAnUnfinishedJobForAnOutage(BeisenAdapter):
+    """Fails the items of a job it stopped waiting for as a passing outage — retryable, with
+    nothing said about reading them back first — though the job may well have run."""
+
+    async def batch_chunk(
+        self, verb: Verb, session_ids: Sequence[str], reason: Reason, *, idempotency_key: str
+    ) -> list[OperationResult]:
+        results = await super().batch_chunk(
+            verb, session_ids, reason, idempotency_key=idempotency_key
+        )
+        outage = {"details": {"retryable": True}}
+        return [
+            r.model_copy(update=outage) if r.error_code == "VENDOR.UNAVAILABLE" else r
+            for r in results
+        ]
+
+
 class ForgetsTheBatchRequestId(SandboxAdapter):
     """Drops the vendor's request id from batch items (support cannot find the batch call)."""
 
@@ -1071,6 +1156,10 @@ PLANTED_MORE: dict[str, tuple[str, type[InterviewAdapter]]] = {
     "keeps-only-the-masked-name": ("sandbox", KeepsOnlyTheMaskedName),
     "drops-the-vendors-extras": ("dingtalk", DropsTheVendorsExtras),
     "names-the-record-not-the-field": ("sandbox", NamesTheRecordNotTheField),
+    "lists-as-if-it-wrote": ("sandbox", ListsAsIfItWrote),
+    "confirms-without-the-state": ("sandbox", ConfirmsWithoutTheState),
+    "blames-the-vendor-for-a-bad-page-token": ("sandbox", BlamesTheVendorForABadPageToken),
+    "takes-an-unfinished-job-for-an-outage": ("beisen", TakesAnUnfinishedJobForAnOutage),
     "fails-items-without-the-request-id": ("sandbox", FailsItemsWithoutTheRequestId),
     "filters-only-on-its-side": ("sandbox", FiltersOnlyOnItsSide),
     "drops-the-resume-deadline": ("sandbox", DropsTheResumeDeadline),

@@ -279,6 +279,22 @@ class TestFailsItemsWithoutTheRequestId(BrokenSandboxSuite):
     variant = "fails-items-without-the-request-id"
 
 
+class TestTakesAnUnfinishedJobForAnOutage(BrokenSandboxSuite):
+    variant = "takes-an-unfinished-job-for-an-outage"
+
+
+class TestBlamesTheVendorForABadPageToken(BrokenSandboxSuite):
+    variant = "blames-the-vendor-for-a-bad-page-token"
+
+
+class TestListsAsIfItWrote(BrokenSandboxSuite):
+    variant = "lists-as-if-it-wrote"
+
+
+class TestConfirmsWithoutTheState(BrokenSandboxSuite):
+    variant = "confirms-without-the-state"
+
+
 class TestNamesTheRecordNotTheField(BrokenSandboxSuite):
     variant = "names-the-record-not-the-field"
 

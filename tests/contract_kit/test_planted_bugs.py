@@ -163,6 +163,21 @@ CAUGHT_BY.update(
             "test_a_mixed_native_chunk_answers_each_item_under_its_own_key[terminate]": "names "
             "no request id",
         },
+        "TestTakesAnUnfinishedJobForAnOutage": {
+            "test_a_batch_whose_outcome_the_vendor_does_not_tell[pause]": "must not be retried "
+            "blind",
+        },
+        "TestBlamesTheVendorForABadPageToken": {
+            "test_a_page_token_it_never_handed_out_is_the_callers_mistake": "it is the caller's "
+            "mistake",
+        },
+        "TestListsAsIfItWrote": {
+            "test_a_read_lost_on_the_way_back_is_sent_again[timeout_after_send]": "a read is safe "
+            "to send again",
+        },
+        "TestConfirmsWithoutTheState": {
+            "test_fault_matrix[pause-timeout-after-send]": "the result confirmed by the read-back",
+        },
         "TestNamesTheRecordNotTheField": {
             "test_a_garbled_field_is_named": "the protocol error names field 'session'",
         },
@@ -309,6 +324,11 @@ STILL_PASSES: dict[str, str] = {
     "TestLosesTheChunkWhenAReadBackFails": "test_items_the_vendors_answer_leaves_out[pause]",
     "TestTakesAChangeWithoutItsStatus": "test_signed_push_is_parsed",
     "TestFailsItemsWithoutTheRequestId": "test_errors_and_results_name_the_vendors_request_id",
+    "TestTakesAnUnfinishedJobForAnOutage": "test_native_batch_after_an_ambiguous_failure["
+    "pause-timeout-after-send]",
+    "TestBlamesTheVendorForABadPageToken": "test_pages_return_each_session_once",
+    "TestListsAsIfItWrote": "test_pages_return_each_session_once",
+    "TestConfirmsWithoutTheState": "test_fault_matrix[pause-5xx-once]",
     "TestNamesTheRecordNotTheField": "test_get_missing_session_is_not_found",
     "TestLoadsAnAppSecretItCannotUse": "test_every_configuration_reads_changes_and_renews",
     "TestTakesAnOldDuplicateForAlreadyThere": "test_replaying_a_key_after_the_session_moved_on_"

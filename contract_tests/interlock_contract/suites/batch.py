@@ -164,6 +164,24 @@ def check_item_states(
         )
 
 
+def check_unsure_item(item: OperationResult, where: str) -> None:
+    """An item whose outcome is unknown says so to the operator reading it: not safe to retry
+    as it is, what to do first (a hint), and — for a record that makes no sense — which field."""
+    told = item.details
+    assert told.get("retryable") is False, (
+        f"{where}: its details say retryable={told.get('retryable')!r}; an item whose outcome "
+        "is unknown must not be retried blind (VendorTimeout(ambiguous=True, retryable=False))"
+    )
+    assert told.get("hint"), (
+        f"{where}: its details give no hint; say what to do first (e.g. read the sessions back "
+        "before trying again)"
+    )
+    if item.error_code == "VENDOR.PROTOCOL_ERROR":
+        assert told.get("field"), f"{where}: a record that makes no sense: name its field"
+    else:
+        assert told.get("ambiguous") is True, f"{where}: say ambiguous=True (outcome unknown)"
+
+
 def check_item_keys(results: list[OperationResult], key: str) -> None:
     """Each item names an idempotency key of its own, derived from the batch's: the key an
     operator repeats to retry that item alone, and the one the audit trail files it under."""
@@ -418,6 +436,7 @@ class NativeBatchContract(ContractFixtures):
                     "fail it as outcome unknown (VendorTimeout(ambiguous=True)), or as the "
                     "vendor's protocol error for a record that makes no sense, or read it back"
                 )
+                check_unsure_item(item, it)
                 if scenario.double.request_id_header is not None:
                     assert item.vendor_request_id, (
                         f"{it}: name the vendor's request id, so support can look the batch up"

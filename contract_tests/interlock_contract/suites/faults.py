@@ -24,8 +24,9 @@ import pytest
 from interlock import Interlock
 from interlock.adapter import InterviewAdapter
 from interlock.capabilities import Capabilities
+from interlock.doubles import Fault
 from interlock.errors import VendorRateLimited
-from interlock.models import OperationOutcome, SessionState, Verb
+from interlock.models import OperationOutcome, SessionFilter, SessionState, Verb
 from interlock.transitions import TARGET_STATE
 from interlock_contract.checks import (
     Attempt,
@@ -149,11 +150,21 @@ class FaultMatrixContract(ContractFixtures):
         ref = adapter.ref(session_id)
         run(adapter.get_session(session_id))  # warm up: the token is fetched before the fault
         case.inject(scenario)
+        key = f"contract-fault-{session_id}"
         with scenario.watch() as window:
-            outcome = attempt(run, interlock.perform(verb, ref, CONTRACT_REASON))
+            outcome = attempt(
+                run, interlock.perform(verb, ref, CONTRACT_REASON, idempotency_key=key)
+            )
         scenario.clear_faults()
         where = f"{verb} under {case.name}"
         _check_expected(case, outcome, window, where)
+        if outcome.result is not None and outcome.result.confirmed_by_read_back:
+            said = (outcome.result.state_after, outcome.result.idempotency_key)
+            assert said == (TARGET_STATE[verb], key), (
+                f"{where}: the result confirmed by the read-back says (state_after, key) = "
+                f"{said}; name the state read back and the caller's key ({key!r}) — "
+                "interlock.adapter.confirmed_result"
+            )
         check_truthful(outcome, scenario, session_id, source, TARGET_STATE[verb], where)
         check_bounded(window, where)
         if case.name == "throttled-retry-after":
@@ -292,6 +303,28 @@ class ReadFaultsContract(ContractFixtures):
             f"a read under {fault} took {len(window.requests)} requests (expected a retry, "
             f"at most {MAX_ATTEMPTS})\n{window.describe()}"
         )
+
+    @pytest.mark.parametrize("fault", [Fault.TIMEOUT_AFTER_SEND, Fault.CONNECTION_RESET], ids=str)
+    def test_a_read_lost_on_the_way_back_is_sent_again(
+        self, run: Any, adapter: InterviewAdapter, scenario: Scenario, fault: Fault
+    ) -> None:
+        """A read changes nothing at the vendor, so one whose answer was lost is simply sent
+        again — a listing sent as a POST too (``mutating=False``) — never failed as "outcome
+        unknown"."""
+        session_id = scenario.session_exists()
+        run(adapter.get_session(session_id))  # the token is fetched before the fault
+        reads = {
+            "get_session": lambda: adapter.get_session(session_id),
+            "list_sessions": lambda: adapter.list_sessions(SessionFilter(), page_size=5),
+        }
+        for name, read in reads.items():
+            scenario.fault(fault)
+            outcome = attempt(run, read())
+            scenario.clear_faults()
+            assert outcome.error is None, (
+                f"{name} after one {fault}: {outcome.describe()}; a read is safe to send again "
+                "(VendorClient.request(..., mutating=False) for a read sent as a POST)"
+            )
 
     def test_persistent_5xx_on_a_read_is_unavailable(
         self, run: Any, adapter: InterviewAdapter, scenario: Scenario

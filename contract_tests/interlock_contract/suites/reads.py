@@ -304,6 +304,35 @@ class PaginationAndFiltersContract(ContractFixtures):
                 "past the last page (return next_page_token=None on the last page)"
             )
 
+    def test_a_page_token_it_never_handed_out_is_the_callers_mistake(
+        self,
+        request: pytest.FixtureRequest,
+        run: Any,
+        adapter: InterviewAdapter,
+        scenario: Scenario,
+    ) -> None:
+        """A page token cut short, lengthened, made up or with a digit zeroed is refused as the
+        caller's invalid request with a hint (``invalid_page_token``; where the vendor refuses
+        it, ``vendor_refuses_page_token``) — not blamed on the vendor, never a crash — unless the
+        vendor reads it as a page after all."""
+        scenario.sessions_exist(4, SessionState.IN_PROGRESS)
+        token = run(adapter.list_sessions(SessionFilter(), page_size=2)).next_page_token
+        self.require(request, token is not None, "two sessions fill the whole listing")
+        assert token is not None
+        zeroed = [token[:n] + "0" + token[n + 1 :] for n, c in enumerate(token) if c.isdigit()]
+        for bad in {token + "x", "x" + token, token[:-1], "not-a-page-token!", *zeroed} - {token}:
+            outcome = attempt(
+                run, adapter.list_sessions(SessionFilter(), page_size=2, page_token=bad)
+            )
+            if outcome.error is None:
+                continue  # the vendor read it as a page
+            assert outcome.code == "INTERLOCK.INVALID_REQUEST", (
+                f"page_token={bad!r} (this account handed out {token!r}) {outcome.describe()}; "
+                "it is the caller's mistake: raise interlock.adapter.invalid_page_token (or "
+                "wrap the call in vendor_refuses_page_token with the vendor's refusal code)"
+            )
+            assert outcome.error.hint, f"page_token={bad!r}: the refusal gives no hint"
+
     def test_a_garbled_field_is_named(
         self,
         request: pytest.FixtureRequest,

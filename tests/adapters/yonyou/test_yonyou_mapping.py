@@ -171,10 +171,9 @@ def test_a_write_answer_carries_the_status_before_and_after() -> None:
     assert again.pre_status == again.status == "4"
 
 
-def test_a_duplicate_submission_is_a_success_that_only_names_the_id() -> None:
+def test_a_duplicate_submission_is_a_success_not_an_error() -> None:
     data = interpret_business(response(load("session_terminate__duplicate_after_an_hour.json")))
-    assert isinstance(data, DuplicateSubmission)
-    assert data.data == {"id": "5341482064376770"}
+    assert data == DuplicateSubmission()
 
 
 def test_a_batch_partial_failure_is_code_200_with_per_item_messages() -> None:
