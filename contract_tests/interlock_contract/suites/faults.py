@@ -15,7 +15,7 @@ facade. Then, whatever the adapter answered, the suite checks:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -313,7 +313,7 @@ class ReadFaultsContract(ContractFixtures):
         unknown"."""
         session_id = scenario.session_exists()
         run(adapter.get_session(session_id))  # the token is fetched before the fault
-        reads = {
+        reads: dict[str, Callable[[], Awaitable[object]]] = {
             "get_session": lambda: adapter.get_session(session_id),
             "list_sessions": lambda: adapter.list_sessions(SessionFilter(), page_size=5),
         }
