@@ -939,6 +939,17 @@ class TakesAnUnfinishedJobForAnOutage(BeisenAdapter):
         ]
 
 
+class TakesSessionsItCannotReadForMissing(BeisenAdapter):
+    """Reads a batch's sessions before the job, and when that read fails takes every one of
+    them for missing: an outage reported as the sessions' fault."""
+
+    async def _read_many(self, interview_ids: list[str]) -> dict[str, Session]:
+        try:
+            return await super()._read_many(interview_ids)
+        except errors.InterlockError:
+            return {}
+
+
 class ForgetsTheBatchRequestId(SandboxAdapter):
     """Drops the vendor's request id from batch items (support cannot find the batch call)."""
 
@@ -1156,6 +1167,7 @@ PLANTED_MORE: dict[str, tuple[str, type[InterviewAdapter]]] = {
     "keeps-only-the-masked-name": ("sandbox", KeepsOnlyTheMaskedName),
     "drops-the-vendors-extras": ("dingtalk", DropsTheVendorsExtras),
     "names-the-record-not-the-field": ("sandbox", NamesTheRecordNotTheField),
+    "takes-sessions-it-cannot-read-for-missing": ("beisen", TakesSessionsItCannotReadForMissing),
     "lists-as-if-it-wrote": ("sandbox", ListsAsIfItWrote),
     "confirms-without-the-state": ("sandbox", ConfirmsWithoutTheState),
     "blames-the-vendor-for-a-bad-page-token": ("sandbox", BlamesTheVendorForABadPageToken),

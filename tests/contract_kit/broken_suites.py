@@ -295,6 +295,10 @@ class TestConfirmsWithoutTheState(BrokenSandboxSuite):
     variant = "confirms-without-the-state"
 
 
+class TestTakesSessionsItCannotReadForMissing(BrokenSandboxSuite):
+    variant = "takes-sessions-it-cannot-read-for-missing"
+
+
 class TestNamesTheRecordNotTheField(BrokenSandboxSuite):
     variant = "names-the-record-not-the-field"
 

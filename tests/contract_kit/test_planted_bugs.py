@@ -178,6 +178,10 @@ CAUGHT_BY.update(
         "TestConfirmsWithoutTheState": {
             "test_fault_matrix[pause-timeout-after-send]": "the result confirmed by the read-back",
         },
+        "TestTakesSessionsItCannotReadForMissing": {
+            "test_the_vendor_going_down_at_any_request_of_a_chunk[pause]": "the vendor was "
+            "down, say so",
+        },
         "TestNamesTheRecordNotTheField": {
             "test_a_garbled_field_is_named": "the protocol error names field 'session'",
         },
@@ -329,6 +333,7 @@ STILL_PASSES: dict[str, str] = {
     "TestBlamesTheVendorForABadPageToken": "test_pages_return_each_session_once",
     "TestListsAsIfItWrote": "test_pages_return_each_session_once",
     "TestConfirmsWithoutTheState": "test_fault_matrix[pause-5xx-once]",
+    "TestTakesSessionsItCannotReadForMissing": "test_a_fault_on_any_request_of_a_batch[pause]",
     "TestNamesTheRecordNotTheField": "test_get_missing_session_is_not_found",
     "TestLoadsAnAppSecretItCannotUse": "test_every_configuration_reads_changes_and_renews",
     "TestTakesAnOldDuplicateForAlreadyThere": "test_replaying_a_key_after_the_session_moved_on_"

@@ -643,6 +643,60 @@ class NativeBatchContract(ContractFixtures):
             )
 
     @pytest.mark.parametrize("verb", list(Verb), ids=str)
+    def test_the_vendor_going_down_at_any_request_of_a_chunk(
+        self,
+        request: pytest.FixtureRequest,
+        run: Any,
+        adapter: InterviewAdapter,
+        interlock: Interlock,
+        capabilities: Capabilities,
+        scenario: Scenario,
+        verb: Verb,
+    ) -> None:
+        """The vendor fails every request from some point of a native chunk on (its first read,
+        the write, a job poll, a read-back): the chunk still answers every item, under its own
+        key, claims none the vendor did not apply, and fails the others as the vendor's
+        outage (or raises that outage for the whole chunk) — never as the sessions' fault."""
+        self._require_native(request, capabilities, verb)
+        size = min(3, capabilities.native_batch_size)
+        source, target = source_state(verb), TARGET_STATE[verb]
+        run(adapter.get_session(scenario.session_exists(source)))  # a token, before watching
+        clean_ids = scenario.sessions_exist(size, source)
+        with scenario.watch() as clean:
+            run(interlock.send_chunk(verb, adapter.account, clean_ids, CONTRACT_REASON,
+                                     idempotency_key=f"contract-up-{clean_ids[0]}"))  # fmt: skip
+        for number in range(1, len(clean.requests) + 1):
+            ids = scenario.sessions_exist(size, source)
+            key = f"contract-down-{number}-{ids[0]}"
+            scenario.fault(Fault.SERVER_ERROR, times=100, after=number - 1)
+            where = f"a native {verb} chunk whose vendor goes down at request {number}"
+            try:
+                outcome = attempt(
+                    run,
+                    interlock.send_chunk(
+                        verb, adapter.account, ids, CONTRACT_REASON, idempotency_key=key
+                    ),
+                )
+            finally:
+                scenario.clear_faults()
+            if outcome.error is not None:  # the whole call failed: allowed, as the outage
+                assert outcome.code in _UNSURE, f"{where} {outcome.describe()}"
+                continue
+            results = cast(list[OperationResult], outcome.result)
+            assert [r.ref.session_id for r in results] == ids, f"{where}: one result per item"
+            check_item_keys(results, key)
+            for item in results:
+                it = f"{where}: item {item.ref.session_id}"
+                if item.ok:
+                    truth = scenario.state_of(item.ref.session_id)
+                    assert truth is target, f"{it} is {item.outcome}, but the vendor has {truth}"
+                    continue
+                assert item.error_code in _UNSURE, (
+                    f"{it} failed with {item.error_code}: {item.error_message}; the vendor was "
+                    "down, say so (the vendor's VENDOR.UNAVAILABLE)"
+                )
+
+    @pytest.mark.parametrize("verb", list(Verb), ids=str)
     def test_a_fault_on_any_request_of_a_batch(
         self,
         request: pytest.FixtureRequest,
