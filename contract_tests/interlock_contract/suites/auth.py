@@ -124,6 +124,7 @@ class AuthContract(ContractFixtures):
             for name, options in double.unusable_adapter_options(double.base_url).items()
         }
         setups["no timezone"] = (None, None)
+        refusals = 0
         for name, (options, zone) in setups.items():
 
             async def build(options: Any = options, zone: Any = zone) -> InterviewAdapter:
@@ -141,12 +142,16 @@ class AuthContract(ContractFixtures):
             except ConfigurationError as refused:
                 given = [str(v) for k, v in (options or {}).items() if "secret" in k]
                 _check_refusal(refused, name, [*scenario.secrets(), *given])
+                refusals += 1
                 continue
             run(adapter.aclose())
             assert options is None, (
                 f"an account with {name} was accepted; refuse it when the adapter is built "
                 "(raise interlock.errors.ConfigurationError with a hint)"
             )
+        self.require(
+            request, refusals > 0, "nothing to refuse: the double names no unusable configuration"
+        )
 
     def _check_configuration(
         self, run: Any, adapter: InterviewAdapter, scenario: Scenario, verb: Verb, name: str

@@ -158,6 +158,7 @@ class FaultMatrixContract(ContractFixtures):
         scenario.clear_faults()
         where = f"{verb} under {case.name}"
         _check_expected(case, outcome, window, where)
+        check_truthful(outcome, scenario, session_id, source, TARGET_STATE[verb], where)
         if outcome.result is not None and outcome.result.confirmed_by_read_back:
             said = (outcome.result.state_after, outcome.result.idempotency_key)
             assert said == (TARGET_STATE[verb], key), (
@@ -165,7 +166,6 @@ class FaultMatrixContract(ContractFixtures):
                 f"{said}; name the state read back and the caller's key ({key!r}) — "
                 "interlock.adapter.confirmed_result"
             )
-        check_truthful(outcome, scenario, session_id, source, TARGET_STATE[verb], where)
         check_bounded(window, where)
         if case.name == "throttled-retry-after":
             _check_waited_as_told(window, retry_sleep, where)
