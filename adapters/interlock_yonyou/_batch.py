@@ -78,10 +78,10 @@ class BatchRunner:
         if reply.confirmed_by_read_back:
             found: dict[str, Session | None] = reply.data
             return [self._from_read_back(verb, i, found.get(i), f"{key}:{i}") for i in ids]
-        return await self._from_answer(verb, ids, reply.data, key, reply.request_id)
+        return await self._from_answer(verb, ids, reply.data, key)
 
     async def _from_answer(
-        self, verb: Verb, ids: list[str], answer: BatchResult, key: str, request_id: str | None
+        self, verb: Verb, ids: list[str], answer: BatchResult, key: str
     ) -> list[OperationResult]:
         infos = {record.id: record for record in answer.infos}
         failures = _failures(answer.messages, ids)
@@ -99,7 +99,7 @@ class BatchRunner:
             if session_id in infos:
                 record = infos[session_id]
                 ref = self._ref(session_id)
-                result = result_from_record(ref, verb, record, item_key, request_id)
+                result = result_from_record(ref, verb, record, item_key)
             elif session_id in failures:
                 result = self._from_failure(verb, session_id, failures[session_id], item_key)
             elif read_error is not None:

@@ -45,9 +45,6 @@ class PushCrypto:
         self._secret = app_secret
         self._key = _aes_key(app_secret)
 
-    def __repr__(self) -> str:
-        return "<PushCrypto>"
-
     def signature_ok(self, *, timestamp: str, nonce: str, encrypt: str, signature: str) -> bool:
         joined = "".join(sorted([self._secret, timestamp, nonce, encrypt]))
         expected = hashlib.sha1(joined.encode()).hexdigest()  # noqa: S324 - the vendor's scheme
@@ -76,19 +73,17 @@ class PushCrypto:
 
 
 def _aes_key(app_secret: str) -> bytes:
+    """The AES-256 key: the dash-less secret, padded with ``0`` to 43 base64 characters."""
     stripped = app_secret.replace("-", "")
-    try:
-        key = base64.b64decode(
+    try:  # 43 base64 characters and "=" are always 32 bytes; anything else is refused
+        return base64.b64decode(
             (stripped + "0" * _AES_KEY_CHARS)[:_AES_KEY_CHARS] + "=", validate=True
         )
-    except (binascii.Error, ValueError):
-        key = b""
-    if len(key) != 32:
+    except ValueError:  # binascii.Error, or a character outside ASCII
         raise errors.ConfigurationError(
             "yonyou: app_secret cannot yield the AES key used to decrypt event pushes",
             hint="copy app_secret exactly as the YonBIP open platform shows it",
-        )
-    return key
+        ) from None
 
 
 def _refused(message: str) -> errors.VendorAuthFailed:

@@ -78,7 +78,7 @@ def parse_local(value: str | None, zone: tzinfo, field: str) -> datetime | None:
     )
 
 
-def format_local(value: datetime, zone: tzinfo, *, round_up: bool = False) -> str:
+def format_local(value: datetime, zone: tzinfo, *, round_up: bool) -> str:
     """``value`` as the tenant's local ``yyyy-MM-dd HH:mm:ss`` (whole seconds).
 
     ``round_up`` rounds a fractional second up, so that an exclusive upper bound never drops a
@@ -134,7 +134,7 @@ def list_body(
     if session_filter.batch_no is not None:
         body["batchNo"] = session_filter.batch_no
     if session_filter.start_from is not None:
-        body["beginTimeStart"] = format_local(session_filter.start_from, zone)
+        body["beginTimeStart"] = format_local(session_filter.start_from, zone, round_up=False)
     if session_filter.start_to is not None:
         body["beginTimeEnd"] = format_local(session_filter.start_to, zone, round_up=True)
     return body
@@ -169,7 +169,7 @@ def reason_item(session_id: str, reason: Reason) -> dict[str, Any]:
 
 
 def result_from_record(
-    ref: SessionRef, verb: Verb, record: SessionRecord, key: str, request_id: str | None
+    ref: SessionRef, verb: Verb, record: SessionRecord, key: str
 ) -> OperationResult:
     """The result of a write, from the record the vendor returned (``preStatus``)."""
     before = to_state(record.pre_status) if record.pre_status is not None else None
@@ -181,5 +181,4 @@ def result_from_record(
         state_before=before,
         state_after=to_state(record.status),
         idempotency_key=key,
-        vendor_request_id=request_id,
     )

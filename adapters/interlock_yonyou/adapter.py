@@ -205,9 +205,7 @@ class YonyouAdapter(InterviewAdapter):
         if isinstance(reply.data, DuplicateSubmission):
             return self._done_before(verb, session_id, idempotency_key)
         record: SessionRecord = reply.data
-        return result_from_record(
-            self.ref(record.id), verb, record, idempotency_key, reply.request_id
-        )
+        return result_from_record(self.ref(record.id), verb, record, idempotency_key)
 
     def read_back_for(self, session_id: str, verb: Verb) -> ReadBack:
         async def read_back() -> Session | None:

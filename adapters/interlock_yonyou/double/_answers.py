@@ -101,7 +101,7 @@ def error_answers(double: object, session_id: str) -> list[ErrorAnswer]:
         ErrorAnswer(None, "非法token", _AUTH, _raw(200, "非法token".encode())),
         ErrorAnswer(None, "", _DOWN, _raw(500, b"<html>502 Bad Gateway</html>")),
         ErrorAnswer(None, "", _PROTOCOL, _raw(200, b"<html></html>"), details={"field": "body"}),
-        ErrorAnswer(None, "", _DOWN, _json(503, {"message": "upstream"})),
+        ErrorAnswer(None, "", _DOWN, _json(500, {"message": "Internal Server Error"})),
         ErrorAnswer(None, "", _PROTOCOL, _json(200, {"data": {}}), details={"field": "code"}),
         ErrorAnswer(None, "", _PROTOCOL, _json(200, ["200"]), details={"field": "code"}),
     ]

@@ -263,7 +263,7 @@ class IdempotencyContract(ContractFixtures):
             f"the same {verb} a day later answered {said}; the operation under this key was "
             f"applied: answer (applied, {verb}, {key!r})"
         )
-        assert again.result.state_after in (None, TARGET_STATE[verb]), (
+        assert again.result.state_after is TARGET_STATE[verb], (
             f"the same {verb} a day later says state_after={again.result.state_after}: the write "
             f"under this key left the session {TARGET_STATE[verb]}"
         )
