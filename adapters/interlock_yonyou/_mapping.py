@@ -63,9 +63,10 @@ def to_state(status: str) -> SessionState:
 def parse_local(value: str | None, zone: tzinfo, field: str) -> datetime | None:
     """A tenant-local ``yyyy-MM-dd[ HH:mm:ss]`` string as an aware UTC datetime.
 
-    :raises VendorProtocolError: naming ``field`` when the string has another shape.
+    :raises VendorProtocolError: naming ``field`` when the string has another shape (an empty
+        one too: the tenant API omits an absent time, see ``VENDOR_API.md``).
     """
-    if value is None or value == "":
+    if value is None:
         return None
     for fmt in _FORMATS:
         try:
@@ -78,7 +79,7 @@ def parse_local(value: str | None, zone: tzinfo, field: str) -> datetime | None:
     )
 
 
-def format_local(value: datetime, zone: tzinfo, *, round_up: bool) -> str:
+def format_local(value: datetime, zone: tzinfo, *, round_up: bool = False) -> str:
     """``value`` as the tenant's local ``yyyy-MM-dd HH:mm:ss`` (whole seconds).
 
     ``round_up`` rounds a fractional second up, so that an exclusive upper bound never drops a
@@ -134,7 +135,7 @@ def list_body(
     if session_filter.batch_no is not None:
         body["batchNo"] = session_filter.batch_no
     if session_filter.start_from is not None:
-        body["beginTimeStart"] = format_local(session_filter.start_from, zone, round_up=False)
+        body["beginTimeStart"] = format_local(session_filter.start_from, zone)
     if session_filter.start_to is not None:
         body["beginTimeEnd"] = format_local(session_filter.start_to, zone, round_up=True)
     return body

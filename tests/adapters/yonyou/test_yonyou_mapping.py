@@ -104,12 +104,19 @@ def test_state_table(status: str, state: SessionState) -> None:
 
 def test_date_only_values_are_midnight_local() -> None:
     assert parse_local("2026-11-26", SHANGHAI, "x") == datetime(2026, 11, 25, 16, tzinfo=UTC)
-    assert parse_local("", SHANGHAI, "x") is None
+    assert parse_local(None, SHANGHAI, "x") is None
+
+
+def test_an_empty_time_is_a_protocol_error_naming_its_field() -> None:
+    # The tenant API omits an absent time; an empty string is a shape it does not document.
+    with pytest.raises(errors.VendorProtocolError) as raised:
+        parse_local("", SHANGHAI, "beginTime")
+    assert raised.value.field == "beginTime"
 
 
 def test_format_local_rounds_an_exclusive_upper_bound_up() -> None:
     instant = datetime(2026, 11, 26, 5, 0, 0, 500_000, tzinfo=UTC)
-    assert format_local(instant, SHANGHAI, round_up=False) == "2026-11-26 13:00:00"
+    assert format_local(instant, SHANGHAI) == "2026-11-26 13:00:00"
     assert format_local(instant, SHANGHAI, round_up=True) == "2026-11-26 13:00:01"
 
 
