@@ -10,7 +10,12 @@ from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable, Sequence
 
 from interlock import errors
-from interlock.adapter import explain_refusal, failed_result, read_back_result
+from interlock.adapter import (
+    explain_refusal,
+    failed_result,
+    read_back_result,
+    read_back_results,
+)
 from interlock.http import VendorClient
 from interlock.models import (
     OperationOutcome,
@@ -68,26 +73,15 @@ class BatchRunner:
         for result in batch.results:
             items[result.session_id].append(result)
         answered = {i: items[i].popleft() for i in ids if items.get(i)}
-        unmentioned = await self._unmentioned(verb, [i for i in ids if i not in answered], key)
+        unmentioned = await read_back_results(
+            [self._ref(i) for i in ids if i not in answered], verb, self._read_states, key=key
+        )
         return [
             self._item(verb, i, answered[i], key, reply.request_id)
             if i in answered
             else unmentioned[i]
             for i in ids
         ]
-
-    async def _unmentioned(
-        self, verb: Verb, ids: list[str], key: str
-    ) -> dict[str, OperationResult]:
-        """Ids the answer does not mention, which DingTalk may still have acted on: each is
-        decided from its state read back (failed with the read's error when that fails)."""
-        if not ids:
-            return {}
-        try:
-            states = await self._read_states(ids)
-        except errors.InterlockError as error:
-            return {i: self._failed(i, verb, error, key) for i in ids}
-        return {i: self._from_state(verb, i, states.get(i), key) for i in ids}
 
     def _from_state(
         self, verb: Verb, session_id: str, state: SessionState | None, key: str

@@ -56,6 +56,7 @@ __all__ = [
     "failed_result",
     "invalid_page_token",
     "read_back_result",
+    "read_back_results",
     "vendor_refuses_page_token",
 ]
 
@@ -211,6 +212,39 @@ def read_back_result(
         "the batch call was cut off and this session did not change; retrying it is safe"
     )
     return failed_result(ref, verb, unchanged, idempotency_key=idempotency_key)
+
+
+async def read_back_results(
+    refs: Sequence[SessionRef],
+    verb: Verb,
+    read_states: Callable[[list[str]], Awaitable[Mapping[str, SessionState]]],
+    *,
+    key: str,
+) -> dict[str, OperationResult]:
+    """The items a batch answer leaves out, which the vendor may still have acted on, by id.
+
+    One ``read_states`` call (ids in, the states of those that exist out) decides each item
+    with :func:`read_back_result`. When that read fails, each item fails with the read's error:
+    their outcome is unknown, and the items the answer did describe keep their results. Item
+    keys are ``{key}:{session_id}``, as the facade names them.
+    """
+    if not refs:
+        return {}
+    try:
+        states = await read_states([ref.session_id for ref in refs])
+    except InterlockError as error:
+        return {
+            ref.session_id: failed_result(
+                ref, verb, error, idempotency_key=f"{key}:{ref.session_id}"
+            )
+            for ref in refs
+        }
+    return {
+        ref.session_id: read_back_result(
+            ref, verb, states.get(ref.session_id), idempotency_key=f"{key}:{ref.session_id}"
+        )
+        for ref in refs
+    }
 
 
 class InterviewAdapter(abc.ABC):

@@ -36,6 +36,7 @@ DOCUMENTED = {
         "failed_result",
         "confirmed_result",
         "read_back_result",
+        "read_back_results",
         "explain_refusal",
     ],
     "interlock.capabilities": ["Capabilities", "Capabilities.native_batch", "CapabilityLevel"],
