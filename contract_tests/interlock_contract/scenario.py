@@ -334,6 +334,14 @@ class Window:
         return [r for r in self.requests if r.mutation]
 
     @property
+    def requests_after_last_write(self) -> list[RecordedRequest]:
+        """What the adapter sent after its last mutating request (its read-backs), tokens
+        left out; every request when it wrote nothing."""
+        requests = self.requests
+        last_write = max((n for n, r in enumerate(requests) if r.mutation), default=-1)
+        return [r for r in requests[last_write + 1 :] if not r.token]
+
+    @property
     def exchanges(self) -> list[Exchange]:
         return self._scenario.traffic.exchanges[self._first_exchange : self._last_exchange]
 
