@@ -1133,6 +1133,91 @@ class TakesAChangeWithoutItsStatus(DingTalkAdapter):
         return CallbackResult(events=(), reply=CallbackReply(status_code=200, body=b"success"))
 
 
+class ServesAHundredByDefault(SandboxAdapter):
+    """Lists a hundred sessions a page when the caller names no page size (the base class's
+    default is fifty)."""
+
+    async def list_sessions(
+        self, session_filter: SessionFilter, *, page_size: int = 100, page_token: str | None = None
+    ) -> SessionPage:
+        return await super().list_sessions(
+            session_filter, page_size=page_size, page_token=page_token
+        )
+
+
+class RefusesIdsOutsideItsFormat(SandboxAdapter):
+    """Reads an id in no format of the vendor's as the caller's malformed request, not as the
+    missing session it names."""
+
+    async def get_session(self, session_id: str) -> Session:
+        if not session_id.startswith("sbx-"):
+            raise errors.InvalidRequest(f"{session_id!r} is not a sandbox session id")
+        return await super().get_session(session_id)
+
+
+class FailsTheChunkForAForeignId(SandboxAdapter):
+    """Fails every item of a batch that names an id in no format of the vendor's."""
+
+    async def batch_chunk(
+        self, verb: Verb, session_ids: Sequence[str], reason: Reason, *, idempotency_key: str
+    ) -> list[OperationResult]:
+        if all(i.startswith("sbx-") for i in session_ids):
+            return await super().batch_chunk(
+                verb, session_ids, reason, idempotency_key=idempotency_key
+            )
+        refused = errors.InvalidRequest("the batch names an id that is not a sandbox id")
+        return [
+            failed_result(self.ref(i), verb, refused, idempotency_key=f"{idempotency_key}:{i}")
+            for i in session_ids
+        ]
+
+
+class ForgetsItemKeysAfterAReadBack(SandboxAdapter):
+    """Decides a chunk whose call was cut off from its read-back, and files those items under
+    no key."""
+
+    async def batch_chunk(
+        self, verb: Verb, session_ids: Sequence[str], reason: Reason, *, idempotency_key: str
+    ) -> list[OperationResult]:
+        results = await super().batch_chunk(
+            verb, session_ids, reason, idempotency_key=idempotency_key
+        )
+        if not all(r.confirmed_by_read_back for r in results):
+            return results
+        return [r.model_copy(update={"idempotency_key": None}) for r in results]
+
+
+class TakesAnAlreadyListForApplied(BeisenAdapter):
+    """Reports the items a job found already in the verb's target state (another hand got there
+    first) as applied by the job."""
+
+    async def batch_chunk(
+        self, verb: Verb, session_ids: Sequence[str], reason: Reason, *, idempotency_key: str
+    ) -> list[OperationResult]:
+        results = await super().batch_chunk(
+            verb, session_ids, reason, idempotency_key=idempotency_key
+        )
+        applied = {"outcome": OperationOutcome.APPLIED}
+        return [
+            r.model_copy(update=applied)
+            if r.outcome is OperationOutcome.ALREADY_IN_STATE and r.vendor_request_id
+            else r
+            for r in results
+        ]
+
+
+class ForgetsTheJobOfFailedItems(BeisenAdapter):
+    """Fails the items a batch job refused without naming the job (its request id)."""
+
+    async def batch_chunk(
+        self, verb: Verb, session_ids: Sequence[str], reason: Reason, *, idempotency_key: str
+    ) -> list[OperationResult]:
+        results = await super().batch_chunk(
+            verb, session_ids, reason, idempotency_key=idempotency_key
+        )
+        return [r if r.ok else r.model_copy(update={"vendor_request_id": None}) for r in results]
+
+
 PLANTED_MORE: dict[str, tuple[str, type[InterviewAdapter]]] = {
     "read-back-always-confirms": ("sandbox", ReadBackAlwaysConfirms),
     "gateway-timeout-is-a-five-hundred": ("sandbox", GatewayTimeoutIsAFiveHundred),
@@ -1198,4 +1283,10 @@ PLANTED_MORE: dict[str, tuple[str, type[InterviewAdapter]]] = {
     "reads-back-what-the-answer-said": ("sandbox", ReadsBackWhatTheAnswerSaid),
     "loses-the-chunk-when-a-read-back-fails": ("sandbox", LosesTheChunkWhenAReadBackFails),
     "takes-a-change-without-its-status": ("dingtalk", TakesAChangeWithoutItsStatus),
+    "serves-a-hundred-by-default": ("sandbox", ServesAHundredByDefault),
+    "refuses-ids-outside-its-format": ("sandbox", RefusesIdsOutsideItsFormat),
+    "fails-the-chunk-for-a-foreign-id": ("sandbox", FailsTheChunkForAForeignId),
+    "forgets-item-keys-after-a-read-back": ("sandbox", ForgetsItemKeysAfterAReadBack),
+    "takes-an-already-list-for-applied": ("beisen", TakesAnAlreadyListForApplied),
+    "forgets-the-job-of-failed-items": ("beisen", ForgetsTheJobOfFailedItems),
 }

@@ -338,3 +338,27 @@ class TestRefillingBucket(BrokenSandboxSuite):
 
 class TestIgnoresTheStateOverride(BrokenSandboxSuite):
     double_variant = "ignores-the-state-override"
+
+
+class TestServesAHundredByDefault(BrokenSandboxSuite):
+    variant = "serves-a-hundred-by-default"
+
+
+class TestRefusesIdsOutsideItsFormat(BrokenSandboxSuite):
+    variant = "refuses-ids-outside-its-format"
+
+
+class TestFailsTheChunkForAForeignId(BrokenSandboxSuite):
+    variant = "fails-the-chunk-for-a-foreign-id"
+
+
+class TestForgetsItemKeysAfterAReadBack(BrokenSandboxSuite):
+    variant = "forgets-item-keys-after-a-read-back"
+
+
+class TestTakesAnAlreadyListForApplied(BrokenSandboxSuite):
+    variant = "takes-an-already-list-for-applied"
+
+
+class TestForgetsTheJobOfFailedItems(BrokenSandboxSuite):
+    variant = "forgets-the-job-of-failed-items"

@@ -133,9 +133,29 @@ CAUGHT_BY.update(
                 "the vendor applied it again"
             ),
         },
+        "TestServesAHundredByDefault": {
+            "test_a_page_holds_fifty_at_most_by_default": "with no page_size gave a page of",
+        },
+        "TestRefusesIdsOutsideItsFormat": {
+            "test_an_id_in_no_format_of_the_vendors_is_not_found": "is not a sandbox session id",
+        },
+        "TestFailsTheChunkForAForeignId": {
+            "test_an_id_in_no_format_of_the_vendors_fails_alone[pause]": "fails alone, as not "
+            "found",
+        },
+        "TestForgetsItemKeysAfterAReadBack": {
+            "test_native_batch_after_an_ambiguous_failure[pause-timeout-after-send]": "give each "
+            "item a key derived from the batch's",
+        },
+        "TestTakesAnAlreadyListForApplied": {
+            "test_batch_meets_sessions_that_moved_on[pause]": "by another hand while the batch ran",
+        },
+        "TestForgetsTheJobOfFailedItems": {
+            "test_batch_meets_sessions_that_moved_on[pause]": "names no request id",
+        },
         "TestTakesTheLifetimeForMinutes": {
-            "test_a_token_past_its_lifetime_is_renewed_before_use": "a day later, a read made 2 "
-            "calls",
+            "test_a_token_past_its_lifetime_is_renewed_before_use": "a day later, a read sent "
+            "a call twice",
         },
         "TestPassesAnyPageSize": {
             "test_page_sizes_at_the_edges[10000]": "clamp the page size",
@@ -365,6 +385,12 @@ STILL_PASSES: dict[str, str] = {
     "TestFetchesTokensAsWrites": (
         "test_a_token_request_lost_on_the_way_back_is_retried[server_error]"
     ),
+    "TestServesAHundredByDefault": "test_pages_return_each_session_once",
+    "TestRefusesIdsOutsideItsFormat": "test_get_missing_session_is_not_found",
+    "TestFailsTheChunkForAForeignId": "test_mixed_batch_has_one_result_per_item_in_order[pause]",
+    "TestForgetsItemKeysAfterAReadBack": "test_mixed_batch_has_one_result_per_item_in_order[pause]",
+    "TestTakesAnAlreadyListForApplied": "test_mixed_batch_has_one_result_per_item_in_order[pause]",
+    "TestForgetsTheJobOfFailedItems": "test_mixed_batch_has_one_result_per_item_in_order[pause]",
 }
 
 

@@ -201,20 +201,20 @@ class AuthContract(ContractFixtures):
             f"a read right after the first one fetched {fresh.token_requests} tokens: keep the "
             "token for the lifetime the vendor announced (Token.expiring_in(value, seconds))"
         )
-        calls = len(fresh.requests)
         virtual_clock.advance(A_DAY_S)
         with scenario.watch() as later:
             run(adapter.get_session(session_id))
-        sent = len(later.requests) - later.token_requests
         assert later.token_requests == 1, (
             f"a day later, a read made {later.token_requests} token requests, not 1\n"
             f"{later.describe()}"
         )
-        assert sent == calls, (
-            f"a day later, a read made {sent} calls "
-            f"(a fresh read makes {calls}): read the token's lifetime from the vendor's answer "
-            f"(in its unit), and time it on AccountContext.monotonic, so that an expired token is "
-            f"renewed before it is sent\n"
+        # A day on, the adapter's own caches may have expired too (more calls is fine); a call
+        # sent twice is the old token's refusal and the retry.
+        sent = [(r.method, r.path) for r in later.requests if not r.token]
+        assert len(sent) == len(set(sent)), (
+            f"a day later, a read sent a call twice: read the token's lifetime from the "
+            f"vendor's answer (in its unit), and time it on AccountContext.monotonic, so that "
+            f"an expired token is renewed before it is sent\n"
             f"{later.describe()}"
         )
 

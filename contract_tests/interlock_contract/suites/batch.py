@@ -21,6 +21,7 @@ from interlock_contract.checks import (
 )
 from interlock_contract.harness import CONTRACT_REASON, ContractFixtures, HookRecorder
 from interlock_contract.scenario import Scenario
+from interlock_contract.suites.reads import FOREIGN_ID
 from interlock_contract.suites.verbs import source_state
 
 __all__ = ["BatchContract", "NativeBatchContract", "collect_batch"]
@@ -102,6 +103,34 @@ class BatchContract(ContractFixtures):
         check_item_states(results, verb, found)
 
     @pytest.mark.parametrize("verb", list(Verb), ids=str)
+    def test_an_id_in_no_format_of_the_vendors_fails_alone(
+        self,
+        request: pytest.FixtureRequest,
+        run: Any,
+        adapter: InterviewAdapter,
+        capabilities: Capabilities,
+        scenario: Scenario,
+        verb: Verb,
+    ) -> None:
+        """A batch naming an id the vendor could never have issued (a typo) fails that item as
+        ``SESSION.NOT_FOUND``, under its own key; the chunk's other items still apply."""
+        self.require_verb(request, capabilities, verb)
+        applicable = scenario.sessions_exist(2, source_state(verb))
+        ids = [applicable[0], FOREIGN_ID, applicable[1]]
+        key = f"contract-foreign-{applicable[0]}"
+        results = run(adapter.batch(verb, ids, CONTRACT_REASON, idempotency_key=key))
+        assert [r.ref.session_id for r in results] == ids, "one result per id, in input order"
+        check_item_keys(results, key)
+        wanted = {
+            applicable[0]: (OperationOutcome.APPLIED, None),
+            FOREIGN_ID: (OperationOutcome.FAILED, "SESSION.NOT_FOUND"),
+            applicable[1]: (OperationOutcome.APPLIED, None),
+        }
+        check_item_outcomes(
+            results, wanted, "an id no session of the vendor's has fails alone, as not found"
+        )
+
+    @pytest.mark.parametrize("verb", list(Verb), ids=str)
     def test_batch_across_chunks_applies_each_item_once(
         self,
         request: pytest.FixtureRequest,
@@ -135,6 +164,21 @@ _BATCH_FAULTS = {
     "timeout-before-acting": Fault.TIMEOUT_BEFORE_ACTING,
 }
 _ACTED = ("timeout-after-send", "connection-reset")
+
+
+def check_item_outcomes(
+    results: list[OperationResult],
+    wanted: dict[str, tuple[OperationOutcome, str | None]],
+    advice: str,
+) -> None:
+    """Each item of ``wanted`` came back with its outcome and error code (None when it did not
+    fail); ``advice`` ends the message of the first that did not."""
+    got = {r.ref.session_id: (r.outcome, r.error_code) for r in results}
+    for session_id, (outcome, code) in wanted.items():
+        assert got[session_id] == (outcome, code), (
+            f"batch item {session_id}: expected {outcome} {code or ''}, got "
+            f"{got[session_id][0]} {got[session_id][1] or ''}; {advice}"
+        )
 
 
 def check_item_states(
@@ -351,8 +395,7 @@ class NativeBatchContract(ContractFixtures):
                 )
             )
         requests = watched.requests
-        last_write = max((n for n, r in enumerate(requests) if r.mutation), default=-1)
-        read_back = [r for r in requests[last_write + 1 :] if r.api in reads]
+        read_back = [r for r in watched.requests_after_last_write if r.api in reads]
         assert not read_back, (
             f"the vendor's answer named every item's fate, yet the adapter read {len(read_back)} "
             "sessions back after it; read back only what the answer leaves unsaid (a vendor's "
@@ -360,18 +403,13 @@ class NativeBatchContract(ContractFixtures):
         )
         assert [r.ref.session_id for r in results] == ids, "one result per item, in order"
         check_item_keys(results, key)
-        got = {r.ref.session_id: (r.outcome, r.error_code) for r in results}
         wanted = {
             applicable: (OperationOutcome.APPLIED, None),
             already: (OperationOutcome.ALREADY_IN_STATE, None),
             missing: (OperationOutcome.FAILED, "SESSION.NOT_FOUND"),
             refused: (OperationOutcome.FAILED, "SESSION.INVALID_TRANSITION"),
         }
-        for session_id, expected in wanted.items():
-            assert got[session_id] == expected, (
-                f"chunk item {session_id}: expected {expected[0]} {expected[1] or ''}, got "
-                f"{got[session_id][0]} {got[session_id][1] or ''}"
-            )
+        check_item_outcomes(results, wanted, "each item of a chunk is answered for itself")
         for result in results:
             assert result.verb == verb, f"chunk item {result.ref.session_id}: verb {result.verb}"
             assert_well_told(result, f"chunk item {result.ref.session_id}")
@@ -488,19 +526,17 @@ class NativeBatchContract(ContractFixtures):
             "sessions back (read_back_result) and decide each from its state"
         )
         assert item.confirmed_by_read_back, f"batch item {silent}: say confirmed_by_read_back"
-        got = {i: (by_id[i].outcome, by_id[i].error_code) for i in (answered, missing, refused)}
         wanted = {
             answered: (OperationOutcome.APPLIED, None),
             missing: (OperationOutcome.FAILED, "SESSION.NOT_FOUND"),
             refused: (OperationOutcome.FAILED, "SESSION.INVALID_TRANSITION"),
         }
-        for session_id, expected in wanted.items():
-            assert got[session_id] == expected, (
-                f"batch item {session_id} (the answer left it out: {session_id in left_out}): "
-                f"expected {expected[0]} {expected[1] or ''}, got {got[session_id][0]} "
-                f"{got[session_id][1] or ''}; decide an unmentioned item from its state read "
-                "back (read_back_result)"
-            )
+        check_item_outcomes(
+            results,
+            wanted,
+            f"the answer left out {sorted(left_out)}: decide an unmentioned item from its "
+            "state read back (read_back_results)",
+        )
         message = by_id[refused].error_message or ""
         for named in (str(SessionState.COMPLETED), str(verb)):
             assert named in message, (
@@ -602,9 +638,7 @@ class NativeBatchContract(ContractFixtures):
                 )
         finally:
             scenario.double.left_out.discard(ids[-1])
-        requests = clean.requests
-        last_write = max((n for n, r in enumerate(requests) if r.mutation), default=-1)
-        return {r.api for r in requests[last_write + 1 :] if not r.token}
+        return {r.api for r in clean.requests_after_last_write}
 
     @pytest.mark.parametrize("fault", list(_BATCH_FAULTS))
     @pytest.mark.parametrize("verb", list(Verb), ids=str)
@@ -623,8 +657,13 @@ class NativeBatchContract(ContractFixtures):
         ids = scenario.sessions_exist(min(3, capabilities.native_batch_size), source_state(verb))
         run(adapter.get_session(ids[0]))
         scenario.fault(_BATCH_FAULTS[fault], only_mutations=True)
+        key = f"contract-ambiguous-{fault}-{ids[0]}"
         with scenario.watch() as watched:
-            results = collect_batch(run, interlock, verb, [adapter.ref(i) for i in ids])
+            results = run(
+                interlock.send_chunk(
+                    verb, adapter.account, ids, CONTRACT_REASON, idempotency_key=key
+                )
+            )
         scenario.clear_faults()
         where = f"a native {verb} batch under {fault}"
         failed = [r for r in results if not r.ok]
@@ -633,6 +672,7 @@ class NativeBatchContract(ContractFixtures):
             f"{failed[0].error_message}); read the sessions back (read_back=...) and decide each "
             "item from its state (interlock.adapter.read_back_result)"
         )
+        check_item_keys(results, key)  # decided from the read-back, still each under its own
         for session_id in ids:
             assert scenario.mutations_of(session_id) == 1, f"{where}: {session_id} changed twice"
         calls = len(watched.mutating_requests)

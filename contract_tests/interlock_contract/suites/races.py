@@ -76,18 +76,24 @@ class RacesContract(ContractFixtures):
         verb: Verb,
     ) -> None:
         """Between the adapter's read and the vendor running the batch, sessions change at the
-        vendor: two are completed, one is deleted and, for a resume, one passes its resume
-        deadline. Each such item fails with what the vendor holds now; the others apply."""
+        vendor: two are completed, one is deleted, one reaches the verb's target by another
+        hand and, for a resume, one passes its resume deadline. Each such item fails with what
+        the vendor holds now, the one already there is ``already_in_state``; the others
+        apply."""
         self.require_verb(request, capabilities, verb)
-        ids = scenario.sessions_exist(6, source_state(verb))
+        ids = scenario.sessions_exist(7, source_state(verb))
         moved = {ids[1]: S.COMPLETED, ids[3]: S.COMPLETED}
         gone = ids[4]
         expired = [ids[5]] if verb is Verb.RESUME else []
+        there = ids[6]
         run(adapter.get_session(ids[0]))
-        scenario.changes_before_the_write(moved, deleted=[gone], past_deadline=expired)
+        scenario.changes_before_the_write(
+            {**moved, there: TARGET_STATE[verb]}, deleted=[gone], past_deadline=expired
+        )
         results = collect_batch(run, interlock, verb, [adapter.ref(i) for i in ids])
         scenario.clear_faults()
         by_id = {r.ref.session_id: r for r in results}
+        native = bool(capabilities.native_batch(verb))
         assert sorted(by_id) == sorted(ids), "the batch must yield one result per item"
         failing = dict.fromkeys([*moved, *expired], "SESSION.INVALID_TRANSITION")
         failing[gone] = "SESSION.NOT_FOUND"
@@ -114,6 +120,19 @@ class RacesContract(ContractFixtures):
                         "(explain_refusal) instead of trusting the read before the batch"
                     )
                 assert scenario.mutations_of(session_id) == 0
+                if scenario.double.request_id_header is not None and native:
+                    assert item.vendor_request_id, (
+                        f"batch item {session_id} ({what}) failed as the vendor's batch answer "
+                        "said, but names no request id: keep the id of the answer (or job) "
+                        "that failed it (support looks the failure up by it)"
+                    )
+            elif session_id == there:
+                assert item.outcome is OperationOutcome.ALREADY_IN_STATE, (
+                    f"{session_id} reached {TARGET_STATE[verb]} by another hand while the batch "
+                    f"ran, but its item is {item.outcome} {item.error_code or ''}: the vendor "
+                    "changed nothing for it (already_in_state)"
+                )
+                assert scenario.mutations_of(session_id) == 0, "the vendor changed it again"
             else:
                 assert item.outcome is OperationOutcome.APPLIED, (
                     f"{session_id}: {item.outcome} {item.error_code or ''} {item.error_message}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import re
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -89,6 +90,9 @@ def _same(got: Any, expected: Any) -> bool:
 
 
 _HALF_A_SECOND = timedelta(milliseconds=500)
+
+FOREIGN_ID = "no.such~session-0"
+"""A session id in no vendor's format (SessionRef allows it)."""
 
 PAGE_SIZE = 7  # small and prime: a 48-session world needs 7 pages, the last one partial
 
@@ -265,6 +269,15 @@ class NotFoundReadsContract(ContractFixtures):
         assert caught.value.code == "SESSION.NOT_FOUND"
         assert_well_told(caught.value, "a read of a missing session")
 
+    def test_an_id_in_no_format_of_the_vendors_is_not_found(
+        self, run: Any, adapter: InterviewAdapter
+    ) -> None:
+        """An id the vendor could never have issued (a typo, another vendor's id) names no
+        session: ``SESSION.NOT_FOUND``, as for an id of the vendor's format that is not there."""
+        with pytest.raises(SessionNotFound) as caught:
+            run(adapter.get_session(FOREIGN_ID))
+        assert_well_told(caught.value, f"a read of {FOREIGN_ID!r}")
+
 
 _FILTER_IDS = [
     "state",
@@ -384,6 +397,20 @@ class PaginationAndFiltersContract(ContractFixtures):
         ids = [s.ref.session_id for s in sessions]
         assert sorted(ids) == sorted(world), (
             f"listing with page_size={page_size} returned {len(ids)} of {len(world)} sessions"
+        )
+
+    def test_a_page_holds_fifty_at_most_by_default(
+        self, run: Any, adapter: InterviewAdapter, scenario: Scenario
+    ) -> None:
+        """Called without ``page_size``, ``list_sessions`` keeps the base class's default of
+        50: a direct caller of the adapter counts on pages of that size at most."""
+        default = inspect.signature(InterviewAdapter.list_sessions).parameters["page_size"].default
+        while len(scenario.world_ids()) <= default:
+            scenario.session_exists()
+        page = run(adapter.list_sessions(SessionFilter()))
+        assert 1 <= len(page.sessions) <= default, (
+            f"list_sessions(filter) with no page_size gave a page of {len(page.sessions)} "
+            f"sessions; keep InterviewAdapter.list_sessions' default, page_size={default}"
         )
 
     @pytest.mark.parametrize("which", _FILTER_IDS)
