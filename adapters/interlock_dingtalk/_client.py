@@ -65,21 +65,25 @@ def build_client(
 
 def _token_request(options: DingTalkOptions) -> tuple[str, str, dict[str, str]]:
     if options.app_type == "internal":
-        assert options.app_secret is not None  # guaranteed by the options validator
+        # The options validator guarantees each credential of the account's app type.
+        assert options.app_key is not None
+        assert options.app_secret is not None
         return (
             "/v1.0/oauth2/accessToken",
             "GetAccessToken",
-            {"appKey": options.app_key or "", "appSecret": options.app_secret.get_secret_value()},
+            {"appKey": options.app_key, "appSecret": options.app_secret.get_secret_value()},
         )
+    assert options.suite_key is not None
+    assert options.auth_corp_id is not None
     assert options.suite_secret is not None
     assert options.suite_ticket is not None
     return (
         "/v1.0/oauth2/corpAccessToken",
         "GetCorpAccessToken",
         {
-            "suiteKey": options.suite_key or "",
+            "suiteKey": options.suite_key,
             "suiteSecret": options.suite_secret.get_secret_value(),
-            "authCorpId": options.auth_corp_id or "",
+            "authCorpId": options.auth_corp_id,
             "suiteTicket": options.suite_ticket.get_secret_value(),
         },
     )

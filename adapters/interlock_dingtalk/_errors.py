@@ -43,7 +43,7 @@ ERROR_TABLE: dict[str, type[errors.InterlockError]] = {
     "systemError": errors.VendorUnavailable,
 }
 
-LEGACY_ERRCODE_TABLE: dict[int, type[errors.InterlockError]] = {
+LEGACY_ERRCODE_TABLE: dict[int, type[errors.VendorError]] = {
     -1: errors.VendorUnavailable,  # 系统繁忙: "retry once, max 3"
     40014: errors.VendorTokenExpired,  # 不合法的access_token (the old API's token error)
     40035: errors.VendorProtocolError,  # 不合法的参数: the request was malformed (our side)
@@ -87,9 +87,8 @@ def translate(
         return errors.InvalidTransition(message, from_state="unknown", verb="unknown")
     if cls is errors.SessionNotFound:
         return errors.SessionNotFound(message, vendor_request_id=request_id)
-    if issubclass(cls, errors.VendorError):
-        return cls(message, **common)
-    return cls(message)  # pragma: no cover - every table entry is handled above
+    assert issubclass(cls, errors.VendorError), cls  # every other entry is the vendor's
+    return cls(message, **common)
 
 
 def translate_legacy(body: Mapping[str, Any], request_id: str | None) -> errors.InterlockError:
@@ -102,9 +101,7 @@ def translate_legacy(body: Mapping[str, Any], request_id: str | None) -> errors.
         return errors.VendorProtocolError(
             message, field="errcode", vendor_request_id=request_id, vendor_code=str(errcode)
         )
-    if issubclass(cls, errors.VendorError):
-        return cls(message, vendor_request_id=request_id, vendor_code=str(errcode))
-    return cls(message)  # pragma: no cover - every legacy entry is a vendor error
+    return cls(message, vendor_request_id=request_id, vendor_code=str(errcode))
 
 
 def _class_of(code: str, status: int) -> type[errors.InterlockError]:

@@ -55,7 +55,7 @@ def interpret(response: httpx.Response) -> Any:
             )
         raise translate(status, body, request_id)
     if isinstance(body, dict):
-        if body.get("errcode") not in (None, 0, "0"):
+        if body.get("errcode"):  # absent, or 0 for success: anything else is an error
             raise translate_legacy(body, request_id)
         if _is_error_envelope(body):
             raise translate(status, body, request_id)

@@ -45,8 +45,8 @@ class JobDirectory:
             if hit:
                 return job
             job = await self._fetch(job_id)
-            if self._ttl > 0:
-                self._cache[job_id] = (self._clock() + self._ttl, job)
+            # With a TTL of 0 the entry has expired as it is stored: nothing is cached.
+            self._cache[job_id] = (self._clock() + self._ttl, job)
             return job
 
     async def get_many(self, job_ids: list[str]) -> dict[str, VendorJob | None]:

@@ -106,14 +106,11 @@ def to_position(raw: VendorSession, job: VendorJob | None) -> Position:
     """
     if job is None:
         return Position(id=raw.job_id, title=raw.job_name or raw.job_id, level=raw.job_level)
-    department = job.main_dept_name or (
-        str(job.main_dept_id) if job.main_dept_id is not None else None
-    )
     return Position(
         id=raw.job_id,
         title=job.name or raw.job_name or raw.job_id,
         level=raw.job_level,
-        department=department,
+        department=job.main_dept_name,  # the id stays in vendor_data (mainDeptId)
         owner_ids=tuple(dict.fromkeys(owner.user_id for owner in job.job_owners)),
     )
 

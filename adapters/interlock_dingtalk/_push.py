@@ -105,11 +105,8 @@ class CallbackVerifier:
             "nonce": nonce,
             "encrypt": encrypt,
         }
-        return CallbackReply(
-            status_code=200,
-            content_type="application/json",
-            body=json.dumps(body, separators=(",", ":")).encode(),
-        )
+        # CallbackReply's defaults are DingTalk's: HTTP 200, application/json.
+        return CallbackReply(body=json.dumps(body, separators=(",", ":")).encode())
 
     # -- steps -------------------------------------------------------------------------------
 

@@ -97,7 +97,9 @@ class DingTalkAdapter(InterviewAdapter):
         # The shared limiter if the account has one, else our own below DingTalk's per-API QPS.
         limiter = self.rate_limiter(default=options.vendor_qps, share=options.rate_share)
         self._client = build_client(context, options, limiter)
-        self._jobs = JobDirectory(self._fetch_job, ttl_s=options.job_cache_ttl_s)
+        self._jobs = JobDirectory(
+            self._fetch_job, ttl_s=options.job_cache_ttl_s, clock=context.monotonic
+        )
         self._batches = BatchRunner(self._client, ref=self.ref, read_states=self._read_states)
         self._push = _verifier(context, options)
 
@@ -288,12 +290,14 @@ class DingTalkAdapter(InterviewAdapter):
 
 
 def _verifier(context: AccountContext, options: DingTalkOptions) -> CallbackVerifier | None:
-    if options.callback_token is None or options.callback_aes_key is None:
+    secrets = options.push_secrets
+    if secrets is None:
         return None
+    token, aes_key = secrets
     return CallbackVerifier(
         account=context.account,
-        token=options.callback_token.get_secret_value(),
-        encoding_aes_key=options.callback_aes_key.get_secret_value(),
+        token=token,
+        encoding_aes_key=aes_key,
         owner_key=options.owner_key,
         max_age_s=options.callback_max_age_s,
         clock=context.clock,

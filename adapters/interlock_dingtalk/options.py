@@ -84,7 +84,15 @@ class DingTalkOptions(BaseModel):
 
     @property
     def push_configured(self) -> bool:
-        return self.callback_token is not None and self.callback_aes_key is not None
+        return self.push_secrets is not None
+
+    @property
+    def push_secrets(self) -> tuple[str, str] | None:
+        """The push's signing token and EncodingAESKey (both or neither: the validator's rule),
+        or None when the account takes no HTTP pushes."""
+        if self.callback_token is None or self.callback_aes_key is None:
+            return None
+        return self.callback_token.get_secret_value(), self.callback_aes_key.get_secret_value()
 
     def secret_values(self) -> tuple[str, ...]:
         """Every secret, for the toolkit's redaction (never printed)."""

@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import random
 from collections import OrderedDict
-from datetime import timedelta, tzinfo
+from datetime import UTC, datetime, time, timedelta, tzinfo
 from typing import Any, ClassVar
 
 import httpx
@@ -52,7 +52,6 @@ from interlock_dingtalk.double._render import (
     millis,
     new_request_id,
     ok,
-    session_json,
 )
 from interlock_dingtalk.double._routes import RECRUITMENT_SCOPE, Route, match
 from interlock_dingtalk.double._tenant import Tenant
@@ -172,7 +171,7 @@ class DingTalkDouble(VendorDouble):
 
     def vendor_data(self, session: WorldSession) -> dict[str, Any]:
         """The session object's extras and the job's ``mainDeptId`` (a deleted job has none)."""
-        rendered = session_json(session, self.timezone)
+        rendered = self.tenant.session_json(session)
         data = {k: rendered[k] for k in _EXTRAS if k in rendered}
         for position in self.world.positions:
             if position.id == session.position.id and position.id not in self.deleted_jobs:
@@ -221,6 +220,18 @@ class DingTalkDouble(VendorDouble):
     @property
     def timezone(self) -> tzinfo:
         return self.tenant.timezone
+
+    def put_sparse_session(self, state: SessionState) -> str:
+        """A session DingTalk holds little of: its job was deleted since (no owners or
+        department can be read), and the candidate schedules it, so DingTalk has only its local
+        day (``interviewDate``), whose start is the session's neutral ``scheduled_at``."""
+        session = self.world.get(super().put_sparse_session(state))
+        day = session.scheduled_at.astimezone(self.timezone).date()
+        session.scheduled_at = datetime.combine(day, time.min, tzinfo=self.timezone).astimezone(UTC)
+        if session.started_at is not None:
+            session.started_at = session.scheduled_at + timedelta(minutes=5)
+        self.tenant.self_scheduled.add(session.id)
+        return session.id
 
     @property
     def deleted_jobs(self) -> set[str]:

@@ -59,8 +59,12 @@ def status_of(session: WorldSession) -> str:
     return session.vendor_state_override or VENDOR_STATUS[session.state]
 
 
-def session_json(s: WorldSession, timezone: tzinfo) -> dict[str, Any]:
-    """The extension's AI-interview session object (absent values are omitted, like DingTalk)."""
+def session_json(s: WorldSession, timezone: tzinfo, *, day_only: bool = False) -> dict[str, Any]:
+    """The extension's AI-interview session object (absent values are omitted, like DingTalk).
+
+    A self-scheduled interview (``day_only``) has no start time yet: DingTalk holds only its
+    local day, ``interviewDate``."""
+    timed = not day_only
     data: dict[str, Any] = {
         "sessionId": s.id,
         "interviewId": s.id,
@@ -73,8 +77,8 @@ def session_json(s: WorldSession, timezone: tzinfo) -> dict[str, Any]:
         "jobName": s.position.title,
         "jobLevel": s.position.level,
         "batchNo": s.batch_no,
-        "startTimeMillis": millis(s.scheduled_at),
-        "endTimeMillis": millis(s.scheduled_at + INTERVIEW_LENGTH),
+        "startTimeMillis": millis(s.scheduled_at) if timed else None,
+        "endTimeMillis": millis(s.scheduled_at + INTERVIEW_LENGTH) if timed else None,
         "interviewDate": s.scheduled_at.astimezone(timezone).date().isoformat(),
         "actualStartTimeMillis": millis(s.started_at),
         "progress": round(s.progress * 100),

@@ -24,7 +24,7 @@ from interlock_dingtalk.double._call import (
     string_list,
 )
 from interlock_dingtalk.double._catalogue import DingTalkError
-from interlock_dingtalk.double._render import VENDOR_STATUS, millis, ok, session_json, status_of
+from interlock_dingtalk.double._render import VENDOR_STATUS, millis, ok, status_of
 from interlock_dingtalk.double._tenant import Tenant
 
 __all__ = [
@@ -60,7 +60,7 @@ def query_sessions(call: Call) -> httpx.Response:
         "totalCount": len(rows),
         "hasMore": more,
         **({"nextToken": str(offset + size)} if more else {}),
-        "list": [session_json(s, call.tenant.timezone) for s in page],
+        "list": [call.tenant.session_json(s) for s in page],
     }
     return ok(data, call.request_id)
 
@@ -123,7 +123,7 @@ def get_session(call: Call) -> httpx.Response:
     session = call.tenant.world.sessions.get(call.args["sessionId"])
     if session is None:
         raise DingTalkError("resource.not.found", "AI面试会话不存在")
-    return ok(session_json(session, call.tenant.timezone), call.request_id)
+    return ok(call.tenant.session_json(session), call.request_id)
 
 
 def change(call: Call) -> httpx.Response:

@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 
-from interlock.doubles import World
+from interlock.doubles import World, WorldSession
 from interlock.models import FilterField
+from interlock_dingtalk.double._render import session_json
 
 RecordQuery = Callable[[Mapping[FilterField, Any], Iterable[str]], None]
 Shuffle = Callable[[Sequence[Any]], list[Any]]
@@ -33,6 +34,8 @@ class Tenant:
     shuffled: Shuffle = field(repr=False)
     """Puts batch answers in the vendor's (undocumented, so random) order."""
     deleted_jobs: set[str] = field(default_factory=set)
+    self_scheduled: set[str] = field(default_factory=set)
+    """Interviews the candidate schedules: DingTalk holds only their local day, no time yet."""
     left_out: set[str] = field(default_factory=set)
     """Ids batch answers do not mention though the vendor acted on them (``VendorDouble``'s)."""
     sign_ins: dict[str, int] = field(default_factory=dict)
@@ -43,6 +46,10 @@ class Tenant:
     @staticmethod
     def from_millis(value: int) -> datetime:
         return datetime.fromtimestamp(value / 1000, UTC)
+
+    def session_json(self, session: WorldSession) -> dict[str, Any]:
+        """The session object as this org's DingTalk sends it."""
+        return session_json(session, self.timezone, day_only=session.id in self.self_scheduled)
 
     def flow_id_of(self, session_id: str) -> str:
         """The recruitment flow of an interview (created on first use, then stable)."""

@@ -88,12 +88,15 @@ def test_without_job_info_the_position_has_no_owners() -> None:
     assert position.department is None
 
 
-def test_a_job_without_department_name_falls_back_to_its_id() -> None:
+def test_a_job_without_department_name_has_no_department() -> None:
+    # Permission policies name departments, never DingTalk's numeric ids: the id is not
+    # passed off as a department, and stays in vendor_data.
     info = {**load_fixture("job_info__two_owners")["body"], "mainDeptName": None}
-    position = to_session(
+    result = to_session(
         "a", session("session_get__in_progress"), VendorJob.model_validate(info), SHANGHAI
-    ).position
-    assert position.department == str(info["mainDeptId"])
+    )
+    assert result.position.department is None
+    assert result.vendor_data["mainDeptId"] == info["mainDeptId"]
 
 
 def test_paused_session_has_its_resume_deadline() -> None:
