@@ -52,34 +52,32 @@ class BatchRunner:
     async def chunk(
         self, verb: Verb, session_ids: Sequence[str], reason: Reason, key: str
     ) -> list[OperationResult]:
-        """One read and one job, one result per id in input order."""
+        """One read and one job, one result per id in input order (results are decided by
+        canonical id; :meth:`_item_result` names each as the caller spelt it, under its key)."""
         ids = list(session_ids)
         wanted = list(dict.fromkeys(canonical_id(i) for i in ids if is_guid(i)))
         try:
             sessions = await self._read_many(wanted) if wanted else {}
         except errors.InterlockError as error:
-            return [
-                failed_result(self._ref(i), verb, error, idempotency_key=f"{key}:{i}") for i in ids
-            ]
-        decided, to_send = self._decide_before(verb, sessions.values(), key)
+            unread = {i: failed_result(self._ref(i), verb, error) for i in wanted}
+            return [self._item_result(verb, i, unread, key) for i in ids]
+        decided, to_send = self._decide_before(verb, sessions.values())
         if to_send:
-            sent = await self._run_job(verb, to_send, reason, key)
-            decided.update({canonical_id(i): result for i, result in sent.items()})
+            decided.update(await self._run_job(verb, to_send, reason, key))
         return [self._item_result(verb, i, decided, key) for i in ids]
 
     def _decide_before(
-        self, verb: Verb, sessions: Iterable[Session], key: str
+        self, verb: Verb, sessions: Iterable[Session]
     ) -> tuple[dict[str, OperationResult], list[Session]]:
         """Results for the sessions that need no write (by canonical id), and the others."""
         decided: dict[str, OperationResult] = {}
         to_send: list[Session] = []
         for session in sessions:
-            item_key = f"{key}:{session.ref.session_id}"
             try:
                 already = plan_transition(session.state, verb).already_in_state
             except errors.InvalidTransition as refused:
                 decided[canonical_id(session.ref.session_id)] = failed_result(
-                    session.ref, verb, refused, idempotency_key=item_key
+                    session.ref, verb, refused
                 )
                 continue
             if already:
@@ -89,7 +87,6 @@ class BatchRunner:
                     outcome=OperationOutcome.ALREADY_IN_STATE,
                     state_before=session.state,
                     state_after=session.state,
-                    idempotency_key=item_key,
                 )
             else:
                 to_send.append(session)
@@ -109,9 +106,8 @@ class BatchRunner:
     async def _run_job(
         self, verb: Verb, sessions: list[Session], reason: Reason, key: str
     ) -> dict[str, OperationResult]:
-        """Submit, wait, and decide every item (a failure of the job fails every item).
-
-        ``key`` is the chunk's own idempotency key, so it names the job's request id."""
+        """Submit, wait, and decide every item by canonical id (a failure of the job fails
+        every item). ``key`` is the chunk's own idempotency key: it names the job's request id."""
         request_id = request_id_for(f"{key}#job")
         ids = [canonical_id(s.ref.session_id) for s in sessions]
         api = f"Interview/Batch{CONTROL_API[verb]}"
@@ -130,12 +126,9 @@ class BatchRunner:
             causes = item_causes(record, ids, job_id)
         except errors.InterlockError as error:
             return {
-                s.ref.session_id: failed_result(
-                    s.ref, verb, error, idempotency_key=f"{key}:{s.ref.session_id}"
-                )
-                for s in sessions
+                canonical_id(s.ref.session_id): failed_result(s.ref, verb, error) for s in sessions
             }
-        return await self._decide(verb, sessions, causes, job_id, key)
+        return await self._decide(verb, sessions, causes, job_id)
 
     async def _decide(
         self,
@@ -143,7 +136,6 @@ class BatchRunner:
         sessions: list[Session],
         causes: dict[str, str],
         job_id: str,
-        key: str,
     ) -> dict[str, OperationResult]:
         refused = [i for i, c in causes.items() if c == "interviewStatusNotAllowedIds"]
         fresh: dict[str, Session] = {}
@@ -154,9 +146,8 @@ class BatchRunner:
                 fresh = {}
         results: dict[str, OperationResult] = {}
         for session in sessions:
-            session_id = session.ref.session_id
-            cause = causes.get(canonical_id(session_id))
-            item_key = f"{key}:{session_id}"
+            session_id = canonical_id(session.ref.session_id)
+            cause = causes.get(session_id)
             if cause is None or BATCH_FAILURE_LISTS[cause] is None:
                 outcome = (
                     OperationOutcome.APPLIED if cause is None else OperationOutcome.ALREADY_IN_STATE
@@ -167,13 +158,12 @@ class BatchRunner:
                     outcome=outcome,
                     state_before=session.state,
                     state_after=TARGET_STATE[verb],
-                    idempotency_key=item_key,
                     vendor_request_id=job_id,
                 )
                 continue
-            current = fresh.get(canonical_id(session_id), session)
+            current = fresh.get(session_id, session)
             error = _item_error(cause, current, verb, job_id)
-            results[session_id] = failed_result(session.ref, verb, error, idempotency_key=item_key)
+            results[session_id] = failed_result(session.ref, verb, error)
         return results
 
 
