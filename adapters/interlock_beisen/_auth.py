@@ -69,8 +69,11 @@ class TokenSource:
 
     async def _token(self, client: VendorClient, grant: dict[str, str]) -> Token:
         options = self._options
-        secret = options.app_secret.get_secret_value() if options.app_secret else ""
-        params = {**grant, "app_key": options.app_key or "", "app_secret": secret}
+        # The options validator guarantees the credentials of the configured endpoint.
+        assert options.app_key is not None
+        assert options.app_secret is not None
+        secret = options.app_secret.get_secret_value()
+        params = {**grant, "app_key": options.app_key, "app_secret": secret}
         as_form = options.token_body == "form"  # noqa: S105 - an encoding name
         reply = await client.request(
             "POST",
@@ -89,10 +92,13 @@ class TokenSource:
 
     async def _oauth(self, client: VendorClient) -> Token:
         options = self._options
+        assert options.app_id is not None
+        assert options.tenant_id is not None
+        assert options.secret is not None
         form: dict[str, Any] = {
-            "app_id": options.app_id or "",
-            "secret": options.secret.get_secret_value() if options.secret else "",
-            "tenant_id": options.tenant_id or "",
+            "app_id": options.app_id,
+            "secret": options.secret.get_secret_value(),
+            "tenant_id": options.tenant_id,
             "grant_type": "client_credentials",
         }
         reply = await client.request(

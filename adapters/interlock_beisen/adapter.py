@@ -227,9 +227,18 @@ class BeisenAdapter(InterviewAdapter):
             if fresh.state is target:
                 return self._result(verb, fresh, OperationOutcome.ALREADY_IN_STATE, key)
             raise explain_refusal(fresh.state, verb, refused.message) from refused
-        after = target
-        if isinstance(reply.data, ControlReply):
-            after = to_state(reply.data.interview_status)
+        data = reply.data if isinstance(reply.data, ControlReply) else None
+        if data is not None and data.previous_status == data.interview_status:
+            # Another hand got there first, after our read: Beisen changed nothing.
+            there = session.model_copy(update={"state": to_state(data.interview_status)})
+            return self._result(
+                verb,
+                there,
+                OperationOutcome.ALREADY_IN_STATE,
+                key,
+                vendor_request_id=reply.request_id,
+            )
+        after = to_state(data.interview_status) if data is not None else target
         return self._result(
             verb,
             session,

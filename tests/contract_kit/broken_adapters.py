@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import json
+import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import replace
@@ -1218,6 +1219,70 @@ class ForgetsTheJobOfFailedItems(BeisenAdapter):
         return [r if r.ok else r.model_copy(update={"vendor_request_id": None}) for r in results]
 
 
+class TimesIsvTokensOnTheWallClock(DingTalkAdapter):
+    """Times the ISV app's tokens on the machine's own clock, not the account's: in every other
+    configuration its tokens expire when the vendor says."""
+
+    def __init__(self, context: AccountContext) -> None:
+        super().__init__(context)
+        if self.options.app_type != "isv":
+            return
+        cache = self._client.tokens
+        assert cache is not None
+        fetch = cache._fetch
+
+        async def on_the_wall_clock() -> Token:
+            token = await fetch()
+            lifetime = token.expires_at - context.monotonic()
+            return Token.expiring_in(token.value, lifetime, clock=time.monotonic)
+
+        cache._fetch = on_the_wall_clock
+
+
+class TakesTheVendorsNoOpForApplied(BeisenAdapter):
+    """Reports a verb the vendor accepted as applied even when its answer says the interview
+    was already there (another hand got there between the read and the write)."""
+
+    async def change_state(
+        self,
+        verb: Verb,
+        session_id: str,
+        reason: Reason,
+        *,
+        idempotency_key: str,
+        resume_deadline: datetime | None = None,
+    ) -> OperationResult:
+        result = await super().change_state(
+            verb,
+            session_id,
+            reason,
+            idempotency_key=idempotency_key,
+            resume_deadline=resume_deadline,
+        )
+        if result.outcome is OperationOutcome.ALREADY_IN_STATE and result.vendor_request_id:
+            return result.model_copy(update={"outcome": OperationOutcome.APPLIED})
+        return result
+
+
+class NamesNoStateForALateResume(BeisenAdapter):
+    """Fails a batch item whose resume came past the pause's deadline without the state the
+    session is in (``from_state`` unknown)."""
+
+    async def batch_chunk(
+        self, verb: Verb, session_ids: Sequence[str], reason: Reason, *, idempotency_key: str
+    ) -> list[OperationResult]:
+        results = await super().batch_chunk(
+            verb, session_ids, reason, idempotency_key=idempotency_key
+        )
+        late = {"from_state": "paused", "verb": "resume"}
+        return [
+            r.model_copy(update={"details": {**r.details, "from_state": "unknown"}})
+            if late.items() <= r.details.items()
+            else r
+            for r in results
+        ]
+
+
 PLANTED_MORE: dict[str, tuple[str, type[InterviewAdapter]]] = {
     "read-back-always-confirms": ("sandbox", ReadBackAlwaysConfirms),
     "gateway-timeout-is-a-five-hundred": ("sandbox", GatewayTimeoutIsAFiveHundred),
@@ -1289,4 +1354,7 @@ PLANTED_MORE: dict[str, tuple[str, type[InterviewAdapter]]] = {
     "forgets-item-keys-after-a-read-back": ("sandbox", ForgetsItemKeysAfterAReadBack),
     "takes-an-already-list-for-applied": ("beisen", TakesAnAlreadyListForApplied),
     "forgets-the-job-of-failed-items": ("beisen", ForgetsTheJobOfFailedItems),
+    "times-isv-tokens-on-the-wall-clock": ("dingtalk", TimesIsvTokensOnTheWallClock),
+    "takes-the-vendors-no-op-for-applied": ("beisen", TakesTheVendorsNoOpForApplied),
+    "names-no-state-for-a-late-resume": ("beisen", NamesNoStateForALateResume),
 }

@@ -362,3 +362,15 @@ class TestTakesAnAlreadyListForApplied(BrokenSandboxSuite):
 
 class TestForgetsTheJobOfFailedItems(BrokenSandboxSuite):
     variant = "forgets-the-job-of-failed-items"
+
+
+class TestTimesIsvTokensOnTheWallClock(BrokenSandboxSuite):
+    variant = "times-isv-tokens-on-the-wall-clock"
+
+
+class TestTakesTheVendorsNoOpForApplied(BrokenSandboxSuite):
+    variant = "takes-the-vendors-no-op-for-applied"
+
+
+class TestNamesNoStateForALateResume(BrokenSandboxSuite):
+    variant = "names-no-state-for-a-late-resume"

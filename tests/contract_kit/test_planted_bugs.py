@@ -153,6 +153,15 @@ CAUGHT_BY.update(
         "TestForgetsTheJobOfFailedItems": {
             "test_batch_meets_sessions_that_moved_on[pause]": "names no request id",
         },
+        "TestTimesIsvTokensOnTheWallClock": {
+            "test_every_configuration_reads_changes_and_renews": "time this configuration's tokens",
+        },
+        "TestTakesTheVendorsNoOpForApplied": {
+            "test_another_hand_gets_there_first[pause]": "but the vendor changed nothing for it",
+        },
+        "TestNamesNoStateForALateResume": {
+            "test_batch_meets_sessions_that_moved_on[resume]": "names (from_state, verb)",
+        },
         "TestTakesTheLifetimeForMinutes": {
             "test_a_token_past_its_lifetime_is_renewed_before_use": "a day later, a read sent "
             "a call twice",
@@ -391,6 +400,9 @@ STILL_PASSES: dict[str, str] = {
     "TestForgetsItemKeysAfterAReadBack": "test_mixed_batch_has_one_result_per_item_in_order[pause]",
     "TestTakesAnAlreadyListForApplied": "test_mixed_batch_has_one_result_per_item_in_order[pause]",
     "TestForgetsTheJobOfFailedItems": "test_mixed_batch_has_one_result_per_item_in_order[pause]",
+    "TestTimesIsvTokensOnTheWallClock": "test_a_token_past_its_lifetime_is_renewed_before_use",
+    "TestTakesTheVendorsNoOpForApplied": "test_verb_applies[pause-from-in_progress]",
+    "TestNamesNoStateForALateResume": "test_mixed_batch_has_one_result_per_item_in_order[resume]",
 }
 
 

@@ -220,9 +220,16 @@ class RecruitApi:
     # -- writes ------------------------------------------------------------------------------
 
     async def cancel_interview(self, request: httpx.Request, rid: str) -> httpx.Response:
-        """Documented by name: ``{"interviewId", "cancelReason"?}`` → ``data: null``."""
+        """Documented by name: ``{"interviewId", "cancelReason"?}`` → ``data: null``.
+
+        Its answer says nothing of the interview, so an interview already cancelled is refused
+        (417, its status does not allow cancelling) rather than cancelled "again" in silence."""
         body = json_body(request)
         interview_id = _guid(body.get("interviewId"), "interviewId")
+        if self._status(interview_id) == VENDOR_STATUS[SessionState.REVOKED]:
+            return recruit(
+                code=417, message=f"当前面试状态为「{_STATUS_TEXT['Cancelled']}」，不允许取消"
+            )
         reason = reason_text(body.get("cancelReason"))
         refusal = self._change(interview_id, Verb.REVOKE, None, reason)
         return refusal or recruit(None, message="取消面试成功")

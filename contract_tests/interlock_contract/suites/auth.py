@@ -102,7 +102,7 @@ class AuthContract(ContractFixtures):
 
             adapter = run(build())
             try:
-                self._check_configuration(run, adapter, scenario, verb, name)
+                self._check_configuration(run, adapter, scenario, virtual_clock, verb, name)
             finally:
                 run(adapter.aclose())
 
@@ -154,7 +154,13 @@ class AuthContract(ContractFixtures):
         )
 
     def _check_configuration(
-        self, run: Any, adapter: InterviewAdapter, scenario: Scenario, verb: Verb, name: str
+        self,
+        run: Any,
+        adapter: InterviewAdapter,
+        scenario: Scenario,
+        virtual_clock: VirtualClock,
+        verb: Verb,
+        name: str,
     ) -> None:
         where = f"configuration {name!r}"
         session_id = self._warm_up(run, adapter, scenario)
@@ -175,6 +181,23 @@ class AuthContract(ContractFixtures):
         assert scenario.token_requests - before == 1, (
             f"{where}: renewing the expired token took {scenario.token_requests - before} token "
             "requests, expected 1"
+        )
+        scenario.token_expired_once()
+        scenario.fault(Fault.TIMEOUT_AFTER_SEND, on_token_requests=True)
+        lost = attempt(run, adapter.get_session(session_id))
+        assert lost.error is None, (
+            f"{where}: a read whose token answer was lost failed: {lost.error!r}; send this "
+            "configuration's token request with mutating=False too"
+        )
+        virtual_clock.advance(A_DAY_S)
+        with scenario.watch() as later:
+            run(adapter.get_session(session_id))
+        sent = [(r.method, r.path) for r in later.requests if not r.token]
+        renewed = later.token_requests == 1 and len(sent) == len(set(sent))
+        assert renewed, (
+            f"{where}: a day later, a read made {later.token_requests} token requests, or sent "
+            "a call twice: time this configuration's tokens on AccountContext.monotonic too\n"
+            + later.describe()
         )
 
     def test_concurrent_first_calls_fetch_one_token(

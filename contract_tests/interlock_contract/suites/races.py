@@ -65,6 +65,47 @@ class RacesContract(ContractFixtures):
         assert_hooks_once(hooks, [ref])
 
     @pytest.mark.parametrize("verb", list(Verb), ids=str)
+    def test_another_hand_gets_there_first(
+        self,
+        request: pytest.FixtureRequest,
+        run: Any,
+        adapter: InterviewAdapter,
+        interlock: Interlock,
+        capabilities: Capabilities,
+        scenario: Scenario,
+        verb: Verb,
+    ) -> None:
+        """Just before the adapter's write is served, someone else moves the session to the
+        verb's target (a recruiter in the vendor's console): the operation is
+        ``already_in_state`` — nothing failed, and the vendor changed nothing for it — and
+        names the state it found, under the caller's key."""
+        self.require_verb(request, capabilities, verb)
+        session_id = scenario.session_exists(source_state(verb))
+        target = TARGET_STATE[verb]
+        run(adapter.get_session(session_id))
+        scenario.changes_before_the_write({session_id: target})
+        key = f"contract-there-first-{session_id}"
+        outcome = attempt(
+            run, adapter.change_state(verb, session_id, CONTRACT_REASON, idempotency_key=key)
+        )
+        scenario.clear_faults()
+        assert outcome.error is None, (
+            f"the session reached {target} by another hand just before the adapter's {verb} "
+            f"was served, and the {verb} {outcome.describe()}; it is already_in_state"
+        )
+        result = outcome.result
+        assert result is not None
+        assert result.outcome is OperationOutcome.ALREADY_IN_STATE, (
+            f"the session reached {target} by another hand; the {verb} reported "
+            f"{result.outcome}, but the vendor changed nothing for it: already_in_state"
+        )
+        assert (result.state_after, result.idempotency_key) == (target, key), (
+            f"the result names state_after={result.state_after}, key "
+            f"{result.idempotency_key!r}; the vendor holds {target}, the caller's key is {key!r}"
+        )
+        assert scenario.mutations_of(session_id) == 0, "the adapter changed the session again"
+
+    @pytest.mark.parametrize("verb", list(Verb), ids=str)
     def test_batch_meets_sessions_that_moved_on(
         self,
         request: pytest.FixtureRequest,
@@ -118,6 +159,13 @@ class RacesContract(ContractFixtures):
                         f"batch item {session_id}: the refusal says {message!r}, not the state "
                         "the vendor holds now (completed); read the refused sessions again "
                         "(explain_refusal) instead of trusting the read before the batch"
+                    )
+                if session_id in expired:
+                    told = (item.details.get("from_state"), item.details.get("verb"))
+                    assert told == ("paused", "resume"), (
+                        f"batch item {session_id} (past its resume deadline) names (from_state, "
+                        f"verb) {told}; the session is paused, the resume came too late: "
+                        "InvalidTransition(from_state='paused', verb='resume')"
                     )
                 assert scenario.mutations_of(session_id) == 0
                 if scenario.double.request_id_header is not None and native:

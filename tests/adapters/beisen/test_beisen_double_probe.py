@@ -414,8 +414,8 @@ async def test_cancel_interview(probe: Probe) -> None:
     scheduled = probe.double.put_session(SessionState.SCHEDULED)
     reply = await probe.post("Interview/CancelInterview", {"interviewId": scheduled})
     assert reply.json() == {"data": None, "code": 200, "message": "取消面试成功"}
-    again = await probe.post("Interview/CancelInterview", {"interviewId": scheduled})
-    assert again.json()["code"] == 200  # already cancelled: a no-op success
+    again = (await probe.post("Interview/CancelInterview", {"interviewId": scheduled})).json()
+    assert (again["code"], again["message"]) == (417, "当前面试状态为「已取消」，不允许取消")
     assert probe.double.mutation_counts[scheduled] == 1
     done = probe.double.put_session(SessionState.COMPLETED)
     refused = (await probe.post("Interview/CancelInterview", {"interviewId": done})).json()
