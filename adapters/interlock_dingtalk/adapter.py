@@ -166,6 +166,13 @@ class DingTalkAdapter(InterviewAdapter):
                 interpret=expect(VendorSessionPage),
             )
         page: VendorSessionPage = reply.data
+        if page.has_more and not page.next_token:
+            # Ending the listing here would drop every later session without a word.
+            raise errors.VendorProtocolError(
+                "dingtalk: a page that is not the last has no nextToken",
+                field="nextToken",
+                vendor_request_id=reply.request_id,
+            )
         return page
 
     async def list_sessions(
@@ -178,10 +185,9 @@ class DingTalkAdapter(InterviewAdapter):
         sessions = (
             to_session(self.account, raw, jobs[raw.job_id], self.timezone) for raw in page.items
         )
-        more = page.has_more and bool(page.next_token)
         return SessionPage(
             sessions=tuple(s for s in sessions if session_filter.matches(s)),
-            next_page_token=page.next_token if more else None,
+            next_page_token=page.next_token if page.has_more else None,
         )
 
     async def _fetch_job(self, job_id: str) -> VendorJob | None:

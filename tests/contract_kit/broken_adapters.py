@@ -47,6 +47,7 @@ from interlock.transitions import TARGET_STATE
 from interlock_beisen.adapter import BeisenAdapter
 from interlock_contract.suites.verbs import source_state
 from interlock_dingtalk._crypto import CallbackCipher, CryptoError
+from interlock_dingtalk._models import VendorSessionPage
 from interlock_dingtalk.adapter import DingTalkAdapter
 from interlock_dingtalk.options import DingTalkOptions
 from interlock_sandbox._batch import BatchRunner
@@ -1283,6 +1284,20 @@ class NamesNoStateForALateResume(BeisenAdapter):
         ]
 
 
+class EndsAListingWithoutItsToken(DingTalkAdapter):
+    """Takes a page that says there is more but names no next page for the listing's end."""
+
+    async def query_raw(
+        self, body: dict[str, Any], *, size: int, next_token: str | None = None
+    ) -> VendorSessionPage:
+        try:
+            return await super().query_raw(body, size=size, next_token=next_token)
+        except errors.VendorProtocolError as broken:
+            if broken.details.get("field") != "nextToken":
+                raise
+            return VendorSessionPage(hasMore=False)
+
+
 PLANTED_MORE: dict[str, tuple[str, type[InterviewAdapter]]] = {
     "read-back-always-confirms": ("sandbox", ReadBackAlwaysConfirms),
     "gateway-timeout-is-a-five-hundred": ("sandbox", GatewayTimeoutIsAFiveHundred),
@@ -1357,4 +1372,5 @@ PLANTED_MORE: dict[str, tuple[str, type[InterviewAdapter]]] = {
     "times-isv-tokens-on-the-wall-clock": ("dingtalk", TimesIsvTokensOnTheWallClock),
     "takes-the-vendors-no-op-for-applied": ("beisen", TakesTheVendorsNoOpForApplied),
     "names-no-state-for-a-late-resume": ("beisen", NamesNoStateForALateResume),
+    "ends-a-listing-without-its-token": ("dingtalk", EndsAListingWithoutItsToken),
 }

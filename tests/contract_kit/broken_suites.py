@@ -374,3 +374,7 @@ class TestTakesTheVendorsNoOpForApplied(BrokenSandboxSuite):
 
 class TestNamesNoStateForALateResume(BrokenSandboxSuite):
     variant = "names-no-state-for-a-late-resume"
+
+
+class TestEndsAListingWithoutItsToken(BrokenSandboxSuite):
+    variant = "ends-a-listing-without-its-token"

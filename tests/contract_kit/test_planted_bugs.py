@@ -162,6 +162,9 @@ CAUGHT_BY.update(
         "TestNamesNoStateForALateResume": {
             "test_batch_meets_sessions_that_moved_on[resume]": "names (from_state, verb)",
         },
+        "TestEndsAListingWithoutItsToken": {
+            "test_a_garbled_page_is_named": "was taken for a page",
+        },
         "TestTakesTheLifetimeForMinutes": {
             "test_a_token_past_its_lifetime_is_renewed_before_use": "a day later, a read sent "
             "a call twice",
@@ -403,6 +406,7 @@ STILL_PASSES: dict[str, str] = {
     "TestTimesIsvTokensOnTheWallClock": "test_a_token_past_its_lifetime_is_renewed_before_use",
     "TestTakesTheVendorsNoOpForApplied": "test_verb_applies[pause-from-in_progress]",
     "TestNamesNoStateForALateResume": "test_mixed_batch_has_one_result_per_item_in_order[resume]",
+    "TestEndsAListingWithoutItsToken": "test_pages_return_each_session_once",
 }
 
 

@@ -122,6 +122,7 @@ class BeisenDouble(VendorDouble):
         "resumeDeadline": "12:00",
         "completionRate": "half",
     }
+    garbled_page_fields: ClassVar[dict[str, Any]] = {"nextBatchId": None}
     request_id_header: ClassVar[str | None] = REQUEST_ID_HEADER
     token_paths: ClassVar[frozenset[str]] = frozenset(_TOKEN_PATHS)
 
@@ -154,6 +155,7 @@ class BeisenDouble(VendorDouble):
             self.zone,
             self.jobs,
             record_query=self.record_query,
+            garbled_page=self.garbled_page,
             apply_batch_size=self.config.apply_batch_size,
         )
         self.routes: dict[str, Route] = self.api.routes()

@@ -75,6 +75,8 @@ class RecruitApi:
     """The handlers, bound to one tenant's world, time zone and job table.
 
     :param record_query: records a listing's filters and ids (``VendorDouble.record_query``).
+    :param garbled_page: raw values the interview listing sends in place of its own
+        (``VendorDouble.garbled_page``).
     """
 
     def __init__(
@@ -84,9 +86,11 @@ class RecruitApi:
         jobs: AsyncJobs,
         *,
         record_query: RecordQuery,
+        garbled_page: dict[str, Any],
         apply_batch_size: int = 1000,
     ) -> None:
         self.world = world
+        self.garbled_page = garbled_page  # VendorDouble.garbled_page, shared
         self.zone = zone
         self.jobs = jobs
         self.process = ProcessApi(world)
@@ -185,7 +189,7 @@ class RecruitApi:
         filters = {FilterField.START_FROM: start, FilterField.START_TO: end}
         self._record_query(filters, (s.id for s in page))
         items = [interview_json(s, self.zone) for s in page]
-        return recruit(_batch_data(len(rows), next_batch, items))
+        return recruit(_batch_data(len(rows), next_batch, items) | self.garbled_page)
 
     async def interviews_by_apply_id(self, request: httpx.Request, rid: str) -> httpx.Response:
         apply_id = _guid(request.url.params.get("applyId"), "applyId")

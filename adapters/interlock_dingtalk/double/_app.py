@@ -77,6 +77,7 @@ class DingTalkDouble(VendorDouble):
     records_reasons: ClassVar[bool] = True
     leaves_items_out: ClassVar[bool] = True
     unmapped_vendor_state: ClassVar[str] = "ARCHIVED"
+    garbled_page_fields: ClassVar[dict[str, Any]] = {"nextToken": None}
     garbled_fields: ClassVar[dict[str, Any]] = {
         "startTimeMillis": "soon",
         "actualStartTimeMillis": "2026-12-01T09:00:00",
@@ -97,6 +98,7 @@ class DingTalkDouble(VendorDouble):
             record_query=self.record_query,
             shuffled=self.shuffled,
             left_out=self.left_out,
+            garbled_page=self.garbled_page,
         )
         self.tokens = TokenIssuer(clock=self.monotonic, on_issue=self.issue_token)
         self.app_limit = QpsWindow(self.qps, clock=self.monotonic)

@@ -62,7 +62,7 @@ def query_sessions(call: Call) -> httpx.Response:
         **({"nextToken": str(offset + size)} if more else {}),
         "list": [call.tenant.session_json(s) for s in page],
     }
-    return ok(data, call.request_id)
+    return ok(data | call.tenant.garbled_page, call.request_id)
 
 
 def _filter(body: dict[str, Any]) -> Any:

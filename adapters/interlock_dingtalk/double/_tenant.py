@@ -38,6 +38,8 @@ class Tenant:
     """Interviews the candidate schedules: DingTalk holds only their local day, no time yet."""
     left_out: set[str] = field(default_factory=set)
     """Ids batch answers do not mention though the vendor acted on them (``VendorDouble``'s)."""
+    garbled_page: dict[str, Any] = field(default_factory=dict)
+    """Raw values the sessions query sends in place of its own (``VendorDouble``'s)."""
     sign_ins: dict[str, int] = field(default_factory=dict)
     synced: dict[str, dict[str, Any]] = field(default_factory=dict)
     _flows: dict[str, str] = field(default_factory=dict)

@@ -371,6 +371,35 @@ class PaginationAndFiltersContract(ContractFixtures):
                 f"(VendorProtocolError(..., field={name!r}))"
             )
 
+    def test_a_garbled_page_is_named(
+        self,
+        request: pytest.FixtureRequest,
+        run: Any,
+        adapter: InterviewAdapter,
+        scenario: Scenario,
+    ) -> None:
+        """A page that breaks the vendor's documented paging (``garbled_page_fields``: a page
+        that is not the last, without the next page's token) is the vendor's protocol error
+        naming that field — never a listing that quietly ends early, losing every later
+        session."""
+        garbled = scenario.double.garbled_page_fields
+        self.require(request, bool(garbled), "the double garbles no page field")
+        scenario.session_exists()  # a world of two sessions at least: the first page is not last
+        for name, value in garbled.items():
+            scenario.double.garbled_page[name] = value
+            try:
+                outcome = attempt(run, adapter.list_sessions(SessionFilter(), page_size=1))
+            finally:
+                scenario.double.garbled_page.clear()
+            where = f"a page that is not the last whose {name} is {value!r}"
+            assert outcome.error is not None, f"{where} was taken for a page"
+            assert outcome.code == "VENDOR.PROTOCOL_ERROR", f"{where}: {outcome.describe()}"
+            named = str(outcome.error.details.get("field") or "")
+            assert name in re.split(r"[.\[\]]", named), (
+                f"{where}: the protocol error names field {named!r}; name the vendor's field "
+                f"(VendorProtocolError(..., field={name!r}))"
+            )
+
     @pytest.mark.parametrize("page_size", [1, 10_000])
     def test_page_sizes_at_the_edges(
         self, run: Any, adapter: InterviewAdapter, scenario: Scenario, page_size: int

@@ -126,6 +126,11 @@ class VendorDouble(abc.ABC):
     """Fields of a session record (by the vendor's name) and a value of a shape the vendor never
     documents (a time that is not one): the kit puts each in a record and checks that the read
     fails as a protocol error naming that field. None by default (the kit then skips it)."""
+    garbled_page_fields: ClassVar[Mapping[str, Any]] = {}
+    """Fields of a listing's page (by the vendor's name) and a value that breaks the paging the
+    vendor documents (a page that is not the last, without the next page's token): the kit
+    sends each in a page and checks that the listing fails as a protocol error naming that
+    field — never a listing that quietly ends early. None by default (the kit then skips it)."""
     request_id_header: ClassVar[str | None] = None
     """The response header carrying the vendor's request id (None: the vendor sends none); the
     kit checks that errors and results name it, which is what support asks for."""
@@ -164,6 +169,9 @@ class VendorDouble(abc.ABC):
         self.accepted_at: list[tuple[float, str]] = []  # (double's clock, api) of served calls
         self.qps = self.settings.qps or self.default_qps
         self.left_out: set[str] = set()
+        self.garbled_page: dict[str, Any] = {}
+        """Raw page-level values the listings send in place of their own (see
+        :attr:`garbled_page_fields`)."""
         """Ids the next batch answers do not mention, though the vendor acted on them."""
         self._rng = random.Random(self.settings.seed + 1)
 
