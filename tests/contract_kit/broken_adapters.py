@@ -1298,6 +1298,15 @@ class EndsAListingWithoutItsToken(DingTalkAdapter):
             return VendorSessionPage(hasMore=False)
 
 
+class IgnoresItsPushSecrets(DingTalkAdapter):
+    """Builds no push verifier, though the account's options configure DingTalk's pushes: it
+    declares no push events and never hears of a change."""
+
+    def __init__(self, context: AccountContext) -> None:
+        super().__init__(context)
+        self._push = None
+
+
 PLANTED_MORE: dict[str, tuple[str, type[InterviewAdapter]]] = {
     "read-back-always-confirms": ("sandbox", ReadBackAlwaysConfirms),
     "gateway-timeout-is-a-five-hundred": ("sandbox", GatewayTimeoutIsAFiveHundred),
@@ -1373,4 +1382,5 @@ PLANTED_MORE: dict[str, tuple[str, type[InterviewAdapter]]] = {
     "takes-the-vendors-no-op-for-applied": ("beisen", TakesTheVendorsNoOpForApplied),
     "names-no-state-for-a-late-resume": ("beisen", NamesNoStateForALateResume),
     "ends-a-listing-without-its-token": ("dingtalk", EndsAListingWithoutItsToken),
+    "ignores-its-push-secrets": ("dingtalk", IgnoresItsPushSecrets),
 }

@@ -378,3 +378,7 @@ class TestNamesNoStateForALateResume(BrokenSandboxSuite):
 
 class TestEndsAListingWithoutItsToken(BrokenSandboxSuite):
     variant = "ends-a-listing-without-its-token"
+
+
+class TestIgnoresItsPushSecrets(BrokenSandboxSuite):
+    variant = "ignores-its-push-secrets"

@@ -165,6 +165,9 @@ CAUGHT_BY.update(
         "TestEndsAListingWithoutItsToken": {
             "test_a_garbled_page_is_named": "was taken for a page",
         },
+        "TestIgnoresItsPushSecrets": {
+            "test_an_account_set_up_for_pushes_takes_them": "declares push_events=False",
+        },
         "TestTakesTheLifetimeForMinutes": {
             "test_a_token_past_its_lifetime_is_renewed_before_use": "a day later, a read sent "
             "a call twice",
@@ -407,6 +410,7 @@ STILL_PASSES: dict[str, str] = {
     "TestTakesTheVendorsNoOpForApplied": "test_verb_applies[pause-from-in_progress]",
     "TestNamesNoStateForALateResume": "test_mixed_batch_has_one_result_per_item_in_order[resume]",
     "TestEndsAListingWithoutItsToken": "test_pages_return_each_session_once",
+    "TestIgnoresItsPushSecrets": "test_declared_features_are_implemented",
 }
 
 

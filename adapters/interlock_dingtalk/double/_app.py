@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import random
 from collections import OrderedDict
+from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta, tzinfo
 from typing import Any, ClassVar
 
@@ -225,9 +226,12 @@ class DingTalkDouble(VendorDouble):
 
     def put_sparse_session(self, state: SessionState) -> str:
         """A session DingTalk holds little of: its job was deleted since (no owners or
-        department can be read), and the candidate schedules it, so DingTalk has only its local
-        day (``interviewDate``), whose start is the session's neutral ``scheduled_at``."""
+        department can be read; the session record still names its ``jobLevel``), and the
+        candidate schedules it, so DingTalk has only its local day (``interviewDate``), whose
+        start is the session's neutral ``scheduled_at``."""
         session = self.world.get(super().put_sparse_session(state))
+        level = next(p.level for p in self.world.positions if p.level)
+        session.position = replace(session.position, level=level)
         day = session.scheduled_at.astimezone(self.timezone).date()
         session.scheduled_at = datetime.combine(day, time.min, tzinfo=self.timezone).astimezone(UTC)
         if session.started_at is not None:

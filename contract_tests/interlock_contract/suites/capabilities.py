@@ -77,6 +77,19 @@ class CapabilitiesContract(ContractFixtures):
             with contextlib.suppress(InterlockError):
                 adapter.parse_callback(make(scenario.session_exists()))
 
+    def test_an_account_set_up_for_pushes_takes_them(
+        self, request: pytest.FixtureRequest, capabilities: Capabilities, scenario: Scenario
+    ) -> None:
+        """The double's own account is set up for the vendor's pushes (it signs them:
+        ``signed_callback``), so the adapter built for it declares ``push_events``: an account
+        whose push secrets are configured but silently unused would never hear of a change."""
+        signs = getattr(scenario.double, "signed_callback", None) is not None
+        self.require(request, signs, "the double signs no pushes")
+        assert capabilities.push_events, (
+            "the double signs pushes for this account, whose options configure them, but the "
+            "adapter declares push_events=False; build the push verifier from the options"
+        )
+
     @pytest.mark.parametrize("verb", list(Verb), ids=str)
     def test_unsupported_verb_is_refused_before_any_vendor_call(
         self,

@@ -185,7 +185,8 @@ class SessionReadsContract(ContractFixtures):
         self, run: Any, adapter: InterviewAdapter, scenario: Scenario, field: str
     ) -> None:
         """A session without the vendor's optional fields (no phone, batch number, position
-        level, department or owners) is read as it is: nothing guessed, nothing borrowed."""
+        level, department or owners — what each vendor can leave out: ``put_sparse_session``)
+        is read as it is: nothing guessed, nothing borrowed."""
         ids = [scenario.session_with_optional_fields_missing(s) for s in _SPARSE_STATES]
         listed, _ = list_all(run, adapter, SessionFilter(), page_size=50)
         by_id = {s.ref.session_id: s for s in listed}
@@ -199,9 +200,9 @@ class SessionReadsContract(ContractFixtures):
             ):
                 got = FIELDS[field](session)
                 assert _same(got, expected), (
-                    f"{how}: {field} of {session_id} ({truth.state}, the vendor holds no "
-                    f"phone, batch number, level, department or owners) is {got!r}, but the "
-                    f"vendor has {expected!r}{_HINTS.get(field, '')}"
+                    f"{how}: {field} of {session_id} ({truth.state}, a session the vendor "
+                    f"holds few optional fields of) is {got!r}, but the vendor has "
+                    f"{expected!r}{_HINTS.get(field, '')}"
                 )
 
     def test_vendor_data_is_what_the_vendor_sent(
