@@ -68,6 +68,12 @@ def error_answers(double: BeisenDouble, session_id: str) -> list[ErrorAnswer]:
         )
         for m, means in GATEWAY_MEANING.items()
     ]
+    # a 401 in words no table knows is still the gateway refusing the token
+    answers.append(
+        ErrorAnswer(
+            "401", "invalid token", "VENDOR.AUTH_FAILED", _json(401, {"message": "invalid token"})
+        )
+    )
     answers.append(
         ErrorAnswer(
             "429",
@@ -168,6 +174,10 @@ def _token_answers() -> list[ErrorAnswer]:
                     _json(400, {"error": "access_denied"}), {}, True),
         ErrorAnswer(None, "", "VENDOR.PROTOCOL_ERROR", _text(200, "<html/>"),
                     {"field": "body"}, True),
+        # a token answer without its token: the adapter must name the missing field
+        ErrorAnswer(None, "", "VENDOR.PROTOCOL_ERROR",
+                    _json(200, {"token_type": "bearer", "expires_in": 7200}),
+                    {"field": "access_token"}, True),
         ErrorAnswer("429", MSG_RATE_LIMITED, "VENDOR.RATE_LIMITED",
                     _json(429, {"message": MSG_RATE_LIMITED}), {}, True),
     ]  # fmt: skip

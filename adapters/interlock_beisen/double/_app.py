@@ -191,13 +191,14 @@ class BeisenDouble(VendorDouble):
         return options
 
     def other_adapter_options(self, base_url: str) -> dict[str, dict[str, Any]]:
-        """The documented ``/OAuth/Token`` grant, and ``/token`` with a form body."""
+        """The documented ``/OAuth/Token`` grant, and ``/token`` with a JSON body (the
+        default is a form: Beisen takes both)."""
         usual = self.adapter_options(base_url)
         credentials = {k: v for k, v in usual.items() if k not in ("app_key", "app_secret")}
         oauth = {"token_endpoint": "oauth", "app_id": APP_ID, "secret": OAUTH_SECRET}
         return {
             "oauth": credentials | oauth | {"tenant_id": TENANT_ID},
-            "form-token-body": usual | {"token_body": "form"},
+            "json-token-body": usual | {"token_body": "json"},
         }
 
     def expire_tokens(self) -> None:
