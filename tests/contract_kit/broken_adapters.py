@@ -1307,6 +1307,24 @@ class IgnoresItsPushSecrets(DingTalkAdapter):
         self._push = None
 
 
+class NamesTheJobRecordNotItsField(BeisenAdapter):
+    """Fails the items of a job whose record makes no sense naming the whole record (``data``),
+    not the field that is wrong."""
+
+    async def batch_chunk(
+        self, verb: Verb, session_ids: Sequence[str], reason: Reason, *, idempotency_key: str
+    ) -> list[OperationResult]:
+        results = await super().batch_chunk(
+            verb, session_ids, reason, idempotency_key=idempotency_key
+        )
+        return [
+            r.model_copy(update={"details": {**r.details, "field": "data"}})
+            if r.error_code == "VENDOR.PROTOCOL_ERROR"
+            else r
+            for r in results
+        ]
+
+
 PLANTED_MORE: dict[str, tuple[str, type[InterviewAdapter]]] = {
     "read-back-always-confirms": ("sandbox", ReadBackAlwaysConfirms),
     "gateway-timeout-is-a-five-hundred": ("sandbox", GatewayTimeoutIsAFiveHundred),
@@ -1383,4 +1401,5 @@ PLANTED_MORE: dict[str, tuple[str, type[InterviewAdapter]]] = {
     "names-no-state-for-a-late-resume": ("beisen", NamesNoStateForALateResume),
     "ends-a-listing-without-its-token": ("dingtalk", EndsAListingWithoutItsToken),
     "ignores-its-push-secrets": ("dingtalk", IgnoresItsPushSecrets),
+    "names-the-job-record-not-its-field": ("beisen", NamesTheJobRecordNotItsField),
 }

@@ -382,3 +382,7 @@ class TestEndsAListingWithoutItsToken(BrokenSandboxSuite):
 
 class TestIgnoresItsPushSecrets(BrokenSandboxSuite):
     variant = "ignores-its-push-secrets"
+
+
+class TestNamesTheJobRecordNotItsField(BrokenSandboxSuite):
+    variant = "names-the-job-record-not-its-field"

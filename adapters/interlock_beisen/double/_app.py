@@ -226,6 +226,11 @@ class BeisenDouble(VendorDouble):
         return base.scaled_to(self.settings.qps) if self.settings.qps else base
 
     unsure_batch_endings: ClassVar[tuple[str, ...]] = get_args(JobEnding)
+    unsure_batch_fields: ClassVar[dict[str, str]] = {
+        "Strange": "data.state",
+        "NoResult": "data.result",
+        "Miscount": "data.result.totalCount",
+    }
 
     def end_next_batch(self, ending: str) -> None:
         """The next job ends ``ending`` (see ``JobEnding``)."""

@@ -475,6 +475,12 @@ class NativeBatchContract(ContractFixtures):
                     "vendor's protocol error for a record that makes no sense, or read it back"
                 )
                 check_unsure_item(item, it)
+                field = scenario.double.unsure_batch_fields.get(ending)
+                if field is not None and item.error_code == "VENDOR.PROTOCOL_ERROR":
+                    assert item.details.get("field") == field, (
+                        f"{it}: the protocol error names field {item.details.get('field')!r}; "
+                        f"the vendor's record is wrong at {field!r}: name it"
+                    )
                 if scenario.double.request_id_header is not None:
                     assert item.vendor_request_id, (
                         f"{it}: name the vendor's request id, so support can look the batch up"

@@ -149,6 +149,10 @@ class VendorDouble(abc.ABC):
     that ends ``Overtime`` yet still runs, one still ``Running`` when the caller stops waiting).
     The kit makes a batch end each way (:meth:`end_next_batch`) and checks that no item is
     claimed without proof and none is resent."""
+    unsure_batch_fields: ClassVar[Mapping[str, str]] = {}
+    """For the :attr:`unsure_batch_endings` whose record makes no sense (a state never
+    documented, a result missing or miscounted): the vendor's field the protocol error must
+    name, by ending. An ending not listed is not checked for its field."""
     token_paths: ClassVar[frozenset[str]] = frozenset()
     """Paths of the vendor's token endpoints: the base counts requests to them
     (:attr:`token_requests`) and the contract kit can make them fail."""
