@@ -1325,6 +1325,28 @@ class NamesTheJobRecordNotItsField(BeisenAdapter):
         ]
 
 
+class SendsNoneForAMissingNote(SandboxAdapter):
+    """Writes a reason given without a note as ``code: None`` into the vendor's record."""
+
+    async def change_state(
+        self,
+        verb: Verb,
+        session_id: str,
+        reason: Reason,
+        *,
+        idempotency_key: str,
+        resume_deadline: datetime | None = None,
+    ) -> OperationResult:
+        said = reason if reason.note else reason.model_copy(update={"note": str(reason.note)})
+        return await super().change_state(
+            verb,
+            session_id,
+            said,
+            idempotency_key=idempotency_key,
+            resume_deadline=resume_deadline,
+        )
+
+
 PLANTED_MORE: dict[str, tuple[str, type[InterviewAdapter]]] = {
     "read-back-always-confirms": ("sandbox", ReadBackAlwaysConfirms),
     "gateway-timeout-is-a-five-hundred": ("sandbox", GatewayTimeoutIsAFiveHundred),
@@ -1402,4 +1424,5 @@ PLANTED_MORE: dict[str, tuple[str, type[InterviewAdapter]]] = {
     "ends-a-listing-without-its-token": ("dingtalk", EndsAListingWithoutItsToken),
     "ignores-its-push-secrets": ("dingtalk", IgnoresItsPushSecrets),
     "names-the-job-record-not-its-field": ("beisen", NamesTheJobRecordNotItsField),
+    "sends-none-for-a-missing-note": ("sandbox", SendsNoneForAMissingNote),
 }

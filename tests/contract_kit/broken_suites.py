@@ -386,3 +386,7 @@ class TestIgnoresItsPushSecrets(BrokenSandboxSuite):
 
 class TestNamesTheJobRecordNotItsField(BrokenSandboxSuite):
     variant = "names-the-job-record-not-its-field"
+
+
+class TestSendsNoneForAMissingNote(BrokenSandboxSuite):
+    variant = "sends-none-for-a-missing-note"

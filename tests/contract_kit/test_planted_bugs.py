@@ -172,6 +172,10 @@ CAUGHT_BY.update(
             "test_a_batch_whose_outcome_the_vendor_does_not_tell[pause]": "the vendor's record "
             "is wrong at",
         },
+        "TestSendsNoneForAMissingNote": {
+            "test_a_reason_without_a_note_is_recorded_as_given[pause]": "no note where the "
+            "operator gave none",
+        },
         "TestTakesTheLifetimeForMinutes": {
             "test_a_token_past_its_lifetime_is_renewed_before_use": "a day later, a read sent "
             "a call twice",
@@ -417,6 +421,7 @@ STILL_PASSES: dict[str, str] = {
     "TestIgnoresItsPushSecrets": "test_declared_features_are_implemented",
     "TestNamesTheJobRecordNotItsField": "test_native_batch_after_an_ambiguous_failure[pause-"
     "timeout-after-send]",
+    "TestSendsNoneForAMissingNote": "test_verb_applies[pause-from-in_progress]",
 }
 
 

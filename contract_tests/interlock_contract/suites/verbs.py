@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Any, ClassVar
 
@@ -12,7 +13,7 @@ from interlock.adapter import InterviewAdapter
 from interlock.capabilities import Capabilities
 from interlock.doubles import VirtualClock
 from interlock.errors import InvalidTransition, SessionNotFound
-from interlock.models import OperationOutcome, SessionState, Verb, utc_now
+from interlock.models import OperationOutcome, Reason, ReasonCode, SessionState, Verb, utc_now
 from interlock.transitions import ACCEPTED_FROM, TARGET_STATE
 from interlock_contract.checks import assert_hooks_once, assert_reason_recorded, attempt
 from interlock_contract.harness import CONTRACT_REASON, ContractFixtures, HookRecorder
@@ -63,6 +64,31 @@ class VerbsContract(ContractFixtures):
     """Every supported verb moves the session at the vendor and reports it faithfully."""
 
     contract_concern: ClassVar[str] = "verbs"
+
+    @pytest.mark.parametrize("verb", list(Verb), ids=str)
+    def test_a_reason_without_a_note_is_recorded_as_given(
+        self,
+        request: pytest.FixtureRequest,
+        run: Any,
+        adapter: InterviewAdapter,
+        capabilities: Capabilities,
+        scenario: Scenario,
+        verb: Verb,
+    ) -> None:
+        """An operator may give a reason code alone: the vendor records that code, and no
+        placeholder (``None``, an empty note) where the note would have been."""
+        self.require_verb(request, capabilities, verb)
+        self.require(request, scenario.double.records_reasons, "the double records no reasons")
+        session_id = scenario.session_exists(source_state(verb))
+        bare = Reason(code=ReasonCode.OPERATOR_ERROR)
+        key = f"contract-bare-reason-{session_id}"
+        run(adapter.change_state(verb, session_id, bare, idempotency_key=key))
+        recorded = scenario.truth(session_id).last_reason or ""
+        as_given = str(bare.code) in recorded and not re.search(r"\bNone\b|:\s*$", recorded)
+        assert as_given, (
+            f"{verb} with the reason code {bare.code} alone: the vendor recorded {recorded!r}; "
+            "send the code, and no note where the operator gave none"
+        )
 
     @pytest.mark.parametrize(("verb", "state"), _accepted())
     def test_verb_applies(
