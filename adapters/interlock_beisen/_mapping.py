@@ -57,7 +57,7 @@ def from_local(value: datetime | None, zone: tzinfo) -> datetime | None:
     return value.replace(tzinfo=zone).astimezone(UTC)
 
 
-def to_local_text(value: datetime, zone: tzinfo, *, round_up: bool = False) -> str:
+def to_local_text(value: datetime, zone: tzinfo, *, round_up: bool) -> str:
     """An aware time → Beisen's ``yyyy-MM-ddTHH:mm:ss`` in ``zone``.
 
     Beisen's times have whole seconds: ``round_up`` rounds a fraction up instead of down, so
@@ -66,7 +66,7 @@ def to_local_text(value: datetime, zone: tzinfo, *, round_up: bool = False) -> s
     local = value.astimezone(zone)
     if round_up and local.microsecond:
         local += timedelta(seconds=1)
-    return local.replace(microsecond=0, tzinfo=None).strftime(LOCAL_FORMAT)
+    return local.strftime(LOCAL_FORMAT)  # whole seconds, no zone: the format has neither
 
 
 def to_session(account: str, raw: Interview, zone: tzinfo) -> Session:

@@ -140,7 +140,7 @@ class BeisenAdapter(InterviewAdapter):
         if start is not None and end is not None and start >= end:
             return SessionPage(sessions=())  # an empty range: Beisen would refuse it (code 400)
         params = {
-            "startDate": to_local_text(start, self.zone) if start else _EARLIEST,
+            "startDate": to_local_text(start, self.zone, round_up=False) if start else _EARLIEST,
             # Whole seconds: round the exclusive end up so no instant of the range is lost.
             "endDate": to_local_text(end, self.zone, round_up=True) if end else _LATEST,
             "pageSize": max(1, min(page_size, 200)),
@@ -268,7 +268,7 @@ class BeisenAdapter(InterviewAdapter):
             "remark": reason.note,
         }
         if verb is Verb.PAUSE and resume_deadline is not None:
-            body["resumeDeadline"] = to_local_text(resume_deadline, self.zone)
+            body["resumeDeadline"] = to_local_text(resume_deadline, self.zone, round_up=False)
         return body
 
     async def _read_back(self, session_id: str, target: SessionState) -> Session | None:

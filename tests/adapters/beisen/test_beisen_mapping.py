@@ -219,7 +219,7 @@ def test_a_batch_of_interviews() -> None:
 
 def test_local_text_rounds_only_when_asked() -> None:
     instant = datetime(2026, 1, 1, 0, 0, 0, 500_000, tzinfo=UTC)
-    assert to_local_text(instant, SHANGHAI) == "2026-01-01T08:00:00"
+    assert to_local_text(instant, SHANGHAI, round_up=False) == "2026-01-01T08:00:00"
     assert to_local_text(instant, SHANGHAI, round_up=True) == "2026-01-01T08:00:01"
 
 
