@@ -18,6 +18,7 @@ from interlock_contract.harness import HookRecorder
 from interlock_contract.scenario import Scenario
 
 __all__ = [
+    "A_DAY_S",
     "Attempt",
     "assert_hooks_once",
     "assert_no_secrets",
@@ -29,6 +30,9 @@ __all__ = [
 ]
 
 _MIN_SECRET_LENGTH = 6  # shorter values would match innocent text by chance
+A_DAY_S = 86_400.0
+"""A day of virtual time: past any token's lifetime, any cache's, any vendor's replay window."""
+
 _MISSING_VALUE = re.compile(r"\bNone\b|^\s*$")
 """Text that shows a value was missing where a message was built: ``None``, or nothing."""
 

@@ -47,6 +47,7 @@ from interlock.transitions import TARGET_STATE
 from interlock_beisen.adapter import BeisenAdapter
 from interlock_contract.suites.verbs import source_state
 from interlock_dingtalk._crypto import CallbackCipher, CryptoError
+from interlock_dingtalk._jobs import JobDirectory
 from interlock_dingtalk._models import VendorSessionPage
 from interlock_dingtalk.adapter import DingTalkAdapter
 from interlock_dingtalk.options import DingTalkOptions
@@ -1347,6 +1348,15 @@ class SendsNoneForAMissingNote(SandboxAdapter):
         )
 
 
+class CachesJobsOnTheWallClock(DingTalkAdapter):
+    """Times its job (ownership) cache on the machine's clock, not the account's: an owner
+    change at DingTalk reaches it only when real time has passed."""
+
+    def __init__(self, context: AccountContext) -> None:
+        super().__init__(context)
+        self._jobs = JobDirectory(self._fetch_job, ttl_s=self.options.job_cache_ttl_s)
+
+
 PLANTED_MORE: dict[str, tuple[str, type[InterviewAdapter]]] = {
     "read-back-always-confirms": ("sandbox", ReadBackAlwaysConfirms),
     "gateway-timeout-is-a-five-hundred": ("sandbox", GatewayTimeoutIsAFiveHundred),
@@ -1425,4 +1435,5 @@ PLANTED_MORE: dict[str, tuple[str, type[InterviewAdapter]]] = {
     "ignores-its-push-secrets": ("dingtalk", IgnoresItsPushSecrets),
     "names-the-job-record-not-its-field": ("beisen", NamesTheJobRecordNotItsField),
     "sends-none-for-a-missing-note": ("sandbox", SendsNoneForAMissingNote),
+    "caches-jobs-on-the-wall-clock": ("dingtalk", CachesJobsOnTheWallClock),
 }

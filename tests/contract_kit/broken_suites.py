@@ -390,3 +390,7 @@ class TestNamesTheJobRecordNotItsField(BrokenSandboxSuite):
 
 class TestSendsNoneForAMissingNote(BrokenSandboxSuite):
     variant = "sends-none-for-a-missing-note"
+
+
+class TestCachesJobsOnTheWallClock(BrokenSandboxSuite):
+    variant = "caches-jobs-on-the-wall-clock"

@@ -176,6 +176,9 @@ CAUGHT_BY.update(
             "test_a_reason_without_a_note_is_recorded_as_given[pause]": "no note where the "
             "operator gave none",
         },
+        "TestCachesJobsOnTheWallClock": {
+            "test_a_change_of_owners_reaches_a_later_read": "expire what it caches on",
+        },
         "TestTakesTheLifetimeForMinutes": {
             "test_a_token_past_its_lifetime_is_renewed_before_use": "a day later, a read sent "
             "a call twice",
@@ -422,6 +425,7 @@ STILL_PASSES: dict[str, str] = {
     "TestNamesTheJobRecordNotItsField": "test_native_batch_after_an_ambiguous_failure[pause-"
     "timeout-after-send]",
     "TestSendsNoneForAMissingNote": "test_verb_applies[pause-from-in_progress]",
+    "TestCachesJobsOnTheWallClock": "test_every_field_matches_the_vendor[position.owner_ids]",
 }
 
 

@@ -59,7 +59,7 @@ def query_sessions(call: Call) -> httpx.Response:
     data = {
         "totalCount": len(rows),
         "hasMore": more,
-        **({"nextToken": str(offset + size)} if more else {}),
+        "nextToken": str(offset + size) if more else "",  # the last page's is empty
         "list": [call.tenant.session_json(s) for s in page],
     }
     return ok(data | call.tenant.garbled_page, call.request_id)

@@ -23,6 +23,7 @@ from interlock.models import Session, SessionState, Verb
 from interlock.plugins import AdapterSpec
 from interlock.transitions import TARGET_STATE
 from interlock_contract.checks import (
+    A_DAY_S,
     assert_hooks_once,
     assert_no_secrets,
     assert_well_told,
@@ -39,8 +40,6 @@ from interlock_contract.suites.verbs import source_state
 __all__ = ["AuthContract"]
 
 CONCURRENT_CALLS = 50
-A_DAY_S = 86_400.0
-"""Longer than any vendor's access token lives (they live two hours or less)."""
 
 
 def _fetch_many(run: Any, adapter: InterviewAdapter, ids: list[str]) -> list[Session]:

@@ -12,11 +12,11 @@ import pytest
 
 from interlock.adapter import InterviewAdapter
 from interlock.capabilities import Capabilities
-from interlock.doubles import WorldSession
+from interlock.doubles import VirtualClock, WorldSession
 from interlock.errors import InterlockError, SessionNotFound
 from interlock.models import FilterField, Session, SessionFilter, SessionState
 from interlock.privacy import mask_name, mask_phone
-from interlock_contract.checks import assert_well_told, attempt
+from interlock_contract.checks import A_DAY_S, assert_well_told, attempt
 from interlock_contract.harness import ContractFixtures
 from interlock_contract.scenario import Scenario
 
@@ -179,6 +179,26 @@ class SessionReadsContract(ContractFixtures):
                     f"{how}: {field} of {session.ref.session_id} ({truth.state}) is {got!r}, "
                     f"but the vendor has {expected!r}{_HINTS.get(field, '')}"
                 )
+
+    def test_a_change_of_owners_reaches_a_later_read(
+        self, run: Any, adapter: InterviewAdapter, scenario: Scenario, virtual_clock: VirtualClock
+    ) -> None:
+        """Ownership is what the gateway's permissions rest on: when the vendor gives a
+        position other owners, a read a day later names them, whatever the adapter caches
+        (time caches on ``AccountContext.monotonic``)."""
+        session_id = scenario.session_exists()
+        run(adapter.get_session(session_id))
+        world = scenario.double.world
+        position = scenario.truth(session_id).position
+        others = next(p.owners for p in world.positions if p.owners and p.owners != position.owners)
+        world.hand_over(position.id, others)
+        virtual_clock.advance(A_DAY_S)
+        owners = sorted(run(adapter.get_session(session_id)).position.owner_ids)
+        assert owners == sorted(others), (
+            f"the vendor gave position {position.id} the owners {sorted(others)}; a day later "
+            f"the adapter still reads {owners}: expire what it caches on "
+            "AccountContext.monotonic"
+        )
 
     @pytest.mark.parametrize("field", list(FIELDS))
     def test_missing_optional_fields_stay_missing(

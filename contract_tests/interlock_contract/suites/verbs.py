@@ -15,11 +15,9 @@ from interlock.doubles import VirtualClock
 from interlock.errors import InvalidTransition, SessionNotFound
 from interlock.models import OperationOutcome, Reason, ReasonCode, SessionState, Verb, utc_now
 from interlock.transitions import ACCEPTED_FROM, TARGET_STATE
-from interlock_contract.checks import assert_hooks_once, assert_reason_recorded, attempt
+from interlock_contract.checks import A_DAY_S, assert_hooks_once, assert_reason_recorded, attempt
 from interlock_contract.harness import CONTRACT_REASON, ContractFixtures, HookRecorder
 from interlock_contract.scenario import Scenario
-
-A_DAY_S = 86_400.0
 
 __all__ = [
     "IdempotencyContract",

@@ -251,6 +251,15 @@ class World:
             session.resume_deadline = self.clock() + timedelta(hours=24)
         self.outside_changes[session_id] += 1
 
+    def hand_over(self, position_id: str, owners: tuple[str, ...]) -> None:
+        """Someone gives the position other owners at the vendor (a recruiter leaving): every
+        session of the position has them from now on."""
+        handed = {p.id: replace(p, owners=owners) for p in self.positions if p.id == position_id}
+        self.positions = tuple(handed.get(p.id, p) for p in self.positions)
+        for session in self.sessions.values():
+            if session.position.id in handed:
+                session.position = handed[session.position.id]
+
     def delete(self, session_id: str) -> None:
         """Someone deletes the session at the vendor (it is not found from now on)."""
         del self.sessions[session_id]
