@@ -1357,6 +1357,22 @@ class CachesJobsOnTheWallClock(DingTalkAdapter):
         self._jobs = JobDirectory(self._fetch_job, ttl_s=self.options.job_cache_ttl_s)
 
 
+class SaysNothingOfAnUnreadableBody(DingTalkAdapter):
+    """Refuses a signed push whose body is not DingTalk's envelope with a message that says
+    nothing (``None``)."""
+
+    def parse_callback(self, request: CallbackRequest) -> CallbackResult:
+        try:
+            return super().parse_callback(request)
+        except errors.VendorAuthFailed as refused:
+            if "encrypt" not in refused.message:
+                raise
+            said = None
+            raise errors.VendorAuthFailed(
+                f"dingtalk push refused: {said}", account=self.account, hint=refused.hint
+            ) from None
+
+
 PLANTED_MORE: dict[str, tuple[str, type[InterviewAdapter]]] = {
     "read-back-always-confirms": ("sandbox", ReadBackAlwaysConfirms),
     "gateway-timeout-is-a-five-hundred": ("sandbox", GatewayTimeoutIsAFiveHundred),
@@ -1436,4 +1452,5 @@ PLANTED_MORE: dict[str, tuple[str, type[InterviewAdapter]]] = {
     "names-the-job-record-not-its-field": ("beisen", NamesTheJobRecordNotItsField),
     "sends-none-for-a-missing-note": ("sandbox", SendsNoneForAMissingNote),
     "caches-jobs-on-the-wall-clock": ("dingtalk", CachesJobsOnTheWallClock),
+    "says-nothing-of-an-unreadable-body": ("dingtalk", SaysNothingOfAnUnreadableBody),
 }

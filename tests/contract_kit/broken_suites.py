@@ -394,3 +394,7 @@ class TestSendsNoneForAMissingNote(BrokenSandboxSuite):
 
 class TestCachesJobsOnTheWallClock(BrokenSandboxSuite):
     variant = "caches-jobs-on-the-wall-clock"
+
+
+class TestSaysNothingOfAnUnreadableBody(BrokenSandboxSuite):
+    variant = "says-nothing-of-an-unreadable-body"

@@ -370,14 +370,17 @@ class CallbacksContract(ContractFixtures):
         with pytest.raises(VendorAuthFailed) as forged:
             adapter.parse_callback(_signed(scenario, session_id, secret=FORGED_SECRET))
         check_refusal(adapter, forged.value, "a forged push")
-        garbled = CallbackRequest(body=b"\x00 not a push")
-        with pytest.raises(InterlockError) as caught:
-            adapter.parse_callback(garbled)
-        check_refusal(adapter, caught.value, "a garbled push")
-        assert caught.value.code in ("VENDOR.AUTH_FAILED", "VENDOR.PROTOCOL_ERROR"), (
-            f"a garbled push raised {caught.value.code}; raise VendorAuthFailed or "
-            "VendorProtocolError"
-        )
+        signed = _signed(scenario, session_id)
+        for what, garbled in (
+            ("a garbled push", CallbackRequest(body=b"\x00 not a push")),
+            ("a push whose body is garbled", signed.model_copy(update={"body": b"\x00 nothing"})),
+        ):
+            with pytest.raises(InterlockError) as caught:
+                adapter.parse_callback(garbled)
+            check_refusal(adapter, caught.value, what)
+            assert caught.value.code in ("VENDOR.AUTH_FAILED", "VENDOR.PROTOCOL_ERROR"), (
+                f"{what} raised {caught.value.code}; raise VendorAuthFailed or VendorProtocolError"
+            )
 
     def test_callback_parsing_needs_no_vendor_call(
         self, adapter: InterviewAdapter, scenario: Scenario, reads_work: None
