@@ -68,6 +68,22 @@ from interlock_yonyou.adapter import YonyouAdapter
 __all__ = ["PLANTED_MORE"]
 
 
+class _SpoilsBatchItems:
+    """A planted bug that carries out a batch chunk rightly, then spoils each item it reports
+    (``_spoil_item``); put it before the adapter it spoils."""
+
+    async def batch_chunk(
+        self, verb: Verb, session_ids: Sequence[str], reason: Reason, *, idempotency_key: str
+    ) -> list[OperationResult]:
+        results: list[OperationResult] = await super().batch_chunk(  # type: ignore[misc]
+            verb, session_ids, reason, idempotency_key=idempotency_key
+        )
+        return [self._spoil_item(r, verb, idempotency_key) for r in results]
+
+    def _spoil_item(self, r: OperationResult, verb: Verb, key: str) -> OperationResult:
+        raise NotImplementedError
+
+
 class ReadBackAlwaysConfirms(SandboxAdapter):
     """Takes any session it reads back after an ambiguous failure as proof the change happened."""
 
@@ -539,8 +555,9 @@ class SendsOnlyTheReasonCode(SandboxAdapter):
         )
 
 
-class _RewritesItsResult(SandboxAdapter):
-    """A sandbox adapter that carries out a verb rightly, then spoils what it reports."""
+class _RewritesItsResult:
+    """A planted bug that carries out a verb rightly, then spoils what it reports
+    (``_spoil``); put it before the adapter it spoils."""
 
     async def change_state(
         self,
@@ -551,7 +568,7 @@ class _RewritesItsResult(SandboxAdapter):
         idempotency_key: str,
         resume_deadline: datetime | None = None,
     ) -> OperationResult:
-        result = await super().change_state(
+        result: OperationResult = await super().change_state(  # type: ignore[misc]
             verb,
             session_id,
             reason,
@@ -564,7 +581,7 @@ class _RewritesItsResult(SandboxAdapter):
         raise NotImplementedError
 
 
-class ReportsNoStates(_RewritesItsResult):
+class ReportsNoStates(_RewritesItsResult, SandboxAdapter):
     """Reports an applied verb without the states it went between (the audit loses them)."""
 
     def _spoil(self, result: OperationResult) -> OperationResult:
@@ -596,7 +613,7 @@ class LogsForNobody(SandboxAdapter):
         self._client.account = "sandbox"
 
 
-class AlreadyDoneUnderNoKey(_RewritesItsResult):
+class AlreadyDoneUnderNoKey(_RewritesItsResult, SandboxAdapter):
     """Answers "already done" without the caller's idempotency key (the audit cannot file it)."""
 
     def _spoil(self, result: OperationResult) -> OperationResult:
@@ -774,18 +791,13 @@ class PushTimeInChinaTime(DingTalkAdapter):
         return result.model_copy(update={"events": tuple(shifted)})
 
 
-class BatchStatesFromTheVerb(SandboxAdapter):
+class BatchStatesFromTheVerb(_SpoilsBatchItems, SandboxAdapter):
     """Fills each batch item's states from the verb (source → target) instead of the vendor's
     answer: an item that was already there claims it came from the verb's source state."""
 
-    async def batch_chunk(
-        self, verb: Verb, session_ids: Sequence[str], reason: Reason, *, idempotency_key: str
-    ) -> list[OperationResult]:
-        results = await super().batch_chunk(
-            verb, session_ids, reason, idempotency_key=idempotency_key
-        )
+    def _spoil_item(self, r: OperationResult, verb: Verb, key: str) -> OperationResult:
         source = source_state(verb)  # where the verb usually starts, not where the vendor was
-        return [r.model_copy(update={"state_before": source}) if r.ok else r for r in results]
+        return r.model_copy(update={"state_before": source}) if r.ok else r
 
 
 class FreshBatchKeyPerCall(SandboxAdapter):
@@ -853,32 +865,19 @@ class BlamesItselfForTheVendorsFailure(SandboxAdapter):
         self._batches._failed = blamed  # type: ignore[method-assign]
 
 
-class OneKeyForEveryItem(SandboxAdapter):
+class OneKeyForEveryItem(_SpoilsBatchItems, SandboxAdapter):
     """Files every batch item under the batch's own key (an item cannot be retried alone)."""
 
-    async def batch_chunk(
-        self, verb: Verb, session_ids: Sequence[str], reason: Reason, *, idempotency_key: str
-    ) -> list[OperationResult]:
-        results = await super().batch_chunk(
-            verb, session_ids, reason, idempotency_key=idempotency_key
-        )
-        return [r.model_copy(update={"idempotency_key": idempotency_key}) for r in results]
+    def _spoil_item(self, r: OperationResult, verb: Verb, key: str) -> OperationResult:
+        return r.model_copy(update={"idempotency_key": key})
 
 
-class FailedItemsUnderTheChunksKey(SandboxAdapter):
+class FailedItemsUnderTheChunksKey(_SpoilsBatchItems, SandboxAdapter):
     """Files an item the vendor refused under the chunk's own key (the applied ones are fine),
     so two refused items of a chunk cannot be told apart in the audit trail."""
 
-    async def batch_chunk(
-        self, verb: Verb, session_ids: Sequence[str], reason: Reason, *, idempotency_key: str
-    ) -> list[OperationResult]:
-        results = await super().batch_chunk(
-            verb, session_ids, reason, idempotency_key=idempotency_key
-        )
-        return [
-            r if r.ok else r.model_copy(update={"idempotency_key": idempotency_key})
-            for r in results
-        ]
+    def _spoil_item(self, r: OperationResult, verb: Verb, key: str) -> OperationResult:
+        return r if r.ok else r.model_copy(update={"idempotency_key": key})
 
 
 class RefusesBatchItemsFromItsFirstRead(SandboxAdapter):
@@ -909,37 +908,21 @@ class RefusesBatchItemsFromItsFirstRead(SandboxAdapter):
         ]
 
 
-class TakesAnUnfinishedJobForDone(BeisenAdapter):
+class TakesAnUnfinishedJobForDone(_SpoilsBatchItems, BeisenAdapter):
     """Counts every item of a job it stopped waiting for as applied ("it was accepted")."""
 
-    async def batch_chunk(
-        self, verb: Verb, session_ids: Sequence[str], reason: Reason, *, idempotency_key: str
-    ) -> list[OperationResult]:
-        results = await super().batch_chunk(
-            verb, session_ids, reason, idempotency_key=idempotency_key
-        )
+    def _spoil_item(self, r: OperationResult, verb: Verb, key: str) -> OperationResult:
         done = {"outcome": OperationOutcome.APPLIED, "error_code": None, "error_message": None}
-        return [
-            r.model_copy(update=done) if r.error_code == "VENDOR.UNAVAILABLE" else r
-            for r in results
-        ]
+        return r.model_copy(update=done) if r.error_code == "VENDOR.UNAVAILABLE" else r
 
 
-class TakesAnUnfinishedJobForAnOutage(BeisenAdapter):
+class TakesAnUnfinishedJobForAnOutage(_SpoilsBatchItems, BeisenAdapter):
     """Fails the items of a job it stopped waiting for as a passing outage — retryable, with
     nothing said about reading them back first — though the job may well have run."""
 
-    async def batch_chunk(
-        self, verb: Verb, session_ids: Sequence[str], reason: Reason, *, idempotency_key: str
-    ) -> list[OperationResult]:
-        results = await super().batch_chunk(
-            verb, session_ids, reason, idempotency_key=idempotency_key
-        )
+    def _spoil_item(self, r: OperationResult, verb: Verb, key: str) -> OperationResult:
         outage = {"details": {"retryable": True}}
-        return [
-            r.model_copy(update=outage) if r.error_code == "VENDOR.UNAVAILABLE" else r
-            for r in results
-        ]
+        return r.model_copy(update=outage) if r.error_code == "VENDOR.UNAVAILABLE" else r
 
 
 class TakesSessionsItCannotReadForMissing(BeisenAdapter):
@@ -953,16 +936,11 @@ class TakesSessionsItCannotReadForMissing(BeisenAdapter):
             return {}
 
 
-class ForgetsTheBatchRequestId(SandboxAdapter):
+class ForgetsTheBatchRequestId(_SpoilsBatchItems, SandboxAdapter):
     """Drops the vendor's request id from batch items (support cannot find the batch call)."""
 
-    async def batch_chunk(
-        self, verb: Verb, session_ids: Sequence[str], reason: Reason, *, idempotency_key: str
-    ) -> list[OperationResult]:
-        results = await super().batch_chunk(
-            verb, session_ids, reason, idempotency_key=idempotency_key
-        )
-        return [r.model_copy(update={"vendor_request_id": None}) for r in results]
+    def _spoil_item(self, r: OperationResult, verb: Verb, key: str) -> OperationResult:
+        return r.model_copy(update={"vendor_request_id": None})
 
 
 class PassesOnTheBareRefusal(SandboxAdapter):
@@ -1190,35 +1168,20 @@ class ForgetsItemKeysAfterAReadBack(SandboxAdapter):
         return [r.model_copy(update={"idempotency_key": None}) for r in results]
 
 
-class TakesAnAlreadyListForApplied(BeisenAdapter):
+class TakesAnAlreadyListForApplied(_SpoilsBatchItems, BeisenAdapter):
     """Reports the items a job found already in the verb's target state (another hand got there
     first) as applied by the job."""
 
-    async def batch_chunk(
-        self, verb: Verb, session_ids: Sequence[str], reason: Reason, *, idempotency_key: str
-    ) -> list[OperationResult]:
-        results = await super().batch_chunk(
-            verb, session_ids, reason, idempotency_key=idempotency_key
-        )
-        applied = {"outcome": OperationOutcome.APPLIED}
-        return [
-            r.model_copy(update=applied)
-            if r.outcome is OperationOutcome.ALREADY_IN_STATE and r.vendor_request_id
-            else r
-            for r in results
-        ]
+    def _spoil_item(self, r: OperationResult, verb: Verb, key: str) -> OperationResult:
+        by_the_job = r.outcome is OperationOutcome.ALREADY_IN_STATE and r.vendor_request_id
+        return r.model_copy(update={"outcome": OperationOutcome.APPLIED}) if by_the_job else r
 
 
-class ForgetsTheJobOfFailedItems(BeisenAdapter):
+class ForgetsTheJobOfFailedItems(_SpoilsBatchItems, BeisenAdapter):
     """Fails the items a batch job refused without naming the job (its request id)."""
 
-    async def batch_chunk(
-        self, verb: Verb, session_ids: Sequence[str], reason: Reason, *, idempotency_key: str
-    ) -> list[OperationResult]:
-        results = await super().batch_chunk(
-            verb, session_ids, reason, idempotency_key=idempotency_key
-        )
-        return [r if r.ok else r.model_copy(update={"vendor_request_id": None}) for r in results]
+    def _spoil_item(self, r: OperationResult, verb: Verb, key: str) -> OperationResult:
+        return r if r.ok else r.model_copy(update={"vendor_request_id": None})
 
 
 class TimesIsvTokensOnTheWallClock(DingTalkAdapter):
@@ -1241,48 +1204,30 @@ class TimesIsvTokensOnTheWallClock(DingTalkAdapter):
         cache._fetch = on_the_wall_clock
 
 
-class TakesTheVendorsNoOpForApplied(BeisenAdapter):
+class TakesTheVendorsNoOpForApplied(_RewritesItsResult, BeisenAdapter):
     """Reports a verb the vendor accepted as applied even when its answer says the interview
     was already there (another hand got there between the read and the write)."""
 
-    async def change_state(
-        self,
-        verb: Verb,
-        session_id: str,
-        reason: Reason,
-        *,
-        idempotency_key: str,
-        resume_deadline: datetime | None = None,
-    ) -> OperationResult:
-        result = await super().change_state(
-            verb,
-            session_id,
-            reason,
-            idempotency_key=idempotency_key,
-            resume_deadline=resume_deadline,
+    def _spoil(self, result: OperationResult) -> OperationResult:
+        by_the_vendor = (
+            result.outcome is OperationOutcome.ALREADY_IN_STATE and result.vendor_request_id
         )
-        if result.outcome is OperationOutcome.ALREADY_IN_STATE and result.vendor_request_id:
-            return result.model_copy(update={"outcome": OperationOutcome.APPLIED})
-        return result
+        return (
+            result.model_copy(update={"outcome": OperationOutcome.APPLIED})
+            if by_the_vendor
+            else result
+        )
 
 
-class NamesNoStateForALateResume(BeisenAdapter):
+class NamesNoStateForALateResume(_SpoilsBatchItems, BeisenAdapter):
     """Fails a batch item whose resume came past the pause's deadline without the state the
     session is in (``from_state`` unknown)."""
 
-    async def batch_chunk(
-        self, verb: Verb, session_ids: Sequence[str], reason: Reason, *, idempotency_key: str
-    ) -> list[OperationResult]:
-        results = await super().batch_chunk(
-            verb, session_ids, reason, idempotency_key=idempotency_key
+    def _spoil_item(self, r: OperationResult, verb: Verb, key: str) -> OperationResult:
+        late = {"from_state": "paused", "verb": "resume"}.items() <= r.details.items()
+        return (
+            r.model_copy(update={"details": {**r.details, "from_state": "unknown"}}) if late else r
         )
-        late = {"from_state": "paused", "verb": "resume"}
-        return [
-            r.model_copy(update={"details": {**r.details, "from_state": "unknown"}})
-            if late.items() <= r.details.items()
-            else r
-            for r in results
-        ]
 
 
 class EndsAListingWithoutItsToken(DingTalkAdapter):
@@ -1308,22 +1253,13 @@ class IgnoresItsPushSecrets(DingTalkAdapter):
         self._push = None
 
 
-class NamesTheJobRecordNotItsField(BeisenAdapter):
+class NamesTheJobRecordNotItsField(_SpoilsBatchItems, BeisenAdapter):
     """Fails the items of a job whose record makes no sense naming the whole record (``data``),
     not the field that is wrong."""
 
-    async def batch_chunk(
-        self, verb: Verb, session_ids: Sequence[str], reason: Reason, *, idempotency_key: str
-    ) -> list[OperationResult]:
-        results = await super().batch_chunk(
-            verb, session_ids, reason, idempotency_key=idempotency_key
-        )
-        return [
-            r.model_copy(update={"details": {**r.details, "field": "data"}})
-            if r.error_code == "VENDOR.PROTOCOL_ERROR"
-            else r
-            for r in results
-        ]
+    def _spoil_item(self, r: OperationResult, verb: Verb, key: str) -> OperationResult:
+        wrong = r.error_code == "VENDOR.PROTOCOL_ERROR"
+        return r.model_copy(update={"details": {**r.details, "field": "data"}}) if wrong else r
 
 
 class SendsNoneForAMissingNote(SandboxAdapter):
