@@ -127,8 +127,8 @@ class BatchRunner:
 
 
 def _item_error(verb: Verb, item: VendorBatchItem, request_id: str | None) -> errors.InterlockError:
-    body = {"code": item.error_code or "", "message": item.error_message or item.error_code}
-    error = translate(400, body, request_id)
+    # translate() falls back on the code for a missing message, as on any error body
+    error = translate(400, {"code": item.error_code, "message": item.error_message}, request_id)
     if isinstance(error, errors.InvalidTransition) and item.status:
         # The batch item names the current status, so the refusal can name both states.
         state = to_state(item.status)

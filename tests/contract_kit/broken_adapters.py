@@ -1309,6 +1309,18 @@ class SaysNothingOfAnUnreadableBody(DingTalkAdapter):
             ) from None
 
 
+class ForgetsTheRequestIdOfABrokenPage(DingTalkAdapter):
+    """Refuses a page that names no next page without the request id of its answer."""
+
+    async def query_raw(
+        self, body: dict[str, Any], *, size: int, next_token: str | None = None
+    ) -> VendorSessionPage:
+        try:
+            return await super().query_raw(body, size=size, next_token=next_token)
+        except errors.VendorProtocolError as broken:
+            raise errors.VendorProtocolError(broken.message, field="nextToken") from None
+
+
 PLANTED_MORE: dict[str, tuple[str, type[InterviewAdapter]]] = {
     "read-back-always-confirms": ("sandbox", ReadBackAlwaysConfirms),
     "gateway-timeout-is-a-five-hundred": ("sandbox", GatewayTimeoutIsAFiveHundred),
@@ -1389,4 +1401,5 @@ PLANTED_MORE: dict[str, tuple[str, type[InterviewAdapter]]] = {
     "sends-none-for-a-missing-note": ("sandbox", SendsNoneForAMissingNote),
     "caches-jobs-on-the-wall-clock": ("dingtalk", CachesJobsOnTheWallClock),
     "says-nothing-of-an-unreadable-body": ("dingtalk", SaysNothingOfAnUnreadableBody),
+    "forgets-the-request-id-of-a-broken-page": ("dingtalk", ForgetsTheRequestIdOfABrokenPage),
 }

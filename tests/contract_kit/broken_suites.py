@@ -398,3 +398,7 @@ class TestCachesJobsOnTheWallClock(BrokenSandboxSuite):
 
 class TestSaysNothingOfAnUnreadableBody(BrokenSandboxSuite):
     variant = "says-nothing-of-an-unreadable-body"
+
+
+class TestForgetsTheRequestIdOfABrokenPage(BrokenSandboxSuite):
+    variant = "forgets-the-request-id-of-a-broken-page"

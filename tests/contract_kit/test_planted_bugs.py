@@ -182,6 +182,9 @@ CAUGHT_BY.update(
         "TestSaysNothingOfAnUnreadableBody": {
             "test_forged_or_garbled_push_is_refused": "a push whose body is garbled: its message",
         },
+        "TestForgetsTheRequestIdOfABrokenPage": {
+            "test_a_garbled_page_is_named": "the protocol error names no request id",
+        },
         "TestTakesTheLifetimeForMinutes": {
             "test_a_token_past_its_lifetime_is_renewed_before_use": "a day later, a read sent "
             "a call twice",
@@ -430,6 +433,7 @@ STILL_PASSES: dict[str, str] = {
     "TestSendsNoneForAMissingNote": "test_verb_applies[pause-from-in_progress]",
     "TestCachesJobsOnTheWallClock": "test_every_field_matches_the_vendor[position.owner_ids]",
     "TestSaysNothingOfAnUnreadableBody": "test_signed_push_is_parsed",
+    "TestForgetsTheRequestIdOfABrokenPage": "test_pages_return_each_session_once",
 }
 
 

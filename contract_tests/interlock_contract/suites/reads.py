@@ -415,6 +415,11 @@ class PaginationAndFiltersContract(ContractFixtures):
             where = f"a page that is not the last whose {name} is {value!r}"
             assert outcome.error is not None, f"{where} was taken for a page"
             assert outcome.code == "VENDOR.PROTOCOL_ERROR", f"{where}: {outcome.describe()}"
+            if scenario.double.request_id_header is not None:
+                assert outcome.error.details.get("vendor_request_id"), (
+                    f"{where}: the protocol error names no request id; pass the page's "
+                    "(reply.request_id), so support can look the answer up"
+                )
             named = str(outcome.error.details.get("field") or "")
             assert name in re.split(r"[.\[\]]", named), (
                 f"{where}: the protocol error names field {named!r}; name the vendor's field "
