@@ -68,6 +68,32 @@ from interlock_yonyou.adapter import YonyouAdapter
 __all__ = ["PLANTED_MORE"]
 
 
+class _RewritesItsResult:
+    """A planted bug that carries out a verb rightly, then spoils what it reports
+    (``_spoil``); put it before the adapter it spoils."""
+
+    async def change_state(
+        self,
+        verb: Verb,
+        session_id: str,
+        reason: Reason,
+        *,
+        idempotency_key: str,
+        resume_deadline: datetime | None = None,
+    ) -> OperationResult:
+        result: OperationResult = await super().change_state(  # type: ignore[misc]
+            verb,
+            session_id,
+            reason,
+            idempotency_key=idempotency_key,
+            resume_deadline=resume_deadline,
+        )
+        return self._spoil(result)
+
+    def _spoil(self, result: OperationResult) -> OperationResult:
+        raise NotImplementedError
+
+
 class _SpoilsBatchItems:
     """A planted bug that carries out a batch chunk rightly, then spoils each item it reports
     (``_spoil_item``); put it before the adapter it spoils."""
@@ -257,25 +283,10 @@ class ListsAsIfItWrote(SandboxAdapter):
         )
 
 
-class ConfirmsWithoutTheState(SandboxAdapter):
+class ConfirmsWithoutTheState(_RewritesItsResult, SandboxAdapter):
     """Confirms a verb by reading the session back, but reports no state after it."""
 
-    async def change_state(
-        self,
-        verb: Verb,
-        session_id: str,
-        reason: Reason,
-        *,
-        idempotency_key: str,
-        resume_deadline: datetime | None = None,
-    ) -> OperationResult:
-        result = await super().change_state(
-            verb,
-            session_id,
-            reason,
-            idempotency_key=idempotency_key,
-            resume_deadline=resume_deadline,
-        )
+    def _spoil(self, result: OperationResult) -> OperationResult:
         if result.confirmed_by_read_back:
             return result.model_copy(update={"state_after": None})
         return result
@@ -555,32 +566,6 @@ class SendsOnlyTheReasonCode(SandboxAdapter):
         )
 
 
-class _RewritesItsResult:
-    """A planted bug that carries out a verb rightly, then spoils what it reports
-    (``_spoil``); put it before the adapter it spoils."""
-
-    async def change_state(
-        self,
-        verb: Verb,
-        session_id: str,
-        reason: Reason,
-        *,
-        idempotency_key: str,
-        resume_deadline: datetime | None = None,
-    ) -> OperationResult:
-        result: OperationResult = await super().change_state(  # type: ignore[misc]
-            verb,
-            session_id,
-            reason,
-            idempotency_key=idempotency_key,
-            resume_deadline=resume_deadline,
-        )
-        return self._spoil(result)
-
-    def _spoil(self, result: OperationResult) -> OperationResult:
-        raise NotImplementedError
-
-
 class ReportsNoStates(_RewritesItsResult, SandboxAdapter):
     """Reports an applied verb without the states it went between (the audit loses them)."""
 
@@ -724,25 +709,10 @@ class ConfirmsWithAFragileRead(SandboxAdapter):
         return result.model_copy(update={"state_after": session.state})
 
 
-class ForgetsTheRequestId(SandboxAdapter):
+class ForgetsTheRequestId(_RewritesItsResult, SandboxAdapter):
     """Drops the vendor's request id from its results (support cannot find the call)."""
 
-    async def change_state(
-        self,
-        verb: Verb,
-        session_id: str,
-        reason: Reason,
-        *,
-        idempotency_key: str,
-        resume_deadline: datetime | None = None,
-    ) -> OperationResult:
-        result = await super().change_state(
-            verb,
-            session_id,
-            reason,
-            idempotency_key=idempotency_key,
-            resume_deadline=resume_deadline,
-        )
+    def _spoil(self, result: OperationResult) -> OperationResult:
         return result.model_copy(update={"vendor_request_id": None})
 
 
